@@ -1,0 +1,313 @@
+"""Import of social organisations from .xlsx or .csv: parse, check every row, write all or nothing."""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from . import uscc as uscc_rules
+from .models import Committee, ImportBatch, OrgStatus, OrgType, SocialOrganization, User
+from .services import audit_record
+
+# (field, header in the template, accepted header aliases)
+COLUMNS = [
+    ("name", "名称", ("name", "组织名称", "社会组织名称")),
+    ("uscc", "统一社会信用代码", ("uscc", "信用代码", "社会信用代码")),
+    ("org_type", "组织类型", ("type", "org_type", "类型")),
+    ("is_trade_association", "行业协会商会", ("trade_association", "是否行业协会商会")),
+    ("division_code", "行政区划代码", ("division", "division_code", "区划代码")),
+    ("address", "住所", ("address", "地址")),
+    ("status", "状态", ("status",)),
+    ("charter_includes_party_building", "党建入章", ("charter",)),
+    ("leader_attends_board", "党组织负责人列席理事会", ("列席理事会", "leader_attends_board")),
+    ("has_joint_decision_mechanism", "议事机制", ("decision_mechanism",)),
+    ("has_duty_list", "责任清单", ("duty_list",)),
+    ("candidates_vetted", "负责人人选审核", ("candidates_vetted", "人选审核")),
+]
+REQUIRED_HEADERS = {"name", "uscc"}
+BOOLEAN_FIELDS = {
+    "is_trade_association", "charter_includes_party_building", "leader_attends_board",
+    "has_joint_decision_mechanism", "has_duty_list",
+}
+_TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "×", ""}
+_TYPE_ALIASES = {
+    "社会团体": OrgType.ASSOCIATION, "社团": OrgType.ASSOCIATION,
+    "民办非企业单位": OrgType.PRIVATE_NON_ENTERPRISE, "社会服务机构": OrgType.PRIVATE_NON_ENTERPRISE,
+    "民办非企业单位（社会服务机构）": OrgType.PRIVATE_NON_ENTERPRISE,
+    "民办非企业单位(社会服务机构)": OrgType.PRIVATE_NON_ENTERPRISE, "民非": OrgType.PRIVATE_NON_ENTERPRISE,
+    "基金会": OrgType.FOUNDATION, "其他": OrgType.OTHER,
+} | {t.value: t.value for t in OrgType}
+_STATUS_ALIASES = {
+    "": OrgStatus.ACTIVE, "正常": OrgStatus.ACTIVE, "活动异常": OrgStatus.ABNORMAL, "异常": OrgStatus.ABNORMAL,
+    "列入活动异常名录": OrgStatus.ABNORMAL, "已注销": OrgStatus.DEREGISTERED, "注销": OrgStatus.DEREGISTERED,
+    "撤销": OrgStatus.DEREGISTERED, "已注销/撤销": OrgStatus.DEREGISTERED,
+} | {s.value: s.value for s in OrgStatus}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (not a spreadsheet, no header, too many rows)."""
+
+
+@dataclass
+class RowResult:
+    number: int  # the row number as the user sees it in the spreadsheet (header = 1)
+    values: dict
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+@dataclass
+class CheckResult:
+    rows: list[RowResult]
+    missing_headers: list[str] = field(default_factory=list)
+
+    @property
+    def error_rows(self):
+        return [r for r in self.rows if r.errors]
+
+    @property
+    def error_count(self):
+        return len(self.error_rows)
+
+    @property
+    def ok(self):
+        return not self.missing_headers and self.error_count == 0 and bool(self.rows)
+
+
+def _header_map(header_row) -> tuple[dict[str, int], list[str]]:
+    lookup = {}
+    for fname, label, aliases in COLUMNS:
+        for name in (label, *aliases):
+            lookup[name.strip().lower()] = fname
+    positions = {}
+    for i, cell in enumerate(header_row):
+        key = str(cell or "").strip().lower()
+        if key in lookup and lookup[key] not in positions:
+            positions[lookup[key]] = i
+    missing = [label for fname, label, _a in COLUMNS if fname in REQUIRED_HEADERS and fname not in positions]
+    return positions, missing
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_table(content: bytes, filename: str) -> list[list]:
+    """All rows of the first sheet (xlsx) or the file (csv) as lists of cell values."""
+    name = filename.lower()
+    max_rows = settings.IMPORT_MAX_ROWS + 1
+    if name.endswith(".xlsx"):
+        try:
+            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ImportFileError("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。") from exc
+        try:
+            ws = wb.worksheets[0]
+            rows = []
+            for row in ws.iter_rows(values_only=True):
+                rows.append(list(row))
+                if len(rows) > max_rows:
+                    raise ImportFileError(f"文件超过 {settings.IMPORT_MAX_ROWS} 行，请拆分后分批导入。")
+            return rows
+        finally:
+            wb.close()
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportFileError("CSV 文件编码无法识别，请保存为 UTF-8 编码。")
+        if "\x00" in text:
+            raise ImportFileError("文件不是文本格式的 CSV。")
+        rows = list(csv.reader(io.StringIO(text)))
+        if len(rows) > max_rows:
+            raise ImportFileError(f"文件超过 {settings.IMPORT_MAX_ROWS} 行，请拆分后分批导入。")
+        return rows
+    raise ImportFileError("只支持 .xlsx 或 .csv 文件。")
+
+
+def check_rows(table: list[list], committee: Committee) -> CheckResult:
+    """Validate every row; nothing is written. Row numbers are those of the spreadsheet."""
+    # Skip blank lines before the header.
+    start = 0
+    while start < len(table) and not any(_cell_text(c) for c in table[start]):
+        start += 1
+    if start >= len(table):
+        raise ImportFileError("文件是空的：第一行应为表头（名称、统一社会信用代码……）。")
+    positions, missing = _header_map(table[start])
+    if missing:
+        return CheckResult(rows=[], missing_headers=missing)
+
+    results: list[RowResult] = []
+    for offset, raw in enumerate(table[start + 1:], start=start + 2):
+        values = {f: _cell_text(raw[i]) if i < len(raw) else "" for f, i in positions.items()}
+        if not any(values.values()):
+            continue  # blank line
+        results.append(RowResult(number=offset, values=values))
+
+    first_seen: dict[str, int] = {}
+    for row in results:
+        row.values["uscc"] = uscc_rules.normalize(row.values.get("uscc", ""))
+        _check_row(row, first_seen)
+
+    codes = [r.values["uscc"] for r in results if r.values["uscc"]]
+    existing = set()
+    for i in range(0, len(codes), 900):  # stay under SQLite's parameter limit
+        existing.update(SocialOrganization.objects.filter(uscc__in=codes[i:i + 900]).values_list("uscc", flat=True))
+    for row in results:
+        if row.values["uscc"] in existing:
+            row.errors.append(f"统一社会信用代码 {row.values['uscc']} 已登记，不能重复导入。")
+    return CheckResult(rows=results)
+
+
+def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
+    v, errors = row.values, row.errors
+    if not v.get("name"):
+        errors.append("名称：必填，不能为空。")
+    elif len(v["name"]) > 200:
+        errors.append("名称：不能超过200个字符。")
+    code = v["uscc"]
+    if not code:
+        errors.append("统一社会信用代码：必填，不能为空。")
+    else:
+        try:
+            uscc_rules.validate_uscc(code)
+        except ValidationError as exc:
+            errors.append(exc.messages[0])
+        if code in first_seen:
+            errors.append(f"统一社会信用代码与第{first_seen[code]}行重复。")
+        else:
+            first_seen[code] = row.number
+
+    raw_type = v.get("org_type", "")
+    given_type = _TYPE_ALIASES.get(raw_type) if raw_type else None
+    if raw_type and given_type is None:
+        errors.append(f"组织类型：无法识别“{raw_type}”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。")
+    derived = uscc_rules.org_type_from_uscc(code)
+    if derived and given_type and given_type != derived:
+        errors.append(
+            f"组织类型：“{raw_type}”与统一社会信用代码第2位（{code[1]}）表示的“{OrgType(derived).label}”不符。"
+        )
+    v["org_type"] = derived or given_type or ""
+    if not v["org_type"] and not errors:
+        errors.append("组织类型：统一社会信用代码不由民政部门登记，必须填写组织类型。")
+
+    for fname in BOOLEAN_FIELDS:
+        text = v.get(fname, "").lower()
+        if text in _TRUE:
+            v[fname] = True
+        elif text in _FALSE:
+            v[fname] = False
+        else:
+            label = next(lbl for f, lbl, _a in COLUMNS if f == fname)
+            errors.append(f"{label}：应填“是”或“否”，而不是“{v[fname]}”。")
+    vetted = v.get("candidates_vetted", "").lower()
+    if vetted == "":
+        v["candidates_vetted"] = None
+    elif vetted in _TRUE | _FALSE:
+        v["candidates_vetted"] = vetted in _TRUE
+        if v.get("is_trade_association") is False:
+            errors.append("负责人人选审核：只有行业协会商会填写。")
+    else:
+        errors.append(f"负责人人选审核：应填“是”“否”或留空，而不是“{v['candidates_vetted']}”。")
+
+    division = v.get("division_code", "")
+    if division and (len(division) != 6 or not division.isdigit()):
+        errors.append(f"行政区划代码：应为6位数字，而不是“{division}”。")
+    if not division and code:
+        v["division_code"] = uscc_rules.division_from_uscc(code)
+    if len(v.get("address", "")) > 300:
+        errors.append("住所：不能超过300个字符。")
+    status = _STATUS_ALIASES.get(v.get("status", ""))
+    if status is None:
+        errors.append(f"状态：无法识别“{v['status']}”，应为正常、列入活动异常名录或已注销。")
+    else:
+        v["status"] = status
+
+
+def check_batch(batch: ImportBatch) -> CheckResult:
+    with batch.file.open("rb") as fh:
+        content = fh.read()
+    return check_rows(read_table(content, batch.original_name), batch.committee)
+
+
+def import_batch_create(*, committee: Committee, by: User, upload) -> tuple[ImportBatch, CheckResult | None, str]:
+    """Store the upload and dry-run it. Returns (batch, result, file error message)."""
+    content = upload.read()
+    batch = ImportBatch(committee=committee, uploaded_by=by, original_name=upload.name[:200])
+    try:
+        result = check_rows(read_table(content, upload.name), committee)
+    except ImportFileError as exc:
+        return batch, None, str(exc)
+    from django.core.files.base import ContentFile
+
+    batch.file.save(upload.name, ContentFile(content), save=False)
+    batch.row_count = len(result.rows)
+    batch.error_count = result.error_count + len(result.missing_headers)
+    batch.save()
+    return batch, result, ""
+
+
+def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckResult]:
+    """Write every row of a clean file in one transaction; with any error write nothing."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ImportBatch.Status.CHECKED:
+            raise ValidationError("该文件已经处理过，不能重复导入。")
+        result = check_batch(batch)  # the database may have changed since the dry run
+        if not result.ok:
+            return 0, result
+        objs = []
+        for row in result.rows:
+            org = SocialOrganization(committee=batch.committee, **row.values)
+            org.apply_uscc_defaults()
+            objs.append(org)
+        SocialOrganization.objects.bulk_create(objs, batch_size=1000)
+        batch.status = ImportBatch.Status.IMPORTED
+        batch.imported_at = timezone.now()
+        batch.save(update_fields=["status", "imported_at"])
+        audit_record(actor=by, action="organization.import", target=batch, after={"rows": len(objs)},
+                     note=batch.original_name)
+    return len(objs), result
+
+
+def template_workbook() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "社会组织"
+    ws.append([label for _f, label, _a in COLUMNS])
+    ws.append(["成都市武侯社区发展基金会", uscc_rules.make_uscc("53510107MJ0000001"), "基金会", "否", "510107",
+               "成都市武侯区示例路1号", "正常", "是", "是", "是", "是", ""])
+    for col, width in zip("ABCDEFGHIJKL", (30, 22, 16, 12, 12, 30, 10, 10, 22, 10, 10, 14), strict=True):
+        ws.column_dimensions[col].width = width
+    notes = wb.create_sheet("填写说明")
+    for line in (
+        ["名称、统一社会信用代码必填；第一行是表头，请勿改动。"],
+        ["统一社会信用代码第1位为5（民政登记）时，组织类型由第2位决定，可不填。"],
+        ["组织类型：社会团体 / 民办非企业单位（社会服务机构） / 基金会 / 其他。"],
+        ["行政区划代码留空时取统一社会信用代码第3–8位。"],
+        ["状态：正常 / 列入活动异常名录 / 已注销；留空为正常。是否类栏目填“是”或“否”。"],
+        ["负责人人选审核只对行业协会商会填写。"],
+    ):
+        notes.append(line)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

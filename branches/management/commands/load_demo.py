@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand
+
+from branches import demo
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo data: 四川省社会组织第二综合党委 and its register. Safe to run again."
+
+    def handle(self, *args, **options):
+        data = demo.load_register()
+        self.stdout.write(self.style.SUCCESS(
+            f"演示数据就绪：{data['committee'].name}，{len(data['orgs'])} 个社会组织，{len(data['party_orgs'])} 个党组织。"
+        ))
+        self.stdout.write("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD)
+        for username, role in (
+            ("admin", "系统管理员（全部综合党委）"),
+            ("staff", "综合党委工作人员（四川省社会组织第二综合党委）"),
+            ("wuhou", "支部书记（成都市武侯社区发展基金会党支部）"),
+            ("inspector1", "验收人员"),
+            ("inspector2", "验收人员"),
+            ("staff1", "另一综合党委的工作人员（看不到第二综合党委的数据）"),
+        ):
+            self.stdout.write(f"  {username:<11} {role}")

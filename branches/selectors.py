@@ -1,0 +1,195 @@
+"""Reads scoped to a user. One place decides what each role may see."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import (
+    Division,
+    Instructor,
+    Member,
+    OrgStatus,
+    OrgType,
+    PartyOrganization,
+    Role,
+    SocialOrganization,
+    User,
+)
+
+
+def scope_filter(user: User, *, committee_path: str, party_org_path: str | None) -> Q | None:
+    """The one filter that decides visibility; None means nothing is visible.
+
+    committee staff: all of their committee; secretary: their own party organisation only;
+    superuser: everything. Inspectors reach the register only through their assignments,
+    which the rating issue adds on top of this.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    if user.role == Role.STAFF and user.committee_id:
+        return Q(**{committee_path: user.committee_id})
+    if user.role == Role.SECRETARY and user.party_organization_id and party_org_path:
+        return Q(**{party_org_path: user.party_organization_id})
+    return None
+
+
+def _scoped(qs: QuerySet, user: User, **paths) -> QuerySet:
+    q = scope_filter(user, **paths)
+    return qs.none() if q is None else qs.filter(q)
+
+
+def organizations_visible_to(user: User) -> QuerySet[SocialOrganization]:
+    return _scoped(
+        SocialOrganization.objects.all(), user, committee_path="committee", party_org_path="party_organizations"
+    )
+
+
+def party_organizations_visible_to(user: User) -> QuerySet[PartyOrganization]:
+    return _scoped(PartyOrganization.objects.all(), user, committee_path="committee", party_org_path="pk")
+
+
+def members_visible_to(user: User) -> QuerySet[Member]:
+    return _scoped(
+        Member.objects.all(),
+        user,
+        committee_path="party_organization__committee",
+        party_org_path="party_organization",
+    )
+
+
+def instructors_visible_to(user: User) -> QuerySet[Instructor]:
+    return _scoped(Instructor.objects.all(), user, committee_path="committee", party_org_path=None)
+
+
+def organization_list(user: User, *, search: str = "", org_type: str = "", division: str = "",
+                      status: str = "", covered: str = "") -> QuerySet[SocialOrganization]:
+    qs = organizations_visible_to(user).with_coverage()
+    if search:
+        search = search.strip()
+        qs = qs.filter(Q(name__icontains=search) | Q(uscc__startswith=search.upper()))
+    if org_type:
+        qs = qs.filter(org_type=org_type)
+    if division:
+        qs = qs.filter(division_code=division)
+    if status:
+        qs = qs.filter(status=status)
+    if covered == "party":
+        qs = qs.filter(has_party_org=True)
+    elif covered == "instructor":
+        qs = qs.filter(has_party_org=False, has_instructor=True)
+    elif covered == "none":
+        qs = qs.filter(has_party_org=False, has_instructor=False)
+    return qs.order_by("name", "pk")
+
+
+def party_organization_list(user: User, *, search: str = "") -> QuerySet[PartyOrganization]:
+    qs = party_organizations_visible_to(user).annotate(
+        full_members=Count("members", filter=Q(members__membership="full"), distinct=True),
+        all_members=Count("members", distinct=True),
+        org_count=Count("organizations", distinct=True),
+    )
+    if search:
+        qs = qs.filter(name__icontains=search.strip())
+    return qs.select_related("parent").order_by("name", "pk")
+
+
+# --- Coverage ("两个覆盖") -------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+@dataclass
+class CoverageRow:
+    key: str
+    label: str
+    total: int
+    party_covered: int
+    work_covered: int
+
+    @property
+    def org_rate(self):
+        return _rate(self.party_covered, self.total)
+
+    @property
+    def work_rate(self):
+        return _rate(self.work_covered, self.total)
+
+    @property
+    def uncovered(self):
+        return self.total - self.work_covered
+
+
+@dataclass
+class CoverageReport:
+    overall: CoverageRow
+    by_region: list[CoverageRow] = field(default_factory=list)
+    by_type: list[CoverageRow] = field(default_factory=list)
+
+
+def _coverage_rows(qs, group_field):
+    return (
+        qs.values(group_field)
+        .annotate(
+            total=Count("pk"),
+            party_covered=Count("pk", filter=Q(has_party_org=True)),
+            work_covered=Count("pk", filter=Q(has_party_org=True) | Q(has_instructor=True)),
+        )
+        .order_by(group_field)
+    )
+
+
+def coverage_report(committee_id: int) -> CoverageReport:
+    """组织覆盖率 and 工作覆盖率 for a committee, per region and per type: three aggregate queries
+    plus one for region names, whatever the number of organisations. Deregistered organisations
+    do not count."""
+    base = SocialOrganization.objects.filter(committee_id=committee_id).counted().with_coverage()
+    regions = list(_coverage_rows(base, "division_code"))
+    names = dict(Division.objects.filter(code__in=[r["division_code"] for r in regions]).values_list("code", "name"))
+    by_region = [
+        CoverageRow(r["division_code"], names.get(r["division_code"], r["division_code"]), r["total"],
+                    r["party_covered"], r["work_covered"])
+        for r in regions
+    ]
+    type_labels = dict(OrgType.choices)
+    by_type = [
+        CoverageRow(r["org_type"], str(type_labels.get(r["org_type"], r["org_type"])), r["total"],
+                    r["party_covered"], r["work_covered"])
+        for r in _coverage_rows(base, "org_type")
+    ]
+    overall = CoverageRow(
+        "all", "合计",
+        sum(r.total for r in by_region),
+        sum(r.party_covered for r in by_region),
+        sum(r.work_covered for r in by_region),
+    )
+    return CoverageReport(overall=overall, by_region=by_region, by_type=by_type)
+
+
+def uncovered_organizations(committee_id: int) -> QuerySet[SocialOrganization]:
+    """Organisations with neither a party organisation nor an instructor (no work coverage)."""
+    return (
+        SocialOrganization.objects.filter(committee_id=committee_id)
+        .counted()
+        .with_coverage()
+        .filter(has_party_org=False, has_instructor=False)
+        .order_by("division_code", "name")
+    )
+
+
+def divisions_in_use(committee_id: int) -> list[tuple[str, str]]:
+    codes = list(
+        SocialOrganization.objects.filter(committee_id=committee_id)
+        .values_list("division_code", flat=True).distinct().order_by("division_code")
+    )
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    return [(c, f"{c} {names.get(c, '')}".strip()) for c in codes]
+
+
+ORG_STATUS_CHOICES = OrgStatus.choices

@@ -1,0 +1,173 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import importing, selectors
+from .access import role_required, staff_required
+from .forms import ImportUploadForm, OrganizationFilterForm
+from .models import ImportBatch, Member, PartyOrganization, Role
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _committee_id(request):
+    """The committee a staff page shows; a superuser without one sees the first committee's pages."""
+    if request.user.committee_id:
+        return request.user.committee_id
+    from .models import Committee
+
+    first = Committee.objects.order_by("pk").values_list("pk", flat=True).first()
+    return first
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.role == Role.SECRETARY and user.party_organization_id:
+        return redirect("branches:party-organization-detail", pk=user.party_organization_id)
+    context = {}
+    if user.role == Role.STAFF or user.is_superuser:
+        committee_id = _committee_id(request)
+        if committee_id:
+            context["coverage"] = selectors.coverage_report(committee_id).overall
+    return render(request, "home.html", context)
+
+
+@staff_required
+def organization_list(request):
+    committee_id = _committee_id(request)
+    form = OrganizationFilterForm(request.GET or None, divisions=selectors.divisions_in_use(committee_id))
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.organization_list(
+        request.user,
+        search=filters.get("q", ""),
+        org_type=filters.get("org_type", ""),
+        division=filters.get("division", ""),
+        status=filters.get("status", ""),
+        covered=filters.get("covered", ""),
+    ).filter(committee_id=committee_id)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "branches/organization_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def organization_detail(request, pk):
+    if request.user.role not in (Role.STAFF, Role.SECRETARY) and not request.user.is_superuser:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    org = get_object_or_404(
+        selectors.organizations_visible_to(request.user).with_coverage().prefetch_related(
+            Prefetch("party_organizations", queryset=PartyOrganization.objects.order_by("name")),
+            "instructors",
+        ),
+        pk=pk,
+    )
+    return render(request, "branches/organization_detail.html", {"org": org})
+
+
+@staff_required
+def party_organization_list(request):
+    q = request.GET.get("q", "")[:100]
+    qs = selectors.party_organization_list(request.user, search=q).filter(committee_id=_committee_id(request))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "branches/party_organization_list.html", {"page": page, "q": q})
+
+
+@role_required(Role.STAFF, Role.SECRETARY)
+def party_organization_detail(request, pk):
+    po = get_object_or_404(
+        selectors.party_organizations_visible_to(request.user)
+        .select_related("parent", "committee")
+        .annotate(full_members=Count("members", filter=Q(members__membership="full"), distinct=True))
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("role", "name")),
+            "organizations",
+        ),
+        pk=pk,
+    )
+    return render(request, "branches/party_organization_detail.html", {"po": po})
+
+
+@staff_required
+def coverage(request):
+    committee_id = _committee_id(request)
+    report = selectors.coverage_report(committee_id)
+    uncovered = Paginator(selectors.uncovered_organizations(committee_id), 100).get_page(request.GET.get("page"))
+    return render(request, "branches/coverage.html", {"report": report, "uncovered": uncovered})
+
+
+@staff_required
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        from .models import Committee
+
+        committee = Committee.objects.get(pk=_committee_id(request))
+        batch, result, file_error = importing.import_batch_create(
+            committee=committee, by=request.user, upload=form.cleaned_data["file"]
+        )
+        if file_error:
+            form.add_error("file", file_error)
+        else:
+            return redirect("branches:import-batch", pk=batch.pk)
+    batches = ImportBatch.objects.filter(committee_id=_committee_id(request)).select_related("uploaded_by")[:20]
+    return render(request, "branches/import_upload.html", {"form": form, "batches": batches})
+
+
+def _batch_for(request, pk):
+    return get_object_or_404(ImportBatch, pk=pk, committee_id=_committee_id(request))
+
+
+@staff_required
+def import_batch(request, pk):
+    batch = _batch_for(request, pk)
+    try:
+        result = importing.check_batch(batch) if batch.status == ImportBatch.Status.CHECKED else None
+    except importing.ImportFileError as exc:
+        result, error = None, str(exc)
+    else:
+        error = ""
+    only_errors = request.GET.get("errors") == "1"
+    rows = (result.error_rows if only_errors else result.rows) if result else []
+    return render(
+        request,
+        "branches/import_batch.html",
+        {"batch": batch, "result": result, "rows": rows, "only_errors": only_errors, "file_error": error},
+    )
+
+
+@staff_required
+@require_POST
+def import_confirm(request, pk):
+    from django.contrib import messages
+
+    batch = _batch_for(request, pk)
+    try:
+        count, result = importing.import_batch_confirm(batch=batch, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("branches:import-batch", pk=batch.pk)
+    if not result.ok:
+        messages.error(request, "文件中有错误，未导入任何数据。请按下表修改后重新上传。")
+        return redirect("branches:import-batch", pk=batch.pk)
+    messages.success(request, f"已导入 {count} 个社会组织。")
+    return redirect(reverse("branches:organization-list"))
+
+
+@staff_required
+def import_template(request):
+    response = HttpResponse(importing.template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''starfire-organizations-template.xlsx"
+    return response

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from branches import views as branch_views
+
+admin.site.site_header = "星火评星管理后台"
+admin.site.site_title = "星火评星"
+admin.site.index_title = "综合党委管理"
+
+urlpatterns = [
+    path("", branch_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("register/", include("branches.urls")),
+    path("admin/", admin.site.urls),
+]
