@@ -148,6 +148,15 @@ class SocialOrganization(models.Model):
         if not self.division_code:
             self.division_code = uscc_rules.division_from_uscc(self.uscc)
 
+    def clean_fields(self, exclude=None):
+        # full_clean() checks fields before clean(): fill in what the code determines first, so a
+        # code typed in lower case, a blank division or a type fixed by the code pass validation.
+        division_was_blank = not self.division_code
+        self.apply_uscc_defaults()
+        if exclude and division_was_blank:
+            exclude = set(exclude) - {"division_code"}  # a derived division is checked like a typed one
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         self.apply_uscc_defaults()
         errors = {}
@@ -260,6 +269,10 @@ class Member(models.Model):
     membership = models.CharField(_("党员类别"), max_length=20, choices=Membership.choices, default=Membership.FULL)
     role = models.CharField(_("职务"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER)
     joined_on = models.DateField(_("入党日期"), null=True, blank=True)
+    user = models.ForeignKey(
+        "User", verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships",
+        help_text=_("该党员在本系统的账号（如有）；用于验收回避等判断。"),
+    )
 
     class Meta:
         verbose_name = _("党员")

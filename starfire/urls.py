@@ -14,5 +14,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("register/", include("branches.urls")),
+    path("ratings/", include("ratings.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Views of the rating procedure, one module per kind of user: secretary, staff, inspector, review."""
