@@ -13,7 +13,7 @@ from branches.models import PartyOrganization, Role, User
 from branches.services import audit_record
 from starfire.uploads import DOCUMENTS, IMAGES, sniff
 
-from . import rules
+from . import rules, tasks
 from .models import (
     AdjustmentItem,
     AppliedAdjustment,
@@ -218,7 +218,56 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
     cycle.save(update_fields=["status", "opened_at"])
     audit_record(actor=by, action="cycle.open", target=cycle, after={"submissions": cycle.submissions.count(),
                                                                       "excluded": sorted(excluded)})
+    transaction.on_commit(lambda: tasks.notify_cycle_opened.delay(cycle.pk), robust=True)
     return cycle
+
+
+@transaction.atomic
+def cycle_create(*, cycle: Cycle, by: User) -> Cycle:
+    """Staff prepare a yearly cycle on a rubric of their committee; it stays in 筹备 until opened."""
+    if cycle.pk:
+        raise ValidationError("该评星周期已经创建。")
+    _require_staff(by, cycle.committee_id)
+    cycle.status = Cycle.Status.DRAFT
+    cycle.full_clean()
+    cycle.save()
+    audit_record(actor=by, action="cycle.create", target=cycle,
+                 after={"year": cycle.year, "rubric": cycle.rubric_id})
+    return cycle
+
+
+def cycle_exclusion_set(*, cycle: Cycle, party_organization: PartyOrganization, reason: str,
+                        by: User) -> CycleExclusion:
+    """Leave a party organisation out of a cycle before it opens, with the reason."""
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        _require_staff(by, cycle.committee_id)
+        if cycle.status != Cycle.Status.DRAFT:
+            raise TransitionNotAllowed("评星周期已启动，不能再调整参评党组织。")
+        if party_organization.committee_id != cycle.committee_id:
+            raise ValidationError("该党组织不属于本综合党委。")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("不参评的党组织必须说明原因。")
+        exclusion, _created = CycleExclusion.objects.update_or_create(
+            cycle=cycle, party_organization=party_organization, defaults={"reason": reason[:300]})
+        audit_record(actor=by, action="cycle.exclude", target=cycle,
+                     after={"party_organization": party_organization.pk, "reason": reason[:300]},
+                     note=str(party_organization))
+    return exclusion
+
+
+def cycle_exclusion_remove(*, exclusion: CycleExclusion, by: User) -> None:
+    """Take a party organisation back into a cycle that has not opened yet."""
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=exclusion.cycle_id)
+        _require_staff(by, cycle.committee_id)
+        if cycle.status != Cycle.Status.DRAFT:
+            raise TransitionNotAllowed("评星周期已启动，不能再调整参评党组织。")
+        audit_record(actor=by, action="cycle.include", target=cycle,
+                     before={"party_organization": exclusion.party_organization_id, "reason": exclusion.reason},
+                     note=str(exclusion.party_organization))
+        exclusion.delete()
 
 
 # --- Self-assessment (branch secretary) ---------------------------------------------------
@@ -344,6 +393,7 @@ def submission_return(*, submission: Submission, by: User, reasons: list[tuple[i
         submission.save(update_fields=["status"])
         _audit(by, "submission.return", submission, before={"status": Status.SUBMITTED}, after={"status": target},
                note="；".join(t for _i, t in reasons))
+        transaction.on_commit(lambda: tasks.notify_submission_returned.delay(submission.pk, last_round + 1), robust=True)
     return submission
 
 
@@ -410,6 +460,7 @@ def inspector_assign(*, submission: Submission, inspector: User, by: User) -> In
         if not created:
             raise ValidationError("%s已经分配给该申报。" % inspector)
         _audit(by, "inspection.assign", submission, after={"inspector": inspector.pk}, note=str(inspector))
+        transaction.on_commit(lambda: tasks.notify_inspection_assigned.delay(assignment.pk), robust=True)
     return assignment
 
 

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "starfire.settings")
 
@@ -8,5 +9,9 @@ app = Celery("starfire")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The beat schedule lives here, in code; later parts add their jobs.
-app.conf.beat_schedule = {}
+# The beat schedule lives here, in code. Times are Asia/Shanghai (CELERY_TIMEZONE).
+# Every scheduled task is idempotent: a second run the same day creates and sends nothing more.
+app.conf.beat_schedule = {
+    "deadline-reminders": {"task": "ratings.tasks.send_deadline_reminders", "schedule": crontab(hour=8, minute=0)},
+    "overdue-submissions": {"task": "ratings.tasks.report_overdue_submissions", "schedule": crontab(hour=8, minute=10)},
+}

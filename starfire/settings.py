@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "branches",
     "ratings",
     "meetings",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "branches.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },

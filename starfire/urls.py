@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from branches import views as branch_views
+from starfire.health import healthz
 
 admin.site.site_header = "星火评星管理后台"
 admin.site.site_title = "星火评星"
@@ -15,5 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("register/", include("branches.urls")),
     path("ratings/", include("ratings.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

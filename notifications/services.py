@@ -1,0 +1,55 @@
+"""Send notices: in-app always, e-mail where the user wants it. Idempotent by (recipient, key)."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+
+from .models import EmailPreference, Notification
+
+
+def wants_email(user, kind: str) -> bool:
+    if not user.email:
+        return False
+    pref = EmailPreference.objects.filter(user=user, kind=kind).values_list("send_email", flat=True).first()
+    return True if pref is None else pref
+
+
+def notify(*, recipients: Iterable, kind: str, key: str, title: str, body: str, url: str = "") -> list[Notification]:
+    """Create one notice per recipient for the event `key`; a repeat of the same event does nothing.
+
+    E-mails are queued after commit, so a rolled-back transaction sends nothing.
+    """
+    from .tasks import send_notification_email
+
+    created = []
+    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        try:
+            with transaction.atomic():
+                n = Notification.objects.create(
+                    recipient=user, kind=kind, key=key[:200], title=title[:200], body=body, url=url[:300],
+                    email_wanted=wants_email(user, kind),
+                )
+        except IntegrityError:
+            continue  # already notified of this event
+        created.append(n)
+        if n.email_wanted:
+            transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk), robust=True)
+    return created
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    from django.utils import timezone
+
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user) -> int:
+    from django.utils import timezone
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def email_preferences_set(*, user, choices: dict[str, bool]) -> None:
+    for kind, send in choices.items():
+        EmailPreference.objects.update_or_create(user=user, kind=kind, defaults={"send_email": bool(send)})

@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import services
+from .models import EmailPreference, Kind, Notification
+from .roles import kinds_for
+
+
+@login_required
+def inbox(request):
+    qs = Notification.objects.filter(recipient=request.user)
+    if request.GET.get("unread") == "1":
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "unread_only": request.GET.get("unread") == "1"})
+
+
+@login_required
+def open_notification(request, pk):
+    n = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    services.notification_mark_read(notification=n)
+    if n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
+        return redirect(n.url)
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_POST
+def mark_all_read(request):
+    services.notifications_mark_all_read(user=request.user)
+    return redirect("notifications:inbox")
+
+
+@login_required
+def preferences(request):
+    kinds = kinds_for(request.user)
+    current = dict(EmailPreference.objects.filter(user=request.user).values_list("kind", "send_email"))
+    if request.method == "POST":
+        services.email_preferences_set(user=request.user,
+                                       choices={k: request.POST.get(f"kind_{k}") == "on" for k in kinds})
+        from django.contrib import messages
+
+        messages.success(request, "邮件设置已保存。")
+        return redirect("notifications:preferences")
+    rows = [(k, Kind(k).label, current.get(k, True)) for k in kinds]
+    return render(request, "notifications/preferences.html", {"rows": rows})
