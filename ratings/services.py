@@ -14,6 +14,7 @@ from branches.services import audit_record
 from starfire.uploads import DOCUMENTS, IMAGES, sniff
 
 from . import rules, tasks
+from .tally import tally_request
 from .models import (
     AdjustmentItem,
     AppliedAdjustment,
@@ -681,6 +682,7 @@ def submission_review(*, submission: Submission, by: User) -> Submission:
         submission.reviewed_at = timezone.now()
         submission.save(update_fields=["status", "reviewed_at"])
         _audit(by, "submission.review", submission, before={"status": Status.INSPECTED}, after={"status": target})
+        tally_request(cycle=submission.cycle, by=by, reason="results_changed")
     cycle_recompute_levels(cycle_id=submission.cycle_id)
     submission.refresh_from_db()
     return submission
@@ -701,6 +703,8 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
         submission.save(update_fields=["status"])
         _audit(by, "submission.reopen", submission, before={"status": before}, after={"status": target},
                note=reason.strip())
+        if before == Status.REVIEWED:
+            tally_request(cycle=submission.cycle, by=by, reason="results_changed")
     transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
     return submission
 

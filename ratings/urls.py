@@ -1,13 +1,62 @@
 from django.urls import path  # noqa: F401
 
-from .views import inspector, review, rubric, secretary, staff  # noqa: F401
+from .views import dashboard, inspector, review, rubric, secretary, staff  # noqa: F401
 
 app_name = "ratings"
 
 urlpatterns = [
     # --- secretary (self-assessment) ---
+    path("my/", secretary.my_cycles, name="my-cycles"),
+    path("my/<int:pk>/", secretary.self_assessment, name="self-assessment"),
+    path("my/<int:pk>/scores/<int:indicator_id>/", secretary.self_score_save, name="self-score-save"),
+    path("my/<int:pk>/evidence/<int:indicator_id>/", secretary.evidence_upload, name="evidence-upload"),
+    path("my/<int:pk>/submit/", secretary.submission_submit, name="submission-submit"),
+    path("my/evidence/<int:pk>/delete/", secretary.evidence_delete, name="evidence-delete"),
+    path("files/evidence/<int:pk>/", secretary.evidence_file, name="evidence-file"),
     # --- staff (cycles, queue, preliminary check, assignment) ---
+    path("cycles/", staff.cycle_list, name="cycle-list"),
+    path("cycles/new/", staff.cycle_create, name="cycle-create"),
+    path("cycles/<int:pk>/", staff.cycle_detail, name="cycle-detail"),
+    path("cycles/<int:pk>/open/", staff.cycle_open, name="cycle-open"),
+    path("cycles/<int:pk>/exclusions/", staff.cycle_exclude, name="cycle-exclude"),
+    path("cycles/<int:pk>/exclusions/<int:exclusion_pk>/remove/", staff.cycle_exclusion_remove,
+         name="cycle-exclusion-remove"),
+    path("cycles/<int:pk>/queue/", staff.queue, name="queue"),
+    path("submissions/<int:pk>/", staff.submission_detail, name="submission-detail"),
+    path("submissions/<int:pk>/return/", staff.submission_return, name="submission-return"),
+    path("submissions/<int:pk>/accept/", staff.submission_accept, name="submission-accept"),
+    path("submissions/<int:pk>/extend/", staff.submission_extend, name="submission-extend"),
+    path("submissions/<int:pk>/inspectors/", staff.assign_inspector, name="assign-inspector"),
+    path("inspector-assignments/<int:pk>/unassign/", staff.unassign_inspector, name="unassign-inspector"),
     # --- inspector (on-site acceptance) ---
+    path("inspections/", inspector.inspections, name="inspections"),
+    path("inspections/<int:pk>/", inspector.inspection, name="inspection"),
+    path("inspections/<int:pk>/score/", inspector.inspection_score_save, name="inspection-score-save"),
+    path("inspections/<int:pk>/photos/", inspector.inspection_photo_upload, name="inspection-photo-upload"),
+    path("inspections/<int:pk>/sign-off/", inspector.inspection_sign_off, name="inspection-sign-off"),
+    path("inspections/<int:pk>/veto/", inspector.inspection_veto_raise, name="inspection-veto-raise"),
     # --- review (central review, audit log, private files) ---
+    path("review/<int:pk>/", review.review, name="review"),
+    path("review/<int:pk>/final-score/", review.review_final_score, name="review-final-score"),
+    path("review/<int:pk>/adjustment/", review.review_adjustment, name="review-adjustment"),
+    path("review/<int:pk>/veto/", review.review_veto_raise, name="review-veto-raise"),
+    path("review/<int:pk>/veto/<int:veto_pk>/decide/", review.review_veto_decide, name="review-veto-decide"),
+    path("review/<int:pk>/complete/", review.review_complete, name="review-complete"),
+    path("review/<int:pk>/reopen/", review.submission_reopen, name="submission-reopen"),
+    path("review/<int:pk>/audit/", review.audit_log, name="audit-log"),
+    path("files/photos/<int:pk>/", review.photo_file, name="photo-file"),
+    # --- dashboard (tally, charts, downloads) ---
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("cycles/<int:pk>/tally/recompute/", dashboard.tally_recompute, name="tally-recompute"),
+    path("tally-runs/<int:pk>/", dashboard.tally_run_status, name="tally-run-status"),
+    path("cycles/<int:pk>/results.xlsx", dashboard.export_results, name="export-results"),
+    path("cycles/<int:pk>/tally.xlsx", dashboard.export_tally, name="export-tally"),
+    path("cycles/<int:pk>/tally-report.pdf", dashboard.tally_report_pdf, name="tally-report-pdf"),
+    path("coverage.xlsx", dashboard.export_coverage, name="export-coverage"),
     # --- rubric (export/import/copy) ---
+    path("rubrics/", rubric.rubric_list, name="rubric-list"),
+    path("rubrics/import/", rubric.rubric_import, name="rubric-import"),
+    path("rubrics/<int:pk>/", rubric.rubric_detail, name="rubric-detail"),
+    path("rubrics/<int:pk>/export.xlsx", rubric.rubric_export, name="rubric-export"),
+    path("rubrics/<int:pk>/copy/", rubric.rubric_copy, name="rubric-copy"),
 ]

@@ -14,4 +14,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deadline-reminders": {"task": "ratings.tasks.send_deadline_reminders", "schedule": crontab(hour=8, minute=0)},
     "overdue-submissions": {"task": "ratings.tasks.report_overdue_submissions", "schedule": crontab(hour=8, minute=10)},
+    "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
+    "weekly-digest": {"task": "ratings.tasks.send_weekly_digest",
+                      "schedule": crontab(hour=8, minute=30, day_of_week="mon")},
 }

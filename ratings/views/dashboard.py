@@ -1,0 +1,152 @@
+"""Committee dashboard: tally, charts, submissions by state, downloads."""
+
+from django.db.models import Count
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from branches.access import staff_required
+from branches.selectors import coverage_report
+
+from .. import reports, tally
+from ..charts import grouped_bars, horizontal_bars
+from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
+from ..selectors import cycles_visible_to
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEVELS = [("5", "五星"), ("4", "四星"), ("3", "三星"), ("2", "二星"), ("1", "一星"), ("0", "无星")]
+
+
+def _cycle(request, pk=None):
+    cycles = cycles_visible_to(request.user).exclude(status=Cycle.Status.DRAFT).order_by("-year")
+    if pk is None:
+        pk = request.GET.get("cycle")
+    if pk:
+        try:
+            return get_object_or_404(cycles, pk=int(pk))
+        except (TypeError, ValueError) as exc:
+            raise Http404 from exc
+    cycle = cycles.first()
+    if cycle is None:
+        raise Http404("还没有已启动的评星周期。")
+    return cycle
+
+
+def _charts(data: dict, previous: dict | None) -> dict:
+    series = [(f"{data['cycle']['year']}年", [data["levels"][k] for k, _n in LEVELS])]
+    if previous:
+        series.append((f"{previous['cycle']['year']}年", [previous["levels"][k] for k, _n in LEVELS]))
+    stars = grouped_bars([n for _k, n in LEVELS], series, title="星级分布（本周期与上一周期）", unit="个")
+    cov = horizontal_bars([(r["label"], float(r["org_rate"] or 0)) for r in data["coverage_by_region"]],
+                          title="各区划组织覆盖率")
+    return {"stars": stars, "coverage": cov}
+
+
+def _snapshots(cycle):
+    snap = TallySnapshot.objects.filter(cycle=cycle).first()
+    prev_cycle = (Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year)
+                  .order_by("-year").first())
+    prev = TallySnapshot.objects.filter(cycle=prev_cycle).first() if prev_cycle else None
+    return snap, prev
+
+
+@staff_required
+def dashboard(request):
+    cycle = _cycle(request)
+    snap, prev = _snapshots(cycle)
+    by_state = dict(Submission.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")))
+    now = timezone.now()
+    overdue = (Submission.objects.filter(cycle=cycle, status__in=[Status.DRAFT, Status.RETURNED])
+               .select_related("party_organization", "cycle"))
+    overdue = [s for s in overdue if s.deadline < now]
+    context = {
+        "cycle": cycle,
+        "cycles": cycles_visible_to(request.user).exclude(status=Cycle.Status.DRAFT).order_by("-year"),
+        "snap": snap,
+        "d": snap.data if snap else None,
+        "charts": _charts(snap.data, prev.data if prev else None) if snap else None,
+        "states": [(s, s.label, by_state.get(s.value, 0)) for s in Status],
+        "overdue": overdue,
+        "last_run": TallyRun.objects.filter(cycle=cycle).first(),
+        "coverage": coverage_report(cycle.committee_id),
+        "compliance": _compliance_summary(cycle),
+    }
+    return render(request, "ratings/dashboard/dashboard.html", context)
+
+
+def _compliance_summary(cycle):
+    """Meeting compliance of the cycle's year, where the meetings app provides it."""
+    try:
+        from meetings.compliance import committee_summary
+    except ImportError:
+        return None
+    return committee_summary(cycle.committee_id, cycle.year)
+
+
+@staff_required
+@require_POST
+def tally_recompute(request, pk):
+    cycle = _cycle(request, pk)
+    tally.tally_request(cycle=cycle, by=request.user)
+    return redirect(f"{_dashboard_url()}?cycle={cycle.pk}#tally")
+
+
+def _dashboard_url():
+    from django.urls import reverse
+
+    return reverse("ratings:dashboard")
+
+
+@staff_required
+def tally_run_status(request, pk):
+    run = get_object_or_404(TallyRun.objects.filter(cycle__in=cycles_visible_to(request.user)), pk=pk)
+    snap = TallySnapshot.objects.filter(cycle_id=run.cycle_id).first()
+    return JsonResponse({
+        "state": run.state, "label": run.get_state_display(), "error": run.error,
+        "computed_at": timezone.localtime(snap.computed_at).strftime("%Y-%m-%d %H:%M:%S") if snap else None,
+    })
+
+
+def _download(content: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@staff_required
+def export_results(request, pk):
+    cycle = _cycle(request, pk)
+    return _download(reports.results_xlsx(cycle), f"starfire-results-{cycle.year}.xlsx")
+
+
+def _snapshot_or_404(cycle):
+    snap = TallySnapshot.objects.filter(cycle=cycle).first()
+    if snap is None:
+        raise Http404("该周期还没有统计结果，请先在统计页面计算。")
+    return snap
+
+
+@staff_required
+def export_tally(request, pk):
+    cycle = _cycle(request, pk)
+    return _download(reports.tally_xlsx(_snapshot_or_404(cycle).data), f"starfire-tally-{cycle.year}.xlsx")
+
+
+@staff_required
+def export_coverage(request):
+    committee_id = request.user.committee_id or _cycle(request).committee_id
+    return _download(reports.coverage_xlsx(coverage_report(committee_id)), "starfire-coverage.xlsx")
+
+
+@staff_required
+def tally_report_pdf(request, pk):
+    cycle = _cycle(request, pk)
+    snap, prev = _snapshots(cycle)
+    if snap is None:
+        raise Http404("该周期还没有统计结果。")
+    from branches.models import Committee
+
+    pdf = reports.tally_pdf(snap.data, committee=Committee.objects.get(pk=cycle.committee_id),
+                            charts=_charts(snap.data, prev.data if prev else None))
+    return _download(pdf, f"starfire-tally-report-{cycle.year}.pdf", "application/pdf")
