@@ -63,3 +63,6 @@ class EmailPreference(models.Model):
         verbose_name = _("邮件偏好")
         verbose_name_plural = _("邮件偏好")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="email_preference_unique")]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_kind_display()}: {'✓' if self.send_email else '✗'}"

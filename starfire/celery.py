@@ -14,6 +14,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deadline-reminders": {"task": "ratings.tasks.send_deadline_reminders", "schedule": crontab(hour=8, minute=0)},
     "overdue-submissions": {"task": "ratings.tasks.report_overdue_submissions", "schedule": crontab(hour=8, minute=10)},
+    "finalize-results": {"task": "ratings.tasks.finalize_due_results", "schedule": crontab(hour=0, minute=30)},
+    "rectification-reminders": {"task": "ratings.tasks.send_rectification_reminders",
+                                "schedule": crontab(hour=8, minute=20)},
     "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
     "weekly-digest": {"task": "ratings.tasks.send_weekly_digest",
                       "schedule": crontab(hour=8, minute=30, day_of_week="mon")},
