@@ -132,6 +132,14 @@ class CommitteeFormMixin:
     def committee_for_clean(self):
         return getattr(self.instance, "committee", None) if self.instance.committee_id else self.request_committee
 
+    def _get_validation_exclusions(self):
+        # The committee is not on the form for staff, but constraints that involve it (unique
+        # name per committee) must be checked here, not left to fail in the database.
+        exclude = super()._get_validation_exclusions()
+        if self.instance.committee_id is not None:
+            exclude.discard("committee")
+        return exclude
+
 
 @admin.register(Committee)
 class CommitteeAdmin(CommitteeScopedAdmin):
@@ -197,6 +205,14 @@ class SocialOrganizationForm(forms.ModelForm):
     class Meta:
         model = SocialOrganization
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model fills both from the USCC (type for civil-affairs codes, division from positions
+        # 3–8) and its clean() still asks for a type the code does not give.
+        for name in ("org_type", "division_code"):
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean_uscc(self):
         from .uscc import normalize
@@ -351,6 +367,20 @@ class UserAdmin(CommitteeScopedAdmin, BaseUserAdmin):
         if not request.user.is_superuser:
             qs = qs.filter(is_superuser=False)
         return qs
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        committee = request.user.committee
+
+        class ScopedForm(CommitteeFormMixin, form):
+            # Set the committee before validation so the role/scope constraint is a form error.
+            def _post_clean(self):
+                self.instance.committee = committee
+                super()._post_clean()
+
+        return ScopedForm
 
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:

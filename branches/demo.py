@@ -12,7 +12,6 @@ from .models import (
     Member,
     MemberRole,
     Membership,
-    OrgStatus,
     PartyOrganization,
     PartyOrgKind,
     Role,
@@ -85,7 +84,7 @@ INSTRUCTOR_ONLY = {
 UNDERSTAFFED = {"攀枝花市康养产业协会"}  # a 党支部 with fewer than 3 full members, flagged
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
-GIVEN = "建国 秀英 志强 丽娟 伟 芳 敏 静 磊 洋 艳 勇 军 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 华 红 玲 鑫 波 斌 宇 浩 凯 婷 雪 琳 晨 欣 怡 佳 蕾".split()
+GIVEN = ["建国", "秀英", "志强", "丽娟", "伟", "芳", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "华", "红", "玲", "鑫", "波", "斌", "宇", "浩", "凯", "婷", "雪", "琳", "晨", "欣", "怡", "佳", "蕾"]
 
 
 def organization_uscc(index: int, org_type: str, division: str) -> str:

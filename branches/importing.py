@@ -233,7 +233,10 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
     if division and (len(division) != 6 or not division.isdigit()):
         errors.append(f"行政区划代码：应为6位数字，而不是“{division}”。")
     if not division and code:
-        v["division_code"] = uscc_rules.division_from_uscc(code)
+        v["division_code"] = derived_division = uscc_rules.division_from_uscc(code)
+        # A valid code may have letters in positions 3–8; bulk_create would store them unchecked.
+        if uscc_rules.is_valid(code) and not derived_division.isdigit():
+            errors.append(f"行政区划代码：统一社会信用代码第3–8位“{derived_division}”不是区划代码，请填写6位区划代码。")
     if len(v.get("address", "")) > 300:
         errors.append("住所：不能超过300个字符。")
     status = _STATUS_ALIASES.get(v.get("status", ""))

@@ -365,9 +365,9 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        if self.role == Role.SECRETARY and self.party_organization_id and self.committee_id:
-            if self.party_organization.committee_id != self.committee_id:
-                raise ValidationError({"party_organization": _("党组织不属于该用户的综合党委。")})
+        if (self.role == Role.SECRETARY and self.party_organization_id and self.committee_id
+                and self.party_organization.committee_id != self.committee_id):
+            raise ValidationError({"party_organization": _("党组织不属于该用户的综合党委。")})
 
     @property
     def is_committee_staff(self) -> bool:

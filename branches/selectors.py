@@ -93,7 +93,7 @@ def party_organization_list(user: User, *, search: str = "") -> QuerySet[PartyOr
     )
     if search:
         qs = qs.filter(name__icontains=search.strip())
-    return qs.select_related("parent").order_by("name", "pk")
+    return qs.select_related("parent", "committee").order_by("name", "pk")
 
 
 # --- Coverage ("两个覆盖") -------------------------------------------------------------------

@@ -20,6 +20,7 @@ def _jsonable(value):
 def snapshot(instance: models.Model, fields=None) -> dict:
     """A JSON-safe picture of a row for the audit log."""
     data = model_to_dict(instance, fields=fields)
+    data.pop("password", None)  # a password hash does not belong in a log that staff can read
     return {k: _jsonable(v) for k, v in data.items() if not hasattr(v, "url")}
 
 

@@ -35,6 +35,14 @@ def home(request):
         committee_id = _committee_id(request)
         if committee_id:
             context["coverage"] = selectors.coverage_report(committee_id).overall
+    if user.role == Role.INSPECTOR:
+        from ratings.models import Status
+        from ratings.selectors import assignments_of
+
+        context["open_assignments"] = list(
+            assignments_of(user).filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
+            .prefetch_related("submission__party_organization__organizations")
+        )
     return render(request, "home.html", context)
 
 

@@ -243,8 +243,9 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
             cycle.status = Cycle.Status.FINAL
             cycle.finalized_at = now
             cycle.save(update_fields=["status", "finalized_at"])
-        services.audit_record(actor=by, action="cycle.finalize", target=cycle,
-                              after={"finalized": finalized, "awards": awards, "waiting": len(waiting)})
+        if finalized or not waiting:  # a daily run that only finds results still waiting records nothing
+            services.audit_record(actor=by, action="cycle.finalize", target=cycle,
+                                  after={"finalized": finalized, "awards": awards, "waiting": len(waiting)})
     return {"finalized": finalized, "waiting": len(waiting), "awards": awards}
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, Q
+from django.db.models import Avg
 from django.utils import timezone
 
 from branches.models import PartyOrganization, Role, User
@@ -14,7 +14,6 @@ from branches.services import audit_record
 from starfire.uploads import DOCUMENTS, IMAGES, sniff
 
 from . import rules, tasks
-from .tally import tally_request
 from .models import (
     AdjustmentItem,
     AppliedAdjustment,
@@ -38,6 +37,7 @@ from .models import (
     VetoItem,
     validate_half_step,
 )
+from .tally import tally_request
 
 
 class TransitionNotAllowed(ValidationError):
@@ -66,7 +66,10 @@ EDITABLE_BY_BRANCH = {Status.DRAFT, Status.RETURNED}
 
 
 def _lock(submission: Submission) -> Submission:
-    return Submission.objects.select_for_update().select_related("cycle", "party_organization").get(pk=submission.pk)
+    # of=self: lock the submission only; locking the joined cycle row would make every write in a
+    # cycle wait for every other (and deadlock against cycle_recompute_levels, which locks the cycle first).
+    return (Submission.objects.select_for_update(of=("self",)).select_related("cycle", "party_organization")
+            .get(pk=submission.pk))
 
 
 def _require(submission: Submission, action: str) -> Status:
@@ -103,6 +106,8 @@ def _score_bounds(score, indicator: Indicator, label="得分"):
         score = Decimal(str(score))
     except ArithmeticError as exc:
         raise ValidationError("%s不是有效数字。" % label) from exc
+    if not score.is_finite():  # NaN would raise InvalidOperation in the comparisons below
+        raise ValidationError("%s不是有效数字。" % label)
     if score < 0 or score > indicator.max_score:
         raise ValidationError(
             "指标 %(code)s 的%(label)s应在 0 到 %(max)s 之间，而不是 %(v)s。"
@@ -297,6 +302,8 @@ def self_score_save(*, submission: Submission, indicator_id, score, comment: str
 
 
 def _s(value):
+    if isinstance(value, Decimal):  # 30.0 read back from the database and 30 typed are the same score
+        return format(value.normalize(), "f")
     return None if value is None else str(value)
 
 
@@ -474,13 +481,14 @@ def inspector_unassign(*, assignment: InspectionAssignment, by: User) -> None:
         _audit(by, "inspection.unassign", submission, before={"inspector": assignment.inspector_id},
                note=str(assignment.inspector))
         assignment.delete()
+        _complete_inspection_if_signed(submission, by)
 
 
 # --- On-site inspection (inspector) ---------------------------------------------------------
 
 
 def _lock_assignment(assignment: InspectionAssignment, by: User) -> InspectionAssignment:
-    assignment = InspectionAssignment.objects.select_for_update().select_related(
+    assignment = InspectionAssignment.objects.select_for_update(of=("self",)).select_related(
         "submission__cycle", "submission__party_organization", "inspector").get(pk=assignment.pk)
     if assignment.inspector_id != by.pk:
         raise PermissionDenied("只能填写分配给自己的验收。")
@@ -541,16 +549,22 @@ def inspection_sign_off(*, assignment: InspectionAssignment, by: User) -> Inspec
         assignment.signed_off_at = timezone.now()
         assignment.save(update_fields=["signed_off_at"])
         _audit(by, "inspection.sign_off", submission, note=str(by))
-        required = RatingSettings.for_committee(submission.cycle.committee_id).min_inspectors
-        assignments = list(submission.assignments.all())
-        if len(assignments) >= required and all(a.signed_off_at for a in assignments):
-            submission.status = Status.INSPECTED
-            submission.inspected_at = timezone.now()
-            submission.save(update_fields=["status", "inspected_at"])
-            _audit(by, "submission.inspected", submission, before={"status": Status.ACCEPTED},
-                   after={"status": Status.INSPECTED})
-            transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
+        _complete_inspection_if_signed(submission, by)
     return assignment
+
+
+def _complete_inspection_if_signed(submission: Submission, by: User) -> None:
+    """ACCEPTED → INSPECTED once enough inspectors are assigned and all of them have signed
+    (after a signature, or after the last one yet to sign is unassigned). Caller holds the lock."""
+    required = RatingSettings.for_committee(submission.cycle.committee_id).min_inspectors
+    assignments = list(submission.assignments.all())
+    if len(assignments) >= required and all(a.signed_off_at for a in assignments):
+        submission.status = Status.INSPECTED
+        submission.inspected_at = timezone.now()
+        submission.save(update_fields=["status", "inspected_at"])
+        _audit(by, "submission.inspected", submission, before={"status": Status.ACCEPTED},
+               after={"status": Status.INSPECTED})
+        transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
 
 
 # --- Central review (panel) -----------------------------------------------------------------
@@ -579,6 +593,8 @@ def final_score_set(*, submission: Submission, indicator_id, score, reason: str,
             score = Decimal(str(score))
         except ArithmeticError as exc:
             raise ValidationError("最终得分不是有效数字。") from exc
+        if not score.is_finite():
+            raise ValidationError("最终得分不是有效数字。")
         if score < 0 or score > indicator.max_score:
             raise ValidationError("指标 %s 的最终得分应在 0 到 %s 之间。" % (indicator.code, indicator.max_score))
         avg = inspector_averages([submission.pk]).get((submission.pk, indicator.pk))
@@ -775,4 +791,8 @@ def cycle_recompute_levels(*, cycle_id: int) -> int:
         sub.level_explanation = o.explanation
     Submission.objects.bulk_update(subs, ["total", "bonus_total", "deduction_total", "indicator_total", "vetoed",
                                           "proposed_level", "previous_level", "level_explanation"], batch_size=500)
+    # A submission reopened out of review keeps no proposal (nor a place in the quotas above).
+    Submission.objects.filter(cycle=cycle, total__isnull=False).exclude(pk__in=by_id).update(
+        indicator_total=None, bonus_total=None, deduction_total=None, total=None, vetoed=False,
+        proposed_level=None, level_explanation="")
     return len(subs)

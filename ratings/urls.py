@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401
 
-from .views import dashboard, inspector, review, rubric, secretary, staff  # noqa: F401
+from .views import dashboard, inspector, public, results, review, rubric, secretary, staff  # noqa: F401
 
 app_name = "ratings"
 
@@ -59,4 +59,41 @@ urlpatterns = [
     path("rubrics/<int:pk>/", rubric.rubric_detail, name="rubric-detail"),
     path("rubrics/<int:pk>/export.xlsx", rubric.rubric_export, name="rubric-export"),
     path("rubrics/<int:pk>/copy/", rubric.rubric_copy, name="rubric-copy"),
+    # --- part 2: 公示, awards, rectification ---
+    # public, no login
+    path("public/notice/<int:pk>/", public.public_notice, name="public-notice"),
+    path("public/notice/<int:pk>/objection/<int:submission_pk>/", public.public_objection, name="public-objection"),
+    path("public/objection/received/", public.public_objection_received, name="public-objection-received"),
+    path("public/verify/", public.verify_lookup, name="verify-lookup"),
+    path("public/verify/<str:token>/", public.verify, name="verify"),
+    # staff: 公示, 确定结果, 异议复核
+    path("results/", results.results_index, name="results-index"),
+    path("results/<int:pk>/", results.cycle_results, name="cycle-results"),
+    path("results/<int:pk>/publish/", results.cycle_publish, name="cycle-publish"),
+    path("results/<int:pk>/finalize/", results.results_finalize, name="results-finalize"),
+    path("results/<int:pk>/objections/", results.objection_list, name="objection-list"),
+    path("results/<int:pk>/certificates.zip", results.certificates_zip, name="certificates-zip"),
+    path("objections/<int:pk>/", results.objection_detail, name="objection-detail"),
+    path("objections/<int:pk>/investigate/", results.objection_investigate, name="objection-investigate"),
+    path("objections/<int:pk>/reject/", results.objection_reject, name="objection-reject"),
+    path("objections/<int:pk>/uphold/", results.objection_uphold, name="objection-uphold"),
+    path("files/objections/<int:pk>/", results.objection_attachment, name="objection-attachment"),
+    # awards, certificates, plaques
+    path("awards/", results.award_list, name="award-list"),
+    path("awards/<int:pk>/", results.award_detail, name="award-detail"),
+    path("awards/<int:pk>/downgrade/", results.award_downgrade, name="award-downgrade"),
+    path("awards/<int:pk>/revoke/", results.award_revoke, name="award-revoke"),
+    path("awards/<int:pk>/plaque/", results.plaque_update, name="plaque-update"),
+    path("awards/<int:pk>/certificate.pdf", results.certificate_pdf, name="certificate-pdf"),
+    path("files/award-events/<int:pk>/", results.award_evidence, name="award-evidence"),
+    # rectification (staff and secretary)
+    path("rectification/", results.rectification_list, name="rectification-list"),
+    path("review/<int:pk>/rectification/new/", results.rectification_create, name="rectification-create"),
+    path("rectification/<int:pk>/", results.rectification_detail, name="rectification-detail"),
+    path("rectification/<int:pk>/answer/", results.rectification_answer, name="rectification-answer"),
+    path("rectification/<int:pk>/verify/", results.rectification_verify, name="rectification-verify"),
+    path("rectification/<int:pk>/send-back/", results.rectification_send_back, name="rectification-send-back"),
+    path("files/rectification/<int:pk>/", results.rectification_evidence, name="rectification-evidence"),
+    # star history of a party organisation (staff and its secretary)
+    path("branches/<int:pk>/history/", results.branch_history, name="branch-history"),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("register/", include("branches.urls")),
     path("ratings/", include("ratings.urls")),
+    path("meetings/", include("meetings.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

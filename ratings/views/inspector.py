@@ -1,1 +1,293 @@
-"""Rating views: inspector."""
+"""Rating views: inspector (实地验收), phone first.
+
+An inspector sees only their own assignments (anything else is a 404) and never another
+inspector's scores on the same submission: each scores independently, the panel compares them.
+Every write goes through ratings.services; the score form also answers a small fetch() from
+static/js/inspection.js with JSON, and works the same without JavaScript.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.access import role_required
+from branches.models import Role, SocialOrganization
+
+from .. import services
+from ..forms_review import InspectionScoreForm, PhotoUploadForm, VetoRaiseForm, first_error
+from ..models import (
+    Evidence,
+    Indicator,
+    IndicatorScore,
+    InspectionAssignment,
+    InspectionPhoto,
+    InspectionScore,
+    Status,
+    VetoDecision,
+    VetoItem,
+)
+from ..selectors import assignments_of
+
+inspector_required = role_required(Role.INSPECTOR)
+MAX_PHOTOS_PER_UPLOAD = 10
+
+
+def error_text(exc: Exception) -> str:
+    """One line for a ValidationError / PermissionDenied raised by a service."""
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("您没有权限进行此操作。")
+
+
+def _assignment_for(request, pk) -> InspectionAssignment:
+    """The user's own assignment; someone else's (or a missing one) is a 404."""
+    return get_object_or_404(
+        InspectionAssignment.objects.select_related(
+            "submission__cycle", "submission__party_organization", "inspector"),
+        pk=pk, inspector=request.user,
+    )
+
+
+def _editable(assignment: InspectionAssignment) -> bool:
+    return assignment.signed_off_at is None and assignment.submission.status == Status.ACCEPTED
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _back(assignment, indicator_id=None):
+    url = reverse("ratings:inspection", args=[assignment.pk])
+    return redirect(f"{url}#ind-{indicator_id}" if indicator_id else url)
+
+
+def _indicator_count():
+    """Indicators of the assignment's rubric, as a subquery (one query for the whole list)."""
+    return Subquery(
+        Indicator.objects.filter(category__rubric_id=OuterRef("submission__cycle__rubric_id"))
+        .order_by().values("category__rubric_id").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+# --- List ---------------------------------------------------------------------------------
+
+
+@inspector_required
+def inspections(request):
+    rows = list(
+        assignments_of(request.user)
+        .annotate(scored=Count("scores", filter=Q(scores__score__isnull=False)),
+                  indicator_count=_indicator_count())
+        .prefetch_related(Prefetch("submission__party_organization__organizations",
+                                   queryset=SocialOrganization.objects.order_by("name", "pk")))
+        .order_by(F("signed_off_at").asc(nulls_first=True), "-submission__cycle__year",
+                  "submission__party_organization__name", "pk")
+    )
+    open_ = [a for a in rows if _editable(a)]
+    done = [a for a in rows if not _editable(a)]
+    return render(request, "ratings/inspector/list.html", {"open_assignments": open_, "done_assignments": done})
+
+
+# --- One assignment -------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    indicator: Indicator
+    self_score: IndicatorScore | None
+    evidence: list[Evidence]
+    mine: InspectionScore | None
+    photos: list[InspectionPhoto]
+    error: str = ""
+    photo_error: str = ""
+    typed: dict = field(default_factory=dict)
+
+    @property
+    def score_value(self):
+        if "score" in self.typed:
+            return self.typed["score"]
+        return "" if self.mine is None or self.mine.score is None else self.mine.score
+
+    @property
+    def finding_value(self):
+        if "finding" in self.typed:
+            return self.typed["finding"]
+        return self.mine.finding if self.mine else ""
+
+    @property
+    def scored(self) -> bool:
+        return self.mine is not None and self.mine.score is not None
+
+
+def _render_inspection(request, assignment, *, errors=None, photo_errors=None, typed=None, veto_form=None,
+                       status=200):
+    """The assignment page; errors and typed values are keyed by indicator id (an error for an
+    indicator not on the page, e.g. a tampered id, is shown at the top)."""
+    errors, photo_errors, typed = errors or {}, photo_errors or {}, typed or {}
+    submission = assignment.submission
+    indicators = list(
+        Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
+        .select_related("category").order_by("category__order", "category_id", "order", "pk")
+    )
+    mine = {s.indicator_id: s for s in assignment.scores.all()}
+    photos = defaultdict(list)
+    for p in assignment.photos.order_by("taken_at", "pk"):
+        photos[p.indicator_id].append(p)
+    self_scores = {s.indicator_id: s for s in submission.scores.all()}
+    evidence = defaultdict(list)
+    for ev in submission.evidence.order_by("uploaded_at", "pk"):
+        evidence[ev.indicator_id].append(ev)
+    rows = [
+        Row(indicator=ind, self_score=self_scores.get(ind.pk), evidence=evidence[ind.pk], mine=mine.get(ind.pk),
+            photos=photos[ind.pk], error=errors.get(ind.pk, ""), photo_error=photo_errors.get(ind.pk, ""),
+            typed=typed.get(ind.pk, {}))
+        for ind in indicators
+    ]
+    shown = {r.indicator.pk for r in rows}
+    page_error = " ".join(dict.fromkeys(m for key, m in [*errors.items(), *photo_errors.items()]
+                                        if m and key not in shown))
+    vetoes = list(VetoDecision.objects.filter(submission=submission).select_related("item")
+                  .order_by("item__order", "pk"))
+    context = {
+        "assignment": assignment,
+        "submission": submission,
+        "organizations": list(submission.party_organization.organizations.order_by("name", "pk")),
+        "rows": rows,
+        "scored_count": sum(1 for r in rows if r.scored),
+        "unscored": [r.indicator for r in rows if not r.scored],
+        "editable": _editable(assignment),
+        "veto_items": list(VetoItem.objects.filter(rubric_id=submission.cycle.rubric_id)),
+        "vetoes": vetoes,
+        "page_error": page_error,
+        "veto_form": veto_form or VetoRaiseForm(),
+    }
+    return render(request, "ratings/inspector/detail.html", context, status=status)
+
+
+@inspector_required
+def inspection(request, pk):
+    return _render_inspection(request, _assignment_for(request, pk))
+
+
+def _indicator_key(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@inspector_required
+@require_POST
+def inspection_score_save(request, pk):
+    """Save one indicator's score and finding (the form posts one indicator at a time)."""
+    assignment = _assignment_for(request, pk)
+    form = InspectionScoreForm(request.POST)
+    indicator_id = _indicator_key(request.POST.get("indicator"))
+    row = None
+    if form.is_valid():
+        try:
+            row = services.inspection_score_save(
+                assignment=assignment, indicator_id=form.cleaned_data["indicator"],
+                score=form.cleaned_data["score"], finding=form.cleaned_data["finding"], by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            error = error_text(exc)
+        else:
+            error = ""
+    else:
+        error = first_error(form)
+
+    if row is not None:
+        at = timezone.localtime(row.recorded_at).strftime("%H:%M")
+        text = _("已保存（%(time)s 记录）") % {"time": at}
+        if _wants_json(request):
+            scored = assignment.scores.filter(score__isnull=False).count()
+            return JsonResponse({"ok": True, "message": text, "recorded_at": row.recorded_at.isoformat(),
+                                 "score": None if row.score is None else str(row.score), "scored": scored})
+        messages.success(request, _("指标 %(code)s ") % {"code": row.indicator.code} + text)
+        return _back(assignment, row.indicator_id)
+
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "error": error}, status=400)
+    typed = {indicator_id: {"score": request.POST.get("score", ""), "finding": request.POST.get("finding", "")}}
+    return _render_inspection(request, assignment, errors={indicator_id: error}, typed=typed)
+
+
+@inspector_required
+@require_POST
+def inspection_photo_upload(request, pk):
+    """Add photos taken on site to one indicator; each file is checked by content."""
+    assignment = _assignment_for(request, pk)
+    form = PhotoUploadForm(request.POST)
+    files = request.FILES.getlist("photo")
+    indicator_id = _indicator_key(request.POST.get("indicator"))
+    problems, saved = [], 0
+    if not form.is_valid():
+        problems.append(_("请在某个指标下上传照片。"))
+    elif not files:
+        problems.append(_("请先拍照或选择照片，再点“上传照片”。"))
+    elif len(files) > MAX_PHOTOS_PER_UPLOAD:
+        problems.append(_("一次最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS_PER_UPLOAD})
+    else:
+        for upload in files:
+            try:
+                services.inspection_photo_add(assignment=assignment, indicator_id=form.cleaned_data["indicator"],
+                                              upload=upload, by=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                problems.append(error_text(exc))
+            else:
+                saved += 1
+    if saved:
+        messages.success(request, _("已上传 %(n)d 张照片。") % {"n": saved})
+    if not problems:
+        return _back(assignment, indicator_id)
+    text = " ".join(problems)
+    return _render_inspection(request, assignment, photo_errors={indicator_id: text})
+
+
+@inspector_required
+@require_POST
+def inspection_sign_off(request, pk):
+    """Sign off one's own results; the last required signature completes the inspection."""
+    assignment = _assignment_for(request, pk)
+    try:
+        services.inspection_sign_off(assignment=assignment, by=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _("不能签字确认：") + error_text(exc))
+        return _back(assignment)
+    assignment.submission.refresh_from_db(fields=["status"])
+    if assignment.submission.status == Status.INSPECTED:
+        messages.success(request, _("已签字确认。全部验收人员均已签字，本次实地验收完成。"))
+    else:
+        messages.success(request, _("已签字确认。其他验收人员签字后，实地验收即完成。"))
+    return _back(assignment)
+
+
+@inspector_required
+@require_POST
+def inspection_veto_raise(request, pk):
+    """An inspector reports a possible veto item (一票否决) for the panel to decide."""
+    assignment = _assignment_for(request, pk)
+    form = VetoRaiseForm(request.POST)
+    if not _editable(assignment):
+        messages.error(request, _("您已签字确认或验收已结束，不能再提出一票否决；如有情况请联系综合党委。"))
+        return _back(assignment)
+    if form.is_valid():
+        try:
+            veto = services.veto_raise(submission=assignment.submission, item_id=form.cleaned_data["item"],
+                                       note=form.cleaned_data["note"], by=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, error_text(exc))
+        else:
+            messages.success(request, _("已提出一票否决事项“%(item)s”，由评审组认定。") % {"item": veto.item.title})
+            return redirect(reverse("ratings:inspection", args=[assignment.pk]) + "#veto")
+    return _render_inspection(request, assignment, veto_form=form)

@@ -11,6 +11,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：{data['committee'].name}，{len(data['orgs'])} 个社会组织，{len(data['party_orgs'])} 个党组织。"
         ))
+        from ratings.demo import load_ratings
+
+        ratings = load_ratings()
+        for line in ratings["cycles"]:
+            self.stdout.write(f"评星周期：{line}")
+        from meetings.demo import load_meetings
+
+        meetings = load_meetings()
+        self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
         self.stdout.write("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD)
         for username, role in (
             ("admin", "系统管理员（全部综合党委）"),

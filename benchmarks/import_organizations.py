@@ -1,0 +1,132 @@
+"""Import of 10,000 organisations from .xlsx and .csv: dry run and write, in rows/s.
+
+    .venv/bin/python benchmarks/import_organizations.py            # temporary SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/starfire .venv/bin/python benchmarks/import_organizations.py
+
+Baseline in the same process: a plain bulk_create of the same rows, with the ratio.
+"""
+
+import argparse
+import csv
+import io
+
+from _django import Timing, django_database, load_note, timed
+
+TYPES = [("1", "社会团体"), ("2", "民办非企业单位（社会服务机构）"), ("3", "基金会")]
+DIVISIONS = ["510000", "510100", "510104", "510105", "510106", "510107", "510108", "510700", "511500", "513400"]
+
+
+def generate_rows(n):
+    from branches.importing import COLUMNS
+    from branches.uscc import make_uscc
+
+    header = [label for _f, label, _a in COLUMNS]
+    rows = []
+    for i in range(n):
+        digit, type_label = TYPES[i % 3]
+        division = DIVISIONS[i % len(DIVISIONS)]
+        trade = digit == "1" and i % 4 == 0
+        rows.append([
+            f"四川省测试社会组织{i:06d}", make_uscc(f"5{digit}{division}MB{i:07d}"), type_label,
+            "是" if trade else "否", "", f"成都市某某路{i}号", "正常",
+            "是" if i % 2 else "否", "是" if i % 3 else "否", "是" if i % 5 else "否", "否",
+            ("是" if i % 8 == 0 else "否") if trade else "",
+        ])
+    return header, rows
+
+
+def to_xlsx(header, rows) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("社会组织")
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_csv(header, rows) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+
+    with django_database():
+        from django.conf import settings
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.db import transaction
+
+        from branches import importing
+        from branches.models import Committee, ImportBatch, Role, SocialOrganization, User
+
+        settings.IMPORT_MAX_ROWS = max(settings.IMPORT_MAX_ROWS, args.rows)
+        committee = Committee.objects.create(name="基准测试综合党委")
+        user = User.objects.create_user("bench", role=Role.STAFF, committee=committee, is_staff=True)
+
+        header, rows = generate_rows(args.rows)
+        t_xlsx, xlsx = timed(to_xlsx, header, rows)
+        t_csv, csv_content = timed(to_csv, header, rows)
+        print(f"rows: {args.rows}; .xlsx {len(xlsx) / 1e6:.1f} MB built in {t_xlsx:.2f} s, "
+              f".csv {len(csv_content) / 1e6:.1f} MB in {t_csv:.2f} s")
+        print()
+        print(f"{'step':<44}{'wall s':>8}{'rows/s':>9}{'cpu s':>8}{'rows/cpu-s':>12}")
+
+        def line(label, t):
+            print(f"{label:<44}{t:>8.2f}{args.rows / t:>9,.0f}{t.cpu:>8.2f}{args.rows / t.cpu:>12,.0f}")
+
+        results = {}
+        for kind, name, content in (("xlsx", "bench.xlsx", xlsx), ("csv", "bench.csv", csv_content)):
+            # Dry run: read the file and check every row (one uscc__in query per 900 codes).
+            t_read, table = timed(importing.read_table, content, name)
+            t_check, result = timed(importing.check_rows, table, committee)
+            assert result.ok and len(result.rows) == args.rows, result.error_rows[:3]
+            t_dry = Timing(t_read + t_check)
+            t_dry.cpu = t_read.cpu + t_check.cpu
+            line(f"dry run .{kind} (read {t_read:.2f} s + check)", t_dry)
+
+            # Write: the upload as the view stores it, then the confirm service (re-reads,
+            # re-checks against the database, bulk_create, audit entry, all in one transaction).
+            batch, _r, error = importing.import_batch_create(
+                committee=committee, by=user, upload=SimpleUploadedFile(name, content))
+            assert not error
+            t_confirm, (count, _r) = timed(importing.import_batch_confirm, batch=batch, by=user)
+            assert count == args.rows and SocialOrganization.objects.count() == args.rows
+            assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.IMPORTED
+            line(f"confirm .{kind} (re-check + write)", t_confirm)
+            results[kind] = t_confirm
+            SocialOrganization.objects.all().delete()
+
+        # Baseline: the same rows straight into bulk_create, no file, no checks.
+        values = importing.check_rows(importing.read_table(csv_content, "bench.csv"), committee).rows
+        objs = []
+        for row in values:
+            org = SocialOrganization(committee=committee, **row.values)
+            org.apply_uscc_defaults()
+            objs.append(org)
+
+        def plain():
+            with transaction.atomic():
+                SocialOrganization.objects.bulk_create(objs, batch_size=1000)
+
+        t_plain, _ = timed(plain)
+        assert SocialOrganization.objects.count() == args.rows
+        line("baseline: plain bulk_create", t_plain)
+        print()
+        for kind, t in results.items():
+            print(f"confirm .{kind} takes {t / t_plain:.1f}× the plain bulk_create "
+                  f"(CPU: {t.cpu / t_plain.cpu:.1f}×)")
+        print(load_note())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Reads of meeting records, scoped to the user. One filter decides who sees which meetings:
+
+- committee staff: every meeting of their committee (read-only on the site);
+- branch secretary: the meetings of their own party organisation (and they record them);
+- inspector: read-only, the meetings of the party organisations assigned to them for inspection;
+- anyone else: nothing (views answer 404 for objects outside the scope, 403 for a wrong role).
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from branches.models import Member, PartyOrganization, Role, User
+from branches.selectors import scope_filter
+
+from .models import Attendance, Meeting, MeetingStatus, MeetingType
+
+
+def party_organization_ids_assigned_to(user: User) -> QuerySet:
+    """Hook: ids of the party organisations `user` (an inspector) is assigned to inspect.
+
+    The assignments belong to the rating issue (ratings app: on-site acceptance, 实地验收) and
+    do not exist yet, so this returns an empty queryset and inspectors see no meetings. The
+    ratings work replaces the body with the inspector's current assignments, for example
+    ``Inspection.objects.filter(inspector=user, ...).values("submission__party_organization_id")``.
+    It must stay a queryset of ids (not a list): it is used as a subquery, so deciding what an
+    inspector may see remains a single query.
+    """
+    return PartyOrganization.objects.none().values("pk")
+
+
+def _scope(user: User, *, po_path: str, committee_path: str) -> Q | None:
+    q = scope_filter(user, committee_path=committee_path, party_org_path=po_path)
+    if q is not None:
+        return q
+    if user.is_authenticated and user.is_active and user.role == Role.INSPECTOR and user.committee_id:
+        return Q(**{committee_path: user.committee_id, f"{po_path}__in": party_organization_ids_assigned_to(user)})
+    return None
+
+
+def meetings_visible_to(user: User) -> QuerySet[Meeting]:
+    q = _scope(user, po_path="party_organization", committee_path="party_organization__committee")
+    return Meeting.objects.none() if q is None else Meeting.objects.filter(q)
+
+
+def party_organizations_with_meetings_visible_to(user: User) -> QuerySet[PartyOrganization]:
+    """Party organisations whose meetings and compliance `user` may see."""
+    q = _scope(user, po_path="pk", committee_path="committee")
+    return PartyOrganization.objects.none() if q is None else PartyOrganization.objects.filter(q)
+
+
+def can_record(user: User, party_organization_id: int) -> bool:
+    """Only the branch secretary records and edits their own party organisation's meetings."""
+    return (
+        user.is_authenticated and user.is_active and user.role == Role.SECRETARY
+        and user.party_organization_id == party_organization_id
+    )
+
+
+def meeting_list(user: User, *, year: int | None = None, party_organization_id: int | None = None,
+                 meeting_type_code: str = "", status: str = "") -> QuerySet[Meeting]:
+    qs = meetings_visible_to(user).select_related("party_organization", "meeting_type")
+    if year:
+        from .compliance import year_bounds
+
+        start, end = year_bounds(year)
+        qs = qs.filter(starts_at__gte=start, starts_at__lt=end)
+    if party_organization_id:
+        qs = qs.filter(party_organization_id=party_organization_id)
+    if meeting_type_code:
+        qs = qs.filter(meeting_type__code=meeting_type_code)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-starts_at", "-pk")
+
+
+def meeting_detail_queryset(user: User) -> QuerySet[Meeting]:
+    return meetings_visible_to(user).select_related(
+        "party_organization__committee", "meeting_type", "host", "minutes_taker", "created_by", "updated_by"
+    ).prefetch_related(
+        Prefetch("attendance", queryset=Attendance.objects.order_by("pk")),
+        "attachments",
+    )
+
+
+def meetings_of_year(party_organization_id: int, year: int) -> QuerySet[Meeting]:
+    from .compliance import year_bounds
+
+    start, end = year_bounds(year)
+    return (
+        Meeting.objects.filter(party_organization_id=party_organization_id, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("meeting_type")
+        .order_by("starts_at", "pk")
+    )
+
+
+def meeting_types_for(committee_id: int, *, active_only: bool = True) -> QuerySet[MeetingType]:
+    qs = MeetingType.objects.filter(committee_id=committee_id)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("sort_order", "pk")
+
+
+def members_for_attendance(party_organization_id: int) -> list[Member]:
+    """Members in the order the attendance form lists them: branch committee first."""
+    order = {"secretary": 0, "committee_member": 1, "member": 2}
+    members = list(Member.objects.filter(party_organization_id=party_organization_id))
+    return sorted(members, key=lambda m: (order.get(m.role, 9), m.name, m.pk))
+
+
+def meetings_for_evidence(party_organization_id: int, year: int, meeting_type_codes) -> QuerySet[Meeting]:
+    """Held meetings of a branch in `year` of the given types: what a secretary can attach as
+    evidence to a rating indicator linked to those types (callers check the user's access)."""
+    from .compliance import year_bounds
+
+    start, end = year_bounds(year)
+    return (
+        Meeting.objects.filter(
+            party_organization_id=party_organization_id, status=MeetingStatus.HELD,
+            meeting_type__code__in=list(meeting_type_codes), starts_at__gte=start, starts_at__lt=end,
+        )
+        .select_related("meeting_type")
+        .order_by("starts_at", "pk")
+    )

@@ -1,0 +1,163 @@
+"""Public pages, no login: the 公示 of a cycle, the objection form, certificate verification.
+
+Safe for anonymous visitors: they show what the notice makes public (organisations, party
+organisation, proposed star level) and nothing else — no member names, no objectors' contacts,
+no scores. Input is bounded by the forms; the rate limit per address is the service's
+(ratings.publication.objection_file). Unknown certificates all get the same plain answer.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ..forms_results import ObjectionForm, VerifyLookupForm
+from ..models import Award, Cycle, Objection, level_name
+from ..publication import listed_results, objection_file
+
+PUBLIC_STATES = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
+SESSION_KEY = "objection_received"
+
+
+def _public_cycle(pk) -> Cycle:
+    """Only published (or final) cycles have a public page; any other pk is a 404."""
+    return get_object_or_404(Cycle.objects.select_related("committee"), pk=pk, status__in=PUBLIC_STATES)
+
+
+def notice_state(cycle: Cycle, today=None) -> str:
+    """"open", "not_started" or "ended" — the same test as ratings.publication.notice_is_open."""
+    today = today or timezone.localdate()
+    if cycle.status == Cycle.Status.FINAL or cycle.notice_ends_on is None or today > cycle.notice_ends_on:
+        return "ended"
+    if today < cycle.notice_starts_on:
+        return "not_started"
+    return "open"
+
+
+def _closed_message(state: str) -> str:
+    if state == "not_started":
+        return _("公示期未开始，暂不受理异议。")
+    return _("公示期已结束，不再受理异议。")
+
+
+@require_GET
+def public_notice(request, pk):
+    cycle = _public_cycle(pk)
+    results = list(listed_results(cycle).annotate(
+        n_upheld=Count("objections", filter=Q(objections__state=Objection.State.UPHELD))))
+    for r in results:
+        r.stars = "★" * (r.proposed_level or 0)
+    return render(request, "ratings/public/notice.html", {
+        "cycle": cycle,
+        "committee": cycle.committee,
+        "results": results,
+        "state": notice_state(cycle),
+    })
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_objection(request, pk, submission_pk):
+    """异议: against one listed result, while the notice is open."""
+    cycle = _public_cycle(pk)
+    submission = get_object_or_404(listed_results(cycle), pk=submission_pk)
+    state = notice_state(cycle)
+    context = {"cycle": cycle, "committee": cycle.committee, "submission": submission, "state": state}
+    if state != "open":
+        context["closed_message"] = _closed_message(state)
+        return render(request, "ratings/public/objection_form.html", context,
+                      status=409 if request.method == "POST" else 200)
+    form = ObjectionForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            objection = objection_file(submission=submission, reason=data["reason"], name=data["name"],
+                                       contact=data["contact"], files=data["files"],
+                                       ip=request.META.get("REMOTE_ADDR", ""))
+        except ValidationError as exc:
+            status = _show_error(form, exc)
+        else:
+            request.session[SESSION_KEY] = {"reference": objection.reference, "cycle": cycle.pk,
+                                            "party_organization": submission.party_organization.name}
+            return redirect("ratings:public-objection-received")
+    context["form"] = form
+    return render(request, "ratings/public/objection_form.html", context, status=status)
+
+
+def _show_error(form, exc: ValidationError) -> int:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return 200
+    form.add_error(None, exc.messages)
+    if getattr(exc, "code", None) == "rate_limited":
+        return 429
+    return 409  # e.g. the period closed while the form was open
+
+
+@never_cache
+@require_GET
+def public_objection_received(request):
+    """The confirmation with the reference number (kept in the visitor's session, not in the URL)."""
+    received = request.session.get(SESSION_KEY)
+    cycle = None
+    if received:
+        cycle = Cycle.objects.filter(pk=received.get("cycle"), status__in=PUBLIC_STATES).first()
+    return render(request, "ratings/public/objection_received.html", {"received": received, "cycle": cycle})
+
+
+# --- Certificate verification ------------------------------------------------------------------
+
+_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "(": "〔", ")": "〕", "（": "〔", "）": "〕",
+                           "［": "〔", "］": "〕", "﹝": "〔", "﹞": "〕"})
+MAX_TOKEN = 64
+
+
+def _awards():
+    return (Award.objects.select_related("cycle__committee", "party_organization")
+            .prefetch_related("party_organization__organizations"))
+
+
+def _render_verification(request, award, *, searched: bool):
+    """One template for both ways in; an unknown certificate is always the same plain 404."""
+    context = {"award": award, "searched": searched, "form": VerifyLookupForm()}
+    if award is not None:
+        context["orgs"] = [o.name for o in award.party_organization.organizations.all()]
+        award.stars = "★" * award.level
+        award.level_name = level_name(award.level)
+        award.awarded_level_name = level_name(award.awarded_level)
+    response = render(request, "ratings/public/verify.html", context,
+                      status=404 if searched and award is None else 200)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+@require_GET
+def verify(request, token):
+    """Where the certificate's QR code points: the certificate as it stands now."""
+    award = None
+    if len(token) <= MAX_TOKEN and re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        award = _awards().filter(token=token).first()
+    return _render_verification(request, award, searched=True)
+
+
+@never_cache
+@require_GET
+def verify_lookup(request):
+    """Look a certificate up by its number (e.g. 川社二党委星〔2023〕第001号)."""
+    form = VerifyLookupForm(request.GET or None)
+    number = ""
+    if form.is_valid():
+        number = re.sub(r"\s+", "", form.cleaned_data["no"]).translate(_BRACKETS)
+    elif form.is_bound:
+        return _render_verification(request, None, searched=True)  # over-long input: not found, like any other
+    if not number:
+        return _render_verification(request, None, searched=False)
+    return _render_verification(request, _awards().filter(certificate_no=number).first(), searched=True)

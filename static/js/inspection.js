@@ -1,0 +1,73 @@
+/* On-site acceptance: save an indicator's score as soon as it changes, without reloading.
+ * Progressive enhancement only: every form posts normally when this script does not run.
+ * The server answers requests marked "X-Requested-With: fetch" with JSON. */
+(function () {
+  "use strict";
+
+  function show(form, text, isError) {
+    var status = form.querySelector(".save-status");
+    var error = form.querySelector(".field-error");
+    if (isError) {
+      if (error) { error.textContent = text; error.hidden = false; }
+      if (status) { status.textContent = ""; }
+      form.closest(".indicator") && form.closest(".indicator").classList.add("has-error");
+    } else {
+      if (error) { error.textContent = ""; error.hidden = true; }
+      if (status) { status.textContent = text; }
+      form.closest(".indicator") && form.closest(".indicator").classList.remove("has-error");
+    }
+    var input = form.querySelector("input[name=score]");
+    if (input) { input.setAttribute("aria-invalid", isError ? "true" : "false"); }
+  }
+
+  function save(form) {
+    var status = form.querySelector(".save-status");
+    if (status) { status.textContent = form.dataset.msgSaving || "…"; }
+    return fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (response.ok && body.ok) {
+          show(form, body.message, false);
+          var done = form.closest(".indicator");
+          if (done) { done.classList.toggle("is-scored", body.score !== null); }
+          var progress = document.querySelector("[data-progress]");
+          if (progress && typeof body.scored === "number") { progress.textContent = body.scored; }
+        } else {
+          show(form, body.error || form.dataset.msgOffline, true);
+        }
+      });
+    }).catch(function () {
+      show(form, form.dataset.msgOffline, true);
+    });
+  }
+
+  document.querySelectorAll("form.js-autosave").forEach(function (form) {
+    var timer = null;
+    form.addEventListener("change", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { save(form); }, 250);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearTimeout(timer);
+      save(form);
+    });
+  });
+
+  // A photo is uploaded as soon as it is taken; the page reloads to show it.
+  document.querySelectorAll("form.js-autoupload input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (input.files && input.files.length) { input.form.submit(); }
+    });
+  });
+
+  document.querySelectorAll("form.js-confirm").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+    });
+  });
+})();

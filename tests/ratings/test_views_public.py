@@ -1,0 +1,347 @@
+"""Public pages (no login): the 公示 page, the objection form and its confirmation, certificate
+verification by QR token and by number. Safe for anonymous visitors: nothing private is shown."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from branches.models import Member
+from ratings.awards import award_downgrade, award_revoke
+from ratings.models import Award, Cycle, Objection, RatingSettings
+from ratings.publication import client_ip_hash, cycle_publish, objection_uphold, results_finalize
+from ratings.services import cycle_recompute_levels
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def pdf_upload(name="evidence.pdf"):
+    body = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+@pytest.fixture
+def anon(client):
+    client.logout()
+    return client
+
+
+def publish(results, staff, starts_on=None):
+    cycle_publish(cycle=results.cycle, by=staff, starts_on=starts_on)
+    return results.refresh()
+
+
+@pytest.fixture
+def published(results_cycle, staff_user):
+    return publish(results_cycle, staff_user)
+
+
+def notice_url(results):
+    return reverse("ratings:public-notice", args=[results.cycle.pk])
+
+
+def objection_url(results, key="four"):
+    return reverse("ratings:public-objection", args=[results.cycle.pk, getattr(results, key).pk])
+
+
+def text(response):
+    return response.content.decode()
+
+
+# --- the 公示 page ---------------------------------------------------------------------------------
+
+
+def test_the_notice_is_public_and_lists_only_starred_results(anon, published):
+    response = anon.get(notice_url(published))
+    assert response.status_code == 200
+    page = text(response)
+    for key, level in (("five", "五星"), ("four", "四星"), ("three", "三星")):
+        assert f"<br>{level}</span>" in page
+        po = getattr(published, key).party_organization
+        assert po.name in page
+        assert po.organizations.get().name in page
+        assert f'id="result-{getattr(published, key).pk}"' in page
+    assert "五星" in page and "四星" in page and "三星" in page
+    for key in ("none", "vetoed", "draft"):
+        assert getattr(published, key).party_organization.name not in page
+    assert "公示中" in page and published.cycle.notice_ends_on.strftime("%Y年") in page
+    assert objection_url(published) in page
+
+
+def test_the_notice_shows_nothing_private(anon, published):
+    Objection.objects.create(submission=published.four, reference="YY-PRIVATE", name="举报人王五",
+                             contact="wangwu@example.com", reason="机密理由")
+    page = text(anon.get(notice_url(published)))
+    names = list(Member.objects.values_list("name", flat=True))
+    assert names and not any(name in page for name in names)
+    for private in ("举报人王五", "wangwu@example.com", "机密理由", "YY-PRIVATE", "总分", "100.00", "90.00"):
+        assert private not in page
+
+
+@pytest.mark.parametrize("status", [Cycle.Status.DRAFT, Cycle.Status.OPEN])
+def test_a_cycle_that_is_not_published_has_no_public_page(anon, results_cycle, status):
+    Cycle.objects.filter(pk=results_cycle.cycle.pk).update(status=status)
+    assert anon.get(notice_url(results_cycle)).status_code == 404
+    assert anon.get(objection_url(results_cycle)).status_code == 404
+
+
+def test_before_and_after_the_period_the_page_says_so_and_offers_no_form(anon, results_cycle, staff_user):
+    publish(results_cycle, staff_user, starts_on=timezone.localdate() + dt.timedelta(days=2))
+    page = text(anon.get(notice_url(results_cycle)))
+    assert "公示期未开始" in page and objection_url(results_cycle) not in page
+    Cycle.objects.filter(pk=results_cycle.cycle.pk).update(
+        notice_starts_on=timezone.localdate() - dt.timedelta(days=9),
+        notice_ends_on=timezone.localdate() - dt.timedelta(days=3))
+    page = text(anon.get(notice_url(results_cycle)))
+    assert "公示期已结束" in page and objection_url(results_cycle) not in page
+
+
+def test_the_notice_page_takes_a_fixed_number_of_queries(anon, published, committee, staff_user):
+    with CaptureQueriesContext(connection) as small:
+        assert anon.get(notice_url(published)).status_code == 200
+    for i in range(4):
+        factories.reviewed_submission(published.cycle, by=staff_user, scores={"1.1": 30 - i})
+    cycle_recompute_levels(cycle_id=published.cycle.pk)
+    with CaptureQueriesContext(connection) as large:
+        response = anon.get(notice_url(published))
+    assert text(response).count('class="result"') == 7
+    assert len(large) == len(small)
+
+
+def test_an_upheld_objection_changes_the_public_page(anon, published, staff_user):
+    four_name = published.four.party_organization.name
+    objection = Objection.objects.create(submission=published.four, reference="YY-1", reason="不实")
+    indicator = published.cycle.rubric.indicators().get(code="1.1")
+    objection_uphold(objection=objection, by=staff_user, outcome="部分属实", final_scores={indicator.pk: 20})
+    page = text(anon.get(notice_url(published)))
+    entry = re.search(rf'id="result-{published.four.pk}".*?</li>', page, re.S).group(0)
+    assert four_name in entry and "经异议复核调整" in entry
+    assert "<br>三星</span>" in entry and "<br>四星" not in entry and "★★★★" not in entry
+
+    objection = Objection.objects.create(submission=published.three, reference="YY-2", reason="已注销")
+    veto = published.cycle.rubric.vetoes.get(code="V2")
+    objection_uphold(objection=objection, by=staff_user, outcome="属实", veto_item_id=veto.pk)
+    page = text(anon.get(notice_url(published)))
+    assert published.three.party_organization.name not in page
+
+
+# --- the objection form -----------------------------------------------------------------------------
+
+
+def test_anyone_files_an_objection_and_gets_a_reference_number(anon, published):
+    response = anon.get(objection_url(published))
+    assert response.status_code == 200
+    assert "csrfmiddlewaretoken" in text(response) and 'enctype="multipart/form-data"' in text(response)
+    response = anon.post(objection_url(published), {
+        "name": "张三", "contact": "13800138000", "reason": "该支部全年只开过一次支委会。",
+        "files": [pdf_upload("a.pdf"), pdf_upload("b.pdf")]}, REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ratings:public-objection-received")
+    objection = Objection.objects.get()
+    assert (objection.submission_id, objection.name, objection.contact) == (published.four.pk, "张三", "13800138000")
+    assert objection.attachments.count() == 2
+    assert objection.ip_hash == client_ip_hash("203.0.113.9")
+    page = text(anon.get(response["Location"]))
+    assert objection.reference in page and "异议已受理" in page
+    assert "13800138000" not in page
+
+
+def test_name_and_contact_are_optional(anon, published):
+    response = anon.post(objection_url(published), {"reason": "理由"})
+    assert response.status_code == 302
+    assert Objection.objects.get().name == ""
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"reason": ""}, "请写明异议理由"),
+    ({"reason": "理" * 2001}, "不能超过2000字"),
+    ({"reason": "理由", "name": "名" * 51}, "50"),
+    ({"reason": "理由", "contact": "1" * 101}, "100"),
+    ({"reason": "理由", "files": "4"}, "附件最多 3 个"),
+    ({"reason": "理由", "files": "bad"}, "内容与扩展名"),
+])
+def test_a_bad_objection_shows_a_clear_message_and_saves_nothing(anon, published, data, message):
+    if data.get("files") == "4":
+        data["files"] = [pdf_upload(f"{i}.pdf") for i in range(4)]
+    elif data.get("files") == "bad":
+        data["files"] = [SimpleUploadedFile("fake.pdf", b"<html>not a pdf</html>")]
+    data.setdefault("name", "李四")
+    response = anon.post(objection_url(published), data)
+    assert response.status_code == 200
+    page = text(response)
+    assert message in page
+    assert 'value="李四"' in page or "名" * 51 in page  # what was typed is kept
+    assert not Objection.objects.exists()
+
+
+@pytest.mark.parametrize(("offset", "message"), [(2, "公示期未开始"), (-10, "公示期已结束")])
+def test_outside_the_period_the_form_is_closed_and_a_post_is_refused(anon, results_cycle, staff_user, offset,
+                                                                    message):
+    publish(results_cycle, staff_user, starts_on=timezone.localdate() + dt.timedelta(days=offset))
+    response = anon.get(objection_url(results_cycle))
+    assert response.status_code == 200 and message in text(response)
+    assert "<textarea" not in text(response)
+    response = anon.post(objection_url(results_cycle), {"reason": "理由"})
+    assert response.status_code == 409 and message in text(response)
+    assert not Objection.objects.exists()
+
+
+def test_after_the_results_are_final_the_form_is_closed(anon, published, staff_user):
+    results_finalize(cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(1))
+    response = anon.post(objection_url(published), {"reason": "理由"})
+    assert response.status_code == 409 and "公示期已结束" in text(response)
+    assert not Objection.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["none", "vetoed", "draft"])
+def test_an_unlisted_result_has_no_objection_form(anon, published, key):
+    assert anon.get(objection_url(published, key)).status_code == 404
+    assert anon.post(objection_url(published, key), {"reason": "理由"}).status_code == 404
+
+
+def test_a_result_of_another_cycle_is_a_404(anon, published, committee, staff_user):
+    from tests.ratings.conftest import make_results_cycle
+
+    other = make_results_cycle(committee, staff_user, year=published.cycle.year - 1)
+    url = reverse("ratings:public-objection", args=[published.cycle.pk, other.four.pk])
+    assert anon.get(url).status_code == 404
+
+
+def test_the_rate_limit_gives_a_clear_message(anon, published, committee):
+    settings = RatingSettings.for_committee(committee.pk)
+    settings.objections_per_ip_per_hour = 2
+    settings.save()
+    for key in ("five", "four"):
+        assert anon.post(objection_url(published, key), {"reason": "理由"},
+                         REMOTE_ADDR="198.51.100.4").status_code == 302
+    response = anon.post(objection_url(published, "three"), {"reason": "理由"}, REMOTE_ADDR="198.51.100.4")
+    assert response.status_code == 429
+    assert "提交过于频繁，请一小时后再试" in text(response)
+    assert Objection.objects.count() == 2
+    assert anon.post(objection_url(published, "three"), {"reason": "理由"},
+                     REMOTE_ADDR="198.51.100.5").status_code == 302
+
+
+def test_the_objection_form_is_protected_by_csrf(published):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(objection_url(published), {"reason": "理由"}).status_code == 403
+    assert not Objection.objects.exists()
+
+
+def test_the_confirmation_page_without_an_objection_shows_nothing(anon):
+    response = anon.get(reverse("ratings:public-objection-received"))
+    assert response.status_code == 200 and "没有待显示的受理信息" in text(response)
+
+
+# --- certificate verification -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def awarded(published, staff_user):
+    results_finalize(cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(1))
+    return published.refresh()
+
+
+@pytest.fixture
+def award(awarded):
+    return Award.objects.select_related("party_organization").get(submission=awarded.four)
+
+
+def verify_url(award):
+    return reverse("ratings:verify", args=[award.token])
+
+
+def lookup(client, number):
+    return client.get(reverse("ratings:verify-lookup"), {"no": number})
+
+
+def normalised(response):
+    """The body without what differs on every request (the CSRF token) and without the
+    language switcher's return address (base.html echoes the visitor's own URL there)."""
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text(response))
+    return re.sub(r'<input name="next" type="hidden" value="[^"]*">', "", body)
+
+
+def test_the_qr_target_shows_the_certificate_as_it_stands(anon, award):
+    response = anon.get(verify_url(award))
+    assert response.status_code == 200
+    page = text(response)
+    assert award.certificate_no in page and award.party_organization.name in page
+    assert award.party_organization.organizations.get().name in page
+    assert "四星" in page and str(award.cycle) in page and "有效" in page
+    assert 'class="verdict verdict-valid"' in page
+    assert award.valid_until.strftime("%Y-%m-%d") in page
+    assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
+
+
+def test_the_verification_page_shows_nothing_private(anon, award):
+    page = text(anon.get(verify_url(award)))
+    names = list(Member.objects.filter(party_organization=award.party_organization).values_list("name", flat=True))
+    assert names and not any(name in page for name in names)
+    assert "总分" not in page
+
+
+def test_a_revocation_shows_at_once(anon, award, staff_user):
+    award_revoke(award=award, grounds="veto", reason="发生一票否决事项", by=staff_user)
+    page = text(anon.get(verify_url(award)))
+    assert 'class="verdict verdict-revoked"' in page and "已撤销" in page
+    assert "发生一票否决事项" not in page
+
+
+def test_a_downgrade_shows_the_current_level(anon, award, staff_user):
+    award_downgrade(award=award, to_level=2, grounds="rectification", reason="整改逾期", by=staff_user)
+    page = text(anon.get(verify_url(award)))
+    assert 'class="verdict verdict-downgraded"' in page and "二星" in page and "原授予四星" in page
+
+
+def test_an_expired_certificate_says_so(anon, award):
+    Award.objects.filter(pk=award.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    assert 'class="verdict verdict-expired"' in text(anon.get(verify_url(award)))
+
+
+def test_a_certificate_is_found_by_its_number(anon, award):
+    for typed in (award.certificate_no, f"  {award.certificate_no} ",
+                  award.certificate_no.replace("〔", "[").replace("〕", "]"),
+                  award.certificate_no.replace("〔", "（").replace("〕", "）")):
+        response = lookup(anon, typed)
+        assert response.status_code == 200, typed
+        assert 'class="verdict verdict-valid"' in text(response)
+
+
+def test_the_lookup_form_without_a_number_is_just_the_form(anon):
+    response = anon.get(reverse("ratings:verify-lookup"))
+    assert response.status_code == 200
+    assert "未找到该证书" not in text(response) and 'name="no"' in text(response)
+
+
+def test_anything_unknown_gets_the_same_plain_not_found(anon, award):
+    responses = [
+        anon.get(reverse("ratings:verify", args=["no-such-token"])),
+        anon.get(reverse("ratings:verify", args=[award.token[:-1] + ("A" if award.token[-1] != "A" else "B")])),
+        anon.get(reverse("ratings:verify", args=["x" * 200])),
+        lookup(anon, award.certificate_no.replace("002", "099")),
+        lookup(anon, "川社二党委星〔1999〕第001号"),
+        lookup(anon, "' OR 1=1 --"),
+        lookup(anon, "号" * 500),
+    ]
+    assert {r.status_code for r in responses} == {404}
+    bodies = {normalised(r) for r in responses}
+    assert len(bodies) == 1
+    body = bodies.pop()
+    assert "未找到该证书" in body
+    assert award.certificate_no not in body and award.party_organization.name not in body
