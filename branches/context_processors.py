@@ -17,6 +17,8 @@ def navigation(request):
                 (_("覆盖情况"), reverse("branches:coverage")),
                 (_("导入"), reverse("branches:import")),
                 (_("评星"), reverse("ratings:cycle-list")),
+                (_("统计"), reverse("ratings:dashboard")),
+                (_("测评标准"), reverse("ratings:rubric-list")),
                 (_("公示与命名"), reverse("ratings:results-index")),
                 (_("整改"), reverse("ratings:rectification-list")),
                 (_("组织生活"), reverse("meetings:compliance-overview")),
@@ -30,5 +32,6 @@ def navigation(request):
             items.append((_("会议记录"), reverse("meetings:meeting-list")))
             items.append((_("落实情况"), reverse("meetings:compliance-branch", args=[user.party_organization_id])))
         elif user.role == Role.INSPECTOR and user.committee_id:
+            items.append((_("验收任务"), reverse("ratings:inspections")))
             items.append((_("会议记录"), reverse("meetings:meeting-list")))
     return {"nav_items": items}

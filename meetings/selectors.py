@@ -15,16 +15,14 @@ from .models import Attendance, Meeting, MeetingStatus, MeetingType
 
 
 def party_organization_ids_assigned_to(user: User) -> QuerySet:
-    """Hook: ids of the party organisations `user` (an inspector) is assigned to inspect.
+    """Ids of the party organisations `user` (an inspector) is assigned to inspect (实地验收).
 
-    The assignments belong to the rating issue (ratings app: on-site acceptance, 实地验收) and
-    do not exist yet, so this returns an empty queryset and inspectors see no meetings. The
-    ratings work replaces the body with the inspector's current assignments, for example
-    ``Inspection.objects.filter(inspector=user, ...).values("submission__party_organization_id")``.
-    It must stay a queryset of ids (not a list): it is used as a subquery, so deciding what an
-    inspector may see remains a single query.
+    A queryset, not a list: it is used as a subquery, so deciding what an inspector may see
+    remains a single query.
     """
-    return PartyOrganization.objects.none().values("pk")
+    from ratings.models import InspectionAssignment
+
+    return InspectionAssignment.objects.filter(inspector=user).values("submission__party_organization_id")
 
 
 def _scope(user: User, *, po_path: str, committee_path: str) -> Q | None:

@@ -134,6 +134,10 @@ class Indicator(models.Model):
     evidence_required = models.BooleanField(_("须上传佐证"), default=True)
     guidance = models.TextField(_("验收要点"), blank=True)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    meeting_types = models.ManyToManyField(
+        "meetings.MeetingType", blank=True, related_name="indicators", verbose_name=_("关联会议类型"),
+        help_text=_("如“三会一课按规定频次落实”：自评、验收和评审时显示这些会议的落实情况。"),
+    )
 
     class Meta:
         verbose_name = _("二级指标")
@@ -354,10 +358,13 @@ class Evidence(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="evidence")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=evidence_path, max_length=300)
+    file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
     original_name = models.CharField(_("文件名"), max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    meeting = models.ForeignKey("meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("会议记录"),
+                                help_text=_("以会议记录作为佐证时填写，此时没有上传文件。"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -323,6 +323,38 @@ def evidence_add(*, submission: Submission, indicator_id, upload, by: User) -> E
     return ev
 
 
+def evidence_attach_meeting(*, submission: Submission, indicator_id, meeting_id, by: User) -> Evidence:
+    """Attach a held meeting record of the branch, of a type linked to the indicator, as evidence."""
+    from meetings.models import Meeting, MeetingStatus
+
+    from .meeting_evidence import indicator_codes
+
+    with transaction.atomic():
+        submission = _lock(submission)
+        _require_secretary(by, submission)
+        if submission.status not in EDITABLE_BY_BRANCH:
+            raise TransitionNotAllowed("申报已提交，不能再添加佐证材料。")
+        indicator = _indicator_of(submission, indicator_id)
+        codes = indicator_codes(submission.cycle.rubric_id).get(indicator.pk, [])
+        if not codes:
+            raise ValidationError("指标 %s 没有关联会议类型，不能以会议记录作佐证。" % indicator.code)
+        meeting = (Meeting.objects.select_related("meeting_type")
+                   .filter(pk=meeting_id, party_organization_id=submission.party_organization_id).first())
+        if meeting is None:
+            raise ValidationError("找不到本党组织的这条会议记录。")
+        if meeting.status != MeetingStatus.HELD or timezone.localtime(meeting.starts_at).year != submission.cycle.year:
+            raise ValidationError("只能附上%s年已召开的会议记录。" % submission.cycle.year)
+        if meeting.meeting_type.code not in codes:
+            raise ValidationError("“%s”不是指标 %s 关联的会议类型。" % (meeting.meeting_type.name, indicator.code))
+        if submission.evidence.filter(indicator=indicator, meeting=meeting).exists():
+            raise ValidationError("这条会议记录已经附上。")
+        name = f"会议记录：{timezone.localtime(meeting.starts_at):%Y-%m-%d} {meeting.meeting_type.name} {meeting.topic}"
+        ev = Evidence.objects.create(submission=submission, indicator=indicator, meeting=meeting,
+                                     original_name=name[:200], uploaded_by=by)
+        _audit(by, "evidence.meeting", submission, after={"meeting": meeting.pk}, note=indicator.code)
+    return ev
+
+
 def _safe_name(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
     return f"{timezone.now():%Y%m%d%H%M%S%f}.{ext}"
@@ -338,7 +370,8 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
                note=evidence.indicator.code)
         stored = evidence.file.name
         evidence.delete()
-        transaction.on_commit(lambda: evidence.file.storage.delete(stored))
+        if stored:  # a meeting record attached as evidence has no file
+            transaction.on_commit(lambda: evidence.file.storage.delete(stored))
 
 
 def submission_missing(submission: Submission) -> list[str]:

@@ -10,6 +10,8 @@ urlpatterns = [
     path("my/<int:pk>/", secretary.self_assessment, name="self-assessment"),
     path("my/<int:pk>/scores/<int:indicator_id>/", secretary.self_score_save, name="self-score-save"),
     path("my/<int:pk>/evidence/<int:indicator_id>/", secretary.evidence_upload, name="evidence-upload"),
+    path("my/<int:pk>/evidence/<int:indicator_id>/meeting/", secretary.evidence_attach_meeting,
+         name="evidence-attach-meeting"),
     path("my/<int:pk>/submit/", secretary.submission_submit, name="submission-submit"),
     path("my/evidence/<int:pk>/delete/", secretary.evidence_delete, name="evidence-delete"),
     path("files/evidence/<int:pk>/", secretary.evidence_file, name="evidence-file"),

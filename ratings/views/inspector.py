@@ -24,6 +24,7 @@ from branches.models import Role, SocialOrganization
 
 from .. import services
 from ..forms_review import InspectionScoreForm, PhotoUploadForm, VetoRaiseForm, first_error
+from ..meeting_evidence import meeting_compliance_rows
 from ..models import (
     Evidence,
     Indicator,
@@ -159,6 +160,7 @@ def _render_inspection(request, assignment, *, errors=None, photo_errors=None, t
     vetoes = list(VetoDecision.objects.filter(submission=submission).select_related("item")
                   .order_by("item__order", "pk"))
     context = {
+        "meeting_compliance": meeting_compliance_rows(submission),
         "assignment": assignment,
         "submission": submission,
         "organizations": list(submission.party_organization.organizations.order_by("name", "pk")),

@@ -30,6 +30,7 @@ from ..forms_review import (
     VetoRaiseForm,
     first_error,
 )
+from ..meeting_evidence import meeting_compliance_rows
 from ..models import (
     AdjustmentItem,
     AppliedAdjustment,
@@ -108,6 +109,7 @@ def _render_review(request, submission, *, final_errors=None, final_typed=None, 
         v.typed_reason = veto_typed.get(v.pk, v.reason)
 
     context = {
+        "meeting_compliance": meeting_compliance_rows(submission),
         "submission": submission,
         "cycle": submission.cycle,
         "rubric": rubric,

@@ -18,6 +18,7 @@ from branches.models import AuditEntry, Role
 
 from .. import services
 from ..forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm
+from ..meeting_evidence import attachable_meetings, linked_compliance
 from ..models import Evidence, Indicator, IndicatorScore, Submission
 from ..selectors import submissions_visible_to
 
@@ -174,6 +175,12 @@ def _render_self_assessment(request, submission, *, score_errors=None, typed=Non
             else:
                 row.typed_score = "" if not row.has_score else row.score.score
                 row.typed_comment = row.score.comment if row.score else ""
+    compliance_of = linked_compliance(submission)
+    meetings_of = attachable_meetings(submission) if editable else {}
+    for block in blocks:
+        for row in block.rows:
+            row.compliance = compliance_of.get(row.indicator.pk)
+            row.meetings = meetings_of.get(row.indicator.pk, [])
     context = {
         "submission": submission,
         "cycle": submission.cycle,
@@ -234,6 +241,23 @@ def self_score_save(request, pk, indicator_id):
             return _render_self_assessment(request, submission, page_errors=[error])
         return _render_self_assessment(request, submission, score_errors={indicator_id: error}, typed=typed)
     messages.success(request, _("已保存。"))
+    return redirect(_anchor(submission, indicator_id))
+
+
+@secretary_required
+@require_POST
+def evidence_attach_meeting(request, pk, indicator_id):
+    """Attach one of the branch's held meetings (of a linked type) as evidence for an indicator."""
+    submission = _submission_for(request, pk)
+    try:
+        services.evidence_attach_meeting(submission=submission, indicator_id=indicator_id,
+                                         meeting_id=request.POST.get("meeting"), by=request.user)
+    except ValidationError as exc:
+        known = Indicator.objects.filter(pk=indicator_id, category__rubric_id=submission.cycle.rubric_id).exists()
+        if not known or submission.status not in services.EDITABLE_BY_BRANCH:
+            return _render_self_assessment(request, submission, page_errors=[error_text(exc)])
+        return _render_self_assessment(request, submission, upload_errors={indicator_id: error_text(exc)})
+    messages.success(request, _("已附上会议记录。"))
     return redirect(_anchor(submission, indicator_id))
 
 
@@ -300,6 +324,8 @@ def evidence_file(request, pk):
     evidence = get_object_or_404(
         Evidence, pk=pk, submission__in=submissions_visible_to(request.user).values("pk"),
     )
+    if evidence.meeting_id:
+        return redirect("meetings:meeting-detail", pk=evidence.meeting_id)
     try:
         handle = evidence.file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
