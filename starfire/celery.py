@@ -17,6 +17,8 @@ app.conf.beat_schedule = {
     "finalize-results": {"task": "ratings.tasks.finalize_due_results", "schedule": crontab(hour=0, minute=30)},
     "rectification-reminders": {"task": "ratings.tasks.send_rectification_reminders",
                                 "schedule": crontab(hour=8, minute=20)},
+    "meeting-gap-reminders": {"task": "meetings.tasks.send_meeting_gap_reminders",
+                              "schedule": crontab(hour=9, minute=0)},
     "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
     "weekly-digest": {"task": "ratings.tasks.send_weekly_digest",
                       "schedule": crontab(hour=8, minute=30, day_of_week="mon")},

@@ -53,6 +53,10 @@ def _snapshots(cycle):
 
 @staff_required
 def dashboard(request):
+    if not request.GET.get("cycle") and not cycles_visible_to(request.user).exclude(
+            status=Cycle.Status.DRAFT).exists():
+        return render(request, "ratings/dashboard/empty.html", {"coverage": coverage_report(
+            request.user.committee_id)} if request.user.committee_id else {})
     cycle = _cycle(request)
     snap, prev = _snapshots(cycle)
     by_state = dict(Submission.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")))

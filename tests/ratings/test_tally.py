@@ -212,3 +212,9 @@ def test_the_annual_report_pdf_is_in_chinese(example, staff_client, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "2024年度星火党组织评星星级统计报告" in text.replace(" ", "")
     assert "三星及以上" in text
+
+
+def test_dashboard_without_a_started_cycle_says_so(staff_client):
+    r = staff_client.get(reverse("ratings:dashboard"))
+    assert r.status_code == 200
+    assert 'id="no-cycle"' in r.content.decode()
