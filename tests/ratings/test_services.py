@@ -294,7 +294,14 @@ def _staff_call(name, submission, cycle_in_preparation, extra_inspector):
     ind = _indicator(submission, "1.1")
     veto_item = submission.cycle.rubric.vetoes.get(code="V1")
     bonus = submission.cycle.rubric.adjustments.get(code="B1")
+    committee, po = submission.cycle.committee, submission.party_organization
     calls = {
+        "cycle_create": (Status.DRAFT, lambda by: services.cycle_create(cycle=factories.CycleFactory.build(
+            committee=committee, rubric=submission.cycle.rubric, year=2026), by=by)),
+        "cycle_exclusion_set": (Status.DRAFT, lambda by: services.cycle_exclusion_set(
+            cycle=cycle_in_preparation, party_organization=po, reason="正在注销", by=by)),
+        "cycle_exclusion_remove": (Status.DRAFT, lambda by: services.cycle_exclusion_remove(
+            exclusion=CycleExclusion.objects.get(cycle=cycle_in_preparation), by=by)),
         "cycle_open": (Status.DRAFT, lambda by: services.cycle_open(cycle=cycle_in_preparation, by=by)),
         "rubric_copy": (Status.DRAFT, lambda by: services.rubric_copy(rubric=submission.cycle.rubric, by=by)),
         "submission_extend_deadline": (Status.DRAFT, lambda by: services.submission_extend_deadline(
@@ -321,7 +328,7 @@ def _staff_call(name, submission, cycle_in_preparation, extra_inspector):
     return calls[name]
 
 
-STAFF_SERVICES = ["cycle_open", "rubric_copy", "submission_extend_deadline", "submission_return",
+STAFF_SERVICES = ["cycle_create", "cycle_exclusion_set", "cycle_exclusion_remove", "cycle_open", "rubric_copy", "submission_extend_deadline", "submission_return",
                   "submission_accept", "inspector_assign", "inspector_unassign", "final_score_set",
                   "adjustment_set", "veto_raise", "veto_decide", "submission_review", "submission_reopen"]
 
@@ -331,6 +338,7 @@ def _everything():
         "audit": _audit_count(),
         "rubrics": sorted(Rubric.objects.values_list("pk", "frozen_at")),
         "cycles": sorted(Cycle.objects.values_list("pk", "status")),
+        "exclusions": sorted(CycleExclusion.objects.values_list("pk", "party_organization_id", "reason")),
         "submissions": sorted(Submission.objects.values_list("pk", "status", "deadline_extended_to",
                                                              "proposed_level")),
         "returns": ReturnReason.objects.count(),
@@ -349,6 +357,9 @@ def test_only_staff_of_the_committee_may_call_a_staff_service(name, rating_flow,
     extra_inspector = factories.InspectorUserFactory(committee=committee, username="inspector-c")
     status, call = _staff_call(name, rating_submission, cycle_in_preparation, extra_inspector)
     rating_flow.drive(rating_submission, status)
+    if name == "cycle_exclusion_remove":
+        CycleExclusion.objects.create(cycle=cycle_in_preparation, party_organization=rating_submission.party_organization,
+                                      reason="合并")
     if name == "veto_decide":
         services.veto_raise(submission=rating_submission, item_id=rating_submission.cycle.rubric.vetoes.get(
             code="V1").pk, note="举报", by=staff_user)
