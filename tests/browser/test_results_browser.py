@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def staff(db):
+def staff(transactional_db):
     committee = factories.CommitteeFactory(name="四川省社会组织第二综合党委", short_name="川社二党委")
     return factories.StaffUserFactory(committee=committee, username="staff-results")
 
