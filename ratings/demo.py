@@ -314,15 +314,112 @@ def _build_2023(committee: Committee, rubric: Rubric, actors: _Actors) -> Cycle:
     from .models import Plaque
     from .publication import cycle_publish, results_finalize
 
-    cycle_publish(cycle=cycle, by=actors.staff, starts_on=dt.date(2023, 12, 4))
-    results_finalize(cycle=Cycle.objects.get(pk=cycle.pk), by=actors.staff, today=dt.date(2023, 12, 11))
+    # 公示 runs through the real services while the notice is open (today), then moves to 2023.
+    today = timezone.localdate()
+    cycle = cycle_publish(cycle=cycle, by=actors.staff, starts_on=today)
+    _objections_2023(cycle, actors)
+    results_finalize(cycle=Cycle.objects.get(pk=cycle.pk), by=actors.staff,
+                     today=cycle.notice_ends_on + dt.timedelta(days=1))
     for plaque in Plaque.objects.filter(award__cycle=cycle).select_related("award__party_organization"):
         secretary = plaque.award.party_organization.secretary
-        plaque_update(plaque=plaque, by=actors.staff, made_on=dt.date(2023, 12, 15),
-                      delivered_on=dt.date(2023, 12, 26), delivered_by="综合党委书记",
+        plaque_update(plaque=plaque, by=actors.staff, made_on=today, delivered_on=today, delivered_by="综合党委书记",
                       received_by=secretary.name if secretary else "")
+    _rectifications_2023(cycle, actors)
+    _revocation_2023(cycle, actors)
     _backdate_2023(cycle, subs)
+    _backdate_results_2023(cycle, today)
     return cycle
+
+
+def _objections_2023(cycle: Cycle, actors: "_Actors") -> None:
+    """One objection rejected, one upheld (a five-star result corrected to four stars)."""
+    from .publication import listed_results, objection_file, objection_reject, objection_uphold
+
+    listed = list(listed_results(cycle))
+    fives = [s for s in listed if s.proposed_level == 5 and s.party_organization.name != WUHOU]
+    target = max(fives, key=lambda s: s.total)
+    other = next(s for s in listed if s.proposed_level == 3)
+    rejected = objection_file(submission=other, reason="听说该支部主题党日活动照片是摆拍的，材料不实。",
+                              name="", contact="")
+    objection_reject(objection=rejected, by=actors.staff,
+                     outcome="经调阅原始照片和签到表并走访党员，主题党日活动真实开展，异议不成立。")
+    upheld = objection_file(submission=target, reason="该组织年度报告逾期两个月才报送，自评“按时报送”不属实。",
+                            name="王某", contact="13800000000")
+    delta = target.total - Decimal(90)
+    final = (FinalScore.objects.filter(submission=target, score__gte=delta).select_related("indicator")
+             .order_by("-score").first())
+    objection_uphold(objection=upheld, by=actors.staff,
+                     outcome="经向登记管理机关核实，年度报告确系逾期报送，相应指标扣分，星级由五星调整为四星。",
+                     final_scores={final.indicator_id: final.score - delta})
+
+
+def _rectifications_2023(cycle: Cycle, actors: "_Actors") -> None:
+    """Rectification items from the review, in every state (one of them overdue once backdated)."""
+    from .rectification import (
+        rectification_answer,
+        rectification_create,
+        rectification_send_back,
+        rectification_verify,
+    )
+
+    subs = list(Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, vetoed=False)
+                .select_related("party_organization").order_by("total")[:5])
+    due = timezone.localdate() + dt.timedelta(days=30)
+    items = [
+        ("党费收缴台账不完整，部分月份缺少记录。", "补齐党费收缴台账，按季度公示。"),
+        ("党建标识未上墙，活动场所不规范。", "按规范设置党旗、入党誓词和制度牌。"),
+        ("支委会记录缺少议题和决议。", "规范会议记录格式，写明议题、讨论情况和决议。"),
+        ("党员示范岗未明确职责。", "制定示范岗职责清单并公示。"),
+        ("线上学习平台组织长期未更新。", "指定专人维护，每月至少更新两次。"),
+    ]
+    created = []
+    for sub, (problem, requirement) in zip(subs, items, strict=False):
+        created.append(rectification_create(submission=sub, by=actors.staff, problem=problem,
+                                            requirement=requirement, due_on=due))
+    for n, item in enumerate(created):
+        secretary = actors.secretary(item.submission.party_organization)
+        if n in (1, 2, 3):
+            rectification_answer(item=item, by=secretary, answer="已按要求整改，相关材料见附件。")
+        if n == 2:
+            rectification_verify(item=item, by=actors.staff, note="现场核查，整改到位，予以销号。")
+        if n == 3:
+            rectification_send_back(item=item, by=actors.staff, note="整改材料只有计划，没有落实情况，请补充。")
+
+
+def _revocation_2023(cycle: Cycle, actors: "_Actors") -> None:
+    """A three-star award revoked during its validity for a veto event; the plaque came back."""
+    from .awards import award_revoke, plaque_update
+    from .models import Award
+
+    award = (Award.objects.filter(cycle=cycle, level=3).exclude(party_organization__name=WUHOU)
+             .order_by("-seq").first())
+    # Built today, it happened in June 2024, inside the award's validity (31 Dec 2024).
+    valid_until = award.valid_until
+    Award.objects.filter(pk=award.pk).update(valid_until=timezone.localdate() + dt.timedelta(days=1))
+    award.refresh_from_db()
+    award_revoke(award=award, grounds="veto", by=actors.staff,
+                 reason="2024年该社会组织被列入严重违法失信名单，按一票否决撤销星级命名。")
+    plaque_update(plaque=award.plaque, by=actors.staff, returned_on=timezone.localdate())
+    Award.objects.filter(pk=award.pk).update(valid_until=valid_until)
+
+
+def _backdate_results_2023(cycle: Cycle, built_on: dt.date) -> None:
+    """Move 公示, objections, plaques, rectification and the revocation to their 2023/2024 dates."""
+    from .models import Award, AwardEvent, Objection, Plaque, Rectification
+
+    Cycle.objects.filter(pk=cycle.pk).update(notice_starts_on=dt.date(2023, 12, 4),
+                                             notice_ends_on=dt.date(2023, 12, 10), finalized_at=_at(2023, 12, 11, 10))
+    Submission.objects.filter(cycle=cycle).exclude(finalized_at=None).update(finalized_at=_at(2023, 12, 11, 10))
+    Objection.objects.filter(submission__cycle=cycle).update(filed_at=_at(2023, 12, 6, 15), handled_at=_at(2023, 12, 9))
+    Plaque.objects.filter(award__cycle=cycle).update(made_on=dt.date(2023, 12, 15), delivered_on=dt.date(2023, 12, 26))
+    revoked = Award.objects.filter(cycle=cycle, state=Award.State.REVOKED)
+    Plaque.objects.filter(award__in=revoked).update(return_due_on=dt.date(2024, 7, 1), returned_on=dt.date(2024, 6, 28))
+    AwardEvent.objects.filter(award__in=revoked, kind=AwardEvent.Kind.REVOKED).update(at=_at(2024, 6, 16, 10))
+    items = list(Rectification.objects.filter(submission__cycle=cycle).order_by("pk"))
+    for n, item in enumerate(items):
+        # the first stays open and is now overdue; the others were due in spring 2024
+        Rectification.objects.filter(pk=item.pk).update(due_on=dt.date(2024, 3, 31) if n else dt.date(2024, 2, 29),
+                                                        created_at=_at(2023, 12, 12))
 
 
 def _backdate_2023(cycle: Cycle, subs: list[Submission]) -> None:

@@ -93,6 +93,20 @@ def test_demo_ratings_2023_completed_2024_in_progress_and_idempotent():
     assert "逐级晋升限制为三星" in limited.level_explanation
     assert c2024.exclusions.count() == 1
 
+    # 2023 is final: 30 awards with delivered plaques, one objection rejected and one upheld,
+    # rectification items in several states, one award revoked with its plaque returned.
+    from ratings.models import Objection, Rectification
+
+    assert c2023.status == Cycle.Status.FINAL
+    awards = Award.objects.filter(cycle=c2023)
+    assert awards.count() == 30 and not awards.filter(plaque__delivered_on=None).exists()
+    assert sorted(Objection.objects.filter(submission__cycle=c2023).values_list("state", flat=True)) == [
+        "rejected", "upheld"]
+    states = set(Rectification.objects.filter(submission__cycle=c2023).values_list("state", flat=True))
+    assert {"open", "answered", "verified", "sent_back"} <= states
+    revoked = awards.get(state=Award.State.REVOKED)
+    assert revoked.plaque.returned_on is not None and revoked.events.filter(kind="revoked").exists()
+
     # Idempotent: loading again creates, changes and deletes nothing.
     before = _state_of_everything()
     again = demo.load_ratings()
