@@ -4,13 +4,23 @@ from branches import demo
 
 
 class Command(BaseCommand):
-    help = "Create (or complete) the demo data: 四川省社会组织第二综合党委 and its register. Safe to run again."
+    help = ("Create (or complete) the demo data: 四川省社会组织第二综合党委, its register, the 2023 and 2024 "
+            "rating cycles and a year of meetings. Safe to run again.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--register-only", action="store_true",
+                            help="Only the register (committees, organisations, party organisations, people).")
 
     def handle(self, *args, **options):
         data = demo.load_register()
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：{data['committee'].name}，{len(data['orgs'])} 个社会组织，{len(data['party_orgs'])} 个党组织。"
         ))
+        if not options["register_only"]:
+            self._ratings_and_meetings()
+        self._logins()
+
+    def _ratings_and_meetings(self):
         from ratings.demo import load_ratings
 
         ratings = load_ratings()
@@ -20,6 +30,8 @@ class Command(BaseCommand):
 
         meetings = load_meetings()
         self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
+
+    def _logins(self):
         self.stdout.write("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD)
         for username, role in (
             ("admin", "系统管理员（全部综合党委）"),
