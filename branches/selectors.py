@@ -133,36 +133,40 @@ class CoverageReport:
     by_type: list[CoverageRow] = field(default_factory=list)
 
 
-def _coverage_rows(qs, group_field):
+def _coverage_cells(qs):
+    """Counts per (division, type): one pass over the organisations, whatever they number."""
     return (
-        qs.values(group_field)
+        qs.values("division_code", "org_type")
         .annotate(
             total=Count("pk"),
             party_covered=Count("pk", filter=Q(has_party_org=True)),
             work_covered=Count("pk", filter=Q(has_party_org=True) | Q(has_instructor=True)),
         )
-        .order_by(group_field)
+        .order_by()
     )
 
 
+def _sum_by(cells, key) -> dict[str, list[int]]:
+    sums: dict[str, list[int]] = {}
+    for c in cells:
+        acc = sums.setdefault(c[key], [0, 0, 0])
+        acc[0] += c["total"]
+        acc[1] += c["party_covered"]
+        acc[2] += c["work_covered"]
+    return dict(sorted(sums.items()))
+
+
 def coverage_report(committee_id: int) -> CoverageReport:
-    """组织覆盖率 and 工作覆盖率 for a committee, per region and per type: three aggregate queries
-    plus one for region names, whatever the number of organisations. Deregistered organisations
-    do not count."""
+    """组织覆盖率 and 工作覆盖率 for a committee, per region and per type: one aggregate query over
+    the organisations (grouped by division and type, summed here) plus one for region names,
+    whatever the number of organisations. Deregistered organisations do not count."""
     base = SocialOrganization.objects.filter(committee_id=committee_id).counted().with_coverage()
-    regions = list(_coverage_rows(base, "division_code"))
-    names = dict(Division.objects.filter(code__in=[r["division_code"] for r in regions]).values_list("code", "name"))
-    by_region = [
-        CoverageRow(r["division_code"], names.get(r["division_code"], r["division_code"]), r["total"],
-                    r["party_covered"], r["work_covered"])
-        for r in regions
-    ]
+    cells = list(_coverage_cells(base))
+    regions = _sum_by(cells, "division_code")
+    names = dict(Division.objects.filter(code__in=list(regions)).values_list("code", "name"))
+    by_region = [CoverageRow(code, names.get(code, code), *counts) for code, counts in regions.items()]
     type_labels = dict(OrgType.choices)
-    by_type = [
-        CoverageRow(r["org_type"], str(type_labels.get(r["org_type"], r["org_type"])), r["total"],
-                    r["party_covered"], r["work_covered"])
-        for r in _coverage_rows(base, "org_type")
-    ]
+    by_type = [CoverageRow(t, str(type_labels.get(t, t)), *counts) for t, counts in _sum_by(cells, "org_type").items()]
     overall = CoverageRow(
         "all", "合计",
         sum(r.total for r in by_region),
