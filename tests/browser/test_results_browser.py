@@ -86,7 +86,7 @@ def test_the_certificate_pdf_opens_and_its_qr_target_shows_the_status(browser_pa
     # The QR code encodes the verification URL; a visitor (no login) sees the status there.
     url = award_services.verification_url(award, "")
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-    visitor = page.context.browser.new_context(base_url=origin)
+    visitor = page.context.browser.new_context(base_url=origin, locale="zh-CN")
     public = visitor.new_page()
     public.goto(url)
     assert public.locator(".verdict").inner_text() == "有效"
