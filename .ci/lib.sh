@@ -70,13 +70,17 @@ ensure_venv() {
     printf '%s %s\n' "$want" "${extras:-base}" > "$stamp"
 }
 
-# Compile translations when there are any (.po files) and gettext is installed.
+# Compile translations that have no .mo yet (the .mo files are committed, so normally there is
+# nothing to do; after editing a .po run `manage.py compilemessages` yourself).
 compile_messages() {
-    if find "$STARFIRE_ROOT/locale" -name '*.po' 2>/dev/null | grep -q .; then
-        if command -v msgfmt >/dev/null 2>&1; then
-            (cd "$STARFIRE_ROOT" && "$VPY" manage.py compilemessages --ignore '.venv' -v0)
-        else
-            warn "gettext (msgfmt) is not installed: the English translation is not compiled; install 'gettext' for it."
-        fi
+    local po stale=0
+    while IFS= read -r po; do
+        [[ -f "${po%.po}.mo" ]] || stale=1
+    done < <(find "$STARFIRE_ROOT/locale" -name '*.po' 2>/dev/null)
+    ((stale)) || return 0
+    if command -v msgfmt >/dev/null 2>&1; then
+        (cd "$STARFIRE_ROOT" && "$VPY" manage.py compilemessages --ignore '.venv' -v0)
+    else
+        warn "gettext (msgfmt) is not installed: the translations are not compiled; install 'gettext'."
     fi
 }
