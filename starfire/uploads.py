@@ -59,3 +59,23 @@ def sniff(upload, allowed: dict[str, str]) -> str:
             code="content_mismatch",
         )
     return expected
+
+
+def private_file_response(field, *, content_type: str, name: str, as_attachment: bool = True,
+                          cache_control: str = "private, no-store",
+                          csp: str = "default-src 'none'; sandbox"):
+    """Send a private upload after the calling view has checked access (there is no MEDIA_URL).
+
+    A file missing from storage answers 404, as if the row were outside the user's scope.
+    """
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=content_type, as_attachment=as_attachment, filename=name)
+    response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = csp
+    return response

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import validate_email
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from branches.access import role_required, staff_required
 from branches.models import Role
 from branches.selectors import party_organizations_visible_to, scope_filter
+from starfire.uploads import private_file_response
 
 from .. import awards as award_services
 from .. import publication
@@ -104,17 +105,8 @@ def _item_for(request, pk) -> Rectification:
                                      party_org_path="submission__party_organization"), pk=pk)
 
 
-def _private_file(field, *, content_type: str, name: str) -> FileResponse:
-    """A private upload, sent only after the view has checked access (there is no MEDIA_URL)."""
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, OSError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type, as_attachment=True, filename=name)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+def _private_file(field, *, content_type: str, name: str):
+    return private_file_response(field, content_type=content_type, name=name)
 
 
 def _add_errors(form, exc: Exception):

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from branches.access import staff_required
 from branches.models import AuditEntry, Role, User
+from starfire.uploads import private_file_response
 
 from .. import services
 from ..forms_review import (
@@ -366,12 +367,5 @@ def photo_file(request, pk):
     photo = get_object_or_404(InspectionPhoto.objects.select_related("assignment__submission__cycle"), pk=pk)
     if not may_see_photo(request.user, photo):
         raise Http404
-    try:
-        handle = photo.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=photo.content_type, filename=photo.original_name)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return private_file_response(photo.file, content_type=photo.content_type, name=photo.original_name,
+                                 as_attachment=False, cache_control="private, max-age=3600")

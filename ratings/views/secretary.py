@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from branches.access import role_required
 from branches.models import AuditEntry, Role
+from starfire.uploads import private_file_response
 
 from .. import services
 from ..forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm
@@ -326,14 +327,6 @@ def evidence_file(request, pk):
     )
     if evidence.meeting_id:
         return redirect("meetings:meeting-detail", pk=evidence.meeting_id)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    is_image = evidence.content_type.startswith("image/")
-    response = FileResponse(handle, as_attachment=not is_image, filename=evidence.original_name,
-                            content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(evidence.file, content_type=evidence.content_type, name=evidence.original_name,
+                                 as_attachment=not evidence.content_type.startswith("image/"),
+                                 csp="default-src 'none'; img-src 'self'; sandbox")
