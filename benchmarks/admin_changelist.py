@@ -13,7 +13,18 @@ from _django import django_database, load_note, median_ms, timed
 
 TYPES = ["association", "private_non_enterprise", "foundation"]
 TYPE_DIGIT = {"association": "1", "private_non_enterprise": "2", "foundation": "3"}
-DIVISIONS = ["510000", "510100", "510104", "510105", "510106", "510107", "510108", "510700", "511500", "513400"]
+DIVISIONS = [
+    "510000",
+    "510100",
+    "510104",
+    "510105",
+    "510106",
+    "510107",
+    "510108",
+    "510700",
+    "511500",
+    "513400",
+]
 
 
 def build_register(committee, n, tag):
@@ -28,23 +39,35 @@ def build_register(committee, n, tag):
         for i in range(n):
             org_type = TYPES[i % 3]
             division = DIVISIONS[i % len(DIVISIONS)]
-            orgs.append(SocialOrganization(
-                committee=committee, name=f"{tag}测试社会组织{i:06d}", org_type=org_type, division_code=division,
-                uscc=make_uscc(f"5{TYPE_DIGIT[org_type]}{division}{tag}{i:07d}"),
-                status="abnormal" if i % 50 == 0 else "active", is_trade_association=i % 9 == 0,
-            ))
+            orgs.append(
+                SocialOrganization(
+                    committee=committee,
+                    name=f"{tag}测试社会组织{i:06d}",
+                    org_type=org_type,
+                    division_code=division,
+                    uscc=make_uscc(f"5{TYPE_DIGIT[org_type]}{division}{tag}{i:07d}"),
+                    status="abnormal" if i % 50 == 0 else "active",
+                    is_trade_association=i % 9 == 0,
+                )
+            )
         orgs = SocialOrganization.objects.bulk_create(orgs, batch_size=2000)
         covered = orgs[::4]
         pos = PartyOrganization.objects.bulk_create(
-            [PartyOrganization(committee=committee, name=f"{o.name}党支部") for o in covered], batch_size=2000)
+            [PartyOrganization(committee=committee, name=f"{o.name}党支部") for o in covered], batch_size=2000
+        )
         Through = PartyOrganization.organizations.through
         Through.objects.bulk_create(
-            [Through(partyorganization_id=p.pk, socialorganization_id=o.pk) for p, o in zip(pos, covered, strict=True)],
-            batch_size=2000)
+            [
+                Through(partyorganization_id=p.pk, socialorganization_id=o.pk)
+                for p, o in zip(pos, covered, strict=True)
+            ],
+            batch_size=2000,
+        )
         instructor = Instructor.objects.create(committee=committee, name=f"{tag}指导员")
         IT = Instructor.organizations.through
-        IT.objects.bulk_create([IT(instructor_id=instructor.pk, socialorganization_id=o.pk) for o in orgs[1::8]],
-                               batch_size=2000)
+        IT.objects.bulk_create(
+            [IT(instructor_id=instructor.pk, socialorganization_id=o.pk) for o in orgs[1::8]], batch_size=2000
+        )
     return orgs
 
 
@@ -68,8 +91,10 @@ def main():
         build_register(other, args.orgs // 10, "MB")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        print(f"register: {args.orgs:,} organisations (+{args.orgs // 10:,} of another committee), "
-              f"built in {t_build:.1f} s")
+        print(
+            f"register: {args.orgs:,} organisations (+{args.orgs // 10:,} of another committee), "
+            f"built in {t_build:.1f} s"
+        )
 
         staff = User.objects.create_user("bench-staff", role=Role.STAFF, committee=committee, is_staff=True)
         client = Client()
@@ -80,7 +105,10 @@ def main():
         pages = [
             ("admin: first page", changelist),
             ("admin: page 500", f"{changelist}?p=500"),
-            ("admin: type=foundation & status=active", f"{changelist}?org_type__exact=foundation&status__exact=active"),
+            (
+                "admin: type=foundation & status=active",
+                f"{changelist}?org_type__exact=foundation&status__exact=active",
+            ),
             ("admin: region 510107 & not covered", f"{changelist}?division=510107&covered=none"),
             ("admin: search name fragment", f"{changelist}?q={probe.name[-8:]}"),
             ("admin: search exact USCC", f"{changelist}?q={probe.uscc}"),

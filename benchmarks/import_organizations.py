@@ -13,7 +13,18 @@ import io
 from _django import Timing, django_database, load_note, timed
 
 TYPES = [("1", "社会团体"), ("2", "民办非企业单位（社会服务机构）"), ("3", "基金会")]
-DIVISIONS = ["510000", "510100", "510104", "510105", "510106", "510107", "510108", "510700", "511500", "513400"]
+DIVISIONS = [
+    "510000",
+    "510100",
+    "510104",
+    "510105",
+    "510106",
+    "510107",
+    "510108",
+    "510700",
+    "511500",
+    "513400",
+]
 
 
 def generate_rows(n):
@@ -26,12 +37,22 @@ def generate_rows(n):
         digit, type_label = TYPES[i % 3]
         division = DIVISIONS[i % len(DIVISIONS)]
         trade = digit == "1" and i % 4 == 0
-        rows.append([
-            f"四川省测试社会组织{i:06d}", make_uscc(f"5{digit}{division}MB{i:07d}"), type_label,
-            "是" if trade else "否", "", f"成都市某某路{i}号", "正常",
-            "是" if i % 2 else "否", "是" if i % 3 else "否", "是" if i % 5 else "否", "否",
-            ("是" if i % 8 == 0 else "否") if trade else "",
-        ])
+        rows.append(
+            [
+                f"四川省测试社会组织{i:06d}",
+                make_uscc(f"5{digit}{division}MB{i:07d}"),
+                type_label,
+                "是" if trade else "否",
+                "",
+                f"成都市某某路{i}号",
+                "正常",
+                "是" if i % 2 else "否",
+                "是" if i % 3 else "否",
+                "是" if i % 5 else "否",
+                "否",
+                ("是" if i % 8 == 0 else "否") if trade else "",
+            ]
+        )
     return header, rows
 
 
@@ -76,8 +97,10 @@ def main():
         header, rows = generate_rows(args.rows)
         t_xlsx, xlsx = timed(to_xlsx, header, rows)
         t_csv, csv_content = timed(to_csv, header, rows)
-        print(f"rows: {args.rows}; .xlsx {len(xlsx) / 1e6:.1f} MB built in {t_xlsx:.2f} s, "
-              f".csv {len(csv_content) / 1e6:.1f} MB in {t_csv:.2f} s")
+        print(
+            f"rows: {args.rows}; .xlsx {len(xlsx) / 1e6:.1f} MB built in {t_xlsx:.2f} s, "
+            f".csv {len(csv_content) / 1e6:.1f} MB in {t_csv:.2f} s"
+        )
         print()
         print(f"{'step':<44}{'wall s':>8}{'rows/s':>9}{'cpu s':>8}{'rows/cpu-s':>12}")
 
@@ -97,7 +120,8 @@ def main():
             # Write: the upload as the view stores it, then the confirm service (re-reads,
             # re-checks against the database, bulk_create, audit entry, all in one transaction).
             batch, _r, error = importing.import_batch_create(
-                committee=committee, by=user, upload=SimpleUploadedFile(name, content))
+                committee=committee, by=user, upload=SimpleUploadedFile(name, content)
+            )
             assert not error
             t_confirm, (count, _r) = timed(importing.import_batch_confirm, batch=batch, by=user)
             assert count == args.rows and SocialOrganization.objects.count() == args.rows
@@ -123,8 +147,10 @@ def main():
         line("baseline: plain bulk_create", t_plain)
         print()
         for kind, t in results.items():
-            print(f"confirm .{kind} takes {t / t_plain:.1f}× the plain bulk_create "
-                  f"(CPU: {t.cpu / t_plain.cpu:.1f}×)")
+            print(
+                f"confirm .{kind} takes {t / t_plain:.1f}× the plain bulk_create "
+                f"(CPU: {t.cpu / t_plain.cpu:.1f}×)"
+            )
         print(load_note())
 
 

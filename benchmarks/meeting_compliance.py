@@ -36,7 +36,9 @@ def parse_args():
     parser.add_argument("--meetings", type=int, default=1_000_000)
     parser.add_argument("--year", type=int, default=2023)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--reuse", action="store_true", help="keep rows from an earlier run if the counts match")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep rows from an earlier run if the counts match"
+    )
     return parser.parse_args()
 
 
@@ -78,8 +80,10 @@ def generate(n_branches: int, n_meetings: int, year: int):
     weights = {"month": 12, "quarter": 4, "year": 1, "none": 2}
     type_weights = [weights[t.frequency] for t in types]
     PartyOrganization.objects.bulk_create(
-        [PartyOrganization(committee=committee, name=f"基准党支部{i:05d}", founded_on=dt.date(2015, 1, 1))
-         for i in range(n_branches)],
+        [
+            PartyOrganization(committee=committee, name=f"基准党支部{i:05d}", founded_on=dt.date(2015, 1, 1))
+            for i in range(n_branches)
+        ],
         batch_size=2000,
     )
     po_ids = list(PartyOrganization.objects.filter(committee=committee).values_list("pk", flat=True))
@@ -89,9 +93,23 @@ def generate(n_branches: int, n_meetings: int, year: int):
     seconds = int((dt.datetime(year + 1, 1, 1, tzinfo=tz) - start).total_seconds())
     adapt = connection.ops.adapt_datetimefield_value
     table = Meeting._meta.db_table
-    columns = ("party_organization_id", "meeting_type_id", "starts_at", "place", "topic", "status", "lecturer",
-               "lecture_topic", "guests", "minutes", "entitled_count", "present_count", "quorum_ok",
-               "created_at", "updated_at")
+    columns = (
+        "party_organization_id",
+        "meeting_type_id",
+        "starts_at",
+        "place",
+        "topic",
+        "status",
+        "lecturer",
+        "lecture_topic",
+        "guests",
+        "minutes",
+        "entitled_count",
+        "present_count",
+        "quorum_ok",
+        "created_at",
+        "updated_at",
+    )
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
     now = adapt(dt.datetime.now(dt.UTC))
     per_branch, extra = divmod(n_meetings, n_branches)
@@ -104,8 +122,25 @@ def generate(n_branches: int, n_meetings: int, year: int):
                 roll = rng.random()
                 status = "held" if roll < 0.95 else ("cancelled" if roll < 0.98 else "planned")
                 quorum = (rng.random() > 0.07) if mt.requires_quorum else None
-                batch.append((po_id, mt.pk, adapt(starts_at), "会议室", "基准会议", status, "", "", "", "",
-                              7, 5, quorum, now, now))
+                batch.append(
+                    (
+                        po_id,
+                        mt.pk,
+                        adapt(starts_at),
+                        "会议室",
+                        "基准会议",
+                        status,
+                        "",
+                        "",
+                        "",
+                        "",
+                        7,
+                        5,
+                        quorum,
+                        now,
+                        now,
+                    )
+                )
                 if len(batch) >= 20_000:
                     cursor.executemany(sql, batch)
                     batch.clear()
@@ -114,7 +149,9 @@ def generate(n_branches: int, n_meetings: int, year: int):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
-    print(f"generated {len(po_ids):,} branches and {n_meetings:,} meetings in {time.perf_counter() - started:.1f} s")
+    print(
+        f"generated {len(po_ids):,} branches and {n_meetings:,} meetings in {time.perf_counter() - started:.1f} s"
+    )
     return committee
 
 
@@ -170,22 +207,35 @@ def main():
 
     with CaptureQueriesContext(connection) as queries:
         compliance.compliance_summary(ids, args.year, today=today)
-    t_summary, summary = best_of(args.repeat, lambda: compliance.compliance_summary(ids, args.year, today=today))
-    t_committee, _ = best_of(args.repeat, lambda: compliance.committee_compliance(committee.pk, args.year, today=today))
-    t_counts, counts = best_of(args.repeat, lambda: compliance.monthly_counts(
-        Q(party_organization__committee_id=committee.pk), args.year))
+    t_summary, summary = best_of(
+        args.repeat, lambda: compliance.compliance_summary(ids, args.year, today=today)
+    )
+    t_committee, _ = best_of(
+        args.repeat, lambda: compliance.committee_compliance(committee.pk, args.year, today=today)
+    )
+    t_counts, counts = best_of(
+        args.repeat,
+        lambda: compliance.monthly_counts(Q(party_organization__committee_id=committee.pk), args.year),
+    )
     t_raw, rows = best_of(args.repeat, lambda: raw_aggregate(args.year))
 
     held = sum(r[3] for r in rows)
-    groups = sum(1 for per_po in counts.values() for counting, below in per_po.values()
-                 for n, b in zip(counting, below, strict=True) if n or b)
+    groups = sum(
+        1
+        for per_po in counts.values()
+        for counting, below in per_po.values()
+        for n, b in zip(counting, below, strict=True)
+        if n or b
+    )
     assert groups == len(rows), (groups, len(rows))
     assert sum(t.held for b in summary.values() for t in b.types) <= held
     gaps = sum(b.gap_count for b in summary.values())
     print()
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
-    print(f"rows: {args.meetings:,} meetings, {len(ids):,} branches, year {args.year}; "
-          f"{held:,} held meetings counting; {len(rows):,} (branch, type, month) groups; {gaps:,} gaps found")
+    print(
+        f"rows: {args.meetings:,} meetings, {len(ids):,} branches, year {args.year}; "
+        f"{held:,} held meetings counting; {len(rows):,} (branch, type, month) groups; {gaps:,} gaps found"
+    )
     print(f"queries per compliance_summary call: {len(queries)}")
     print(f"best of {args.repeat}:                              wall       ratio      cpu    ratio")
     rows_out = [
@@ -196,6 +246,7 @@ def main():
     ]
     for label, (wall, cpu) in rows_out:
         print(f"  {label:<40} {wall:8.3f} s {wall / t_raw[0]:6.2f}  {cpu:8.3f} s {cpu / t_raw[1]:6.2f}")
+
 
 if __name__ == "__main__":
     main()

@@ -27,22 +27,38 @@ def build(n_orgs, n_pos, n_cycles):
     orgs = []
     for i in range(n_orgs):
         t = types[i % 3]
-        orgs.append(SocialOrganization(committee=committee, name=f"组织{i:06d}", org_type=t,
-                                       uscc=make_uscc(f"5{'123'[i % 3]}{divisions[i % 7]}MJ{i:07d}"),
-                                       division_code=divisions[i % 7]))
+        orgs.append(
+            SocialOrganization(
+                committee=committee,
+                name=f"组织{i:06d}",
+                org_type=t,
+                uscc=make_uscc(f"5{'123'[i % 3]}{divisions[i % 7]}MJ{i:07d}"),
+                division_code=divisions[i % 7],
+            )
+        )
     SocialOrganization.objects.bulk_create(orgs, batch_size=5000)
     org_ids = list(SocialOrganization.objects.filter(committee=committee).values_list("pk", flat=True))
     pos = PartyOrganization.objects.bulk_create(
-        [PartyOrganization(committee=committee, name=f"党支部{i:06d}") for i in range(n_pos)], batch_size=5000)
+        [PartyOrganization(committee=committee, name=f"党支部{i:06d}") for i in range(n_pos)], batch_size=5000
+    )
     through = PartyOrganization.organizations.through
-    through.objects.bulk_create([through(partyorganization_id=po.pk, socialorganization_id=org_ids[i])
-                                 for i, po in enumerate(pos)], batch_size=5000)
+    through.objects.bulk_create(
+        [through(partyorganization_id=po.pk, socialorganization_id=org_ids[i]) for i, po in enumerate(pos)],
+        batch_size=5000,
+    )
     rubric = create_default_rubric(committee)
     at = timezone.now()
     cycles = []
     for k in range(n_cycles):
-        cycle = Cycle.objects.create(committee=committee, year=2020 + k, rubric=rubric, status=Cycle.Status.OPEN,
-                                     self_assessment_deadline=at, inspection_deadline=at, review_deadline=at)
+        cycle = Cycle.objects.create(
+            committee=committee,
+            year=2020 + k,
+            rubric=rubric,
+            status=Cycle.Status.OPEN,
+            self_assessment_deadline=at,
+            inspection_deadline=at,
+            review_deadline=at,
+        )
         cycles.append(cycle)
         subs = []
         for po in pos:
@@ -50,10 +66,18 @@ def build(n_orgs, n_pos, n_cycles):
             if r < 0.05:
                 subs.append(Submission(cycle=cycle, party_organization=po, status=Status.DRAFT))
             elif r < 0.07:
-                subs.append(Submission(cycle=cycle, party_organization=po, status=Status.REVIEWED, vetoed=True))
+                subs.append(
+                    Submission(cycle=cycle, party_organization=po, status=Status.REVIEWED, vetoed=True)
+                )
             else:
-                subs.append(Submission(cycle=cycle, party_organization=po, status=Status.REVIEWED,
-                                       proposed_level=rng.choice([0, 1, 2, 3, 3, 4, 4, 5])))
+                subs.append(
+                    Submission(
+                        cycle=cycle,
+                        party_organization=po,
+                        status=Status.REVIEWED,
+                        proposed_level=rng.choice([0, 1, 2, 3, 3, 4, 4, 5]),
+                    )
+                )
         Submission.objects.bulk_create(subs, batch_size=5000)
     return committee, cycles
 
@@ -116,8 +140,10 @@ def main():
         from ratings.tally import compute_tally
 
         t_build, (committee, cycles) = timed(build, args.orgs, args.party_orgs, args.cycles)
-        print(f"built {args.orgs} organisations, {args.party_orgs} party organisations, {args.cycles} cycles "
-              f"in {t_build:.1f}s")
+        print(
+            f"built {args.orgs} organisations, {args.party_orgs} party organisations, {args.cycles} cycles "
+            f"in {t_build:.1f}s"
+        )
         cycle, previous = cycles[-1], cycles[-2]
         runs_app, runs_sql = [], []
         for _ in range(3):
@@ -128,7 +154,9 @@ def main():
         for k in ("5", "4", "3", "2", "1", "0"):
             assert data["levels"][k] == levels.get(k, 0), (k, data["levels"][k], levels.get(k))
         assert data["vetoed"] == levels.get("vetoed", 0) and data["unrated"] == levels.get("unrated", 0)
-        assert (data["change"]["promoted"], data["change"]["same"], data["change"]["demoted"]) == tuple(change)
+        assert (data["change"]["promoted"], data["change"]["same"], data["change"]["demoted"]) == tuple(
+            change
+        )
         best_app, best_sql = min(runs_app), min(runs_sql)
         print(f"compute_tally:        {', '.join(f'{t:.3f}s' for t in runs_app)} (CPU {best_app.cpu:.3f}s)")
         print(f"hand-written GROUP BY: {', '.join(f'{t:.3f}s' for t in runs_sql)} (CPU {best_sql.cpu:.3f}s)")

@@ -102,13 +102,25 @@ class CommitteeScopedAdmin(admin.ModelAdmin):
             obj.committee_id = request.user.committee_id
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        audit_record(actor=request.user, action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
-                     target=obj, before=before, after=snapshot(obj), note=_("管理后台"),
-                     committee_id=_committee_of(obj))
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
+            target=obj,
+            before=before,
+            after=snapshot(obj),
+            note=_("管理后台"),
+            committee_id=_committee_of(obj),
+        )
 
     def delete_model(self, request, obj):
-        audit_record(actor=request.user, action=f"{obj._meta.model_name}.delete", target=obj,
-                     before=snapshot(obj), note=_("管理后台"), committee_id=_committee_of(obj))
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.delete",
+            target=obj,
+            before=snapshot(obj),
+            note=_("管理后台"),
+            committee_id=_committee_of(obj),
+        )
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -130,7 +142,11 @@ class CommitteeFormMixin:
     request_committee = None
 
     def committee_for_clean(self):
-        return getattr(self.instance, "committee", None) if self.instance.committee_id else self.request_committee
+        return (
+            getattr(self.instance, "committee", None)
+            if self.instance.committee_id
+            else self.request_committee
+        )
 
     def _get_validation_exclusions(self):
         # The committee is not on the form for staff, but constraints that involve it (unique
@@ -229,9 +245,33 @@ class SocialOrganizationAdmin(CommitteeScopedAdmin):
     list_per_page = 50
     ordering = ("name", "pk")
     fieldsets = (
-        (None, {"fields": ("committee", "name", "uscc", "org_type", "is_trade_association", "division_code", "address", "status")}),
-        (_("党建工作情况"), {"fields": ("charter_includes_party_building", "leader_attends_board",
-                                     "has_joint_decision_mechanism", "has_duty_list", "candidates_vetted")}),
+        (
+            None,
+            {
+                "fields": (
+                    "committee",
+                    "name",
+                    "uscc",
+                    "org_type",
+                    "is_trade_association",
+                    "division_code",
+                    "address",
+                    "status",
+                )
+            },
+        ),
+        (
+            _("党建工作情况"),
+            {
+                "fields": (
+                    "charter_includes_party_building",
+                    "leader_attends_board",
+                    "has_joint_decision_mechanism",
+                    "has_duty_list",
+                    "candidates_vetted",
+                )
+            },
+        ),
     )
 
     def get_fieldsets(self, request, obj=None):
@@ -322,7 +362,10 @@ class InstructorForm(CommitteeFormMixin, forms.ModelForm):
             current = set(self.instance.organizations.values_list("name", flat=True))
             with_po = [n for n in with_po if n not in current]
         if with_po:
-            raise ValidationError(_("以下社会组织已有党组织，不需要指派指导员/联络员：%(names)s") % {"names": "、".join(with_po)})
+            raise ValidationError(
+                _("以下社会组织已有党组织，不需要指派指导员/联络员：%(names)s")
+                % {"names": "、".join(with_po)}
+            )
         return orgs
 
 
@@ -343,12 +386,28 @@ class UserAdmin(CommitteeScopedAdmin, BaseUserAdmin):
     autocomplete_fields = ("party_organization",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("身份"), {"fields": ("display_name", "email", "role", "committee", "party_organization", "is_active")}),
+        (
+            _("身份"),
+            {"fields": ("display_name", "email", "role", "committee", "party_organization", "is_active")},
+        ),
         (_("系统权限"), {"fields": ("is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"fields": ("username", "password1", "password2", "display_name", "role", "committee", "party_organization")}),
+        (
+            None,
+            {
+                "fields": (
+                    "username",
+                    "password1",
+                    "password2",
+                    "display_name",
+                    "role",
+                    "committee",
+                    "party_organization",
+                )
+            },
+        ),
     )
 
     def get_fieldsets(self, request, obj=None):
@@ -357,7 +416,11 @@ class UserAdmin(CommitteeScopedAdmin, BaseUserAdmin):
             return sets
         cleaned = []
         for name, opts in sets:
-            fields = tuple(f for f in opts["fields"] if f not in {"is_staff", "is_superuser", "groups", "user_permissions", "committee"})
+            fields = tuple(
+                f
+                for f in opts["fields"]
+                if f not in {"is_staff", "is_superuser", "groups", "user_permissions", "committee"}
+            )
             if fields:
                 cleaned.append((name, {**opts, "fields": fields}))
         return cleaned

@@ -25,12 +25,21 @@ def navigation(request):
                 (_("会议记录"), reverse("meetings:meeting-list")),
             ]
         elif user.role == Role.SECRETARY and user.party_organization_id:
-            items.append((_("本支部"), reverse("branches:party-organization-detail", args=[user.party_organization_id])))
+            items.append(
+                (
+                    _("本支部"),
+                    reverse("branches:party-organization-detail", args=[user.party_organization_id]),
+                )
+            )
             items.append((_("评星"), reverse("ratings:my-cycles")))
             items.append((_("整改"), reverse("ratings:rectification-list")))
-            items.append((_("星级历史"), reverse("ratings:branch-history", args=[user.party_organization_id])))
+            items.append(
+                (_("星级历史"), reverse("ratings:branch-history", args=[user.party_organization_id]))
+            )
             items.append((_("会议记录"), reverse("meetings:meeting-list")))
-            items.append((_("落实情况"), reverse("meetings:compliance-branch", args=[user.party_organization_id])))
+            items.append(
+                (_("落实情况"), reverse("meetings:compliance-branch", args=[user.party_organization_id]))
+            )
         elif user.role == Role.INSPECTOR and user.committee_id:
             items.append((_("验收任务"), reverse("ratings:inspections")))
             items.append((_("会议记录"), reverse("meetings:meeting-list")))

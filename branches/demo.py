@@ -73,7 +73,11 @@ ORGANIZATIONS = [
     ("眉山市东坡文化研究会", "association", "511400", False, "active"),
 ]
 JOINT_BRANCHES = {
-    "成都市社会服务机构第一联合党支部": ["成都市青羊区助残服务中心", "成都市成华区养老服务中心", "成都市武侯区社会工作服务中心"],
+    "成都市社会服务机构第一联合党支部": [
+        "成都市青羊区助残服务中心",
+        "成都市成华区养老服务中心",
+        "成都市武侯区社会工作服务中心",
+    ],
     "川南行业协会联合党支部": ["南充市丝绸行业协会", "雅安市茶叶流通协会"],
 }
 GENERAL_BRANCHES = {"四川省软件行业协会"}
@@ -83,8 +87,51 @@ INSTRUCTOR_ONLY = {
 }
 UNDERSTAFFED = {"攀枝花市康养产业协会"}  # a 党支部 with fewer than 3 full members, flagged
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
-GIVEN = ["建国", "秀英", "志强", "丽娟", "伟", "芳", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "华", "红", "玲", "鑫", "波", "斌", "宇", "浩", "凯", "婷", "雪", "琳", "晨", "欣", "怡", "佳", "蕾"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢"
+)
+GIVEN = [
+    "建国",
+    "秀英",
+    "志强",
+    "丽娟",
+    "伟",
+    "芳",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "华",
+    "红",
+    "玲",
+    "鑫",
+    "波",
+    "斌",
+    "宇",
+    "浩",
+    "凯",
+    "婷",
+    "雪",
+    "琳",
+    "晨",
+    "欣",
+    "怡",
+    "佳",
+    "蕾",
+]
 
 
 def organization_uscc(index: int, org_type: str, division: str) -> str:
@@ -106,16 +153,25 @@ def load_register(stdout=None) -> dict:
         org, _ = SocialOrganization.objects.get_or_create(
             uscc=organization_uscc(i, org_type, division),
             defaults={
-                "committee": committee, "name": name, "org_type": org_type, "is_trade_association": trade,
-                "division_code": division, "status": status, "address": f"{name[:3]}某某路{i}号",
-                "charter_includes_party_building": i % 5 != 0, "leader_attends_board": i % 4 != 0,
-                "has_joint_decision_mechanism": i % 3 != 0, "has_duty_list": i % 6 != 0,
+                "committee": committee,
+                "name": name,
+                "org_type": org_type,
+                "is_trade_association": trade,
+                "division_code": division,
+                "status": status,
+                "address": f"{name[:3]}某某路{i}号",
+                "charter_includes_party_building": i % 5 != 0,
+                "leader_attends_board": i % 4 != 0,
+                "has_joint_decision_mechanism": i % 3 != 0,
+                "has_duty_list": i % 6 != 0,
                 "candidates_vetted": (i % 2 == 0) if trade else None,
             },
         )
         orgs[name] = org
     # The other committee has a few organisations of its own, to show that tenants do not mix.
-    for j, name in enumerate(["四川省科技工作者协会", "四川省教育发展基金会", "四川省职业技能培训中心"], start=1):
+    for j, name in enumerate(
+        ["四川省科技工作者协会", "四川省教育发展基金会", "四川省职业技能培训中心"], start=1
+    ):
         org_type = ("association", "foundation", "private_non_enterprise")[j - 1]
         SocialOrganization.objects.get_or_create(
             uscc=organization_uscc(900 + j, org_type, "510000"),
@@ -133,7 +189,8 @@ def load_register(stdout=None) -> dict:
         kind = PartyOrgKind.GENERAL_BRANCH if name in GENERAL_BRANCHES else PartyOrgKind.BRANCH
         po_name = name + ("党总支" if kind == PartyOrgKind.GENERAL_BRANCH else "党支部")
         po, created = PartyOrganization.objects.get_or_create(
-            committee=committee, name=po_name,
+            committee=committee,
+            name=po_name,
             defaults={"kind": kind, "founded_on": dt.date(2012 + i % 10, 1 + i % 12, 1 + i % 27)},
         )
         if created:
@@ -141,7 +198,8 @@ def load_register(stdout=None) -> dict:
         party_orgs[po_name] = po
     for j, (po_name, members) in enumerate(JOINT_BRANCHES.items()):
         po, created = PartyOrganization.objects.get_or_create(
-            committee=committee, name=po_name,
+            committee=committee,
+            name=po_name,
             defaults={"kind": PartyOrgKind.JOINT_BRANCH, "founded_on": dt.date(2019 + j, 7, 1)},
         )
         if created:
@@ -169,14 +227,21 @@ def load_register(stdout=None) -> dict:
                 membership = Membership.PROBATIONARY if (k % 7 == 6) else Membership.FULL
             if understaffed and k >= 2:
                 membership = Membership.PROBATIONARY
-            people.append(Member(
-                party_organization=po, name=_person(rng), role=role, membership=membership,
-                joined_on=dt.date(rng.randint(1985, 2022), rng.randint(1, 12), rng.randint(1, 28)),
-            ))
+            people.append(
+                Member(
+                    party_organization=po,
+                    name=_person(rng),
+                    role=role,
+                    membership=membership,
+                    joined_on=dt.date(rng.randint(1985, 2022), rng.randint(1, 12), rng.randint(1, 28)),
+                )
+            )
         Member.objects.bulk_create(people)
 
     for name, (kind, org_names) in INSTRUCTOR_ONLY.items():
-        ins, created = Instructor.objects.get_or_create(committee=committee, name=name, defaults={"kind": kind})
+        ins, created = Instructor.objects.get_or_create(
+            committee=committee, name=name, defaults={"kind": kind}
+        )
         if created:
             ins.organizations.set([orgs[n] for n in org_names])
 
@@ -184,8 +249,11 @@ def load_register(stdout=None) -> dict:
     users = [
         ("admin", "系统管理员", {"is_superuser": True, "is_staff": True, "role": ""}),
         ("staff", "张组织（综合党委）", {"role": Role.STAFF, "committee": committee, "is_staff": True}),
-        ("wuhou", wuhou.secretary.name + "（武侯基金会支部书记）",
-         {"role": Role.SECRETARY, "committee": committee, "party_organization": wuhou}),
+        (
+            "wuhou",
+            wuhou.secretary.name + "（武侯基金会支部书记）",
+            {"role": Role.SECRETARY, "committee": committee, "party_organization": wuhou},
+        ),
         ("inspector1", "刘验收", {"role": Role.INSPECTOR, "committee": committee}),
         ("inspector2", "陈考评", {"role": Role.INSPECTOR, "committee": committee}),
         ("inspector3", "周实地", {"role": Role.INSPECTOR, "committee": committee}),
@@ -195,10 +263,17 @@ def load_register(stdout=None) -> dict:
         if po_name == WUHOU_BRANCH:
             continue
         username = f"sec{po.pk:03d}"
-        users.append((username, f"{po.secretary.name}（{po_name}书记）",
-                      {"role": Role.SECRETARY, "committee": committee, "party_organization": po}))
+        users.append(
+            (
+                username,
+                f"{po.secretary.name}（{po_name}书记）",
+                {"role": Role.SECRETARY, "committee": committee, "party_organization": po},
+            )
+        )
     for username, display, fields in users:
-        user, created = User.objects.get_or_create(username=username, defaults={"display_name": display, **fields})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"display_name": display, **fields}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])

@@ -7,9 +7,13 @@ from .models import OrgStatus, OrgType
 
 class OrganizationFilterForm(forms.Form):
     q = forms.CharField(label=_("名称或信用代码"), required=False, max_length=100)
-    org_type = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型"))] + OrgType.choices)
+    org_type = forms.ChoiceField(
+        label=_("类型"), required=False, choices=[("", _("全部类型"))] + OrgType.choices
+    )
     division = forms.CharField(label=_("区划"), required=False, max_length=6)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态"))] + OrgStatus.choices)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态"))] + OrgStatus.choices
+    )
     covered = forms.ChoiceField(
         label=_("覆盖"),
         required=False,
@@ -35,7 +39,9 @@ class ImportUploadForm(forms.Form):
         f = self.cleaned_data["file"]
         name = f.name.lower()
         if not (name.endswith(".xlsx") or name.endswith(".csv")):
-            raise forms.ValidationError(_("只支持 .xlsx 或 .csv 文件，当前文件是“%(name)s”。") % {"name": f.name})
+            raise forms.ValidationError(
+                _("只支持 .xlsx 或 .csv 文件，当前文件是“%(name)s”。") % {"name": f.name}
+            )
         if f.size > settings.UPLOAD_MAX_BYTES:
             raise forms.ValidationError(
                 _("文件太大（%(size).1f MB），上限 %(max).0f MB。")

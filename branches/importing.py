@@ -33,22 +33,35 @@ COLUMNS = [
 ]
 REQUIRED_HEADERS = {"name", "uscc"}
 BOOLEAN_FIELDS = {
-    "is_trade_association", "charter_includes_party_building", "leader_attends_board",
-    "has_joint_decision_mechanism", "has_duty_list",
+    "is_trade_association",
+    "charter_includes_party_building",
+    "leader_attends_board",
+    "has_joint_decision_mechanism",
+    "has_duty_list",
 }
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "无", "n", "no", "false", "0", "×", ""}
 _TYPE_ALIASES = {
-    "社会团体": OrgType.ASSOCIATION, "社团": OrgType.ASSOCIATION,
-    "民办非企业单位": OrgType.PRIVATE_NON_ENTERPRISE, "社会服务机构": OrgType.PRIVATE_NON_ENTERPRISE,
+    "社会团体": OrgType.ASSOCIATION,
+    "社团": OrgType.ASSOCIATION,
+    "民办非企业单位": OrgType.PRIVATE_NON_ENTERPRISE,
+    "社会服务机构": OrgType.PRIVATE_NON_ENTERPRISE,
     "民办非企业单位（社会服务机构）": OrgType.PRIVATE_NON_ENTERPRISE,
-    "民办非企业单位(社会服务机构)": OrgType.PRIVATE_NON_ENTERPRISE, "民非": OrgType.PRIVATE_NON_ENTERPRISE,
-    "基金会": OrgType.FOUNDATION, "其他": OrgType.OTHER,
+    "民办非企业单位(社会服务机构)": OrgType.PRIVATE_NON_ENTERPRISE,
+    "民非": OrgType.PRIVATE_NON_ENTERPRISE,
+    "基金会": OrgType.FOUNDATION,
+    "其他": OrgType.OTHER,
 } | {t.value: t.value for t in OrgType}
 _STATUS_ALIASES = {
-    "": OrgStatus.ACTIVE, "正常": OrgStatus.ACTIVE, "活动异常": OrgStatus.ABNORMAL, "异常": OrgStatus.ABNORMAL,
-    "列入活动异常名录": OrgStatus.ABNORMAL, "已注销": OrgStatus.DEREGISTERED, "注销": OrgStatus.DEREGISTERED,
-    "撤销": OrgStatus.DEREGISTERED, "已注销/撤销": OrgStatus.DEREGISTERED,
+    "": OrgStatus.ACTIVE,
+    "正常": OrgStatus.ACTIVE,
+    "活动异常": OrgStatus.ABNORMAL,
+    "异常": OrgStatus.ABNORMAL,
+    "列入活动异常名录": OrgStatus.ABNORMAL,
+    "已注销": OrgStatus.DEREGISTERED,
+    "注销": OrgStatus.DEREGISTERED,
+    "撤销": OrgStatus.DEREGISTERED,
+    "已注销/撤销": OrgStatus.DEREGISTERED,
 } | {s.value: s.value for s in OrgStatus}
 
 
@@ -157,7 +170,7 @@ def check_rows(table: list[list], committee: Committee) -> CheckResult:
         return CheckResult(rows=[], missing_headers=missing)
 
     results: list[RowResult] = []
-    for offset, raw in enumerate(table[start + 1:], start=start + 2):
+    for offset, raw in enumerate(table[start + 1 :], start=start + 2):
         values = {f: _cell_text(raw[i]) if i < len(raw) else "" for f, i in positions.items()}
         if not any(values.values()):
             continue  # blank line
@@ -171,7 +184,9 @@ def check_rows(table: list[list], committee: Committee) -> CheckResult:
     codes = [r.values["uscc"] for r in results if r.values["uscc"]]
     existing = set()
     for i in range(0, len(codes), 900):  # stay under SQLite's parameter limit
-        existing.update(SocialOrganization.objects.filter(uscc__in=codes[i:i + 900]).values_list("uscc", flat=True))
+        existing.update(
+            SocialOrganization.objects.filter(uscc__in=codes[i : i + 900]).values_list("uscc", flat=True)
+        )
     for row in results:
         if row.values["uscc"] in existing:
             row.errors.append(f"统一社会信用代码 {row.values['uscc']} 已登记，不能重复导入。")
@@ -200,7 +215,9 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
     raw_type = v.get("org_type", "")
     given_type = _TYPE_ALIASES.get(raw_type) if raw_type else None
     if raw_type and given_type is None:
-        errors.append(f"组织类型：无法识别“{raw_type}”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。")
+        errors.append(
+            f"组织类型：无法识别“{raw_type}”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。"
+        )
     derived = uscc_rules.org_type_from_uscc(code)
     if derived and given_type and given_type != derived:
         errors.append(
@@ -236,7 +253,9 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
         v["division_code"] = derived_division = uscc_rules.division_from_uscc(code)
         # A valid code may have letters in positions 3–8; bulk_create would store them unchecked.
         if uscc_rules.is_valid(code) and not derived_division.isdigit():
-            errors.append(f"行政区划代码：统一社会信用代码第3–8位“{derived_division}”不是区划代码，请填写6位区划代码。")
+            errors.append(
+                f"行政区划代码：统一社会信用代码第3–8位“{derived_division}”不是区划代码，请填写6位区划代码。"
+            )
     if len(v.get("address", "")) > 300:
         errors.append("住所：不能超过300个字符。")
     status = _STATUS_ALIASES.get(v.get("status", ""))
@@ -252,7 +271,9 @@ def check_batch(batch: ImportBatch) -> CheckResult:
     return check_rows(read_table(content, batch.original_name), batch.committee)
 
 
-def import_batch_create(*, committee: Committee, by: User, upload) -> tuple[ImportBatch, CheckResult | None, str]:
+def import_batch_create(
+    *, committee: Committee, by: User, upload
+) -> tuple[ImportBatch, CheckResult | None, str]:
     """Store the upload and dry-run it. Returns (batch, result, file error message)."""
     content = upload.read()
     batch = ImportBatch(committee=committee, uploaded_by=by, original_name=upload.name[:200])
@@ -287,8 +308,13 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckRes
         batch.status = ImportBatch.Status.IMPORTED
         batch.imported_at = timezone.now()
         batch.save(update_fields=["status", "imported_at"])
-        audit_record(actor=by, action="organization.import", target=batch, after={"rows": len(objs)},
-                     note=batch.original_name)
+        audit_record(
+            actor=by,
+            action="organization.import",
+            target=batch,
+            after={"rows": len(objs)},
+            note=batch.original_name,
+        )
     return len(objs), result
 
 
@@ -297,8 +323,22 @@ def template_workbook() -> bytes:
     ws = wb.active
     ws.title = "社会组织"
     ws.append([label for _f, label, _a in COLUMNS])
-    ws.append(["成都市武侯社区发展基金会", uscc_rules.make_uscc("53510107MJ0000001"), "基金会", "否", "510107",
-               "成都市武侯区示例路1号", "正常", "是", "是", "是", "是", ""])
+    ws.append(
+        [
+            "成都市武侯社区发展基金会",
+            uscc_rules.make_uscc("53510107MJ0000001"),
+            "基金会",
+            "否",
+            "510107",
+            "成都市武侯区示例路1号",
+            "正常",
+            "是",
+            "是",
+            "是",
+            "是",
+            "",
+        ]
+    )
     for col, width in zip("ABCDEFGHIJKL", (30, 22, 16, 12, 12, 30, 10, 10, 22, 10, 10, 14), strict=True):
         ws.column_dimensions[col].width = width
     notes = wb.create_sheet("填写说明")

@@ -37,7 +37,10 @@ class Division(models.Model):
     """行政区划 (GB/T 2260): six-digit code and name; a lookup table, shared by all committees."""
 
     code = models.CharField(
-        _("区划代码"), max_length=6, primary_key=True, validators=[RegexValidator(r"^\d{6}$", _("区划代码应为6位数字。"))]
+        _("区划代码"),
+        max_length=6,
+        primary_key=True,
+        validators=[RegexValidator(r"^\d{6}$", _("区划代码应为6位数字。"))],
     )
     name = models.CharField(_("名称"), max_length=50)
 
@@ -81,7 +84,9 @@ class SocialOrganizationQuerySet(models.QuerySet):
 class SocialOrganization(models.Model):
     """社会组织, identified by its 统一社会信用代码."""
 
-    committee = models.ForeignKey(Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("名称"), max_length=200)
     uscc = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, validators=[uscc_rules.validate_uscc]
@@ -182,12 +187,21 @@ class PartyOrgKind(models.TextChoices):
 class PartyOrganization(models.Model):
     """党组织 in (one or several) social organisations."""
 
-    committee = models.ForeignKey(Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("类别"), max_length=20, choices=PartyOrgKind.choices, default=PartyOrgKind.BRANCH)
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(
+        _("类别"), max_length=20, choices=PartyOrgKind.choices, default=PartyOrgKind.BRANCH
+    )
     name = models.CharField(_("名称"), max_length=200)
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级党组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     organizations = models.ManyToManyField(
         SocialOrganization, verbose_name=_("覆盖的社会组织"), related_name="party_organizations", blank=True
@@ -235,14 +249,17 @@ def validate_coverage(kind, organizations, committee) -> None:
     if foreign:
         raise ValidationError(_("所选社会组织不属于本综合党委。"))
     if kind == PartyOrgKind.BRANCH and n != 1:
-        raise ValidationError(_("党支部覆盖且只覆盖1个社会组织（当前选择了%(n)d个）；多个组织请建联合党支部。") % {"n": n})
+        raise ValidationError(
+            _("党支部覆盖且只覆盖1个社会组织（当前选择了%(n)d个）；多个组织请建联合党支部。") % {"n": n}
+        )
     if kind == PartyOrgKind.JOINT_BRANCH:
         limit = committee.max_orgs_per_joint_branch
         if n < 2:
             raise ValidationError(_("联合党支部至少覆盖2个社会组织（当前%(n)d个）。") % {"n": n})
         if n > limit:
             raise ValidationError(
-                _("联合党支部最多覆盖%(limit)d个社会组织（综合党委设置），当前选择了%(n)d个。") % {"limit": limit, "n": n}
+                _("联合党支部最多覆盖%(limit)d个社会组织（综合党委设置），当前选择了%(n)d个。")
+                % {"limit": limit, "n": n}
             )
     if kind in (PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH) and n < 1:
         raise ValidationError(_("请选择该党组织所在的社会组织。"))
@@ -266,11 +283,18 @@ class Member(models.Model):
         PartyOrganization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="members"
     )
     name = models.CharField(_("姓名"), max_length=50)
-    membership = models.CharField(_("党员类别"), max_length=20, choices=Membership.choices, default=Membership.FULL)
+    membership = models.CharField(
+        _("党员类别"), max_length=20, choices=Membership.choices, default=Membership.FULL
+    )
     role = models.CharField(_("职务"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER)
     joined_on = models.DateField(_("入党日期"), null=True, blank=True)
     user = models.ForeignKey(
-        "User", verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships",
+        "User",
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
         help_text=_("该党员在本系统的账号（如有）；用于验收回避等判断。"),
     )
 
@@ -303,9 +327,13 @@ class InstructorKind(models.TextChoices):
 class Instructor(models.Model):
     """党建工作指导员/联络员, assigned to organisations that have no party organisation."""
 
-    committee = models.ForeignKey(Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("姓名"), max_length=50)
-    kind = models.CharField(_("类别"), max_length=20, choices=InstructorKind.choices, default=InstructorKind.INSTRUCTOR)
+    kind = models.CharField(
+        _("类别"), max_length=20, choices=InstructorKind.choices, default=InstructorKind.INSTRUCTOR
+    )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     organizations = models.ManyToManyField(
         SocialOrganization, verbose_name=_("联系的社会组织"), related_name="instructors", blank=True
@@ -331,7 +359,12 @@ class User(AbstractUser):
     """A login. Its role and committee (and, for a secretary, party organisation) decide what it sees."""
 
     committee = models.ForeignKey(
-        Committee, verbose_name=_("综合党委"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Committee,
+        verbose_name=_("综合党委"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, blank=True)
     party_organization = models.ForeignKey(
@@ -356,7 +389,9 @@ class User(AbstractUser):
                 | Q(role__in=["staff", "inspector"], party_organization__isnull=True, committee__isnull=False)
                 | Q(role="", party_organization__isnull=True),
                 name="user_role_fits_scope",
-                violation_error_message=_("角色与所属范围不符：书记须指定党组织，工作人员和验收人员须指定综合党委。"),
+                violation_error_message=_(
+                    "角色与所属范围不符：书记须指定党组织，工作人员和验收人员须指定综合党委。"
+                ),
             ),
         ]
 
@@ -365,8 +400,12 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        if (self.role == Role.SECRETARY and self.party_organization_id and self.committee_id
-                and self.party_organization.committee_id != self.committee_id):
+        if (
+            self.role == Role.SECRETARY
+            and self.party_organization_id
+            and self.committee_id
+            and self.party_organization.committee_id != self.committee_id
+        ):
             raise ValidationError({"party_organization": _("党组织不属于该用户的综合党委。")})
 
     @property
@@ -389,7 +428,9 @@ class AuditEntry(models.Model):
         Committee, verbose_name=_("综合党委"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(_("动作"), max_length=60)
     target_type = models.CharField(_("对象类型"), max_length=60)
     target_id = models.CharField(_("对象编号"), max_length=40)
@@ -424,8 +465,12 @@ class ImportBatch(models.Model):
         IMPORTED = "imported", _("已导入")
         FAILED = "failed", _("失败")
 
-    committee = models.ForeignKey(Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     original_name = models.CharField(_("文件名"), max_length=200)
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")

@@ -43,7 +43,10 @@ def _scoped(qs: QuerySet, user: User, **paths) -> QuerySet:
 
 def organizations_visible_to(user: User) -> QuerySet[SocialOrganization]:
     return _scoped(
-        SocialOrganization.objects.all(), user, committee_path="committee", party_org_path="party_organizations"
+        SocialOrganization.objects.all(),
+        user,
+        committee_path="committee",
+        party_org_path="party_organizations",
     )
 
 
@@ -64,8 +67,15 @@ def instructors_visible_to(user: User) -> QuerySet[Instructor]:
     return _scoped(Instructor.objects.all(), user, committee_path="committee", party_org_path=None)
 
 
-def organization_list(user: User, *, search: str = "", org_type: str = "", division: str = "",
-                      status: str = "", covered: str = "") -> QuerySet[SocialOrganization]:
+def organization_list(
+    user: User,
+    *,
+    search: str = "",
+    org_type: str = "",
+    division: str = "",
+    status: str = "",
+    covered: str = "",
+) -> QuerySet[SocialOrganization]:
     qs = organizations_visible_to(user).with_coverage()
     if search:
         search = search.strip()
@@ -166,9 +176,13 @@ def coverage_report(committee_id: int) -> CoverageReport:
     names = dict(Division.objects.filter(code__in=list(regions)).values_list("code", "name"))
     by_region = [CoverageRow(code, names.get(code, code), *counts) for code, counts in regions.items()]
     type_labels = dict(OrgType.choices)
-    by_type = [CoverageRow(t, str(type_labels.get(t, t)), *counts) for t, counts in _sum_by(cells, "org_type").items()]
+    by_type = [
+        CoverageRow(t, str(type_labels.get(t, t)), *counts)
+        for t, counts in _sum_by(cells, "org_type").items()
+    ]
     overall = CoverageRow(
-        "all", "合计",
+        "all",
+        "合计",
         sum(r.total for r in by_region),
         sum(r.party_covered for r in by_region),
         sum(r.work_covered for r in by_region),
@@ -190,7 +204,9 @@ def uncovered_organizations(committee_id: int) -> QuerySet[SocialOrganization]:
 def divisions_in_use(committee_id: int) -> list[tuple[str, str]]:
     codes = list(
         SocialOrganization.objects.filter(committee_id=committee_id)
-        .values_list("division_code", flat=True).distinct().order_by("division_code")
+        .values_list("division_code", flat=True)
+        .distinct()
+        .order_by("division_code")
     )
     names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
     return [(c, f"{c} {names.get(c, '')}".strip()) for c in codes]

@@ -24,8 +24,16 @@ def snapshot(instance: models.Model, fields=None) -> dict:
     return {k: _jsonable(v) for k, v in data.items() if not hasattr(v, "url")}
 
 
-def audit_record(*, actor: User | None, action: str, target: models.Model, before=None, after=None,
-                 note: str = "", committee_id: int | None = None) -> AuditEntry:
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model,
+    before=None,
+    after=None,
+    note: str = "",
+    committee_id: int | None = None,
+) -> AuditEntry:
     if committee_id is None:
         committee_id = getattr(target, "committee_id", None)
     if before is not None and after is not None:
@@ -64,7 +72,9 @@ def organization_save(*, organization: SocialOrganization, by: User | None) -> S
     return organization
 
 
-def party_organization_set_organizations(*, party_organization: PartyOrganization, organizations, by: User | None):
+def party_organization_set_organizations(
+    *, party_organization: PartyOrganization, organizations, by: User | None
+):
     """Which social organisations a party organisation covers; the kind decides how many."""
     organizations = list(organizations)
     with transaction.atomic():
@@ -74,8 +84,13 @@ def party_organization_set_organizations(*, party_organization: PartyOrganizatio
         po.organizations.set(organizations)
         after = sorted(o.pk for o in organizations)
         if before != after:
-            audit_record(actor=by, action="party_organization.coverage", target=po,
-                         before={"organizations": before}, after={"organizations": after})
+            audit_record(
+                actor=by,
+                action="party_organization.coverage",
+                target=po,
+                before={"organizations": before},
+                after={"organizations": after},
+            )
     return po
 
 
@@ -89,7 +104,9 @@ def instructor_set_organizations(*, instructor: Instructor, organizations, by: U
             raise ValidationError("所选社会组织不属于本综合党委：%s" % "、".join(foreign))
         already = list(
             SocialOrganization.objects.filter(pk__in=[o.pk for o in organizations])
-            .with_coverage().filter(has_party_org=True).exclude(instructors=ins)
+            .with_coverage()
+            .filter(has_party_org=True)
+            .exclude(instructors=ins)
             .values_list("name", flat=True)
         )
         if already:
@@ -98,6 +115,11 @@ def instructor_set_organizations(*, instructor: Instructor, organizations, by: U
         ins.organizations.set(organizations)
         after = sorted(o.pk for o in organizations)
         if before != after:
-            audit_record(actor=by, action="instructor.assign", target=ins,
-                         before={"organizations": before}, after={"organizations": after})
+            audit_record(
+                actor=by,
+                action="instructor.assign",
+                target=ins,
+                before={"organizations": before},
+                after={"organizations": after},
+            )
     return ins

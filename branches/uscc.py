@@ -34,7 +34,9 @@ def validate_uscc(value: str) -> None:
     for position, ch in enumerate(value, start=1):
         if ch not in _VALUE:
             raise ValidationError(
-                _("统一社会信用代码第%(pos)d位“%(ch)s”不是合法字符（只允许数字和除 I、O、S、V、Z 以外的大写字母）。")
+                _(
+                    "统一社会信用代码第%(pos)d位“%(ch)s”不是合法字符（只允许数字和除 I、O、S、V、Z 以外的大写字母）。"
+                )
                 % {"pos": position, "ch": ch},
                 code="uscc_character",
             )

@@ -40,7 +40,8 @@ def home(request):
         from ratings.selectors import assignments_of
 
         context["open_assignments"] = list(
-            assignments_of(user).filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
+            assignments_of(user)
+            .filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
             .prefetch_related("submission__party_organization__organizations")
         )
     return render(request, "home.html", context)
@@ -76,7 +77,9 @@ def organization_detail(request, pk):
 
         raise PermissionDenied
     org = get_object_or_404(
-        selectors.organizations_visible_to(request.user).with_coverage().prefetch_related(
+        selectors.organizations_visible_to(request.user)
+        .with_coverage()
+        .prefetch_related(
             Prefetch("party_organizations", queryset=PartyOrganization.objects.order_by("name")),
             "instructors",
         ),
@@ -112,7 +115,9 @@ def party_organization_detail(request, pk):
 def coverage(request):
     committee_id = _committee_id(request)
     report = selectors.coverage_report(committee_id)
-    uncovered = Paginator(selectors.uncovered_organizations(committee_id), 100).get_page(request.GET.get("page"))
+    uncovered = Paginator(selectors.uncovered_organizations(committee_id), 100).get_page(
+        request.GET.get("page")
+    )
     return render(request, "branches/coverage.html", {"report": report, "uncovered": uncovered})
 
 
@@ -130,7 +135,9 @@ def import_upload(request):
             form.add_error("file", file_error)
         else:
             return redirect("branches:import-batch", pk=batch.pk)
-    batches = ImportBatch.objects.filter(committee_id=_committee_id(request)).select_related("uploaded_by")[:20]
+    batches = ImportBatch.objects.filter(committee_id=_committee_id(request)).select_related("uploaded_by")[
+        :20
+    ]
     return render(request, "branches/import_upload.html", {"form": form, "batches": batches})
 
 

@@ -18,12 +18,26 @@ class MeetingTypeForm(forms.ModelForm):
 
     class Meta:
         model = MeetingType
-        fields = ("committee", "code", "name", "category", "frequency", "min_count", "counts_for_compliance",
-                  "requires_quorum", "attendee_scope", "is_lecture", "is_active", "sort_order")
+        fields = (
+            "committee",
+            "code",
+            "name",
+            "category",
+            "frequency",
+            "min_count",
+            "counts_for_compliance",
+            "requires_quorum",
+            "attendee_scope",
+            "is_lecture",
+            "is_active",
+            "sort_order",
+        )
 
     def clean(self):
         cleaned = super().clean()
-        committee = cleaned.get("committee") or getattr(self.instance, "committee", None) or self.request_committee
+        committee = (
+            cleaned.get("committee") or getattr(self.instance, "committee", None) or self.request_committee
+        )
         if committee is None:
             return cleaned
         if self.instance.committee_id is None:
@@ -32,16 +46,29 @@ class MeetingTypeForm(forms.ModelForm):
         for field, label in (("code", _("代码")), ("name", _("名称"))):
             value = cleaned.get(field, getattr(self.instance, field))
             if value and others.filter(**{field: value}).exists():
-                self.add_error(field if field in self.fields else None,
-                               _("本综合党委已有%(label)s为“%(value)s”的会议类型。") % {"label": label, "value": value})
+                self.add_error(
+                    field if field in self.fields else None,
+                    _("本综合党委已有%(label)s为“%(value)s”的会议类型。") % {"label": label, "value": value},
+                )
         return cleaned
 
 
 @admin.register(MeetingType)
 class MeetingTypeAdmin(CommitteeScopedAdmin):
     form = MeetingTypeForm
-    list_display = ("name", "code", "category", "frequency", "min_count", "counts_for_compliance",
-                    "requires_quorum", "attendee_scope", "is_lecture", "is_active", "sort_order")
+    list_display = (
+        "name",
+        "code",
+        "category",
+        "frequency",
+        "min_count",
+        "counts_for_compliance",
+        "requires_quorum",
+        "attendee_scope",
+        "is_lecture",
+        "is_active",
+        "sort_order",
+    )
     list_editable = ("frequency", "min_count", "counts_for_compliance", "requires_quorum", "is_active")
     list_filter = ("category", "frequency", "is_active")
     search_fields = ("name", "code")

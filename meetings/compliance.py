@@ -39,8 +39,11 @@ from .models import Frequency, Meeting, MeetingStatus, MeetingType
 
 MET, GAP, OPEN, FUTURE, NOT_REQUIRED = "met", "gap", "open", "future", "not_required"
 STATE_LABELS = {
-    MET: gettext_lazy("达标"), GAP: gettext_lazy("缺口"), OPEN: gettext_lazy("进行中"),
-    FUTURE: gettext_lazy("未到"), NOT_REQUIRED: gettext_lazy("不要求"),
+    MET: gettext_lazy("达标"),
+    GAP: gettext_lazy("缺口"),
+    OPEN: gettext_lazy("进行中"),
+    FUTURE: gettext_lazy("未到"),
+    NOT_REQUIRED: gettext_lazy("不要求"),
 }
 
 
@@ -74,7 +77,9 @@ class TypeRule:
     def requirement_label(self) -> str:
         if self.frequency == Frequency.NONE:
             return _("不作要求")
-        period = {Frequency.MONTH: _("每月"), Frequency.QUARTER: _("每季度"), Frequency.YEAR: _("每年")}[self.frequency]
+        period = {Frequency.MONTH: _("每月"), Frequency.QUARTER: _("每季度"), Frequency.YEAR: _("每年")}[
+            self.frequency
+        ]
         return _("%(period)s至少%(n)d次") % {"period": period, "n": self.min_count}
 
 
@@ -108,7 +113,11 @@ class Period:
     @property
     def end(self) -> dt.date:
         """First day after the period."""
-        return dt.date(self.year + 1, 1, 1) if self.last_month == 12 else dt.date(self.year, self.last_month + 1, 1)
+        return (
+            dt.date(self.year + 1, 1, 1)
+            if self.last_month == 12
+            else dt.date(self.year, self.last_month + 1, 1)
+        )
 
     @property
     def label(self) -> str:
@@ -296,14 +305,27 @@ def counts_from_pairs(pairs: dict[tuple[int, int], tuple[int, int]]) -> Counts:
 @lru_cache(maxsize=64)
 def _period_bounds(frequency: str, year: int) -> tuple[tuple[int, int, int, dt.date, dt.date], ...]:
     return tuple(
-        (index, first, last, dt.date(year, first, 1),
-         dt.date(year + 1, 1, 1) if last == 12 else dt.date(year, last + 1, 1))
+        (
+            index,
+            first,
+            last,
+            dt.date(year, first, 1),
+            dt.date(year + 1, 1, 1) if last == 12 else dt.date(year, last + 1, 1),
+        )
         for index, first, last in _periods_of(frequency, year)
     )
 
 
-def evaluate(*, party_organization_id: int, name: str, year: int, rules: list[TypeRule], counts: Counts,
-             today: dt.date, founded_on: dt.date | None = None) -> BranchCompliance:
+def evaluate(
+    *,
+    party_organization_id: int,
+    name: str,
+    year: int,
+    rules: list[TypeRule],
+    counts: Counts,
+    today: dt.date,
+    founded_on: dt.date | None = None,
+) -> BranchCompliance:
     """Compliance of one party organisation for one year from its monthly counts. No queries."""
     types = []
     cells = [
@@ -314,7 +336,7 @@ def evaluate(*, party_organization_id: int, name: str, year: int, rules: list[Ty
         counting, below = counts.get(rule.id, _NO_MEETINGS)
         periods = []
         for index, first, last, start, end in _period_bounds(rule.frequency, year):
-            held = sum(counting[first - 1:last])
+            held = sum(counting[first - 1 : last])
             if founded_on is not None and founded_on > start:
                 state = NOT_REQUIRED
             elif held >= rule.min_count:
@@ -325,7 +347,9 @@ def evaluate(*, party_organization_id: int, name: str, year: int, rules: list[Ty
                 state = OPEN
             else:
                 state = FUTURE
-            period = Period(rule, year, index, first, last, rule.min_count, held, sum(below[first - 1:last]), state)
+            period = Period(
+                rule, year, index, first, last, rule.min_count, held, sum(below[first - 1 : last]), state
+            )
             periods.append(period)
             if state in (MET, GAP, OPEN):
                 cell = cells[last - 1]
@@ -363,8 +387,13 @@ def local_month(year: int):
     offset = _fixed_offset(year)
     if connections[router.db_for_read(Meeting)].vendor == "sqlite" and offset is not None:
         minutes = int(offset.total_seconds() // 60)
-        shifted = Func(Value("%m"), F("starts_at"), Value(f"{minutes:+d} minutes"), function="strftime",
-                       output_field=CharField())
+        shifted = Func(
+            Value("%m"),
+            F("starts_at"),
+            Value(f"{minutes:+d} minutes"),
+            function="strftime",
+            output_field=CharField(),
+        )
         return Cast(shifted, IntegerField())
     return ExtractMonth("starts_at", tzinfo=local_tz())
 
@@ -373,7 +402,9 @@ def monthly_counts(meeting_filter: Q, year: int) -> dict[int, Counts]:
     """One aggregate query: held meetings per (party organisation, type, local month) of `year`."""
     start, end = year_bounds(year)
     rows = (
-        Meeting.objects.filter(meeting_filter, status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end)
+        Meeting.objects.filter(
+            meeting_filter, status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end
+        )
         .annotate(month=local_month(year))
         .values("party_organization_id", "meeting_type_id", "month")
         .annotate(
@@ -405,16 +436,22 @@ def _rules_by_committee(committee_ids, *, codes=None) -> dict[int, list[TypeRule
     return rules
 
 
-def _evaluate_many(party_orgs: list[dict], year: int, meeting_filter: Q, *, codes=None,
-                   today: dt.date | None = None) -> dict[int, BranchCompliance]:
+def _evaluate_many(
+    party_orgs: list[dict], year: int, meeting_filter: Q, *, codes=None, today: dt.date | None = None
+) -> dict[int, BranchCompliance]:
     today = today or timezone.localdate()
     rules = _rules_by_committee({po["committee_id"] for po in party_orgs}, codes=codes)
     counts = monthly_counts(meeting_filter, year) if party_orgs else {}
     result = {}
     for po in party_orgs:
         branch = evaluate(
-            party_organization_id=po["pk"], name=po["name"], year=year, rules=rules.get(po["committee_id"], []),
-            counts=counts.get(po["pk"], {}), today=today, founded_on=po["founded_on"],
+            party_organization_id=po["pk"],
+            name=po["name"],
+            year=year,
+            rules=rules.get(po["committee_id"], []),
+            counts=counts.get(po["pk"], {}),
+            today=today,
+            founded_on=po["founded_on"],
         )
         if codes is not None:
             found = {r.code for r in branch_rules(branch)}
@@ -430,8 +467,9 @@ def branch_rules(branch: BranchCompliance) -> list[TypeRule]:
 _PO_FIELDS = ("pk", "name", "committee_id", "founded_on")
 
 
-def compliance_summary(party_organization_ids, year: int, *, today: dt.date | None = None
-                       ) -> dict[int, BranchCompliance]:
+def compliance_summary(
+    party_organization_ids, year: int, *, today: dt.date | None = None
+) -> dict[int, BranchCompliance]:
     """Year compliance of many party organisations: {party organisation id: BranchCompliance}.
 
     Three queries in all, however many ids. Callers scope the ids (e.g. meetings_visible_to)."""
@@ -440,31 +478,39 @@ def compliance_summary(party_organization_ids, year: int, *, today: dt.date | No
     return _evaluate_many(party_orgs, year, Q(party_organization_id__in=ids), today=today)
 
 
-def compliance_for_types(party_organization_id: int, year: int, meeting_type_codes, *,
-                         today: dt.date | None = None) -> BranchCompliance:
+def compliance_for_types(
+    party_organization_id: int, year: int, meeting_type_codes, *, today: dt.date | None = None
+) -> BranchCompliance:
     """One branch's year for the given meeting type codes (the rating evidence link).
 
     Codes the committee has no type for are listed in `missing_codes`; types without a minimum
     (e.g. 列席理事会) are included with their count and no requirement."""
     codes = list(meeting_type_codes)
     po = PartyOrganization.objects.values(*_PO_FIELDS).get(pk=party_organization_id)
-    result = _evaluate_many([po], year, Q(party_organization_id=party_organization_id), codes=codes, today=today)
+    result = _evaluate_many(
+        [po], year, Q(party_organization_id=party_organization_id), codes=codes, today=today
+    )
     branch = result[party_organization_id]
     order = {c: i for i, c in enumerate(codes)}
     branch.types.sort(key=lambda t: order.get(t.rule.code, len(order)))
     return branch
 
 
-def branch_compliance(party_organization_id: int, year: int, *, today: dt.date | None = None) -> BranchCompliance:
+def branch_compliance(
+    party_organization_id: int, year: int, *, today: dt.date | None = None
+) -> BranchCompliance:
     """Every type with a minimum, for one branch's page."""
     return compliance_summary([party_organization_id], year, today=today)[party_organization_id]
 
 
-def committee_compliance(committee_id: int, year: int, *, today: dt.date | None = None) -> list[BranchCompliance]:
+def committee_compliance(
+    committee_id: int, year: int, *, today: dt.date | None = None
+) -> list[BranchCompliance]:
     """All active party organisations of a committee, by name: the heat map. Three queries."""
     party_orgs = list(
         PartyOrganization.objects.filter(committee_id=committee_id, is_active=True)
-        .order_by("name", "pk").values(*_PO_FIELDS)
+        .order_by("name", "pk")
+        .values(*_PO_FIELDS)
     )
     meeting_filter = Q(party_organization__committee_id=committee_id, party_organization__is_active=True)
     return list(_evaluate_many(party_orgs, year, meeting_filter, today=today).values())
@@ -488,8 +534,9 @@ class PeriodRow:
         return [p for p in self.periods if p.state == GAP]
 
 
-def period_compliance(branch: BranchCompliance, *, quarter: int | None = None, month: int | None = None
-                      ) -> list[PeriodRow]:
+def period_compliance(
+    branch: BranchCompliance, *, quarter: int | None = None, month: int | None = None
+) -> list[PeriodRow]:
     """Required vs held per type for one month, quarter or (neither given) the whole year.
 
     A type's periods that overlap the window are taken whole: asked for May, a quarterly type

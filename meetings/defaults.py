@@ -19,14 +19,25 @@ DEFAULT_MEETING_TYPES = [
 ]
 
 FIELDS = (
-    "code", "name", "category", "frequency", "min_count", "counts_for_compliance", "requires_quorum",
-    "attendee_scope", "is_lecture",
+    "code",
+    "name",
+    "category",
+    "frequency",
+    "min_count",
+    "counts_for_compliance",
+    "requires_quorum",
+    "attendee_scope",
+    "is_lecture",
 )
 
 
 def default_rows():
     """The defaults as dicts with a sort order, ready for MeetingType(**row)."""
-    return [dict(zip(FIELDS, row, strict=True), sort_order=(i + 1) * 10) for i, row in enumerate(DEFAULT_MEETING_TYPES)]
+    return [
+        dict(zip(FIELDS, row, strict=True), sort_order=(i + 1) * 10)
+        for i, row in enumerate(DEFAULT_MEETING_TYPES)
+    ]
+
 
 # The four of 三会一课, the usual evidence for the 制度建设 indicators of the rating.
 SANHUI_YIKE_CODES = ("general_meeting", "committee_meeting", "group_meeting", "party_lecture")

@@ -22,25 +22,54 @@ FIRST_YEAR = 2023
 
 TOPICS = {
     "general_meeting": [
-        "学习贯彻党的二十大精神", "传达学习上级党委会议精神", "讨论接收预备党员", "审议支部年度工作计划",
-        "听取支部委员会工作报告", "学习《中国共产党章程》", "讨论确定发展对象", "学习习近平新时代中国特色社会主义思想主题教育",
+        "学习贯彻党的二十大精神",
+        "传达学习上级党委会议精神",
+        "讨论接收预备党员",
+        "审议支部年度工作计划",
+        "听取支部委员会工作报告",
+        "学习《中国共产党章程》",
+        "讨论确定发展对象",
+        "学习习近平新时代中国特色社会主义思想主题教育",
     ],
     "committee_meeting": [
-        "研究本月党建工作安排", "研究主题党日活动方案", "研究党员发展工作", "研究党费收缴和使用情况",
-        "研究“星火”评星申报工作", "研究组织生活会准备工作", "研究党建与业务融合重点任务", "研究志愿服务项目安排",
+        "研究本月党建工作安排",
+        "研究主题党日活动方案",
+        "研究党员发展工作",
+        "研究党费收缴和使用情况",
+        "研究“星火”评星申报工作",
+        "研究组织生活会准备工作",
+        "研究党建与业务融合重点任务",
+        "研究志愿服务项目安排",
     ],
     "group_meeting": [
-        "学习党的创新理论", "交流学习心得体会", "学习《社会组织登记管理条例》", "讨论本组党员承诺践诺",
-        "学习新修订的《中国共产党纪律处分条例》", "交流服务群众经验",
+        "学习党的创新理论",
+        "交流学习心得体会",
+        "学习《社会组织登记管理条例》",
+        "讨论本组党员承诺践诺",
+        "学习新修订的《中国共产党纪律处分条例》",
+        "交流服务群众经验",
     ],
     "party_lecture": [
-        "以高质量党建引领社会组织高质量发展", "弘扬伟大建党精神", "学习党史 坚定信仰", "社会组织党员的初心和使命",
-        "把党的建设写在服务群众第一线", "践行全心全意为人民服务的宗旨",
+        "以高质量党建引领社会组织高质量发展",
+        "弘扬伟大建党精神",
+        "学习党史 坚定信仰",
+        "社会组织党员的初心和使命",
+        "把党的建设写在服务群众第一线",
+        "践行全心全意为人民服务的宗旨",
     ],
     "theme_day": [
-        "走进社区开展志愿服务", "参观四川博物院红色文化展", "重温入党誓词", "“我为群众办实事”实践活动",
-        "参观邓小平故里", "到建川博物馆开展党史学习", "关爱空巢老人志愿服务", "社区环境整治志愿活动",
-        "学习雷锋精神志愿服务", "开展“七一”主题党日活动", "缅怀革命先烈", "参与社区“微治理”议事",
+        "走进社区开展志愿服务",
+        "参观四川博物院红色文化展",
+        "重温入党誓词",
+        "“我为群众办实事”实践活动",
+        "参观邓小平故里",
+        "到建川博物馆开展党史学习",
+        "关爱空巢老人志愿服务",
+        "社区环境整治志愿活动",
+        "学习雷锋精神志愿服务",
+        "开展“七一”主题党日活动",
+        "缅怀革命先烈",
+        "参与社区“微治理”议事",
     ],
     "life_meeting": ["召开年度组织生活会，开展批评与自我批评"],
     "appraisal": ["开展年度民主评议党员"],
@@ -59,8 +88,9 @@ def _local(day: dt.date, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=local_tz())
 
 
-def _random_time(rng: random.Random, first_month: int, last_month: int, year: int, *,
-                 latest: dt.date | None = None) -> dt.datetime:
+def _random_time(
+    rng: random.Random, first_month: int, last_month: int, year: int, *, latest: dt.date | None = None
+) -> dt.datetime:
     month = rng.randint(first_month, last_month)
     day = dt.date(year, month, rng.randint(1, 28))
     if latest is not None and day > latest:
@@ -135,8 +165,14 @@ def _branch_meetings(po, members, types, users, *, today, now):
                     status = MeetingStatus.PLANNED
                 else:
                     status = MeetingStatus.HELD
-                fail = (not wuhou and mt.requires_quorum and status == MeetingStatus.HELD and rng.random() < 0.05)
-                rows = _attendance(rng, mt, members, diligent=wuhou, fail_quorum=fail) if status == "held" else []
+                fail = (
+                    not wuhou and mt.requires_quorum and status == MeetingStatus.HELD and rng.random() < 0.05
+                )
+                rows = (
+                    _attendance(rng, mt, members, diligent=wuhou, fail_quorum=fail)
+                    if status == "held"
+                    else []
+                )
                 voters = {v.pk for v in voting_members(mt, members)}
                 present = sum(1 for r in rows if r[1] == AttendanceStatus.PRESENT and r[0].pk in voters)
                 topic = rng.choice(TOPICS[mt.code])
@@ -144,16 +180,32 @@ def _branch_meetings(po, members, types, users, *, today, now):
                     topic = f"{year}年度{topic.replace('年度', '')}"
                 created = min(starts_at + dt.timedelta(days=rng.randint(0, 6), hours=3), now)
                 meeting = Meeting(
-                    party_organization=po, meeting_type=mt, starts_at=starts_at, status=status,
-                    place=rng.choice(PLACES), topic=topic, host=secretary, minutes_taker=recorder,
-                    lecturer=(secretary.name if secretary and rng.random() < 0.6 else rng.choice(LECTURERS_OUTSIDE))
-                    if mt.is_lecture else "",
+                    party_organization=po,
+                    meeting_type=mt,
+                    starts_at=starts_at,
+                    status=status,
+                    place=rng.choice(PLACES),
+                    topic=topic,
+                    host=secretary,
+                    minutes_taker=recorder,
+                    lecturer=(
+                        secretary.name if secretary and rng.random() < 0.6 else rng.choice(LECTURERS_OUTSIDE)
+                    )
+                    if mt.is_lecture
+                    else "",
                     lecture_topic=rng.choice(TOPICS["party_lecture"]) if mt.is_lecture else "",
                     minutes=_minutes(mt, topic, rows) if status == MeetingStatus.HELD else "",
-                    entitled_count=len(voters) if status == "held" else 0, present_count=present,
-                    quorum_ok=quorum_met(requires_quorum=mt.requires_quorum, entitled=len(voters), present=present)
-                    if status == MeetingStatus.HELD else None,
-                    created_by=user, updated_by=user, created_at=created, updated_at=created,
+                    entitled_count=len(voters) if status == "held" else 0,
+                    present_count=present,
+                    quorum_ok=quorum_met(
+                        requires_quorum=mt.requires_quorum, entitled=len(voters), present=present
+                    )
+                    if status == MeetingStatus.HELD
+                    else None,
+                    created_by=user,
+                    updated_by=user,
+                    created_at=created,
+                    updated_at=created,
                 )
                 out.append((meeting, rows))
     return out
@@ -176,11 +228,14 @@ def load_meetings(stdout=None) -> dict:
     meeting_types_seed(committee=committee)
     types = list(MeetingType.objects.filter(committee=committee, is_active=True).order_by("sort_order", "pk"))
     party_orgs = list(
-        PartyOrganization.objects.filter(committee=committee, is_active=True).prefetch_related("members").order_by("name")
+        PartyOrganization.objects.filter(committee=committee, is_active=True)
+        .prefetch_related("members")
+        .order_by("name")
     )
     done = set(
         Meeting.objects.filter(party_organization__committee=committee)
-        .values_list("party_organization_id", flat=True).distinct()
+        .values_list("party_organization_id", flat=True)
+        .distinct()
     )
     users = {
         u.party_organization_id: u

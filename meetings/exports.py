@@ -49,7 +49,17 @@ def compliance_workbook(branches: list[BranchCompliance], year: int) -> bytes:
     for b in branches:
         for t in b.types:
             for p in t.gaps:
-                gaps.append([b.name, t.rule.name, t.rule.requirement_label, p.label, p.required, p.held, p.below_quorum])
+                gaps.append(
+                    [
+                        b.name,
+                        t.rule.name,
+                        t.rule.requirement_label,
+                        p.label,
+                        p.required,
+                        p.held,
+                        p.below_quorum,
+                    ]
+                )
     for col, width in zip("ABCDEFG", (42, 14, 16, 16, 10, 10, 14), strict=True):
         gaps.column_dimensions[col].width = width
     gaps.freeze_panes = "A2"

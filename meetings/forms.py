@@ -44,15 +44,21 @@ class MeetingForm(forms.Form):
     minutes_taker = forms.ModelChoiceField(label=_("记录人"), queryset=None, required=False)
     lecturer = forms.CharField(label=_("授课人（党课）"), max_length=100, required=False)
     lecture_topic = forms.CharField(label=_("党课题目（党课）"), max_length=200, required=False)
-    guests = forms.CharField(label=_("列席人员"), max_length=300, required=False,
-                             help_text=_("非本支部党员，如社会组织负责人、党建指导员。"))
+    guests = forms.CharField(
+        label=_("列席人员"),
+        max_length=300,
+        required=False,
+        help_text=_("非本支部党员，如社会组织负责人、党建指导员。"),
+    )
     minutes = forms.CharField(label=_("会议记录"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
     attachments = MultipleFileField(
-        label=_("附件和照片"), required=False,
+        label=_("附件和照片"),
+        required=False,
         help_text=_("可多选；支持 PDF、JPG、PNG、Word（docx）、Excel（xlsx）。"),
     )
-    reason = forms.CharField(label=_("修改原因"), max_length=500, required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("修改原因"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, meeting_types, members, late: bool = False, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,7 +70,9 @@ class MeetingForm(forms.Form):
             del self.fields["reason"]
         elif late:
             self.fields["reason"].required = True
-            self.fields["reason"].help_text = _("这条记录登记已超过修改期限，修改须填写原因，将记入审计日志。")
+            self.fields["reason"].help_text = _(
+                "这条记录登记已超过修改期限，修改须填写原因，将记入审计日志。"
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -85,10 +93,15 @@ ATTENDANCE_CHOICES = [*AttendanceStatus.choices, ("", _("不记"))]
 
 class AttendanceForm(forms.Form):
     member = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("出席情况"), choices=ATTENDANCE_CHOICES, required=False,
-                               widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("原因"), max_length=200, required=False,
-                             widget=forms.TextInput(attrs={"placeholder": _("请假/缺席原因")}))
+    status = forms.ChoiceField(
+        label=_("出席情况"), choices=ATTENDANCE_CHOICES, required=False, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("请假/缺席原因")}),
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -43,13 +43,18 @@ class MeetingType(models.Model):
         Committee, verbose_name=_("综合党委"), on_delete=models.CASCADE, related_name="meeting_types"
     )
     code = models.CharField(
-        _("代码"), max_length=40,
-        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("代码只能用小写字母、数字和下划线，以字母开头。"))],
+        _("代码"),
+        max_length=40,
+        validators=[
+            RegexValidator(r"^[a-z][a-z0-9_]*$", _("代码只能用小写字母、数字和下划线，以字母开头。"))
+        ],
         help_text=_("评星指标按代码关联会议类型，请勿随意修改。"),
     )
     name = models.CharField(_("名称"), max_length=50)
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices, default=Category.ORG_LIFE)
-    frequency = models.CharField(_("最低频次周期"), max_length=10, choices=Frequency.choices, default=Frequency.NONE)
+    frequency = models.CharField(
+        _("最低频次周期"), max_length=10, choices=Frequency.choices, default=Frequency.NONE
+    )
     min_count = models.PositiveSmallIntegerField(
         _("每周期最少次数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
@@ -57,7 +62,8 @@ class MeetingType(models.Model):
         _("计入落实情况"), default=True, help_text=_("关闭后该类会议照常记录，但不检查最低频次。")
     )
     requires_quorum = models.BooleanField(
-        _("须过半数到会"), default=False,
+        _("须过半数到会"),
+        default=False,
         help_text=_("应到会的正式党员（支委会为支部委员）须过半数出席，否则记录保存但不计入落实情况。"),
     )
     attendee_scope = models.CharField(
@@ -97,7 +103,9 @@ class MeetingSettings(models.Model):
         Committee, verbose_name=_("综合党委"), on_delete=models.CASCADE, related_name="meeting_settings"
     )
     edit_window_days = models.PositiveSmallIntegerField(
-        _("修改期限（天）"), default=30, validators=[MinValueValidator(0), MaxValueValidator(3650)],
+        _("修改期限（天）"),
+        default=30,
+        validators=[MinValueValidator(0), MaxValueValidator(3650)],
         help_text=_("会议记录登记超过这么多天后再修改，须填写原因并留痕。"),
     )
 
@@ -127,7 +135,9 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(_("开始时间"))
     place = models.CharField(_("地点"), max_length=200)
     topic = models.CharField(_("主题"), max_length=200)
-    status = models.CharField(_("状态"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.HELD)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.HELD
+    )
     host = models.ForeignKey(
         Member, verbose_name=_("主持人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -136,12 +146,16 @@ class Meeting(models.Model):
     )
     lecturer = models.CharField(_("授课人"), max_length=100, blank=True)
     lecture_topic = models.CharField(_("党课题目"), max_length=200, blank=True)
-    guests = models.CharField(_("列席人员"), max_length=300, blank=True, help_text=_("非本支部党员的列席人员。"))
+    guests = models.CharField(
+        _("列席人员"), max_length=300, blank=True, help_text=_("非本支部党员的列席人员。")
+    )
     minutes = models.TextField(_("会议记录"), blank=True)
     # Quorum as it stood when attendance was recorded; membership may change later, the record does not.
     entitled_count = models.PositiveSmallIntegerField(_("应到（有表决权）"), default=0)
     present_count = models.PositiveSmallIntegerField(_("实到（有表决权）"), default=0)
-    quorum_ok = models.BooleanField(_("达到法定人数"), null=True, blank=True, help_text=_("空：该类会议不要求。"))
+    quorum_ok = models.BooleanField(
+        _("达到法定人数"), null=True, blank=True, help_text=_("空：该类会议不要求。")
+    )
     created_by = models.ForeignKey(
         "branches.User", verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -157,7 +171,9 @@ class Meeting(models.Model):
         ordering = ["-starts_at", "-pk"]
         indexes = [
             models.Index(fields=["party_organization", "starts_at"], name="meeting_po_start"),
-            models.Index(fields=["party_organization", "meeting_type", "starts_at"], name="meeting_po_type_start"),
+            models.Index(
+                fields=["party_organization", "meeting_type", "starts_at"], name="meeting_po_type_start"
+            ),
         ]
 
     def __str__(self):
@@ -189,9 +205,15 @@ class AttendanceStatus(models.TextChoices):
 class Attendance(models.Model):
     """Whether one member attended one meeting. The name is kept in case the member record goes."""
 
-    meeting = models.ForeignKey(Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attendance")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attendance"
+    )
     member = models.ForeignKey(
-        Member, verbose_name=_("党员"), null=True, on_delete=models.SET_NULL, related_name="meeting_attendance"
+        Member,
+        verbose_name=_("党员"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="meeting_attendance",
     )
     member_name = models.CharField(_("姓名"), max_length=50)
     status = models.CharField(_("出席情况"), max_length=10, choices=AttendanceStatus.choices)
@@ -203,11 +225,13 @@ class Attendance(models.Model):
         ordering = ["meeting", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "member"], name="attendance_one_row_per_member",
+                fields=["meeting", "member"],
+                name="attendance_one_row_per_member",
                 violation_error_message=_("同一党员在一次会议中只能有一条出席记录。"),
             ),
             models.CheckConstraint(
-                condition=~Q(status="excused") | ~Q(reason=""), name="attendance_excused_needs_reason",
+                condition=~Q(status="excused") | ~Q(reason=""),
+                name="attendance_excused_needs_reason",
                 violation_error_message=_("请假须填写原因。"),
             ),
         ]
@@ -230,7 +254,9 @@ class AttachmentKind(models.TextChoices):
 class MeetingAttachment(models.Model):
     """A document or photo of a meeting, in private storage; served only through an access-checked view."""
 
-    meeting = models.ForeignKey(Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attachments")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attachments"
+    )
     kind = models.CharField(_("类别"), max_length=10, choices=AttachmentKind.choices)
     file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("原文件名"), max_length=200)

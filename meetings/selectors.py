@@ -30,7 +30,9 @@ def _scope(user: User, *, po_path: str, committee_path: str) -> Q | None:
     if q is not None:
         return q
     if user.is_authenticated and user.is_active and user.role == Role.INSPECTOR and user.committee_id:
-        return Q(**{committee_path: user.committee_id, f"{po_path}__in": party_organization_ids_assigned_to(user)})
+        return Q(
+            **{committee_path: user.committee_id, f"{po_path}__in": party_organization_ids_assigned_to(user)}
+        )
     return None
 
 
@@ -48,13 +50,21 @@ def party_organizations_with_meetings_visible_to(user: User) -> QuerySet[PartyOr
 def can_record(user: User, party_organization_id: int) -> bool:
     """Only the branch secretary records and edits their own party organisation's meetings."""
     return (
-        user.is_authenticated and user.is_active and user.role == Role.SECRETARY
+        user.is_authenticated
+        and user.is_active
+        and user.role == Role.SECRETARY
         and user.party_organization_id == party_organization_id
     )
 
 
-def meeting_list(user: User, *, year: int | None = None, party_organization_id: int | None = None,
-                 meeting_type_code: str = "", status: str = "") -> QuerySet[Meeting]:
+def meeting_list(
+    user: User,
+    *,
+    year: int | None = None,
+    party_organization_id: int | None = None,
+    meeting_type_code: str = "",
+    status: str = "",
+) -> QuerySet[Meeting]:
     qs = meetings_visible_to(user).select_related("party_organization", "meeting_type")
     if year:
         from .compliance import year_bounds
@@ -71,11 +81,20 @@ def meeting_list(user: User, *, year: int | None = None, party_organization_id: 
 
 
 def meeting_detail_queryset(user: User) -> QuerySet[Meeting]:
-    return meetings_visible_to(user).select_related(
-        "party_organization__committee", "meeting_type", "host", "minutes_taker", "created_by", "updated_by"
-    ).prefetch_related(
-        Prefetch("attendance", queryset=Attendance.objects.order_by("pk")),
-        "attachments",
+    return (
+        meetings_visible_to(user)
+        .select_related(
+            "party_organization__committee",
+            "meeting_type",
+            "host",
+            "minutes_taker",
+            "created_by",
+            "updated_by",
+        )
+        .prefetch_related(
+            Prefetch("attendance", queryset=Attendance.objects.order_by("pk")),
+            "attachments",
+        )
     )
 
 
@@ -84,7 +103,9 @@ def meetings_of_year(party_organization_id: int, year: int) -> QuerySet[Meeting]
 
     start, end = year_bounds(year)
     return (
-        Meeting.objects.filter(party_organization_id=party_organization_id, starts_at__gte=start, starts_at__lt=end)
+        Meeting.objects.filter(
+            party_organization_id=party_organization_id, starts_at__gte=start, starts_at__lt=end
+        )
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("meeting_type")
         .order_by("starts_at", "pk")
@@ -113,8 +134,11 @@ def meetings_for_evidence(party_organization_id: int, year: int, meeting_type_co
     start, end = year_bounds(year)
     return (
         Meeting.objects.filter(
-            party_organization_id=party_organization_id, status=MeetingStatus.HELD,
-            meeting_type__code__in=list(meeting_type_codes), starts_at__gte=start, starts_at__lt=end,
+            party_organization_id=party_organization_id,
+            status=MeetingStatus.HELD,
+            meeting_type__code__in=list(meeting_type_codes),
+            starts_at__gte=start,
+            starts_at__lt=end,
         )
         .select_related("meeting_type")
         .order_by("starts_at", "pk")

@@ -32,8 +32,17 @@ from .models import (
 )
 
 EDITABLE_FIELDS = (
-    "meeting_type", "starts_at", "place", "topic", "status", "host", "minutes_taker",
-    "lecturer", "lecture_topic", "guests", "minutes",
+    "meeting_type",
+    "starts_at",
+    "place",
+    "topic",
+    "status",
+    "host",
+    "minutes_taker",
+    "lecturer",
+    "lecture_topic",
+    "guests",
+    "minutes",
 )
 
 
@@ -122,8 +131,9 @@ def _add(errors: dict, field: str, message: str) -> None:
     errors.setdefault(field, []).append(message)
 
 
-def _check_attendance(entries: list[AttendanceEntry], members: dict[int, Member], po: PartyOrganization,
-                      errors: dict) -> None:
+def _check_attendance(
+    entries: list[AttendanceEntry], members: dict[int, Member], po: PartyOrganization, errors: dict
+) -> None:
     valid = set(AttendanceStatus.values)
     counts = Counter(e.member for e in entries)
     outsiders = [e.member for e in entries if e.member not in members]
@@ -132,8 +142,12 @@ def _check_attendance(entries: list[AttendanceEntry], members: dict[int, Member]
     for e in entries:
         if e.member not in members:
             if e.member in names:
-                _add(errors, "attendance", _("“%(name)s”不是%(po)s的党员，不能记入出席名单。")
-                     % {"name": names[e.member], "po": po.name})
+                _add(
+                    errors,
+                    "attendance",
+                    _("“%(name)s”不是%(po)s的党员，不能记入出席名单。")
+                    % {"name": names[e.member], "po": po.name},
+                )
             else:
                 _add(errors, "attendance", _("编号为 %(id)s 的党员不存在。") % {"id": e.member})
             continue
@@ -141,12 +155,20 @@ def _check_attendance(entries: list[AttendanceEntry], members: dict[int, Member]
         if counts[e.member] > 1:
             if e.member not in reported:
                 reported.add(e.member)
-                _add(errors, "attendance", _("“%(name)s”有%(n)d条出席记录（不能既出席又缺席），每人只能记一条。")
-                     % {"name": name, "n": counts[e.member]})
+                _add(
+                    errors,
+                    "attendance",
+                    _("“%(name)s”有%(n)d条出席记录（不能既出席又缺席），每人只能记一条。")
+                    % {"name": name, "n": counts[e.member]},
+                )
             continue
         if e.status not in valid:
-            _add(errors, "attendance", _("“%(name)s”的出席情况“%(status)s”无效，应为出席、缺席或请假。")
-                 % {"name": name, "status": e.status})
+            _add(
+                errors,
+                "attendance",
+                _("“%(name)s”的出席情况“%(status)s”无效，应为出席、缺席或请假。")
+                % {"name": name, "status": e.status},
+            )
         elif e.status == AttendanceStatus.EXCUSED and not e.reason:
             _add(errors, "attendance", _("“%(name)s”请假，须填写请假原因。") % {"name": name})
 
@@ -165,10 +187,18 @@ def _check_meeting(meeting: Meeting, members: dict[int, Member], errors: dict, *
             meeting.starts_at = timezone.make_aware(meeting.starts_at)
         local = timezone.localtime(meeting.starts_at)
         if meeting.status == MeetingStatus.HELD and meeting.starts_at > timezone.now():
-            _add(errors, "status", _("会议开始时间（%(at)s）还没到，不能标记为“已召开”；请先保存为“计划召开”，开完会再改。")
-                 % {"at": f"{local:%Y-%m-%d %H:%M}"})
+            _add(
+                errors,
+                "status",
+                _("会议开始时间（%(at)s）还没到，不能标记为“已召开”；请先保存为“计划召开”，开完会再改。")
+                % {"at": f"{local:%Y-%m-%d %H:%M}"},
+            )
         if po.founded_on and local.date() < po.founded_on:
-            _add(errors, "starts_at", _("会议时间早于党组织成立日期（%(d)s）。") % {"d": po.founded_on.isoformat()})
+            _add(
+                errors,
+                "starts_at",
+                _("会议时间早于党组织成立日期（%(d)s）。") % {"d": po.founded_on.isoformat()},
+            )
     for field, label in (("host", _("主持人")), ("minutes_taker", _("记录人"))):
         person = getattr(meeting, f"{field}_id")
         if person is not None and person not in members:
@@ -184,8 +214,16 @@ def _check_meeting(meeting: Meeting, members: dict[int, Member], errors: dict, *
             _add(errors, "lecture_topic", _("党课须填写党课题目。"))
     try:
         meeting.full_clean(
-            exclude=["party_organization", "meeting_type", "host", "minutes_taker", "created_by", "updated_by"],
-            validate_unique=False, validate_constraints=False,
+            exclude=[
+                "party_organization",
+                "meeting_type",
+                "host",
+                "minutes_taker",
+                "created_by",
+                "updated_by",
+            ],
+            validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
@@ -211,7 +249,11 @@ def _require_reason_if_late(meeting: Meeting, reason: str, errors: dict) -> bool
     window = meeting_settings_for(meeting.party_organization.committee_id).edit_window_days
     late = timezone.now() > meeting.edit_deadline(window)
     if late and not (reason or "").strip():
-        _add(errors, "reason", _("这条记录登记已超过%(n)d天，修改须填写原因（将记入审计日志）。") % {"n": window})
+        _add(
+            errors,
+            "reason",
+            _("这条记录登记已超过%(n)d天，修改须填写原因（将记入审计日志）。") % {"n": window},
+        )
     return late
 
 
@@ -224,13 +266,18 @@ def _members_of(po: PartyOrganization) -> dict[int, Member]:
 
 def _write_attendance(meeting: Meeting, members: dict[int, Member], entries: list[AttendanceEntry]) -> None:
     meeting.attendance.all().delete()
-    Attendance.objects.bulk_create([
-        Attendance(
-            meeting=meeting, member_id=e.member, member_name=members[e.member].name, status=e.status,
-            reason=e.reason if e.status != AttendanceStatus.PRESENT else "",
-        )
-        for e in entries
-    ])
+    Attendance.objects.bulk_create(
+        [
+            Attendance(
+                meeting=meeting,
+                member_id=e.member,
+                member_name=members[e.member].name,
+                status=e.status,
+                reason=e.reason if e.status != AttendanceStatus.PRESENT else "",
+            )
+            for e in entries
+        ]
+    )
 
 
 def _current_entries(meeting: Meeting) -> list[AttendanceEntry]:
@@ -282,19 +329,40 @@ def _discard_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
-def meeting_create(*, party_organization: PartyOrganization, meeting_type: MeetingType, starts_at,
-                   place: str, topic: str, status: str = MeetingStatus.HELD, host: Member | None = None,
-                   minutes_taker: Member | None = None, lecturer: str = "", lecture_topic: str = "",
-                   guests: str = "", minutes: str = "", attendance: Iterable | None = None,
-                   uploads: Iterable = (), by: User | None) -> Meeting:
+def meeting_create(
+    *,
+    party_organization: PartyOrganization,
+    meeting_type: MeetingType,
+    starts_at,
+    place: str,
+    topic: str,
+    status: str = MeetingStatus.HELD,
+    host: Member | None = None,
+    minutes_taker: Member | None = None,
+    lecturer: str = "",
+    lecture_topic: str = "",
+    guests: str = "",
+    minutes: str = "",
+    attendance: Iterable | None = None,
+    uploads: Iterable = (),
+    by: User | None,
+) -> Meeting:
     """A branch records one of its meetings, with attendance and attachments, in one go."""
     entries = [AttendanceEntry.coerce(e) for e in (attendance or [])]
     uploads = list(uploads)
     meeting = Meeting(
-        party_organization=party_organization, meeting_type=meeting_type, starts_at=starts_at,
-        place=(place or "").strip(), topic=(topic or "").strip(), status=status, host=host,
-        minutes_taker=minutes_taker, lecturer=(lecturer or "").strip(), lecture_topic=(lecture_topic or "").strip(),
-        guests=(guests or "").strip(), minutes=minutes or "",
+        party_organization=party_organization,
+        meeting_type=meeting_type,
+        starts_at=starts_at,
+        place=(place or "").strip(),
+        topic=(topic or "").strip(),
+        status=status,
+        host=host,
+        minutes_taker=minutes_taker,
+        lecturer=(lecturer or "").strip(),
+        lecture_topic=(lecture_topic or "").strip(),
+        guests=(guests or "").strip(),
+        minutes=minutes or "",
         created_by=by if by is not None and by.pk else None,
     )
     meeting.updated_by = meeting.created_by
@@ -316,16 +384,28 @@ def meeting_create(*, party_organization: PartyOrganization, meeting_type: Meeti
             meeting.save()
             _write_attendance(meeting, members, entries)
             _store_uploads(meeting, uploads, mimes, by, stored)
-            audit_record(actor=by, action="meeting.create", target=meeting, after=_meeting_snapshot(meeting),
-                         committee_id=party_organization.committee_id)
+            audit_record(
+                actor=by,
+                action="meeting.create",
+                target=meeting,
+                after=_meeting_snapshot(meeting),
+                committee_id=party_organization.committee_id,
+            )
     except Exception:
         _discard_files(stored)
         raise
     return meeting
 
 
-def meeting_update(*, meeting: Meeting, by: User | None, reason: str = "", attendance: Iterable | None = None,
-                   uploads: Iterable = (), **changes) -> Meeting:
+def meeting_update(
+    *,
+    meeting: Meeting,
+    by: User | None,
+    reason: str = "",
+    attendance: Iterable | None = None,
+    uploads: Iterable = (),
+    **changes,
+) -> Meeting:
     """Change a meeting record. After the committee's edit window this needs a reason, and the
     audit entry keeps what it was before and after."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -368,22 +448,36 @@ def meeting_update(*, meeting: Meeting, by: User | None, reason: str = "", atten
                 _store_uploads(meeting, uploads, mimes, by, stored)
                 after = _meeting_snapshot(meeting)
                 if before != after:
-                    note = _("超过修改期限后修改，原因：%(r)s") % {"r": reason.strip()} if late else reason.strip()
-                    audit_record(actor=by, action="meeting.update_late" if late else "meeting.update",
-                                 target=meeting, before=before, after=after, note=note,
-                                 committee_id=po.committee_id)
+                    note = (
+                        _("超过修改期限后修改，原因：%(r)s") % {"r": reason.strip()}
+                        if late
+                        else reason.strip()
+                    )
+                    audit_record(
+                        actor=by,
+                        action="meeting.update_late" if late else "meeting.update",
+                        target=meeting,
+                        before=before,
+                        after=after,
+                        note=note,
+                        committee_id=po.committee_id,
+                    )
         except Exception:
             _discard_files(stored)
             raise
     return meeting
 
 
-def meeting_attendance_set(*, meeting: Meeting, attendance: Iterable, by: User | None, reason: str = "") -> Meeting:
+def meeting_attendance_set(
+    *, meeting: Meeting, attendance: Iterable, by: User | None, reason: str = ""
+) -> Meeting:
     """Replace a meeting's attendance list; quorum is counted again from it."""
     return meeting_update(meeting=meeting, by=by, reason=reason, attendance=list(attendance))
 
 
-def meeting_attachment_add(*, meeting: Meeting, upload, by: User | None, reason: str = "") -> MeetingAttachment:
+def meeting_attachment_add(
+    *, meeting: Meeting, upload, by: User | None, reason: str = ""
+) -> MeetingAttachment:
     """Add a document or photo to a meeting record (checked by content and size)."""
     meeting = meeting_update(meeting=meeting, by=by, reason=reason, uploads=[upload])
     return meeting.attachments.order_by("-pk").first()
@@ -393,7 +487,9 @@ def meeting_attachment_remove(*, attachment: MeetingAttachment, by: User | None,
     """Remove an attachment; the file goes once the transaction has committed."""
     with transaction.atomic():
         meeting = (
-            Meeting.objects.select_for_update().select_related("party_organization").get(pk=attachment.meeting_id)
+            Meeting.objects.select_for_update()
+            .select_related("party_organization")
+            .get(pk=attachment.meeting_id)
         )
         errors: dict = {}
         late = _require_reason_if_late(meeting, reason, errors)
@@ -406,8 +502,11 @@ def meeting_attachment_remove(*, attachment: MeetingAttachment, by: User | None,
         meeting.updated_at = timezone.now()
         meeting.save(update_fields=["updated_by", "updated_at"])
         audit_record(
-            actor=by, action="meeting.attachment_remove", target=meeting,
-            before={"attachment": original}, after={"attachment": None},
+            actor=by,
+            action="meeting.attachment_remove",
+            target=meeting,
+            before={"attachment": original},
+            after={"attachment": None},
             note=(_("超过修改期限后修改，原因：%(r)s") % {"r": reason.strip()}) if late else reason.strip(),
             committee_id=meeting.party_organization.committee_id,
         )

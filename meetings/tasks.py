@@ -24,15 +24,29 @@ def send_meeting_gap_reminders(today_iso: str | None = None) -> int:
     ids = list(PartyOrganization.objects.filter(is_active=True).values_list("pk", flat=True))
     sent = 0
     for po_id, branch in compliance_summary(ids, today.year, today=today).items():
-        due = [p for t in branch.types for p in t.periods
-               if p.state == OPEN and dt.timedelta(0) < p.end - today <= dt.timedelta(days=REMIND_DAYS_BEFORE_END)]
+        due = [
+            p
+            for t in branch.types
+            for p in t.periods
+            if p.state == OPEN
+            and dt.timedelta(0) < p.end - today <= dt.timedelta(days=REMIND_DAYS_BEFORE_END)
+        ]
         if not due:
             continue
         secretaries = User.objects.filter(role=Role.SECRETARY, party_organization_id=po_id, is_active=True)
-        lines = "\n".join(f"· {p.rule.name}：{p.label}还需召开 {p.required - p.held} 次（{p.end - dt.timedelta(days=1)} 截止）"
-                          for p in due)
+        lines = "\n".join(
+            f"· {p.rule.name}：{p.label}还需召开 {p.required - p.held} 次（{p.end - dt.timedelta(days=1)} 截止）"
+            for p in due
+        )
         end = min(p.end for p in due)
-        sent += len(notify(recipients=secretaries, kind=Kind.MEETING_GAP, key=f"meeting_gap:{po_id}:{end}",
-                           title="组织生活频次提醒", body=f"{branch.name}本期还有会议未按要求召开：\n{lines}",
-                           url=reverse("meetings:compliance-branch", args=[po_id])))
+        sent += len(
+            notify(
+                recipients=secretaries,
+                kind=Kind.MEETING_GAP,
+                key=f"meeting_gap:{po_id}:{end}",
+                title="组织生活频次提醒",
+                body=f"{branch.name}本期还有会议未按要求召开：\n{lines}",
+                url=reverse("meetings:compliance-branch", args=[po_id]),
+            )
+        )
     return sent

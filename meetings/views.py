@@ -82,12 +82,23 @@ def meeting_list(request):
     committee_id = user.committee_id or _committee_id(request)
     types = selectors.meeting_types_for(committee_id, active_only=False) if committee_id else []
     show_po_filter = user.role != Role.SECRETARY
-    return render(request, "meetings/meeting_list.html", {
-        "page": page, "query": query.urlencode(), "years": _years(), "year": year,
-        "party_organizations": pos.values_list("pk", "name") if show_po_filter else [], "po_id": po_id,
-        "types": types, "type_code": type_code, "status": status, "statuses": MeetingStatus.choices,
-        "can_create": user.role == Role.SECRETARY,
-    })
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "page": page,
+            "query": query.urlencode(),
+            "years": _years(),
+            "year": year,
+            "party_organizations": pos.values_list("pk", "name") if show_po_filter else [],
+            "po_id": po_id,
+            "types": types,
+            "type_code": type_code,
+            "status": status,
+            "statuses": MeetingStatus.choices,
+            "can_create": user.role == Role.SECRETARY,
+        },
+    )
 
 
 @role_required(*ANY_ROLE)
@@ -95,17 +106,29 @@ def meeting_detail(request, pk):
     meeting = _meeting_for(request, pk)
     window = _window(meeting.party_organization)
     can_edit = selectors.can_record(request.user, meeting.party_organization_id)
-    history = AuditEntry.objects.filter(
-        target_type=Meeting._meta.label_lower, target_id=str(meeting.pk)
-    ).select_related("actor").order_by("-at", "-pk")[:50]
+    history = (
+        AuditEntry.objects.filter(target_type=Meeting._meta.label_lower, target_id=str(meeting.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")[:50]
+    )
     attendance = list(meeting.attendance.all())
     tally = {s: sum(1 for a in attendance if a.status == s) for s in AttendanceStatus.values}
-    return render(request, "meetings/meeting_detail.html", {
-        "meeting": meeting, "attendance": attendance, "tally": tally, "can_edit": can_edit,
-        "late": _is_late(meeting, window), "window": window, "deadline": meeting.edit_deadline(window),
-        "backfilled": meeting.is_backfilled(window), "history": history,
-        "attachment_form": AttachmentForm() if can_edit else None,
-    })
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "attendance": attendance,
+            "tally": tally,
+            "can_edit": can_edit,
+            "late": _is_late(meeting, window),
+            "window": window,
+            "deadline": meeting.edit_deadline(window),
+            "backfilled": meeting.is_backfilled(window),
+            "history": history,
+            "attachment_form": AttachmentForm() if can_edit else None,
+        },
+    )
 
 
 # --- create and edit ---------------------------------------------------------------------
@@ -127,7 +150,9 @@ def _attendance_initial(members, attendance_by_member, meeting_type, *, creating
 
 def _entries(formset):
     return [
-        services.AttendanceEntry(f.cleaned_data["member"], f.cleaned_data["status"], f.cleaned_data.get("reason", ""))
+        services.AttendanceEntry(
+            f.cleaned_data["member"], f.cleaned_data["status"], f.cleaned_data.get("reason", "")
+        )
         for f in formset.forms
         if f.cleaned_data.get("status")
     ]
@@ -154,7 +179,9 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
     member_qs = Member.objects.filter(party_organization=po).order_by("role", "name")
     types = selectors.meeting_types_for(po.committee_id)
     if meeting is not None and not meeting.meeting_type.is_active:
-        types = types | selectors.meeting_types_for(po.committee_id, active_only=False).filter(pk=meeting.meeting_type_id)
+        types = types | selectors.meeting_types_for(po.committee_id, active_only=False).filter(
+            pk=meeting.meeting_type_id
+        )
     window = _window(po)
     late = bool(meeting) and _is_late(meeting, window)
     existing = {a.member_id: a for a in meeting.attendance.all()} if meeting else {}
@@ -162,10 +189,17 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
     initial_rows, expected = _attendance_initial(members, existing, mt, creating=creating)
     if meeting:
         initial = {
-            "meeting_type": meeting.meeting_type, "starts_at": timezone.localtime(meeting.starts_at),
-            "status": meeting.status, "place": meeting.place, "topic": meeting.topic, "host": meeting.host,
-            "minutes_taker": meeting.minutes_taker, "lecturer": meeting.lecturer,
-            "lecture_topic": meeting.lecture_topic, "guests": meeting.guests, "minutes": meeting.minutes,
+            "meeting_type": meeting.meeting_type,
+            "starts_at": timezone.localtime(meeting.starts_at),
+            "status": meeting.status,
+            "place": meeting.place,
+            "topic": meeting.topic,
+            "host": meeting.host,
+            "minutes_taker": meeting.minutes_taker,
+            "lecturer": meeting.lecturer,
+            "lecture_topic": meeting.lecture_topic,
+            "guests": meeting.guests,
+            "minutes": meeting.minutes,
         }
     else:
         secretary = next((m for m in members if m.role == "secretary"), None)
@@ -190,39 +224,65 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
             try:
                 if creating:
                     meeting = services.meeting_create(
-                        party_organization=po, attendance=_entries(formset), uploads=data["attachments"],
-                        by=request.user, **fields,
+                        party_organization=po,
+                        attendance=_entries(formset),
+                        uploads=data["attachments"],
+                        by=request.user,
+                        **fields,
                     )
                     messages.success(request, _("会议记录已保存。"))
                 else:
                     meeting = services.meeting_update(
-                        meeting=meeting, by=request.user, reason=data.get("reason", ""),
-                        attendance=_entries(formset), uploads=data["attachments"], **fields,
+                        meeting=meeting,
+                        by=request.user,
+                        reason=data.get("reason", ""),
+                        attendance=_entries(formset),
+                        uploads=data["attachments"],
+                        **fields,
                     )
                     messages.success(request, _("会议记录已修改。"))
             except ValidationError as exc:
                 attendance_errors = _apply_errors(form, exc)
             else:
                 if meeting.below_quorum:
-                    messages.warning(request, _("到会人数未过半（%(p)d/%(e)d），记录已保存，但不计入落实情况。")
-                                     % {"p": meeting.present_count, "e": meeting.entitled_count})
+                    messages.warning(
+                        request,
+                        _("到会人数未过半（%(p)d/%(e)d），记录已保存，但不计入落实情况。")
+                        % {"p": meeting.present_count, "e": meeting.entitled_count},
+                    )
                 return redirect("meetings:meeting-detail", pk=meeting.pk)
     else:
         form = MeetingForm(initial=initial, **kwargs)
         formset = AttendanceFormSet(initial=initial_rows, prefix="att")
     chosen = (getattr(form, "cleaned_data", None) or {}).get("meeting_type") or mt
-    show_lecture = (chosen is None or chosen.is_lecture or bool(form["lecturer"].value())
-                    or bool(form["lecture_topic"].value()) or bool(form["lecturer"].errors))
+    show_lecture = (
+        chosen is None
+        or chosen.is_lecture
+        or bool(form["lecturer"].value())
+        or bool(form["lecture_topic"].value())
+        or bool(form["lecturer"].errors)
+    )
     by_id = {m.pk: m for m in members}
     rows = []
     for i, f in enumerate(formset.forms):
         member = members[i] if i < len(members) else by_id.get(f.initial.get("member"))
         rows.append((f, member, member is not None and member.pk in expected))
-    return render(request, "meetings/meeting_form.html", {
-        "po": po, "meeting": meeting if not creating else None, "form": form, "formset": formset, "rows": rows,
-        "attendance_errors": attendance_errors, "late": late, "window": window, "meeting_type": mt,
-        "show_lecture": show_lecture,
-    })
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {
+            "po": po,
+            "meeting": meeting if not creating else None,
+            "form": form,
+            "formset": formset,
+            "rows": rows,
+            "attendance_errors": attendance_errors,
+            "late": late,
+            "window": window,
+            "meeting_type": mt,
+            "show_lecture": show_lecture,
+        },
+    )
 
 
 @role_required(Role.SECRETARY)
@@ -234,9 +294,14 @@ def meeting_create(request):
     if meeting_type is None and request.method == "GET":
         branch = compliance.branch_compliance(po.pk, timezone.localdate().year)
         states = {t.rule.code: t for t in branch.types}
-        return render(request, "meetings/meeting_type_choice.html", {
-            "po": po, "types": [(t, states.get(t.code)) for t in types],
-        })
+        return render(
+            request,
+            "meetings/meeting_type_choice.html",
+            {
+                "po": po,
+                "types": [(t, states.get(t.code)) for t in types],
+            },
+        )
     return _form_page(request, po=po, meeting_type=meeting_type)
 
 
@@ -258,8 +323,12 @@ def attachment_add(request, pk):
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("meetings:meeting-detail", pk=meeting.pk)
     try:
-        services.meeting_update(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"],
-                                uploads=form.cleaned_data["files"])
+        services.meeting_update(
+            meeting=meeting,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            uploads=form.cleaned_data["files"],
+        )
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
@@ -282,8 +351,12 @@ def attachment_download(request, pk):
     except FileNotFoundError as exc:
         raise Http404(_("文件不存在。")) from exc
     inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    response = FileResponse(handle, content_type=attachment.content_type, as_attachment=not inline,
-                            filename=attachment.original_name)
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -295,8 +368,9 @@ def attachment_remove(request, pk):
     form = RemoveAttachmentForm(request.POST)
     form.is_valid()
     try:
-        services.meeting_attachment_remove(attachment=attachment, by=request.user,
-                                           reason=form.cleaned_data.get("reason", ""))
+        services.meeting_attachment_remove(
+            attachment=attachment, by=request.user, reason=form.cleaned_data.get("reason", "")
+        )
     except ValidationError as exc:
         for msg in exc.messages:
             messages.error(request, msg)
@@ -311,7 +385,8 @@ def attachment_remove(request, pk):
 @role_required(*ANY_ROLE)
 def compliance_branch(request, po_id):
     po = get_object_or_404(
-        selectors.party_organizations_with_meetings_visible_to(request.user).select_related("committee"), pk=po_id
+        selectors.party_organizations_with_meetings_visible_to(request.user).select_related("committee"),
+        pk=po_id,
     )
     year = _year(request)
     branch = compliance.branch_compliance(po.pk, year)
@@ -320,10 +395,18 @@ def compliance_branch(request, po_id):
     for meeting in meetings:
         by_month[timezone.localtime(meeting.starts_at, compliance.local_tz()).month].append(meeting)
     months = [(cell, by_month[cell.month]) for cell in branch.months]
-    return render(request, "meetings/compliance_branch.html", {
-        "po": po, "year": year, "years": _years(), "compliance": branch, "months": months,
-        "can_record": selectors.can_record(request.user, po.pk),
-    })
+    return render(
+        request,
+        "meetings/compliance_branch.html",
+        {
+            "po": po,
+            "year": year,
+            "years": _years(),
+            "compliance": branch,
+            "months": months,
+            "can_record": selectors.can_record(request.user, po.pk),
+        },
+    )
 
 
 SORTS = {
@@ -344,11 +427,21 @@ def compliance_overview(request):
     ranking = sorted(branches, key=SORTS[sort][0])
     total_gaps = sum(b.gap_count for b in branches)
     compliant = sum(1 for b in branches if b.compliant and b.due_count)
-    return render(request, "meetings/compliance_overview.html", {
-        "year": year, "years": _years(), "branches": branches, "ranking": ranking, "sort": sort,
-        "sorts": [(k, v[1]) for k, v in SORTS.items()], "months": range(1, 13),
-        "total_gaps": total_gaps, "compliant": compliant,
-    })
+    return render(
+        request,
+        "meetings/compliance_overview.html",
+        {
+            "year": year,
+            "years": _years(),
+            "branches": branches,
+            "ranking": ranking,
+            "sort": sort,
+            "sorts": [(k, v[1]) for k, v in SORTS.items()],
+            "months": range(1, 13),
+            "total_gaps": total_gaps,
+            "compliant": compliant,
+        },
+    )
 
 
 @staff_required

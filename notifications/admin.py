@@ -28,7 +28,16 @@ class NotificationAdmin(CommitteeScopedAdmin):
     """Staff see notices of their committee's users, and which e-mails failed and why."""
 
     committee_path = "recipient__committee"
-    list_display = ("created_at", "recipient", "kind", "title", "read_at", "emailed_at", "email_attempts", "email_error")
+    list_display = (
+        "created_at",
+        "recipient",
+        "kind",
+        "title",
+        "read_at",
+        "emailed_at",
+        "email_attempts",
+        "email_error",
+    )
     list_filter = ("kind", FailedFilter)
     search_fields = ("title", "recipient__username", "key")
     list_select_related = ("recipient",)

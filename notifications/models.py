@@ -27,8 +27,12 @@ class Kind(models.TextChoices):
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("收件人"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("收件人"),
+    )
     kind = models.CharField(_("类别"), max_length=40, choices=Kind.choices)
     key = models.CharField(_("事件键"), max_length=200, help_text=_("同一收件人同一事件只通知一次。"))
     title = models.CharField(_("标题"), max_length=200)
@@ -45,7 +49,9 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_event")
+        ]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
     def __str__(self):
@@ -55,7 +61,9 @@ class Notification(models.Model):
 class EmailPreference(models.Model):
     """A user's choice to receive e-mail for one kind of notice (no row: yes)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+    )
     kind = models.CharField(_("类别"), max_length=40, choices=Kind.choices)
     send_email = models.BooleanField(_("发送邮件"), default=True)
 

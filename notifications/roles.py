@@ -5,10 +5,23 @@ from branches.models import Role
 from .models import Kind
 
 BY_ROLE = {
-    Role.STAFF: [Kind.TALLY_READY, Kind.SUBMISSIONS_OVERDUE, Kind.OBJECTION_FILED, Kind.RECTIFICATION_OVERDUE,
-                 Kind.PLAQUE_RETURN_OVERDUE, Kind.WEEKLY_DIGEST],
-    Role.SECRETARY: [Kind.CYCLE_OPENED, Kind.DEADLINE_NEAR, Kind.SUBMISSION_RETURNED, Kind.RESULTS_PUBLISHED,
-                     Kind.AWARD, Kind.RECTIFICATION_DUE, Kind.MEETING_GAP],
+    Role.STAFF: [
+        Kind.TALLY_READY,
+        Kind.SUBMISSIONS_OVERDUE,
+        Kind.OBJECTION_FILED,
+        Kind.RECTIFICATION_OVERDUE,
+        Kind.PLAQUE_RETURN_OVERDUE,
+        Kind.WEEKLY_DIGEST,
+    ],
+    Role.SECRETARY: [
+        Kind.CYCLE_OPENED,
+        Kind.DEADLINE_NEAR,
+        Kind.SUBMISSION_RETURNED,
+        Kind.RESULTS_PUBLISHED,
+        Kind.AWARD,
+        Kind.RECTIFICATION_DUE,
+        Kind.MEETING_GAP,
+    ],
     Role.INSPECTOR: [Kind.INSPECTION_ASSIGNED, Kind.INSPECTION_DEADLINE],
 }
 

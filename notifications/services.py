@@ -14,7 +14,9 @@ def wants_email(user, kind: str) -> bool:
     return True if pref is None else pref
 
 
-def notify(*, recipients: Iterable, kind: str, key: str, title: str, body: str, url: str = "") -> list[Notification]:
+def notify(
+    *, recipients: Iterable, kind: str, key: str, title: str, body: str, url: str = ""
+) -> list[Notification]:
     """Create one notice per recipient for the event `key`; a repeat of the same event does nothing.
 
     E-mails are queued after commit, so a rolled-back transaction sends nothing.
@@ -26,7 +28,12 @@ def notify(*, recipients: Iterable, kind: str, key: str, title: str, body: str, 
         try:
             with transaction.atomic():
                 n = Notification.objects.create(
-                    recipient=user, kind=kind, key=key[:200], title=title[:200], body=body, url=url[:300],
+                    recipient=user,
+                    kind=kind,
+                    key=key[:200],
+                    title=title[:200],
+                    body=body,
+                    url=url[:300],
                     email_wanted=wants_email(user, kind),
                 )
         except IntegrityError:

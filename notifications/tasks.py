@@ -15,14 +15,25 @@ log = logging.getLogger(__name__)
 TRANSIENT = (smtplib.SMTPException, socket.error, ConnectionError, TimeoutError)
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=30, retry_backoff_max=3600, retry_jitter=True,
-             max_retries=6, acks_late=True)
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=6,
+    acks_late=True,
+)
 def send_notification_email(self, notification_id: int) -> str:
     """E-mail one notice. Sends at most once: the row is locked and marked sent in one transaction."""
     transient_error = None
     with transaction.atomic():
-        n = (Notification.objects.select_for_update().select_related("recipient")
-             .filter(pk=notification_id).first())
+        n = (
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
         if n is None:
             return "missing"
         if n.emailed_at is not None or not n.email_wanted:

@@ -15,7 +15,9 @@ def inbox(request):
     if request.GET.get("unread") == "1":
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page, "unread_only": request.GET.get("unread") == "1"})
+    return render(
+        request, "notifications/inbox.html", {"page": page, "unread_only": request.GET.get("unread") == "1"}
+    )
 
 
 @login_required
@@ -39,8 +41,9 @@ def preferences(request):
     kinds = kinds_for(request.user)
     current = dict(EmailPreference.objects.filter(user=request.user).values_list("kind", "send_email"))
     if request.method == "POST":
-        services.email_preferences_set(user=request.user,
-                                       choices={k: request.POST.get(f"kind_{k}") == "on" for k in kinds})
+        services.email_preferences_set(
+            user=request.user, choices={k: request.POST.get(f"kind_{k}") == "on" for k in kinds}
+        )
         from django.contrib import messages
 
         messages.success(request, "邮件设置已保存。")

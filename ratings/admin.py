@@ -68,10 +68,16 @@ def _scope(request, model, qs):
         return qs
     cid = request.user.committee_id
     paths = {
-        Rubric: "committee", Cycle: "committee", RubricCategory: "rubric__committee",
-        Indicator: "category__rubric__committee", AdjustmentItem: "rubric__committee",
-        VetoItem: "rubric__committee", Submission: "cycle__committee", PartyOrganization: "committee",
-        SocialOrganization: "committee", User: "committee",
+        Rubric: "committee",
+        Cycle: "committee",
+        RubricCategory: "rubric__committee",
+        Indicator: "category__rubric__committee",
+        AdjustmentItem: "rubric__committee",
+        VetoItem: "rubric__committee",
+        Submission: "cycle__committee",
+        PartyOrganization: "committee",
+        SocialOrganization: "committee",
+        User: "committee",
     }
     if model in paths:
         return qs.filter(**{paths[model]: cid})
@@ -108,32 +114,58 @@ class RatingsAdmin(CommitteeScopedAdmin):
             obj.committee_id = request.user.committee_id
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         admin.ModelAdmin.save_model(self, request, obj, form, change)
-        audit_record(actor=request.user, action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
-                     target=obj, before=before, after=snapshot(obj), note=str(_("管理后台")),
-                     committee_id=_committee_id_at(obj, self.committee_path))
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
+            target=obj,
+            before=before,
+            after=snapshot(obj),
+            note=str(_("管理后台")),
+            committee_id=_committee_id_at(obj, self.committee_path),
+        )
 
     def delete_model(self, request, obj):
-        audit_record(actor=request.user, action=f"{obj._meta.model_name}.delete", target=obj,
-                     before=snapshot(obj), note=str(_("管理后台")),
-                     committee_id=_committee_id_at(obj, self.committee_path))
+        audit_record(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.delete",
+            target=obj,
+            before=snapshot(obj),
+            note=str(_("管理后台")),
+            committee_id=_committee_id_at(obj, self.committee_path),
+        )
         admin.ModelAdmin.delete_model(self, request, obj)
 
     def save_formset(self, request, form, formset, change):
         """Inline rows are audited like the main row."""
         committee_id = _committee_id_at(form.instance, self.committee_path)
-        befores = {f.instance.pk: snapshot(type(f.instance).objects.get(pk=f.instance.pk))
-                   for f in formset.initial_forms if f.instance.pk and f.has_changed()}
+        befores = {
+            f.instance.pk: snapshot(type(f.instance).objects.get(pk=f.instance.pk))
+            for f in formset.initial_forms
+            if f.instance.pk and f.has_changed()
+        }
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            audit_record(actor=request.user, action=f"{obj._meta.model_name}.delete", target=obj,
-                         before=snapshot(obj), note=str(_("管理后台")), committee_id=committee_id)
+            audit_record(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.delete",
+                target=obj,
+                before=snapshot(obj),
+                note=str(_("管理后台")),
+                committee_id=committee_id,
+            )
             obj.delete()
         for obj in instances:
             existed = obj.pk is not None
             obj.save()
-            audit_record(actor=request.user, action=f"{obj._meta.model_name}.{'update' if existed else 'create'}",
-                         target=obj, before=befores.get(obj.pk), after=snapshot(obj), note=str(_("管理后台")),
-                         committee_id=committee_id)
+            audit_record(
+                actor=request.user,
+                action=f"{obj._meta.model_name}.{'update' if existed else 'create'}",
+                target=obj,
+                before=befores.get(obj.pk),
+                after=snapshot(obj),
+                note=str(_("管理后台")),
+                committee_id=committee_id,
+            )
         formset.save_m2m()
 
 
@@ -300,8 +332,10 @@ class BandFormSet(forms.BaseInlineFormSet):
         ordered = sorted(bands, reverse=True)
         for (hi, hi_min), (lo, lo_min) in zip(ordered, ordered[1:], strict=False):
             if lo_min >= hi_min:
-                raise ValidationError(_("分数线应随星级严格递减：%(lo)s星的最低总分 %(lo_min)s 应低于%(hi)s星的 %(hi_min)s。")
-                                      % {"lo": lo, "lo_min": lo_min, "hi": hi, "hi_min": hi_min})
+                raise ValidationError(
+                    _("分数线应随星级严格递减：%(lo)s星的最低总分 %(lo_min)s 应低于%(hi)s星的 %(hi_min)s。")
+                    % {"lo": lo, "lo_min": lo_min, "hi": hi, "hi_min": hi_min}
+                )
 
 
 class BandInline(RubricChildInline, admin.TabularInline):
@@ -316,8 +350,19 @@ class RubricAdmin(RatingsAdmin):
     list_select_related = ("based_on",)
     search_fields = ("name",)
     readonly_fields = ("version", "based_on", "frozen_at", "created_at")
-    fields = ("committee", "name", "version", "based_on", "bonus_cap", "deduction_cap", "promotion_limit",
-              "plaque_min_level", "quota_tie_rule", "frozen_at", "created_at")
+    fields = (
+        "committee",
+        "name",
+        "version",
+        "based_on",
+        "bonus_cap",
+        "deduction_cap",
+        "promotion_limit",
+        "plaque_min_level",
+        "quota_tie_rule",
+        "frozen_at",
+        "created_at",
+    )
     inlines = [CategoryInline, AdjustmentInline, VetoInline, BandInline]
     actions = ["copy_as_new_version"]
     ordering = ("-version",)
@@ -327,7 +372,9 @@ class RubricAdmin(RatingsAdmin):
         return fields if request.user.is_superuser else [f for f in fields if f != "committee"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_indicators=Count("categories__indicators", distinct=True))
+        return (
+            super().get_queryset(request).annotate(_indicators=Count("categories__indicators", distinct=True))
+        )
 
     @admin.display(description=_("二级指标"), ordering="_indicators")
     def indicator_count(self, obj):
@@ -359,8 +406,14 @@ class RubricAdmin(RatingsAdmin):
         if not change:
             committee_id = obj.committee_id or request.user.committee_id
             with transaction.atomic():
-                last = (Rubric.objects.select_for_update().filter(committee_id=committee_id)
-                        .aggregate(v=Max("version"))["v"]) or 0
+                last = (
+                    (
+                        Rubric.objects.select_for_update()
+                        .filter(committee_id=committee_id)
+                        .aggregate(v=Max("version"))["v"]
+                    )
+                    or 0
+                )
                 obj.version = last + 1
                 super().save_model(request, obj, form, change)
             return
@@ -374,14 +427,26 @@ class RubricAdmin(RatingsAdmin):
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, _error_text(exc), messages.ERROR)
                 continue
-            self.message_user(request, format_html(
-                '已将第{}版复制为<a href="{}">第{}版</a>，可以修改。', rubric.version,
-                reverse("admin:ratings_rubric_change", args=[new.pk]), new.version), messages.SUCCESS)
+            self.message_user(
+                request,
+                format_html(
+                    '已将第{}版复制为<a href="{}">第{}版</a>，可以修改。',
+                    rubric.version,
+                    reverse("admin:ratings_rubric_change", args=[new.pk]),
+                    new.version,
+                ),
+                messages.SUCCESS,
+            )
 
 
 class IndicatorInline(RubricChildInline, admin.StackedInline):
     model = Indicator
-    fields = (("code", "max_score", "evidence_required", "order"), "title", "evidence_description", "guidance")
+    fields = (
+        ("code", "max_score", "evidence_required", "order"),
+        "title",
+        "evidence_description",
+        "guidance",
+    )
     show_change_link = True
 
     def _editable(self, parent):
@@ -442,10 +507,14 @@ class IndicatorAdmin(RatingsAdmin):
         return field
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not _frozen(obj.category.rubric if obj else None)
+        return super().has_change_permission(request, obj) and not _frozen(
+            obj.category.rubric if obj else None
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not _frozen(obj.category.rubric if obj else None)
+        return super().has_delete_permission(request, obj) and not _frozen(
+            obj.category.rubric if obj else None
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, admin.utils.unquote(object_id))
@@ -465,8 +534,10 @@ class RatingSettingsAdmin(RatingsAdmin):
     def has_add_permission(self, request):
         if not super().has_add_permission(request):
             return False
-        return request.user.is_superuser or not RatingSettings.objects.filter(
-            committee_id=request.user.committee_id).exists()
+        return (
+            request.user.is_superuser
+            or not RatingSettings.objects.filter(committee_id=request.user.committee_id).exists()
+        )
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -570,8 +641,12 @@ class SelfScoreInline(ReadOnlyInline):
     fields = ("indicator", "score", "comment", "updated_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("indicator").order_by(
-            "indicator__category__order", "indicator__order")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("indicator")
+            .order_by("indicator__category__order", "indicator__order")
+        )
 
 
 class ReturnReasonInline(ReadOnlyInline):
@@ -596,8 +671,12 @@ class FinalScoreInline(ReadOnlyInline):
     fields = ("indicator", "score", "reason", "set_by", "set_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("indicator", "set_by").order_by(
-            "indicator__category__order", "indicator__order")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("indicator", "set_by")
+            .order_by("indicator__category__order", "indicator__order")
+        )
 
 
 class AppliedAdjustmentInline(ReadOnlyInline):
@@ -627,8 +706,14 @@ class SubmissionAdmin(ReadOnlyAdmin):
     list_select_related = ("party_organization", "cycle")
     search_fields = ("party_organization__name",)
     ordering = ("-cycle__year", "party_organization__name")
-    inlines = [SelfScoreInline, ReturnReasonInline, AssignmentInline, FinalScoreInline, AppliedAdjustmentInline,
-               VetoDecisionInline]
+    inlines = [
+        SelfScoreInline,
+        ReturnReasonInline,
+        AssignmentInline,
+        FinalScoreInline,
+        AppliedAdjustmentInline,
+        VetoDecisionInline,
+    ]
     actions = ["recompute_levels"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -658,10 +743,16 @@ class IndicatorScoreAdmin(ReadOnlyAdmin):
 class InspectionScoreAdmin(ReadOnlyAdmin):
     committee_path = "assignment__submission__cycle__committee"
     list_display = ("submission", "inspector", "indicator", "score", "recorded_at")
-    list_select_related = ("assignment__submission__party_organization", "assignment__submission__cycle",
-                           "assignment__inspector", "indicator")
+    list_select_related = (
+        "assignment__submission__party_organization",
+        "assignment__submission__cycle",
+        "assignment__inspector",
+        "indicator",
+    )
     search_fields = ("assignment__submission__party_organization__name", "indicator__code")
-    list_filter = (type("InspectionCycleFilter", (CycleFilter,), {"lookup_path": "assignment__submission__cycle_id"}),)
+    list_filter = (
+        type("InspectionCycleFilter", (CycleFilter,), {"lookup_path": "assignment__submission__cycle_id"}),
+    )
 
     @admin.display(description=_("评星申报"))
     def submission(self, obj):

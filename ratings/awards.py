@@ -45,16 +45,26 @@ def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Awa
     pattern = RatingSettings.for_committee(cycle.committee_id).certificate_pattern
     seq = (Award.objects.filter(cycle=cycle).aggregate(m=Max("seq"))["m"] or 0) + 1
     award = Award.objects.create(
-        submission=submission, cycle=cycle, party_organization_id=submission.party_organization_id,
-        level=submission.final_level, awarded_level=submission.final_level, seq=seq,
+        submission=submission,
+        cycle=cycle,
+        party_organization_id=submission.party_organization_id,
+        level=submission.final_level,
+        awarded_level=submission.final_level,
+        seq=seq,
         certificate_no=certificate_number(pattern, committee=committee, year=cycle.year, seq=seq),
         token=secrets.token_urlsafe(16)[:22],
-        valid_from=timezone.localdate(), valid_until=dt.date(cycle.year + 1, 12, 31),
+        valid_from=timezone.localdate(),
+        valid_until=dt.date(cycle.year + 1, 12, 31),
     )
     AwardEvent.objects.create(award=award, kind=AwardEvent.Kind.ISSUED, to_level=award.level, by=by)
     Plaque.objects.create(award=award)
-    services.audit_record(actor=by, action="award.issue", target=award, committee_id=cycle.committee_id,
-                          after={"certificate_no": award.certificate_no, "level": award.level})
+    services.audit_record(
+        actor=by,
+        action="award.issue",
+        target=award,
+        committee_id=cycle.committee_id,
+        after={"certificate_no": award.certificate_no, "level": award.level},
+    )
     from . import tasks
 
     transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "issued"), robust=True)
@@ -84,8 +94,15 @@ def _event(award, kind, *, by, from_level, to_level, grounds, reason, evidence):
         raise ValidationError("请选择事由。")
     if not (reason or "").strip():
         raise ValidationError("请写明理由。")
-    event = AwardEvent(award=award, kind=kind, from_level=from_level, to_level=to_level, grounds=grounds,
-                       reason=reason.strip()[:2000], by=by)
+    event = AwardEvent(
+        award=award,
+        kind=kind,
+        from_level=from_level,
+        to_level=to_level,
+        grounds=grounds,
+        reason=reason.strip()[:2000],
+        by=by,
+    )
     if evidence is not None:
         sniff(evidence, DOCUMENTS)
         event.evidence_name = evidence.name[:200]
@@ -94,20 +111,37 @@ def _event(award, kind, *, by, from_level, to_level, grounds, reason, evidence):
     return event
 
 
-def award_downgrade(*, award: Award, to_level: int, grounds: str, reason: str, by: User, evidence=None) -> Award:
+def award_downgrade(
+    *, award: Award, to_level: int, grounds: str, reason: str, by: User, evidence=None
+) -> Award:
     """Lower a star during its validity (dynamic management)."""
     with transaction.atomic():
         award = _lock_award(award, by)
         if not (0 <= int(to_level) < award.level):
             raise ValidationError("降级后的星级必须低于当前的%s。" % level_name(award.level))
-        _event(award, AwardEvent.Kind.DOWNGRADED, by=by, from_level=award.level, to_level=int(to_level),
-               grounds=grounds, reason=reason, evidence=evidence)
+        _event(
+            award,
+            AwardEvent.Kind.DOWNGRADED,
+            by=by,
+            from_level=award.level,
+            to_level=int(to_level),
+            grounds=grounds,
+            reason=reason,
+            evidence=evidence,
+        )
         before = award.level
         award.level = int(to_level)
         award.state = Award.State.DOWNGRADED
         award.save(update_fields=["level", "state"])
-        services.audit_record(actor=by, action="award.downgrade", target=award, committee_id=award.cycle.committee_id,
-                              before={"level": before}, after={"level": award.level}, note=reason)
+        services.audit_record(
+            actor=by,
+            action="award.downgrade",
+            target=award,
+            committee_id=award.cycle.committee_id,
+            before={"level": before},
+            after={"level": award.level},
+            note=reason,
+        )
         from . import tasks
 
         transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "downgraded"), robust=True)
@@ -118,8 +152,16 @@ def award_revoke(*, award: Award, grounds: str, reason: str, by: User, evidence=
     """Revoke a star: the plaque must be returned within the committee's period."""
     with transaction.atomic():
         award = _lock_award(award, by)
-        _event(award, AwardEvent.Kind.REVOKED, by=by, from_level=award.level, to_level=None, grounds=grounds,
-               reason=reason, evidence=evidence)
+        _event(
+            award,
+            AwardEvent.Kind.REVOKED,
+            by=by,
+            from_level=award.level,
+            to_level=None,
+            grounds=grounds,
+            reason=reason,
+            evidence=evidence,
+        )
         before = award.state
         award.state = Award.State.REVOKED
         award.save(update_fields=["state"])
@@ -128,8 +170,15 @@ def award_revoke(*, award: Award, grounds: str, reason: str, by: User, evidence=
         if plaque.delivered_on and not plaque.returned_on:
             plaque.return_due_on = timezone.localdate() + dt.timedelta(days=days)
             plaque.save(update_fields=["return_due_on"])
-        services.audit_record(actor=by, action="award.revoke", target=award, committee_id=award.cycle.committee_id,
-                              before={"state": before}, after={"state": award.state}, note=reason)
+        services.audit_record(
+            actor=by,
+            action="award.revoke",
+            target=award,
+            committee_id=award.cycle.committee_id,
+            before={"state": before},
+            after={"state": award.state},
+            note=reason,
+        )
         from . import tasks
 
         transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "revoked"), robust=True)
@@ -157,9 +206,14 @@ def plaque_update(*, plaque: Plaque, by: User, **fields) -> Plaque:
         for k, v in fields.items():
             setattr(plaque, k, v)
         plaque.save()
-        services.audit_record(actor=by, action="plaque.update", target=plaque.award,
-                              committee_id=plaque.award.cycle.committee_id,
-                              before=before, after={k: str(v or "") for k, v in fields.items()})
+        services.audit_record(
+            actor=by,
+            action="plaque.update",
+            target=plaque.award,
+            committee_id=plaque.award.cycle.committee_id,
+            before=before,
+            after={k: str(v or "") for k, v in fields.items()},
+        )
     return plaque
 
 
@@ -182,10 +236,18 @@ def certificate_html(award: Award, *, site_url: str) -> str:
     url = verification_url(award, site_url)
     committee = Committee.objects.get(pk=award.cycle.committee_id)
     orgs = list(award.party_organization.organizations.values_list("name", flat=True))
-    return render_to_string("ratings/awards/certificate_pdf.html", {
-        "award": award, "committee": committee, "orgs": orgs, "level_name": level_name(award.awarded_level),
-        "stars": "★" * award.awarded_level, "qr": qr_svg(url), "url": url,
-    })
+    return render_to_string(
+        "ratings/awards/certificate_pdf.html",
+        {
+            "award": award,
+            "committee": committee,
+            "orgs": orgs,
+            "level_name": level_name(award.awarded_level),
+            "stars": "★" * award.awarded_level,
+            "qr": qr_svg(url),
+            "url": url,
+        },
+    )
 
 
 def certificate_pdf(award: Award, *, site_url: str) -> bytes:
@@ -200,6 +262,8 @@ def certificates_zip(cycle: Cycle, *, site_url: str) -> bytes:
     awards = Award.objects.filter(cycle=cycle).select_related("party_organization", "cycle").order_by("seq")
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for award in awards:
-            zf.writestr(f"{award.seq:03d}-{award.party_organization.name}.pdf",
-                        certificate_pdf(award, site_url=site_url))
+            zf.writestr(
+                f"{award.seq:03d}-{award.party_organization.name}.pdf",
+                certificate_pdf(award, site_url=site_url),
+            )
     return buf.getvalue()

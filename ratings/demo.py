@@ -63,15 +63,35 @@ VETO_CLEARED_2023 = "成都市家政服务业协会党支部"
 # The other 29 branches of 2023, highest first: 3 more at 5★, 11 at 4★, 15 at 3★. "indicator" is
 # the sum of the inspectors' averages; bonus/deduction/raise_one move the final total (in brackets).
 PLAN_2023 = [
-    {"indicator": "96.5"}, {"indicator": "95.5"}, {"indicator": "95"},
-    {"indicator": "94"}, {"indicator": "89.5", "bonus": "B1", "note": "党支部获评省级先进基层党组织"},  # (92.5)
-    {"indicator": "91"}, {"indicator": "90"}, {"indicator": "89.5"}, {"indicator": "88"}, {"indicator": "87"},
-    {"indicator": "86.5"}, {"indicator": "86"}, {"indicator": "85.5"}, {"indicator": "85"},
-    {"indicator": "84.5"}, {"indicator": "83"}, {"indicator": "82"},
+    {"indicator": "96.5"},
+    {"indicator": "95.5"},
+    {"indicator": "95"},
+    {"indicator": "94"},
+    {"indicator": "89.5", "bonus": "B1", "note": "党支部获评省级先进基层党组织"},  # (92.5)
+    {"indicator": "91"},
+    {"indicator": "90"},
+    {"indicator": "89.5"},
+    {"indicator": "88"},
+    {"indicator": "87"},
+    {"indicator": "86.5"},
+    {"indicator": "86"},
+    {"indicator": "85.5"},
+    {"indicator": "85"},
+    {"indicator": "84.5"},
+    {"indicator": "83"},
+    {"indicator": "82"},
     {"indicator": "81", "deduction": ("D2", 2, "2名党员组织关系未及时转接")},  # (79)
     {"indicator": "80", "raise_one": True},  # (80.5)
-    {"indicator": "79.5"}, {"indicator": "79"}, {"indicator": "78"}, {"indicator": "77.5"}, {"indicator": "77"},
-    {"indicator": "76.5"}, {"indicator": "76"}, {"indicator": "75.5"}, {"indicator": "75"}, {"indicator": "75"},
+    {"indicator": "79.5"},
+    {"indicator": "79"},
+    {"indicator": "78"},
+    {"indicator": "77.5"},
+    {"indicator": "77"},
+    {"indicator": "76.5"},
+    {"indicator": "76"},
+    {"indicator": "75.5"},
+    {"indicator": "75"},
+    {"indicator": "75"},
 ]
 HALF = Decimal("0.5")
 INSPECTORS = ("inspector1", "inspector2", "inspector3")
@@ -113,13 +133,20 @@ def demo_png(width: int = 16, height: int = 12, rgb=(200, 40, 40)) -> bytes:
     """A small solid-colour RGB PNG with valid chunks and CRCs."""
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     row = b"\x00" + bytes(rgb) * width
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(row * height))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 _PNG = demo_png()
@@ -129,8 +156,11 @@ def _evidence_upload(indicator: Indicator, po: PartyOrganization) -> SimpleUploa
     if indicator.category.code == "4":  # 阵地建设: photos of the place
         return SimpleUploadedFile(f"{indicator.code}-现场照片.png", _PNG, content_type="image/png")
     pdf = demo_pdf(f"Starfire demo evidence {indicator.code} / party organisation {po.pk}")
-    return SimpleUploadedFile(f"{indicator.code}-{indicator.evidence_description[:12] or '佐证材料'}.pdf", pdf,
-                              content_type="application/pdf")
+    return SimpleUploadedFile(
+        f"{indicator.code}-{indicator.evidence_description[:12] or '佐证材料'}.pdf",
+        pdf,
+        content_type="application/pdf",
+    )
 
 
 # --- scores ---------------------------------------------------------------------------------
@@ -156,7 +186,9 @@ class _Actors:
         self.staff = User.objects.get(username="staff")
         self.inspectors = [User.objects.get(username=u) for u in INSPECTORS]
         secretaries = {}
-        for user in User.objects.filter(role=Role.SECRETARY, committee=committee, is_active=True).order_by("pk"):
+        for user in User.objects.filter(role=Role.SECRETARY, committee=committee, is_active=True).order_by(
+            "pk"
+        ):
             secretaries.setdefault(user.party_organization_id, user)
         self.secretaries = secretaries
 
@@ -164,8 +196,13 @@ class _Actors:
         if po.pk not in self.secretaries:
             user, _c = User.objects.get_or_create(
                 username=f"sec{po.pk:03d}",
-                defaults={"display_name": f"{po.name}书记", "role": Role.SECRETARY, "committee_id": po.committee_id,
-                          "party_organization": po})
+                defaults={
+                    "display_name": f"{po.name}书记",
+                    "role": Role.SECRETARY,
+                    "committee_id": po.committee_id,
+                    "party_organization": po,
+                },
+            )
             self.secretaries[po.pk] = user
         return self.secretaries[po.pk]
 
@@ -193,38 +230,67 @@ class _Driver:
             if only is not None and n >= only:
                 break
             score = scores[ind.pk]
-            comment = (f"已按要求落实，见{ind.evidence_description}。" if score >= ind.max_score
-                       else "基本落实，个别方面仍需加强。")
+            comment = (
+                f"已按要求落实，见{ind.evidence_description}。"
+                if score >= ind.max_score
+                else "基本落实，个别方面仍需加强。"
+            )
             services.self_score_save(submission=sub, indicator_id=ind.pk, score=score, comment=comment, by=by)
             if ind.evidence_required:
-                services.evidence_add(submission=sub, indicator_id=ind.pk,
-                                      upload=_evidence_upload(ind, sub.party_organization), by=by)
+                services.evidence_add(
+                    submission=sub,
+                    indicator_id=ind.pk,
+                    upload=_evidence_upload(ind, sub.party_organization),
+                    by=by,
+                )
 
     def submit(self, sub: Submission):
         services.submission_submit(submission=sub, by=self.actors.secretary(sub.party_organization))
 
     def accept_and_assign(self, sub: Submission, index: int) -> list[InspectionAssignment]:
         services.submission_accept(submission=sub, by=self.actors.staff)
-        avoid = set(InspectorConflict.objects.filter(
-            organization__in=sub.party_organization.organizations.all()).values_list("inspector_id", flat=True))
-        return [services.inspector_assign(submission=sub, inspector=inspector, by=self.actors.staff)
-                for inspector in self.actors.pair(index, avoid)]
+        avoid = set(
+            InspectorConflict.objects.filter(
+                organization__in=sub.party_organization.organizations.all()
+            ).values_list("inspector_id", flat=True)
+        )
+        return [
+            services.inspector_assign(submission=sub, inspector=inspector, by=self.actors.staff)
+            for inspector in self.actors.pair(index, avoid)
+        ]
 
-    def inspect(self, assignment: InspectionAssignment, scores: dict[int, Decimal], *, only: int | None = None):
+    def inspect(
+        self, assignment: InspectionAssignment, scores: dict[int, Decimal], *, only: int | None = None
+    ):
         for n, ind in enumerate(self.indicators):
             if only is not None and n >= only:
                 break
             score = scores[ind.pk]
-            finding = (f"现场查阅{ind.evidence_description}，情况属实。" if score >= ind.max_score
-                       else f"现场查阅{ind.evidence_description}，部分材料不完整，酌情扣分。")
-            services.inspection_score_save(assignment=assignment, indicator_id=ind.pk, score=score, finding=finding,
-                                           by=assignment.inspector)
+            finding = (
+                f"现场查阅{ind.evidence_description}，情况属实。"
+                if score >= ind.max_score
+                else f"现场查阅{ind.evidence_description}，部分材料不完整，酌情扣分。"
+            )
+            services.inspection_score_save(
+                assignment=assignment,
+                indicator_id=ind.pk,
+                score=score,
+                finding=finding,
+                by=assignment.inspector,
+            )
 
     def sign(self, assignment: InspectionAssignment):
         services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
 
-    def to_inspected(self, sub: Submission, index: int, indicator_total: Decimal, *, self_bonus=Decimal(3),
-                     sign_all: bool = True) -> list[InspectionAssignment]:
+    def to_inspected(
+        self,
+        sub: Submission,
+        index: int,
+        indicator_total: Decimal,
+        *,
+        self_bonus=Decimal(3),
+        sign_all: bool = True,
+    ) -> list[InspectionAssignment]:
         """Fill (self score a little above the inspectors'), submit, accept, assign two inspectors,
         who score so that their averages add up to `indicator_total`, and sign off."""
         deficit = Decimal(100) - indicator_total
@@ -266,47 +332,87 @@ def _plan_2023(party_orgs: list[PartyOrganization]) -> dict[int, dict]:
 
 def _build_2023(committee: Committee, rubric: Rubric, actors: _Actors) -> Cycle:
     now = timezone.now()
-    party_orgs = list(PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk"))
+    party_orgs = list(
+        PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk")
+    )
     plan = _plan_2023(party_orgs)
     exclusions = {po.pk: "演示数据：2023年度评星时尚未成立" for po in party_orgs if po.pk not in plan}
-    cycle = services.cycle_create(cycle=Cycle(
-        committee=committee, year=2023, title="2023年度“星火”党组织星级评定", rubric=rubric, notice_days=7,
-        self_assessment_deadline=now + dt.timedelta(days=30), inspection_deadline=now + dt.timedelta(days=60),
-        review_deadline=now + dt.timedelta(days=90)), by=actors.staff)
+    cycle = services.cycle_create(
+        cycle=Cycle(
+            committee=committee,
+            year=2023,
+            title="2023年度“星火”党组织星级评定",
+            rubric=rubric,
+            notice_days=7,
+            self_assessment_deadline=now + dt.timedelta(days=30),
+            inspection_deadline=now + dt.timedelta(days=60),
+            review_deadline=now + dt.timedelta(days=90),
+        ),
+        by=actors.staff,
+    )
     services.cycle_open(cycle=cycle, by=actors.staff, exclusions=exclusions)
-    indicators = list(Indicator.objects.filter(category__rubric=rubric).select_related("category")
-                      .order_by("category__order", "order", "pk"))
+    indicators = list(
+        Indicator.objects.filter(category__rubric=rubric)
+        .select_related("category")
+        .order_by("category__order", "order", "pk")
+    )
     driver = _Driver(actors, indicators)
     items = {a.code: a for a in AdjustmentItem.objects.filter(rubric=rubric)}
     vetoes = {v.code: v for v in VetoItem.objects.filter(rubric=rubric)}
-    subs = list(Submission.objects.filter(cycle=cycle).select_related("party_organization", "cycle")
-                .order_by("party_organization__name", "pk"))
+    subs = list(
+        Submission.objects.filter(cycle=cycle)
+        .select_related("party_organization", "cycle")
+        .order_by("party_organization__name", "pk")
+    )
     for index, sub in enumerate(subs):
         p = plan[sub.party_organization_id]
         assignments = driver.to_inspected(sub, index, Decimal(p["indicator"]), sign_all=False)
         if "veto" in p:  # found on site by the first inspector, confirmed by the panel
-            services.veto_raise(submission=sub, item_id=vetoes[p["veto"]].pk, by=assignments[0].inspector,
-                                note="实地验收发现党组织近一年未开展组织生活，党建工作“空壳”运转。")
+            services.veto_raise(
+                submission=sub,
+                item_id=vetoes[p["veto"]].pk,
+                by=assignments[0].inspector,
+                note="实地验收发现党组织近一年未开展组织生活，党建工作“空壳”运转。",
+            )
         if "cleared_veto" in p:
-            services.veto_raise(submission=sub, item_id=vetoes[p["cleared_veto"]].pk, by=actors.staff,
-                                note="收到反映称该社会组织被列入失信名单，请评审组核实。")
+            services.veto_raise(
+                submission=sub,
+                item_id=vetoes[p["cleared_veto"]].pk,
+                by=actors.staff,
+                note="收到反映称该社会组织被列入失信名单，请评审组核实。",
+            )
         driver.sign(assignments[1])
         for veto in VetoDecision.objects.filter(submission=sub):
             confirmed = veto.item.code == p.get("veto")
-            services.veto_decide(veto=veto, confirmed=confirmed, by=actors.staff, reason=(
-                "经实地核查和集中评审认定，情况属实。" if confirmed
-                else "经查询“信用中国”，该组织未被列入严重违法失信名单，反映不属实。"))
+            services.veto_decide(
+                veto=veto,
+                confirmed=confirmed,
+                by=actors.staff,
+                reason=(
+                    "经实地核查和集中评审认定，情况属实。"
+                    if confirmed
+                    else "经查询“信用中国”，该组织未被列入严重违法失信名单，反映不属实。"
+                ),
+            )
         if "bonus" in p:
-            services.adjustment_set(submission=sub, item_id=items[p["bonus"]].pk, times=1, note=p["note"],
-                                    by=actors.staff)
+            services.adjustment_set(
+                submission=sub, item_id=items[p["bonus"]].pk, times=1, note=p["note"], by=actors.staff
+            )
         if "deduction" in p:
             code, times, note = p["deduction"]
-            services.adjustment_set(submission=sub, item_id=items[code].pk, times=times, note=note, by=actors.staff)
+            services.adjustment_set(
+                submission=sub, item_id=items[code].pk, times=times, note=note, by=actors.staff
+            )
         if p.get("raise_one"):
             averages = services.inspector_averages([sub.pk])
             ind = next(i for i in indicators if averages[(sub.pk, i.pk)] <= i.max_score - Decimal("0.5"))
-            services.final_score_set(submission=sub, indicator_id=ind.pk, score=averages[(sub.pk, ind.pk)] + HALF,
-                                     reason="集中评审时补充查阅了项目成效材料，酌情加0.5分。", by=actors.staff)
+            services.final_score_set(
+                submission=sub,
+                indicator_id=ind.pk,
+                score=averages[(sub.pk, ind.pk)] + HALF,
+                reason="集中评审时补充查阅了项目成效材料，酌情加0.5分。",
+                by=actors.staff,
+            )
         driver.review(sub)
     services.cycle_recompute_levels(cycle_id=cycle.pk)
 
@@ -318,12 +424,21 @@ def _build_2023(committee: Committee, rubric: Rubric, actors: _Actors) -> Cycle:
     today = timezone.localdate()
     cycle = cycle_publish(cycle=cycle, by=actors.staff, starts_on=today)
     _objections_2023(cycle, actors)
-    results_finalize(cycle=Cycle.objects.get(pk=cycle.pk), by=actors.staff,
-                     today=cycle.notice_ends_on + dt.timedelta(days=1))
+    results_finalize(
+        cycle=Cycle.objects.get(pk=cycle.pk),
+        by=actors.staff,
+        today=cycle.notice_ends_on + dt.timedelta(days=1),
+    )
     for plaque in Plaque.objects.filter(award__cycle=cycle).select_related("award__party_organization"):
         secretary = plaque.award.party_organization.secretary
-        plaque_update(plaque=plaque, by=actors.staff, made_on=today, delivered_on=today, delivered_by="综合党委书记",
-                      received_by=secretary.name if secretary else "")
+        plaque_update(
+            plaque=plaque,
+            by=actors.staff,
+            made_on=today,
+            delivered_on=today,
+            delivered_by="综合党委书记",
+            received_by=secretary.name if secretary else "",
+        )
     _rectifications_2023(cycle, actors)
     _revocation_2023(cycle, actors)
     _backdate_2023(cycle, subs)
@@ -339,18 +454,33 @@ def _objections_2023(cycle: Cycle, actors: "_Actors") -> None:
     fives = [s for s in listed if s.proposed_level == 5 and s.party_organization.name != WUHOU]
     target = max(fives, key=lambda s: s.total)
     other = next(s for s in listed if s.proposed_level == 3)
-    rejected = objection_file(submission=other, reason="听说该支部主题党日活动照片是摆拍的，材料不实。",
-                              name="", contact="")
-    objection_reject(objection=rejected, by=actors.staff,
-                     outcome="经调阅原始照片和签到表并走访党员，主题党日活动真实开展，异议不成立。")
-    upheld = objection_file(submission=target, reason="该组织年度报告逾期两个月才报送，自评“按时报送”不属实。",
-                            name="王某", contact="13800000000")
+    rejected = objection_file(
+        submission=other, reason="听说该支部主题党日活动照片是摆拍的，材料不实。", name="", contact=""
+    )
+    objection_reject(
+        objection=rejected,
+        by=actors.staff,
+        outcome="经调阅原始照片和签到表并走访党员，主题党日活动真实开展，异议不成立。",
+    )
+    upheld = objection_file(
+        submission=target,
+        reason="该组织年度报告逾期两个月才报送，自评“按时报送”不属实。",
+        name="王某",
+        contact="13800000000",
+    )
     delta = target.total - Decimal(90)
-    final = (FinalScore.objects.filter(submission=target, score__gte=delta).select_related("indicator")
-             .order_by("-score").first())
-    objection_uphold(objection=upheld, by=actors.staff,
-                     outcome="经向登记管理机关核实，年度报告确系逾期报送，相应指标扣分，星级由五星调整为四星。",
-                     final_scores={final.indicator_id: final.score - delta})
+    final = (
+        FinalScore.objects.filter(submission=target, score__gte=delta)
+        .select_related("indicator")
+        .order_by("-score")
+        .first()
+    )
+    objection_uphold(
+        objection=upheld,
+        by=actors.staff,
+        outcome="经向登记管理机关核实，年度报告确系逾期报送，相应指标扣分，星级由五星调整为四星。",
+        final_scores={final.indicator_id: final.score - delta},
+    )
 
 
 def _rectifications_2023(cycle: Cycle, actors: "_Actors") -> None:
@@ -362,8 +492,11 @@ def _rectifications_2023(cycle: Cycle, actors: "_Actors") -> None:
         rectification_verify,
     )
 
-    subs = list(Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, vetoed=False)
-                .select_related("party_organization").order_by("total")[:5])
+    subs = list(
+        Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, vetoed=False)
+        .select_related("party_organization")
+        .order_by("total")[:5]
+    )
     due = timezone.localdate() + dt.timedelta(days=30)
     items = [
         ("党费收缴台账不完整，部分月份缺少记录。", "补齐党费收缴台账，按季度公示。"),
@@ -374,8 +507,11 @@ def _rectifications_2023(cycle: Cycle, actors: "_Actors") -> None:
     ]
     created = []
     for sub, (problem, requirement) in zip(subs, items, strict=False):
-        created.append(rectification_create(submission=sub, by=actors.staff, problem=problem,
-                                            requirement=requirement, due_on=due))
+        created.append(
+            rectification_create(
+                submission=sub, by=actors.staff, problem=problem, requirement=requirement, due_on=due
+            )
+        )
     for n, item in enumerate(created):
         secretary = actors.secretary(item.submission.party_organization)
         if n in (1, 2, 3):
@@ -383,7 +519,9 @@ def _rectifications_2023(cycle: Cycle, actors: "_Actors") -> None:
         if n == 2:
             rectification_verify(item=item, by=actors.staff, note="现场核查，整改到位，予以销号。")
         if n == 3:
-            rectification_send_back(item=item, by=actors.staff, note="整改材料只有计划，没有落实情况，请补充。")
+            rectification_send_back(
+                item=item, by=actors.staff, note="整改材料只有计划，没有落实情况，请补充。"
+            )
 
 
 def _revocation_2023(cycle: Cycle, actors: "_Actors") -> None:
@@ -391,14 +529,22 @@ def _revocation_2023(cycle: Cycle, actors: "_Actors") -> None:
     from .awards import award_revoke, plaque_update
     from .models import Award
 
-    award = (Award.objects.filter(cycle=cycle, level=3).exclude(party_organization__name=WUHOU)
-             .order_by("-seq").first())
+    award = (
+        Award.objects.filter(cycle=cycle, level=3)
+        .exclude(party_organization__name=WUHOU)
+        .order_by("-seq")
+        .first()
+    )
     # Built today, it happened in June 2024, inside the award's validity (31 Dec 2024).
     valid_until = award.valid_until
     Award.objects.filter(pk=award.pk).update(valid_until=timezone.localdate() + dt.timedelta(days=1))
     award.refresh_from_db()
-    award_revoke(award=award, grounds="veto", by=actors.staff,
-                 reason="2024年该社会组织被列入严重违法失信名单，按一票否决撤销星级命名。")
+    award_revoke(
+        award=award,
+        grounds="veto",
+        by=actors.staff,
+        reason="2024年该社会组织被列入严重违法失信名单，按一票否决撤销星级命名。",
+    )
     plaque_update(plaque=award.plaque, by=actors.staff, returned_on=timezone.localdate())
     Award.objects.filter(pk=award.pk).update(valid_until=valid_until)
 
@@ -407,27 +553,42 @@ def _backdate_results_2023(cycle: Cycle, built_on: dt.date) -> None:
     """Move 公示, objections, plaques, rectification and the revocation to their 2023/2024 dates."""
     from .models import Award, AwardEvent, Objection, Plaque, Rectification
 
-    Cycle.objects.filter(pk=cycle.pk).update(notice_starts_on=dt.date(2023, 12, 4),
-                                             notice_ends_on=dt.date(2023, 12, 10), finalized_at=_at(2023, 12, 11, 10))
-    Submission.objects.filter(cycle=cycle).exclude(finalized_at=None).update(finalized_at=_at(2023, 12, 11, 10))
-    Objection.objects.filter(submission__cycle=cycle).update(filed_at=_at(2023, 12, 6, 15), handled_at=_at(2023, 12, 9))
-    Plaque.objects.filter(award__cycle=cycle).update(made_on=dt.date(2023, 12, 15), delivered_on=dt.date(2023, 12, 26))
+    Cycle.objects.filter(pk=cycle.pk).update(
+        notice_starts_on=dt.date(2023, 12, 4),
+        notice_ends_on=dt.date(2023, 12, 10),
+        finalized_at=_at(2023, 12, 11, 10),
+    )
+    Submission.objects.filter(cycle=cycle).exclude(finalized_at=None).update(
+        finalized_at=_at(2023, 12, 11, 10)
+    )
+    Objection.objects.filter(submission__cycle=cycle).update(
+        filed_at=_at(2023, 12, 6, 15), handled_at=_at(2023, 12, 9)
+    )
+    Plaque.objects.filter(award__cycle=cycle).update(
+        made_on=dt.date(2023, 12, 15), delivered_on=dt.date(2023, 12, 26)
+    )
     revoked = Award.objects.filter(cycle=cycle, state=Award.State.REVOKED)
-    Plaque.objects.filter(award__in=revoked).update(return_due_on=dt.date(2024, 7, 1), returned_on=dt.date(2024, 6, 28))
+    Plaque.objects.filter(award__in=revoked).update(
+        return_due_on=dt.date(2024, 7, 1), returned_on=dt.date(2024, 6, 28)
+    )
     AwardEvent.objects.filter(award__in=revoked, kind=AwardEvent.Kind.REVOKED).update(at=_at(2024, 6, 16, 10))
     items = list(Rectification.objects.filter(submission__cycle=cycle).order_by("pk"))
     for n, item in enumerate(items):
         # the first stays open and is now overdue; the others were due in spring 2024
-        Rectification.objects.filter(pk=item.pk).update(due_on=dt.date(2024, 3, 31) if n else dt.date(2024, 2, 29),
-                                                        created_at=_at(2023, 12, 12))
+        Rectification.objects.filter(pk=item.pk).update(
+            due_on=dt.date(2024, 3, 31) if n else dt.date(2024, 2, 29), created_at=_at(2023, 12, 12)
+        )
 
 
 def _backdate_2023(cycle: Cycle, subs: list[Submission]) -> None:
     """Move the 2023 cycle to its real dates (see the module docstring)."""
     Cycle.objects.filter(pk=cycle.pk).update(
-        created_at=_at(2023, 8, 20), opened_at=_at(2023, 9, 1),
-        self_assessment_deadline=_at(2023, 9, 30, 18), inspection_deadline=_at(2023, 10, 31, 18),
-        review_deadline=_at(2023, 11, 30, 18), finalized_at=_at(2023, 12, 11, 10),
+        created_at=_at(2023, 8, 20),
+        opened_at=_at(2023, 9, 1),
+        self_assessment_deadline=_at(2023, 9, 30, 18),
+        inspection_deadline=_at(2023, 10, 31, 18),
+        review_deadline=_at(2023, 11, 30, 18),
+        finalized_at=_at(2023, 12, 11, 10),
     )
     Rubric.objects.filter(pk=cycle.rubric_id).update(created_at=_at(2023, 8, 15), frozen_at=_at(2023, 9, 1))
     rng = random.Random(2023)
@@ -437,17 +598,26 @@ def _backdate_2023(cycle: Cycle, subs: list[Submission]) -> None:
         inspected = _at(2023, 10, rng.randint(9, 30), rng.randint(10, 17))
         reviewed = _at(2023, 11, rng.randint(14, 24), rng.randint(9, 17))
         Submission.objects.filter(pk=sub.pk).update(
-            created_at=_at(2023, 9, 1), submitted_at=submitted, accepted_at=accepted, inspected_at=inspected,
-            reviewed_at=reviewed, finalized_at=_at(2023, 12, 11, 10))
+            created_at=_at(2023, 9, 1),
+            submitted_at=submitted,
+            accepted_at=accepted,
+            inspected_at=inspected,
+            reviewed_at=reviewed,
+            finalized_at=_at(2023, 12, 11, 10),
+        )
         IndicatorScore.objects.filter(submission=sub).update(updated_at=submitted - dt.timedelta(days=1))
         Evidence.objects.filter(submission=sub).update(uploaded_at=submitted - dt.timedelta(days=2))
-        InspectionAssignment.objects.filter(submission=sub).update(assigned_at=accepted + dt.timedelta(hours=2),
-                                                                   signed_off_at=inspected)
+        InspectionAssignment.objects.filter(submission=sub).update(
+            assigned_at=accepted + dt.timedelta(hours=2), signed_off_at=inspected
+        )
         InspectionScore.objects.filter(assignment__submission=sub).update(
-            recorded_at=inspected - dt.timedelta(hours=2))
+            recorded_at=inspected - dt.timedelta(hours=2)
+        )
         FinalScore.objects.filter(submission=sub).update(set_at=reviewed)
         VetoDecision.objects.filter(submission=sub).exclude(decided_at=None).update(decided_at=reviewed)
-    Award.objects.filter(cycle=cycle).update(valid_from=dt.date(2023, 12, 11), awarded_at=_at(2023, 12, 11, 10))
+    Award.objects.filter(cycle=cycle).update(
+        valid_from=dt.date(2023, 12, 11), awarded_at=_at(2023, 12, 11, 10)
+    )
     AwardEvent.objects.filter(award__cycle=cycle).update(at=_at(2023, 12, 11, 10))
 
 
@@ -457,8 +627,13 @@ def _backdate_2023(cycle: Cycle, subs: list[Submission]) -> None:
 # placed explicitly below). Counts: 6 draft, 5 submitted, 3 returned, 4 accepted (assigned, nobody
 # signed), 3 accepted (one signed), 4 inspected, 8 reviewed = 33 (one branch is excluded).
 STATES_2024 = (
-    ["reviewed"] * 8 + ["inspected"] * 4 + ["one_signed"] * 3 + ["assigned"] * 4 + ["returned"] * 3
-    + ["submitted"] * 5 + ["draft"] * 6
+    ["reviewed"] * 8
+    + ["inspected"] * 4
+    + ["one_signed"] * 3
+    + ["assigned"] * 4
+    + ["returned"] * 3
+    + ["submitted"] * 5
+    + ["draft"] * 6
 )
 EXCLUDED_2024 = {ONE_STAR_2023: "正式党员不足3名，已调整为联合党支部筹建中，本年度不参评。"}
 
@@ -470,21 +645,39 @@ def _build_2024(committee: Committee, rubric_2023: Rubric, actors: _Actors) -> C
     # 2024 revision: the themed party day is worth one more point, the online platform one less.
     Indicator.objects.filter(category__rubric=rubric, code="3.3").update(max_score=Decimal(5))
     Indicator.objects.filter(category__rubric=rubric, code="4.3").update(max_score=Decimal(2))
-    party_orgs = list(PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk"))
-    cycle = services.cycle_create(cycle=Cycle(
-        committee=committee, year=2024, title="2024年度“星火”党组织星级评定", rubric=rubric, notice_days=7,
-        self_assessment_deadline=now + dt.timedelta(days=21), inspection_deadline=now + dt.timedelta(days=45),
-        review_deadline=now + dt.timedelta(days=75)), by=actors.staff)
+    party_orgs = list(
+        PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk")
+    )
+    cycle = services.cycle_create(
+        cycle=Cycle(
+            committee=committee,
+            year=2024,
+            title="2024年度“星火”党组织星级评定",
+            rubric=rubric,
+            notice_days=7,
+            self_assessment_deadline=now + dt.timedelta(days=21),
+            inspection_deadline=now + dt.timedelta(days=45),
+            review_deadline=now + dt.timedelta(days=75),
+        ),
+        by=actors.staff,
+    )
     for po in party_orgs:
         if po.name in EXCLUDED_2024:
-            services.cycle_exclusion_set(cycle=cycle, party_organization=po, reason=EXCLUDED_2024[po.name],
-                                         by=actors.staff)
+            services.cycle_exclusion_set(
+                cycle=cycle, party_organization=po, reason=EXCLUDED_2024[po.name], by=actors.staff
+            )
     services.cycle_open(cycle=cycle, by=actors.staff)
-    indicators = list(Indicator.objects.filter(category__rubric=rubric).select_related("category")
-                      .order_by("category__order", "order", "pk"))
+    indicators = list(
+        Indicator.objects.filter(category__rubric=rubric)
+        .select_related("category")
+        .order_by("category__order", "order", "pk")
+    )
     driver = _Driver(actors, indicators)
-    subs = list(Submission.objects.filter(cycle=cycle).select_related("party_organization", "cycle")
-                .order_by("party_organization__name", "pk"))
+    subs = list(
+        Submission.objects.filter(cycle=cycle)
+        .select_related("party_organization", "cycle")
+        .order_by("party_organization__name", "pk")
+    )
     fixed = {WUHOU: "draft_partial", TWO_STAR_2023: "reviewed"}
     states = list(STATES_2024)
     for name, state in fixed.items():
@@ -492,8 +685,11 @@ def _build_2024(committee: Committee, rubric_2023: Rubric, actors: _Actors) -> C
             states.remove("draft" if state == "draft_partial" else state)
     queue = iter(states)
     staff = actors.staff
-    last_year = dict(Submission.objects.filter(cycle__committee=committee, cycle__year=2023)
-                     .values_list("party_organization_id", "indicator_total"))
+    last_year = dict(
+        Submission.objects.filter(cycle__committee=committee, cycle__year=2023).values_list(
+            "party_organization_id", "indicator_total"
+        )
+    )
     for index, sub in enumerate(subs):
         state = fixed.get(sub.party_organization.name) or next(queue, "draft")
         # Close to last year's marks; 德阳 was 2★ in 2023 and now scores 4★ marks, so the
@@ -505,18 +701,30 @@ def _build_2024(committee: Committee, rubric_2023: Rubric, actors: _Actors) -> C
         deficit = Decimal(100) - total
         if state in ("draft", "draft_partial"):
             if state == "draft_partial" or index % 2:
-                driver.fill(sub, _spread(indicators, deficit, index), only=10 if state == "draft_partial" else 6)
+                driver.fill(
+                    sub, _spread(indicators, deficit, index), only=10 if state == "draft_partial" else 6
+                )
             continue
         if state in ("submitted", "returned"):
             driver.fill(sub, _spread(indicators, max(deficit - 3, Decimal(0)), index))
             driver.submit(sub)
             if state == "returned":
                 first = indicators[index % len(indicators)]
-                services.submission_return(submission=sub, by=staff, reasons=[
-                    (first.pk, f"{first.code}的佐证材料不清晰，请上传盖章的{first.evidence_description}。"),
-                    (indicators[(index + 9) % len(indicators)].pk, "自评分与佐证材料不符，请核实后重新填写。"),
-                    (None, "请补充党支部年度工作总结。"),
-                ])
+                services.submission_return(
+                    submission=sub,
+                    by=staff,
+                    reasons=[
+                        (
+                            first.pk,
+                            f"{first.code}的佐证材料不清晰，请上传盖章的{first.evidence_description}。",
+                        ),
+                        (
+                            indicators[(index + 9) % len(indicators)].pk,
+                            "自评分与佐证材料不符，请核实后重新填写。",
+                        ),
+                        (None, "请补充党支部年度工作总结。"),
+                    ],
+                )
             continue
         if state in ("assigned", "one_signed"):
             driver.fill(sub, _spread(indicators, max(deficit - 3, Decimal(0)), index))
@@ -546,8 +754,9 @@ def _conflicts(committee: Committee, actors: _Actors) -> None:
         org = SocialOrganization.objects.filter(committee=committee, name=org_name).first()
         inspector = next((u for u in actors.inspectors if u.username == username), None)
         if org and inspector:
-            InspectorConflict.objects.get_or_create(inspector=inspector, organization=org,
-                                                    defaults={"kind": kind, "note": note})
+            InspectorConflict.objects.get_or_create(
+                inspector=inspector, organization=org, defaults={"kind": kind, "note": note}
+            )
 
 
 def load_ratings(stdout=None) -> dict:
@@ -586,10 +795,14 @@ def summary(committee: Committee) -> list[str]:
         subs = Submission.objects.filter(cycle=cycle)
         if cycle.status == Cycle.Status.FINAL:
             plaques = subs.filter(vetoed=False, final_level__gte=cycle.rubric.plaque_min_level).count()
-            lines.append(f"{cycle.year}年度（{cycle.get_status_display()}）：{subs.count()} 个党组织参评，"
-                         f"{plaques} 个三星及以上，{subs.filter(vetoed=True).count()} 个一票否决")
+            lines.append(
+                f"{cycle.year}年度（{cycle.get_status_display()}）：{subs.count()} 个党组织参评，"
+                f"{plaques} 个三星及以上，{subs.filter(vetoed=True).count()} 个一票否决"
+            )
         else:
             counts = {s: subs.filter(status=s).count() for s in Status.values}
             detail = "，".join(f"{Status(s).label} {n}" for s, n in counts.items() if n)
-            lines.append(f"{cycle.year}年度（{cycle.get_status_display()}）：{subs.count()} 个申报 — {detail}")
+            lines.append(
+                f"{cycle.year}年度（{cycle.get_status_display()}）：{subs.count()} 个申报 — {detail}"
+            )
     return lines

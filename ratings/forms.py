@@ -21,8 +21,12 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def _datetime_field(label, **kwargs):
-    return forms.DateTimeField(label=label, widget=DateTimeLocalInput(),
-                               input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"], **kwargs)
+    return forms.DateTimeField(
+        label=label,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        **kwargs,
+    )
 
 
 # --- Secretary -----------------------------------------------------------------------------
@@ -31,17 +35,22 @@ def _datetime_field(label, **kwargs):
 class SelfScoreForm(forms.Form):
     """One indicator of the self-assessment; the service checks 0 … max in steps of 0.5."""
 
-    score = forms.DecimalField(label=_("自评分"), required=False,
-                               error_messages={"invalid": _("自评分请填写数字，例如 3 或 3.5。")})
-    comment = forms.CharField(label=_("自评说明"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    score = forms.DecimalField(
+        label=_("自评分"), required=False, error_messages={"invalid": _("自评分请填写数字，例如 3 或 3.5。")}
+    )
+    comment = forms.CharField(
+        label=_("自评说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class EvidenceUploadForm(forms.Form):
     """The file type is checked by its content in the service (starfire.uploads.sniff)."""
 
-    file = forms.FileField(label=_("佐证材料"), widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
-                           error_messages={"required": _("请选择要上传的文件。")})
+    file = forms.FileField(
+        label=_("佐证材料"),
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+        error_messages={"required": _("请选择要上传的文件。")},
+    )
 
 
 # --- Staff ---------------------------------------------------------------------------------
@@ -54,8 +63,15 @@ class CycleForm(forms.ModelForm):
 
     class Meta:
         model = Cycle
-        fields = ["year", "title", "rubric", "self_assessment_deadline", "inspection_deadline", "review_deadline",
-                  "notice_days"]
+        fields = [
+            "year",
+            "title",
+            "rubric",
+            "self_assessment_deadline",
+            "inspection_deadline",
+            "review_deadline",
+            "notice_days",
+        ]
 
     def __init__(self, *args, committee, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,7 +90,9 @@ class ExclusionForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices])
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices]
+    )
     q = forms.CharField(label=_("党组织名称"), required=False, max_length=100)
     overdue = forms.BooleanField(label=_("只看逾期未提交"), required=False)
 
@@ -82,23 +100,29 @@ class QueueFilterForm(forms.Form):
 class SubmissionReturnForm(forms.Form):
     """退回: a reason per indicator (fields `reason_<indicator id>`) and a general one."""
 
-    general = forms.CharField(label=_("总体意见"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    general = forms.CharField(
+        label=_("总体意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, indicators, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = list(indicators)
         for ind in self.indicators:
             self.fields[f"reason_{ind.pk}"] = forms.CharField(
-                label=_("%(code)s 退回原因") % {"code": ind.code}, required=False, max_length=2000,
+                label=_("%(code)s 退回原因") % {"code": ind.code},
+                required=False,
+                max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2, "form": "return-form"}),
             )
 
     def reasons(self) -> list[tuple[int | None, str]]:
         data = self.cleaned_data
         out = [(None, data["general"])] if data.get("general", "").strip() else []
-        out += [(ind.pk, data[f"reason_{ind.pk}"]) for ind in self.indicators
-                if data.get(f"reason_{ind.pk}", "").strip()]
+        out += [
+            (ind.pk, data[f"reason_{ind.pk}"])
+            for ind in self.indicators
+            if data.get(f"reason_{ind.pk}", "").strip()
+        ]
         return out
 
     def clean(self):

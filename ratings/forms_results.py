@@ -25,8 +25,9 @@ def _date_field(label, *, required_message=None, **kwargs):
     messages = {"invalid": _("请按“年-月-日”填写日期，例如 2024-06-30。")}
     if required_message:
         messages["required"] = required_message
-    return forms.DateField(label=label, widget=DateInput(), input_formats=["%Y-%m-%d"], error_messages=messages,
-                           **kwargs)
+    return forms.DateField(
+        label=label, widget=DateInput(), input_formats=["%Y-%m-%d"], error_messages=messages, **kwargs
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -64,13 +65,21 @@ class ObjectionForm(forms.Form):
     """Anyone, no login. Name and contact are optional; they are shown to committee staff only."""
 
     name = forms.CharField(label=_("姓名（可不填）"), required=False, max_length=50)
-    contact = forms.CharField(label=_("联系方式（可不填，电话或电子邮箱）"), required=False, max_length=100,
-                              help_text=_("留下联系方式的，复核结论将告知您；联系方式不会公开。"))
-    reason = forms.CharField(label=_("异议理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 6}),
-                             error_messages={"required": _("请写明异议理由。"),
-                                             "max_length": _("异议理由不能超过2000字。")})
-    files = MultipleFileField(label=_("附件（可不填，最多3个：pdf、jpg、png、docx、xlsx）"),
-                              max_files=MAX_OBJECTION_FILES)
+    contact = forms.CharField(
+        label=_("联系方式（可不填，电话或电子邮箱）"),
+        required=False,
+        max_length=100,
+        help_text=_("留下联系方式的，复核结论将告知您；联系方式不会公开。"),
+    )
+    reason = forms.CharField(
+        label=_("异议理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("请写明异议理由。"), "max_length": _("异议理由不能超过2000字。")},
+    )
+    files = MultipleFileField(
+        label=_("附件（可不填，最多3个：pdf、jpg、png、docx、xlsx）"), max_files=MAX_OBJECTION_FILES
+    )
 
 
 class VerifyLookupForm(forms.Form):
@@ -85,14 +94,20 @@ class PublishForm(forms.Form):
 
 
 class ObjectionOutcomeForm(forms.Form):
-    outcome = forms.CharField(label=_("复核结论"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                              error_messages={"required": _("请写明复核结论和理由。")})
+    outcome = forms.CharField(
+        label=_("复核结论"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("请写明复核结论和理由。")},
+    )
 
 
 class ObjectionUpholdForm(ObjectionOutcomeForm):
     """采纳: the outcome, and the corrected result: changed final scores and/or a veto item."""
 
-    veto_item = forms.TypedChoiceField(label=_("认定一票否决事项"), required=False, coerce=int, empty_value=None)
+    veto_item = forms.TypedChoiceField(
+        label=_("认定一票否决事项"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, *args, indicators, current: dict, veto_items, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,8 +115,14 @@ class ObjectionUpholdForm(ObjectionOutcomeForm):
         self.current = current
         for ind in self.indicators:
             self.fields[f"score_{ind.pk}"] = forms.DecimalField(
-                label=f"{ind.code} {ind.title}", required=False, min_value=0, max_value=ind.max_score,
-                max_digits=6, decimal_places=2, initial=current.get(ind.pk))
+                label=f"{ind.code} {ind.title}",
+                required=False,
+                min_value=0,
+                max_value=ind.max_score,
+                max_digits=6,
+                decimal_places=2,
+                initial=current.get(ind.pk),
+            )
         self.fields["veto_item"].choices = [("", _("（不认定）"))] + [(v.pk, v.title) for v in veto_items]
 
     def score_rows(self):
@@ -118,8 +139,9 @@ class ObjectionUpholdForm(ObjectionOutcomeForm):
 
 
 class ObjectionFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("状态"), required=False,
-                              choices=[("", _("全部"))] + list(Objection.State.choices))
+    state = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部"))] + list(Objection.State.choices)
+    )
 
 
 # --- Awards and plaques ------------------------------------------------------------------------
@@ -128,10 +150,21 @@ GROUNDS_CHOICES = [("", _("（请选择）"))] + list(GROUNDS.items())
 
 
 class AwardFilterForm(forms.Form):
-    STATES = [("", _("全部")), ("valid", _("有效")), ("downgraded", _("已降级")), ("revoked", _("已撤销")),
-              ("expired", _("已过期"))]
-    PLAQUES = [("", _("全部")), ("not_made", _("未制作")), ("not_delivered", _("未授牌")), ("delivered", _("已授牌")),
-               ("return_due", _("待退回")), ("returned", _("已退回"))]
+    STATES = [
+        ("", _("全部")),
+        ("valid", _("有效")),
+        ("downgraded", _("已降级")),
+        ("revoked", _("已撤销")),
+        ("expired", _("已过期")),
+    ]
+    PLAQUES = [
+        ("", _("全部")),
+        ("not_made", _("未制作")),
+        ("not_delivered", _("未授牌")),
+        ("delivered", _("已授牌")),
+        ("return_due", _("待退回")),
+        ("returned", _("已退回")),
+    ]
     cycle = forms.TypedChoiceField(label=_("评星周期"), required=False, coerce=int, empty_value=None)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=STATES)
     plaque = forms.ChoiceField(label=_("牌匾"), required=False, choices=PLAQUES)
@@ -142,22 +175,33 @@ class AwardFilterForm(forms.Form):
 
 
 class _AwardChangeForm(forms.Form):
-    grounds = forms.ChoiceField(label=_("事由"), choices=GROUNDS_CHOICES,
-                                error_messages={"required": _("请选择事由。")})
-    reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": _("请写明理由。")})
-    evidence = forms.FileField(label=_("依据材料（可不填）"), required=False,
-                               widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_ACCEPT}))
+    grounds = forms.ChoiceField(
+        label=_("事由"), choices=GROUNDS_CHOICES, error_messages={"required": _("请选择事由。")}
+    )
+    reason = forms.CharField(
+        label=_("理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请写明理由。")},
+    )
+    evidence = forms.FileField(
+        label=_("依据材料（可不填）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": DOCUMENT_ACCEPT}),
+    )
 
 
 class AwardDowngradeForm(_AwardChangeForm):
-    to_level = forms.TypedChoiceField(label=_("降为"), coerce=int, error_messages={"required": _("请选择降级后的星级。")})
+    to_level = forms.TypedChoiceField(
+        label=_("降为"), coerce=int, error_messages={"required": _("请选择降级后的星级。")}
+    )
     field_order = ["to_level", "grounds", "reason", "evidence"]
 
     def __init__(self, *args, award: Award, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_level"].choices = [("", _("（请选择）"))] + [
-            (lv, level_name(lv)) for lv in range(award.level - 1, -1, -1)]
+            (lv, level_name(lv)) for lv in range(award.level - 1, -1, -1)
+        ]
 
 
 class AwardRevokeForm(_AwardChangeForm):
@@ -191,31 +235,48 @@ class PlaqueForm(forms.Form):
 
 
 class RectificationForm(forms.Form):
-    indicator = forms.TypedChoiceField(label=_("指标（可不选）"), required=False, coerce=int, empty_value=None)
-    problem = forms.CharField(label=_("存在问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                              error_messages={"required": _("请写明存在问题。")})
-    requirement = forms.CharField(label=_("整改要求"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                                  error_messages={"required": _("请写明整改要求。")})
+    indicator = forms.TypedChoiceField(
+        label=_("指标（可不选）"), required=False, coerce=int, empty_value=None
+    )
+    problem = forms.CharField(
+        label=_("存在问题"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请写明存在问题。")},
+    )
+    requirement = forms.CharField(
+        label=_("整改要求"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请写明整改要求。")},
+    )
     due_on = _date_field(_("整改期限"), required_message=_("请填写整改期限。"))
 
     def __init__(self, *args, indicators, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["indicator"].choices = [("", _("（不针对具体指标）"))] + [
-            (i.pk, f"{i.code} {i.title}") for i in indicators]
+            (i.pk, f"{i.code} {i.title}") for i in indicators
+        ]
 
 
 class RectificationAnswerForm(forms.Form):
-    answer = forms.CharField(label=_("整改情况"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),
-                             error_messages={"required": _("请写明整改情况。")})
+    answer = forms.CharField(
+        label=_("整改情况"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("请写明整改情况。")},
+    )
     files = MultipleFileField(label=_("佐证材料（可多个）"), max_files=10)
 
 
 class RectificationNoteForm(forms.Form):
-    note = forms.CharField(label=_("核查意见"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("核查意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RectificationFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("状态"), required=False,
-                              choices=[("", _("全部"))] + list(Rectification.State.choices))
+    state = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部"))] + list(Rectification.State.choices)
+    )
     overdue = forms.BooleanField(label=_("只看逾期"), required=False)

@@ -23,28 +23,42 @@ class PhotoUploadForm(forms.Form):
 
 class VetoRaiseForm(forms.Form):
     item = forms.IntegerField(label=_("否决事项"))
-    note = forms.CharField(label=_("线索"), max_length=2000, widget=forms.Textarea,
-                           error_messages={"required": _("请写明发现的线索或依据。")})
+    note = forms.CharField(
+        label=_("线索"),
+        max_length=2000,
+        widget=forms.Textarea,
+        error_messages={"required": _("请写明发现的线索或依据。")},
+    )
 
 
 class FinalScoreForm(forms.Form):
     indicator = forms.IntegerField(widget=forms.HiddenInput)
-    score = forms.DecimalField(label=_("最终得分"), min_value=0, max_digits=6, decimal_places=2,
-                               error_messages={"required": _("请填写最终得分。")})
+    score = forms.DecimalField(
+        label=_("最终得分"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        error_messages={"required": _("请填写最终得分。")},
+    )
     reason = forms.CharField(label=_("调整理由"), required=False, max_length=2000)
 
 
 class AdjustmentForm(forms.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
-    times = forms.IntegerField(label=_("次数"), min_value=0, max_value=99,
-                               error_messages={"required": _("请填写次数（0 表示不加减分）。")})
+    times = forms.IntegerField(
+        label=_("次数"),
+        min_value=0,
+        max_value=99,
+        error_messages={"required": _("请填写次数（0 表示不加减分）。")},
+    )
     note = forms.CharField(label=_("依据"), required=False, max_length=300)
 
 
 class VetoDecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("confirm", _("认定")), ("clear", _("排除"))],
-                                 error_messages={"required": _("请选择认定或排除。"),
-                                                 "invalid_choice": _("请选择认定或排除。")})
+    decision = forms.ChoiceField(
+        choices=[("confirm", _("认定")), ("clear", _("排除"))],
+        error_messages={"required": _("请选择认定或排除。"), "invalid_choice": _("请选择认定或排除。")},
+    )
     reason = forms.CharField(label=_("理由"), required=False, max_length=2000)
 
 

@@ -11,8 +11,11 @@ from .models import Indicator, Submission
 
 
 def indicator_codes(rubric_id: int) -> dict[int, list[str]]:
-    rows = (Indicator.meeting_types.through.objects.filter(indicator__category__rubric_id=rubric_id)
-            .values_list("indicator_id", "meetingtype__code").order_by("meetingtype__sort_order"))
+    rows = (
+        Indicator.meeting_types.through.objects.filter(indicator__category__rubric_id=rubric_id)
+        .values_list("indicator_id", "meetingtype__code")
+        .order_by("meetingtype__sort_order")
+    )
     codes = defaultdict(list)
     for indicator_id, code in rows:
         codes[indicator_id].append(code)
@@ -27,8 +30,11 @@ def linked_compliance(submission: Submission) -> dict[int, object]:
     wanted = sorted({c for cs in codes.values() for c in cs})
     full = compliance_for_types(submission.party_organization_id, submission.cycle.year, wanted)
     return {
-        indicator_id: dataclasses.replace(full, types=[t for t in full.types if t.rule.code in cs],
-                                          missing_codes=[c for c in full.missing_codes if c in cs])
+        indicator_id: dataclasses.replace(
+            full,
+            types=[t for t in full.types if t.rule.code in cs],
+            missing_codes=[c for c in full.missing_codes if c in cs],
+        )
         for indicator_id, cs in codes.items()
     }
 
@@ -38,9 +44,14 @@ def attachable_meetings(submission: Submission) -> dict[int, list]:
     codes = indicator_codes(submission.cycle.rubric_id)
     if not codes:
         return {}
-    meetings = list(meetings_for_evidence(submission.party_organization_id, submission.cycle.year,
-                                          {c for cs in codes.values() for c in cs}))
-    return {indicator_id: [m for m in meetings if m.meeting_type.code in cs] for indicator_id, cs in codes.items()}
+    meetings = list(
+        meetings_for_evidence(
+            submission.party_organization_id, submission.cycle.year, {c for cs in codes.values() for c in cs}
+        )
+    )
+    return {
+        indicator_id: [m for m in meetings if m.meeting_type.code in cs] for indicator_id, cs in codes.items()
+    }
 
 
 def meeting_compliance_rows(submission: Submission) -> list[tuple[Indicator, object]]:

@@ -30,20 +30,33 @@ def validate_half_step(value):
 class RatingSettings(models.Model):
     """Per-committee settings of the rating procedure."""
 
-    committee = models.OneToOneField(Committee, on_delete=models.CASCADE, related_name="rating_settings",
-                                     verbose_name=_("综合党委"))
-    min_inspectors = models.PositiveSmallIntegerField(_("每个申报最少验收人员"), default=2,
-                                                      validators=[MinValueValidator(1), MaxValueValidator(10)])
-    spread_threshold = models.DecimalField(_("评分差异提示阈值（分）"), max_digits=5, decimal_places=1,
-                                           default=Decimal("2.0"), validators=[MinValueValidator(0)])
-    certificate_pattern = models.CharField(
-        _("证书编号格式"), max_length=100, default="{short}星〔{year}〕第{seq:03d}号",
-        help_text=_("可用 {short}（综合党委简称）、{year}（年度）、{seq}（本周期序号，可写 {seq:03d} 补零）。"),
+    committee = models.OneToOneField(
+        Committee, on_delete=models.CASCADE, related_name="rating_settings", verbose_name=_("综合党委")
     )
-    plaque_return_days = models.PositiveSmallIntegerField(_("撤销后牌匾退回期限（天）"), default=15,
-                                                          validators=[MinValueValidator(1), MaxValueValidator(365)])
-    objections_per_ip_per_hour = models.PositiveSmallIntegerField(_("每个IP每小时最多异议数"), default=5,
-                                                                  validators=[MinValueValidator(1)])
+    min_inspectors = models.PositiveSmallIntegerField(
+        _("每个申报最少验收人员"), default=2, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    spread_threshold = models.DecimalField(
+        _("评分差异提示阈值（分）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(0)],
+    )
+    certificate_pattern = models.CharField(
+        _("证书编号格式"),
+        max_length=100,
+        default="{short}星〔{year}〕第{seq:03d}号",
+        help_text=_(
+            "可用 {short}（综合党委简称）、{year}（年度）、{seq}（本周期序号，可写 {seq:03d} 补零）。"
+        ),
+    )
+    plaque_return_days = models.PositiveSmallIntegerField(
+        _("撤销后牌匾退回期限（天）"), default=15, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    objections_per_ip_per_hour = models.PositiveSmallIntegerField(
+        _("每个IP每小时最多异议数"), default=5, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         verbose_name = _("评星设置")
@@ -65,22 +78,34 @@ class Rubric(models.Model):
         EXCLUDE = "exclude", _("名额边界同分者一并降档（名额不超）")
         INCLUDE = "include", _("名额边界同分者一并保留（可超名额）")
 
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("综合党委"))
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("综合党委")
+    )
     name = models.CharField(_("名称"), max_length=100, default="星火党组织星级评定测评标准")
     version = models.PositiveIntegerField(_("版本"))
-    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 verbose_name=_("复制自"))
-    bonus_cap = models.DecimalField(_("加分上限"), max_digits=5, decimal_places=1, default=Decimal("5"),
-                                    validators=[MinValueValidator(0)])
-    deduction_cap = models.DecimalField(_("减分上限"), max_digits=5, decimal_places=1, default=Decimal("10"),
-                                        validators=[MinValueValidator(0)])
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("复制自")
+    )
+    bonus_cap = models.DecimalField(
+        _("加分上限"), max_digits=5, decimal_places=1, default=Decimal("5"), validators=[MinValueValidator(0)]
+    )
+    deduction_cap = models.DecimalField(
+        _("减分上限"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0)],
+    )
     promotion_limit = models.BooleanField(_("逐级晋升（每周期最多升一级）"), default=True)
-    plaque_min_level = models.PositiveSmallIntegerField(_("授牌最低星级"), default=3,
-                                                        validators=[MinValueValidator(1), MaxValueValidator(5)])
-    quota_tie_rule = models.CharField(_("名额同分规则"), max_length=10, choices=TieRule.choices,
-                                      default=TieRule.EXCLUDE)
-    frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True,
-                                     help_text=_("被评星周期使用后冻结，修改需另建新版本。"))
+    plaque_min_level = models.PositiveSmallIntegerField(
+        _("授牌最低星级"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    quota_tie_rule = models.CharField(
+        _("名额同分规则"), max_length=10, choices=TieRule.choices, default=TieRule.EXCLUDE
+    )
+    frozen_at = models.DateTimeField(
+        _("冻结时间"), null=True, blank=True, help_text=_("被评星周期使用后冻结，修改需另建新版本。")
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -106,7 +131,9 @@ class Rubric(models.Model):
 class RubricCategory(models.Model):
     """一级指标."""
 
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="categories", verbose_name=_("测评标准"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="categories", verbose_name=_("测评标准")
+    )
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("一级指标"), max_length=100)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -124,18 +151,23 @@ class RubricCategory(models.Model):
 class Indicator(models.Model):
     """二级指标: what is scored, up to its maximum."""
 
-    category = models.ForeignKey(RubricCategory, on_delete=models.CASCADE, related_name="indicators",
-                                 verbose_name=_("一级指标"))
+    category = models.ForeignKey(
+        RubricCategory, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("一级指标")
+    )
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("二级指标"), max_length=300)
     evidence_description = models.TextField(_("佐证材料要求"), blank=True)
-    max_score = models.DecimalField(_("分值"), max_digits=5, decimal_places=1,
-                                    validators=[MinValueValidator(HALF), validate_half_step])
+    max_score = models.DecimalField(
+        _("分值"), max_digits=5, decimal_places=1, validators=[MinValueValidator(HALF), validate_half_step]
+    )
     evidence_required = models.BooleanField(_("须上传佐证"), default=True)
     guidance = models.TextField(_("验收要点"), blank=True)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     meeting_types = models.ManyToManyField(
-        "meetings.MeetingType", blank=True, related_name="indicators", verbose_name=_("关联会议类型"),
+        "meetings.MeetingType",
+        blank=True,
+        related_name="indicators",
+        verbose_name=_("关联会议类型"),
         help_text=_("如“三会一课按规定频次落实”：自评、验收和评审时显示这些会议的落实情况。"),
     )
 
@@ -155,13 +187,23 @@ class AdjustmentItem(models.Model):
         BONUS = "bonus", _("加分")
         DEDUCTION = "deduction", _("减分")
 
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("测评标准"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="adjustments", verbose_name=_("测评标准")
+    )
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("事项"), max_length=300)
-    points = models.DecimalField(_("每次分值"), max_digits=5, decimal_places=1, validators=[MinValueValidator(HALF)])
-    max_points = models.DecimalField(_("本项上限"), max_digits=5, decimal_places=1, null=True, blank=True,
-                                     help_text=_("如“每人减1分，最多减3分”；留空为不单独设限。"))
+    points = models.DecimalField(
+        _("每次分值"), max_digits=5, decimal_places=1, validators=[MinValueValidator(HALF)]
+    )
+    max_points = models.DecimalField(
+        _("本项上限"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("如“每人减1分，最多减3分”；留空为不单独设限。"),
+    )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
     class Meta:
@@ -177,7 +219,9 @@ class AdjustmentItem(models.Model):
 class VetoItem(models.Model):
     """一票否决 item: any one confirmed means no star this cycle."""
 
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="vetoes", verbose_name=_("测评标准"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="vetoes", verbose_name=_("测评标准")
+    )
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("否决事项"), max_length=300)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -194,12 +238,24 @@ class VetoItem(models.Model):
 class StarBand(models.Model):
     """Minimum total for a star level, and an optional quota (share of rated branches)."""
 
-    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="bands", verbose_name=_("测评标准"))
-    level = models.PositiveSmallIntegerField(_("星级"), validators=[MinValueValidator(1), MaxValueValidator(5)])
-    min_total = models.DecimalField(_("最低总分"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)])
-    quota_percent = models.DecimalField(_("名额比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True,
-                                        validators=[MinValueValidator(0), MaxValueValidator(100)],
-                                        help_text=_("留空为不限名额；例如五星不超过参评党组织的10%。"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.CASCADE, related_name="bands", verbose_name=_("测评标准")
+    )
+    level = models.PositiveSmallIntegerField(
+        _("星级"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    min_total = models.DecimalField(
+        _("最低总分"), max_digits=6, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    quota_percent = models.DecimalField(
+        _("名额比例（%）"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("留空为不限名额；例如五星不超过参评党组织的10%。"),
+    )
 
     class Meta:
         verbose_name = _("星级分数线")
@@ -220,16 +276,23 @@ class Cycle(models.Model):
         PUBLISHED = "published", _("公示中")
         FINAL = "final", _("已完成")
 
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("综合党委"))
-    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("综合党委")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
     title = models.CharField(_("名称"), max_length=100, blank=True)
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("测评标准"))
+    rubric = models.ForeignKey(
+        Rubric, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("测评标准")
+    )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     self_assessment_deadline = models.DateTimeField(_("自评截止"))
     inspection_deadline = models.DateTimeField(_("实地验收截止"))
     review_deadline = models.DateTimeField(_("集中评审截止"))
-    notice_days = models.PositiveSmallIntegerField(_("公示天数"), default=7,
-                                                   validators=[MinValueValidator(1), MaxValueValidator(30)])
+    notice_days = models.PositiveSmallIntegerField(
+        _("公示天数"), default=7, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
     opened_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
     notice_starts_on = models.DateField(_("公示开始"), null=True, blank=True)
     notice_ends_on = models.DateField(_("公示结束"), null=True, blank=True)
@@ -256,15 +319,20 @@ class Cycle(models.Model):
 class CycleExclusion(models.Model):
     """A party organisation that does not take part in a cycle, with the reason."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("评星周期"))
-    party_organization = models.ForeignKey(PartyOrganization, on_delete=models.PROTECT, related_name="+",
-                                           verbose_name=_("党组织"))
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="exclusions", verbose_name=_("评星周期")
+    )
+    party_organization = models.ForeignKey(
+        PartyOrganization, on_delete=models.PROTECT, related_name="+", verbose_name=_("党组织")
+    )
     reason = models.CharField(_("不参评原因"), max_length=300)
 
     class Meta:
         verbose_name = _("不参评党组织")
         verbose_name_plural = _("不参评党组织")
-        constraints = [models.UniqueConstraint(fields=["cycle", "party_organization"], name="exclusion_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "party_organization"], name="exclusion_unique")
+        ]
 
     def __str__(self):
         return f"{self.party_organization}：{self.reason}"
@@ -282,17 +350,24 @@ class Status(models.TextChoices):
 class Submission(models.Model):
     """One party organisation's self-assessment in a cycle, and where it stands in the procedure."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("评星周期"))
-    party_organization = models.ForeignKey(PartyOrganization, on_delete=models.PROTECT, related_name="submissions",
-                                           verbose_name=_("党组织"))
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("评星周期")
+    )
+    party_organization = models.ForeignKey(
+        PartyOrganization, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("党组织")
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     deadline_extended_to = models.DateTimeField(_("延期至"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("初核通过时间"), null=True, blank=True)
     inspected_at = models.DateTimeField(_("验收完成时间"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("评审完成时间"), null=True, blank=True)
     # Results of the central review (kept up to date by ratings.services.cycle_recompute_levels).
-    indicator_total = models.DecimalField(_("指标得分"), max_digits=6, decimal_places=2, null=True, blank=True)
+    indicator_total = models.DecimalField(
+        _("指标得分"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     bonus_total = models.DecimalField(_("加分"), max_digits=5, decimal_places=1, null=True, blank=True)
     deduction_total = models.DecimalField(_("减分"), max_digits=5, decimal_places=1, null=True, blank=True)
     total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, null=True, blank=True)
@@ -300,8 +375,9 @@ class Submission(models.Model):
     previous_level = models.PositiveSmallIntegerField(_("上一周期星级"), null=True, blank=True)
     proposed_level = models.PositiveSmallIntegerField(_("建议星级"), null=True, blank=True)
     level_explanation = models.TextField(_("星级依据"), blank=True)
-    final_level = models.PositiveSmallIntegerField(_("确定星级"), null=True, blank=True,
-                                                   help_text=_("公示期满、无未决异议后确定。"))
+    final_level = models.PositiveSmallIntegerField(
+        _("确定星级"), null=True, blank=True, help_text=_("公示期满、无未决异议后确定。")
+    )
     finalized_at = models.DateTimeField(_("确定时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -310,7 +386,9 @@ class Submission(models.Model):
         verbose_name_plural = _("评星申报")
         ordering = ["cycle", "party_organization__name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "party_organization"], name="submission_unique_per_cycle"),
+            models.UniqueConstraint(
+                fields=["cycle", "party_organization"], name="submission_unique_per_cycle"
+            ),
         ]
         indexes = [models.Index(fields=["cycle", "status"], name="submission_cycle_status")]
 
@@ -335,8 +413,14 @@ class IndicatorScore(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    score = models.DecimalField(_("自评分"), max_digits=5, decimal_places=1, null=True, blank=True,
-                                validators=[MinValueValidator(0), validate_half_step])
+    score = models.DecimalField(
+        _("自评分"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), validate_half_step],
+    )
     comment = models.TextField(_("自评说明"), blank=True, max_length=2000)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -345,7 +429,9 @@ class IndicatorScore(models.Model):
         verbose_name_plural = _("自评分")
         constraints = [
             models.UniqueConstraint(fields=["submission", "indicator"], name="self_score_unique"),
-            models.CheckConstraint(condition=Q(score__gte=0) | Q(score__isnull=True), name="self_score_non_negative"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) | Q(score__isnull=True), name="self_score_non_negative"
+            ),
         ]
 
 
@@ -362,9 +448,15 @@ class Evidence(models.Model):
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
-    meeting = models.ForeignKey("meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="+", verbose_name=_("会议记录"),
-                                help_text=_("以会议记录作为佐证时填写，此时没有上传文件。"))
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("会议记录"),
+        help_text=_("以会议记录作为佐证时填写，此时没有上传文件。"),
+    )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -381,7 +473,9 @@ class ReturnReason(models.Model):
     """Why staff returned a submission, per indicator (or in general)."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="return_reasons")
-    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("退回原因"), max_length=2000)
     round = models.PositiveSmallIntegerField(_("第几次退回"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -402,10 +496,15 @@ class InspectorConflict(models.Model):
         BUSINESS = "business", _("经济往来或利益关系")
         OTHER = "other", _("其他关联")
 
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts",
-                                  verbose_name=_("验收人员"))
-    organization = models.ForeignKey(SocialOrganization, on_delete=models.CASCADE, related_name="+",
-                                     verbose_name=_("社会组织"))
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+        verbose_name=_("验收人员"),
+    )
+    organization = models.ForeignKey(
+        SocialOrganization, on_delete=models.CASCADE, related_name="+", verbose_name=_("社会组织")
+    )
     kind = models.CharField(_("关联类型"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
@@ -422,8 +521,12 @@ class InspectionAssignment(models.Model):
     """An inspector assigned to a submission; scores independently and signs off."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="assignments")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments",
-                                  verbose_name=_("验收人员"))
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("验收人员"),
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
     signed_off_at = models.DateTimeField(_("签字确认时间"), null=True, blank=True)
@@ -443,15 +546,23 @@ class InspectionScore(models.Model):
 
     assignment = models.ForeignKey(InspectionAssignment, on_delete=models.CASCADE, related_name="scores")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    score = models.DecimalField(_("验收分"), max_digits=5, decimal_places=1, null=True, blank=True,
-                                validators=[MinValueValidator(0), validate_half_step])
+    score = models.DecimalField(
+        _("验收分"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), validate_half_step],
+    )
     finding = models.TextField(_("验收意见"), blank=True, max_length=2000)
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("验收评分")
         verbose_name_plural = _("验收评分")
-        constraints = [models.UniqueConstraint(fields=["assignment", "indicator"], name="inspection_score_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "indicator"], name="inspection_score_unique")
+        ]
 
 
 def photo_path(instance, filename):
@@ -478,7 +589,9 @@ class FinalScore(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="final_scores")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    score = models.DecimalField(_("最终得分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)])
+    score = models.DecimalField(
+        _("最终得分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     reason = models.TextField(_("调整理由"), blank=True, max_length=2000)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
@@ -525,8 +638,9 @@ class VetoDecision(models.Model):
     raised_note = models.TextField(_("线索"), blank=True, max_length=2000)
     reason = models.TextField(_("认定理由"), blank=True, max_length=2000)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -538,7 +652,9 @@ class VetoDecision(models.Model):
 class TallySnapshot(models.Model):
     """年度星级统计 of a cycle, stored whole: replaced in one statement, never half-written."""
 
-    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="tally", verbose_name=_("评星周期"))
+    cycle = models.OneToOneField(
+        Cycle, on_delete=models.CASCADE, related_name="tally", verbose_name=_("评星周期")
+    )
     computed_at = models.DateTimeField(_("统计时间"))
     duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
     data = models.JSONField(_("统计数据"))
@@ -560,10 +676,18 @@ class TallyRun(models.Model):
         DONE = "done", _("已完成")
         FAILED = "failed", _("失败")
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="tally_runs", verbose_name=_("评星周期"))
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.CASCADE, related_name="tally_runs", verbose_name=_("评星周期")
+    )
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("发起人"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
     reason = models.CharField(_("触发原因"), max_length=50, default="manual")
     created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
@@ -574,7 +698,6 @@ class TallyRun(models.Model):
         verbose_name = _("统计任务")
         verbose_name_plural = _("统计任务")
         ordering = ["-created_at", "-pk"]
-
 
 
 # --- 公示, objections, awards, rectification (domain.md steps 5–7) -------------------------------
@@ -589,18 +712,27 @@ class Objection(models.Model):
         REJECTED = "rejected", _("不予采纳")
         UPHELD = "upheld", _("已采纳并改正")
 
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="objections",
-                                   verbose_name=_("公示结果"))
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示结果")
+    )
     reference = models.CharField(_("受理编号"), max_length=20, unique=True)
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     contact = models.CharField(_("联系方式"), max_length=100, blank=True)
     reason = models.TextField(_("异议理由"), max_length=2000)
-    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True
+    )
     outcome = models.TextField(_("复核结论"), blank=True, max_length=2000)
     filed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     ip_hash = models.CharField(max_length=64, blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name=_("处理人"))
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     objector_notified_at = models.DateTimeField(_("告知异议人时间"), null=True, blank=True)
 
@@ -642,9 +774,12 @@ class Award(models.Model):
         REVOKED = "revoked", _("已撤销")
 
     submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="award")
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="awards", verbose_name=_("评星周期"))
-    party_organization = models.ForeignKey(PartyOrganization, on_delete=models.PROTECT, related_name="awards",
-                                           verbose_name=_("党组织"))
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="awards", verbose_name=_("评星周期")
+    )
+    party_organization = models.ForeignKey(
+        PartyOrganization, on_delete=models.PROTECT, related_name="awards", verbose_name=_("党组织")
+    )
     level = models.PositiveSmallIntegerField(_("当前星级"))
     awarded_level = models.PositiveSmallIntegerField(_("授予星级"))
     seq = models.PositiveIntegerField(_("序号"))
@@ -673,8 +808,12 @@ class Award(models.Model):
 
     @property
     def public_state_label(self):
-        return {"valid": _("有效"), "downgraded": _("已降级"), "revoked": _("已撤销"), "expired": _("已过期")}[
-            self.public_state]
+        return {
+            "valid": _("有效"),
+            "downgraded": _("已降级"),
+            "revoked": _("已撤销"),
+            "expired": _("已过期"),
+        }[self.public_state]
 
 
 def award_event_path(instance, filename):
@@ -697,8 +836,9 @@ class AwardEvent(models.Model):
     reason = models.TextField(_("理由"), blank=True, max_length=2000)
     evidence = models.FileField(_("依据材料"), upload_to=award_event_path, blank=True, max_length=300)
     evidence_name = models.CharField(max_length=200, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                           related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -737,12 +877,15 @@ class Rectification(models.Model):
         VERIFIED = "verified", _("已验证销号")
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="rectifications")
-    indicator = models.ForeignKey(Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("指标"))
+    indicator = models.ForeignKey(
+        Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("指标")
+    )
     problem = models.TextField(_("存在问题"), max_length=2000)
     requirement = models.TextField(_("整改要求"), max_length=2000)
     due_on = models.DateField(_("整改期限"))
-    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True
+    )
     answer = models.TextField(_("整改情况"), blank=True, max_length=4000)
     answered_at = models.DateTimeField(null=True, blank=True)
     staff_note = models.TextField(_("核查意见"), blank=True, max_length=2000)

@@ -26,15 +26,21 @@ MAX_OBJECTION_FILES = 3
 
 def listed_results(cycle: Cycle):
     """What the public notice lists: reviewed, not vetoed, at one star or more."""
-    return (Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, vetoed=False, proposed_level__gte=1)
-            .select_related("party_organization").prefetch_related("party_organization__organizations")
-            .order_by("-proposed_level", "party_organization__name"))
+    return (
+        Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, vetoed=False, proposed_level__gte=1)
+        .select_related("party_organization")
+        .prefetch_related("party_organization__organizations")
+        .order_by("-proposed_level", "party_organization__name")
+    )
 
 
 def notice_is_open(cycle: Cycle, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
-    return (cycle.status == Cycle.Status.PUBLISHED and cycle.notice_starts_on is not None
-            and cycle.notice_starts_on <= today <= cycle.notice_ends_on)
+    return (
+        cycle.status == Cycle.Status.PUBLISHED
+        and cycle.notice_starts_on is not None
+        and cycle.notice_starts_on <= today <= cycle.notice_ends_on
+    )
 
 
 @transaction.atomic
@@ -43,9 +49,14 @@ def cycle_publish(*, cycle: Cycle, by: User, starts_on: dt.date | None = None) -
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _require_staff(by, cycle.committee_id)
     if cycle.status != Cycle.Status.OPEN:
-        raise TransitionNotAllowed("只有进行中的评星周期可以发布公示（当前：%s）。" % cycle.get_status_display())
-    in_progress = list(cycle.submissions.filter(status__in=[Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED])
-                       .values_list("party_organization__name", flat=True))
+        raise TransitionNotAllowed(
+            "只有进行中的评星周期可以发布公示（当前：%s）。" % cycle.get_status_display()
+        )
+    in_progress = list(
+        cycle.submissions.filter(
+            status__in=[Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED]
+        ).values_list("party_organization__name", flat=True)
+    )
     if in_progress:
         raise ValidationError("以下党组织的申报尚未完成评审，不能公示：%s。" % "、".join(in_progress[:20]))
     if not cycle.submissions.filter(status=Status.REVIEWED).exists():
@@ -55,8 +66,12 @@ def cycle_publish(*, cycle: Cycle, by: User, starts_on: dt.date | None = None) -
     cycle.notice_starts_on = starts_on
     cycle.notice_ends_on = starts_on + dt.timedelta(days=cycle.notice_days - 1)
     cycle.save(update_fields=["status", "notice_starts_on", "notice_ends_on"])
-    services.audit_record(actor=by, action="cycle.publish", target=cycle,
-                          after={"from": str(cycle.notice_starts_on), "to": str(cycle.notice_ends_on)})
+    services.audit_record(
+        actor=by,
+        action="cycle.publish",
+        target=cycle,
+        after={"from": str(cycle.notice_starts_on), "to": str(cycle.notice_ends_on)},
+    )
     from . import tasks
 
     transaction.on_commit(lambda: tasks.notify_results_published.delay(cycle.pk), robust=True)
@@ -83,8 +98,9 @@ def rate_limited(ip_hash: str, limit: int) -> bool:
     return count > limit
 
 
-def objection_file(*, submission: Submission, reason: str, name: str = "", contact: str = "", files=(),
-                   ip: str = "") -> Objection:
+def objection_file(
+    *, submission: Submission, reason: str, name: str = "", contact: str = "", files=(), ip: str = ""
+) -> Objection:
     """Anyone files an objection against one listed result while the notice is open."""
     reason = (reason or "").strip()
     if not reason:
@@ -109,12 +125,18 @@ def objection_file(*, submission: Submission, reason: str, name: str = "", conta
         if ip_hash and rate_limited(ip_hash, limit):
             raise ValidationError("提交过于频繁，请一小时后再试。", code="rate_limited")
         objection = Objection.objects.create(
-            submission=submission, reference=_new_reference(cycle), reason=reason,
-            name=(name or "").strip()[:50], contact=(contact or "").strip()[:100], ip_hash=ip_hash,
+            submission=submission,
+            reference=_new_reference(cycle),
+            reason=reason,
+            name=(name or "").strip()[:50],
+            contact=(contact or "").strip()[:100],
+            ip_hash=ip_hash,
         )
         for f in files:
             mime = sniff(f, DOCUMENTS)
-            att = ObjectionAttachment(objection=objection, original_name=f.name[:200], content_type=mime, size=f.size)
+            att = ObjectionAttachment(
+                objection=objection, original_name=f.name[:200], content_type=mime, size=f.size
+            )
             att.file.save(services._safe_name(f.name), f, save=False)
             att.save()
         _audit(None, "objection.file", submission, after={"reference": objection.reference})
@@ -126,19 +148,30 @@ def objection_file(*, submission: Submission, reason: str, name: str = "", conta
 
 OBJECTION_TRANSITIONS = {
     "investigate": {Objection.State.OPEN: Objection.State.INVESTIGATING},
-    "reject": {Objection.State.OPEN: Objection.State.REJECTED, Objection.State.INVESTIGATING: Objection.State.REJECTED},
-    "uphold": {Objection.State.OPEN: Objection.State.UPHELD, Objection.State.INVESTIGATING: Objection.State.UPHELD},
+    "reject": {
+        Objection.State.OPEN: Objection.State.REJECTED,
+        Objection.State.INVESTIGATING: Objection.State.REJECTED,
+    },
+    "uphold": {
+        Objection.State.OPEN: Objection.State.UPHELD,
+        Objection.State.INVESTIGATING: Objection.State.UPHELD,
+    },
 }
 _OBJECTION_LABELS = {"investigate": "开始核查", "reject": "不予采纳", "uphold": "采纳"}
 
 
 def _lock_objection(objection: Objection, action: str, by: User) -> tuple[Objection, str]:
-    objection = Objection.objects.select_for_update().select_related(
-        "submission__cycle", "submission__party_organization").get(pk=objection.pk)
+    objection = (
+        Objection.objects.select_for_update()
+        .select_related("submission__cycle", "submission__party_organization")
+        .get(pk=objection.pk)
+    )
     _require_staff(by, objection.submission.cycle.committee_id)
     allowed = OBJECTION_TRANSITIONS[action]
     if objection.state not in allowed:
-        raise TransitionNotAllowed("该异议当前为“%s”，不能%s。" % (objection.get_state_display(), _OBJECTION_LABELS[action]))
+        raise TransitionNotAllowed(
+            "该异议当前为“%s”，不能%s。" % (objection.get_state_display(), _OBJECTION_LABELS[action])
+        )
     return objection, allowed[objection.state]
 
 
@@ -159,13 +192,19 @@ def objection_reject(*, objection: Objection, by: User, outcome: str) -> Objecti
         if not outcome:
             raise ValidationError("请写明不予采纳的理由。")
         _close(objection, target, outcome, by)
-        _audit(by, "objection.reject", objection.submission, after={"reference": objection.reference},
-               note=outcome)
+        _audit(
+            by,
+            "objection.reject",
+            objection.submission,
+            after={"reference": objection.reference},
+            note=outcome,
+        )
     return objection
 
 
-def objection_uphold(*, objection: Objection, by: User, outcome: str, final_scores: dict | None = None,
-                     veto_item_id=None) -> Objection:
+def objection_uphold(
+    *, objection: Objection, by: User, outcome: str, final_scores: dict | None = None, veto_item_id=None
+) -> Objection:
     """复核: the objection is right. The result is corrected through the review services (reopen →
     changed final scores and/or a confirmed veto → review), so the star and its explanation are
     recomputed and every change is audited."""
@@ -183,8 +222,9 @@ def objection_uphold(*, objection: Objection, by: User, outcome: str, final_scor
         reason = f"异议 {objection.reference} 复核：{outcome}"
         services.submission_reopen(submission=submission, by=by, reason=reason)
         for indicator_id, score in final_scores.items():
-            services.final_score_set(submission=submission, indicator_id=indicator_id, score=score, reason=reason,
-                                     by=by)
+            services.final_score_set(
+                submission=submission, indicator_id=indicator_id, score=score, reason=reason, by=by
+            )
         if veto_item_id:
             veto = services.veto_raise(submission=submission, item_id=veto_item_id, note=reason, by=by)
             services.veto_decide(veto=veto, confirmed=True, reason=reason, by=by)
@@ -224,11 +264,18 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
             raise TransitionNotAllowed("只有公示中的评星周期可以确定结果。")
         if today <= cycle.notice_ends_on:
             raise TransitionNotAllowed("公示期至 %s 结束，期满后才能确定结果。" % cycle.notice_ends_on)
-        waiting = set(Objection.objects.filter(submission__cycle=cycle, state__in=[
-            Objection.State.OPEN, Objection.State.INVESTIGATING]).values_list("submission_id", flat=True))
-        todo = (Submission.objects.select_for_update().filter(cycle=cycle, status=Status.REVIEWED,
-                                                              finalized_at__isnull=True)
-                .exclude(pk__in=waiting).select_related("party_organization").order_by("-total", "pk"))
+        waiting = set(
+            Objection.objects.filter(
+                submission__cycle=cycle, state__in=[Objection.State.OPEN, Objection.State.INVESTIGATING]
+            ).values_list("submission_id", flat=True)
+        )
+        todo = (
+            Submission.objects.select_for_update()
+            .filter(cycle=cycle, status=Status.REVIEWED, finalized_at__isnull=True)
+            .exclude(pk__in=waiting)
+            .select_related("party_organization")
+            .order_by("-total", "pk")
+        )
         now = timezone.now()
         finalized = awards = 0
         for sub in todo:
@@ -244,8 +291,12 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
             cycle.finalized_at = now
             cycle.save(update_fields=["status", "finalized_at"])
         if finalized or not waiting:  # a daily run that only finds results still waiting records nothing
-            services.audit_record(actor=by, action="cycle.finalize", target=cycle,
-                                  after={"finalized": finalized, "awards": awards, "waiting": len(waiting)})
+            services.audit_record(
+                actor=by,
+                action="cycle.finalize",
+                target=cycle,
+                after={"finalized": finalized, "awards": awards, "waiting": len(waiting)},
+            )
     return {"finalized": finalized, "waiting": len(waiting), "awards": awards}
 
 

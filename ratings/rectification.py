@@ -12,16 +12,19 @@ from .models import Rectification, RectificationEvidence, Status, Submission
 from .services import TransitionNotAllowed, _audit, _indicator_of, _require_staff
 
 TRANSITIONS = {
-    "answer": {Rectification.State.OPEN: Rectification.State.ANSWERED,
-               Rectification.State.SENT_BACK: Rectification.State.ANSWERED},
+    "answer": {
+        Rectification.State.OPEN: Rectification.State.ANSWERED,
+        Rectification.State.SENT_BACK: Rectification.State.ANSWERED,
+    },
     "verify": {Rectification.State.ANSWERED: Rectification.State.VERIFIED},
     "send_back": {Rectification.State.ANSWERED: Rectification.State.SENT_BACK},
 }
 LABELS = {"answer": "报送整改情况", "verify": "验证销号", "send_back": "退回重改"}
 
 
-def rectification_create(*, submission: Submission, by: User, problem: str, requirement: str, due_on,
-                         indicator_id=None) -> Rectification:
+def rectification_create(
+    *, submission: Submission, by: User, problem: str, requirement: str, due_on, indicator_id=None
+) -> Rectification:
     """Staff turn a weakness found in the review into an item with a due date."""
     with transaction.atomic():
         submission = services._lock(submission)
@@ -34,10 +37,21 @@ def rectification_create(*, submission: Submission, by: User, problem: str, requ
         if due_on is None or due_on < timezone.localdate():
             raise ValidationError("整改期限不能早于今天。")
         indicator = _indicator_of(submission, indicator_id) if indicator_id else None
-        item = Rectification.objects.create(submission=submission, indicator=indicator, problem=problem[:2000],
-                                            requirement=requirement[:2000], due_on=due_on, created_by=by)
-        _audit(by, "rectification.create", submission, after={"item": item.pk, "due_on": str(due_on)},
-               note=problem[:200])
+        item = Rectification.objects.create(
+            submission=submission,
+            indicator=indicator,
+            problem=problem[:2000],
+            requirement=requirement[:2000],
+            due_on=due_on,
+            created_by=by,
+        )
+        _audit(
+            by,
+            "rectification.create",
+            submission,
+            after={"item": item.pk, "due_on": str(due_on)},
+            note=problem[:200],
+        )
     return item
 
 
@@ -45,7 +59,9 @@ def _lock_item(item: Rectification, action: str) -> tuple[Rectification, str]:
     item = Rectification.objects.select_for_update().select_related("submission__cycle").get(pk=item.pk)
     allowed = TRANSITIONS[action]
     if item.state not in allowed:
-        raise TransitionNotAllowed("整改事项当前为“%s”，不能%s。" % (item.get_state_display(), LABELS[action]))
+        raise TransitionNotAllowed(
+            "整改事项当前为“%s”，不能%s。" % (item.get_state_display(), LABELS[action])
+        )
     return item, allowed[item.state]
 
 
@@ -54,14 +70,17 @@ def rectification_answer(*, item: Rectification, by: User, answer: str, files=()
     answer = (answer or "").strip()
     with transaction.atomic():
         item, target = _lock_item(item, "answer")
-        if not (by.role == Role.SECRETARY and by.party_organization_id == item.submission.party_organization_id):
+        if not (
+            by.role == Role.SECRETARY and by.party_organization_id == item.submission.party_organization_id
+        ):
             raise PermissionDenied("只有本党组织的书记可以报送整改情况。")
         if not answer:
             raise ValidationError("请写明整改情况。")
         checked = [(f, sniff(f, DOCUMENTS)) for f in files]
         for f, mime in checked:
-            ev = RectificationEvidence(rectification=item, original_name=f.name[:200], content_type=mime,
-                                       size=f.size, uploaded_by=by)
+            ev = RectificationEvidence(
+                rectification=item, original_name=f.name[:200], content_type=mime, size=f.size, uploaded_by=by
+            )
             ev.file.save(services._safe_name(f.name), f, save=False)
             ev.save()
         before = item.state
@@ -77,8 +96,13 @@ def rectification_verify(*, item: Rectification, by: User, note: str = "") -> Re
         _require_staff(by, item.submission.cycle.committee_id)
         item.state, item.staff_note, item.verified_at = target, (note or "").strip()[:2000], timezone.now()
         item.save(update_fields=["state", "staff_note", "verified_at"])
-        _audit(by, "rectification.verify", item.submission, before={"state": Rectification.State.ANSWERED},
-               after={"state": target})
+        _audit(
+            by,
+            "rectification.verify",
+            item.submission,
+            before={"state": Rectification.State.ANSWERED},
+            after={"state": target},
+        )
     return item
 
 
@@ -91,6 +115,12 @@ def rectification_send_back(*, item: Rectification, by: User, note: str) -> Rect
             raise ValidationError("退回重改须写明原因。")
         item.state, item.staff_note = target, note[:2000]
         item.save(update_fields=["state", "staff_note"])
-        _audit(by, "rectification.send_back", item.submission, before={"state": Rectification.State.ANSWERED},
-               after={"state": target}, note=note)
+        _audit(
+            by,
+            "rectification.send_back",
+            item.submission,
+            before={"state": Rectification.State.ANSWERED},
+            after={"state": target},
+            note=note,
+        )
     return item

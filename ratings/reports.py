@@ -31,21 +31,43 @@ def results_xlsx(cycle: Cycle) -> bytes:
     """One row per submission; streamed row by row into a write-only workbook."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("评星结果")
-    ws.append(["党组织", "覆盖的社会组织", "状态", "指标得分", "加分", "减分", "总分", "一票否决", "上一周期星级",
-               "建议星级", "星级依据"])
-    subs = (Submission.objects.filter(cycle=cycle).select_related("party_organization")
-            .prefetch_related("party_organization__organizations").order_by("-total", "party_organization__name"))
+    ws.append(
+        [
+            "党组织",
+            "覆盖的社会组织",
+            "状态",
+            "指标得分",
+            "加分",
+            "减分",
+            "总分",
+            "一票否决",
+            "上一周期星级",
+            "建议星级",
+            "星级依据",
+        ]
+    )
+    subs = (
+        Submission.objects.filter(cycle=cycle)
+        .select_related("party_organization")
+        .prefetch_related("party_organization__organizations")
+        .order_by("-total", "party_organization__name")
+    )
     for s in subs.iterator(chunk_size=1000):
-        ws.append([
-            s.party_organization.name,
-            "、".join(o.name for o in s.party_organization.organizations.all()),
-            str(Status(s.status).label),
-            _num(s.indicator_total), _num(s.bonus_total), _num(s.deduction_total), _num(s.total),
-            "是" if s.vetoed else "否",
-            str(level_name(s.previous_level)) if s.previous_level is not None else "—",
-            str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else "未评定",
-            s.level_explanation,
-        ])
+        ws.append(
+            [
+                s.party_organization.name,
+                "、".join(o.name for o in s.party_organization.organizations.all()),
+                str(Status(s.status).label),
+                _num(s.indicator_total),
+                _num(s.bonus_total),
+                _num(s.deduction_total),
+                _num(s.total),
+                "是" if s.vetoed else "否",
+                str(level_name(s.previous_level)) if s.previous_level is not None else "—",
+                str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else "未评定",
+                s.level_explanation,
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -59,20 +81,33 @@ LEVEL_HEADER = ["五星", "四星", "三星", "二星", "一星", "无星", "一
 
 
 def _group_row(label, g):
-    return [label, *(g["levels"][k] for k in ("5", "4", "3", "2", "1", "0")), g["vetoed"], g["unrated"], g["total"],
-            g["three_plus"]]
+    return [
+        label,
+        *(g["levels"][k] for k in ("5", "4", "3", "2", "1", "0")),
+        g["vetoed"],
+        g["unrated"],
+        g["total"],
+        g["three_plus"],
+    ]
 
 
 def tally_xlsx(data: dict) -> bytes:
     wb = Workbook()
     ws = _sheet(wb, "总体", ["项目", "数值"])
     for label, value in [
-        ("评星周期", data["cycle"]["title"]), ("参评党组织", data["participants"]), ("已评定", data["rated"]),
-        ("三星及以上", data["three_plus"]), ("三星及以上占比（%）", data["three_plus_share"]),
-        ("一票否决", data["vetoed"]), ("未评定", data["unrated"]),
-        ("较上一周期晋级", data["change"]["promoted"]), ("持平", data["change"]["same"]),
-        ("降级", data["change"]["demoted"]), ("首次评定", data["change"]["new"]),
-        ("组织覆盖率（%）", data["coverage"]["org_rate"]), ("工作覆盖率（%）", data["coverage"]["work_rate"]),
+        ("评星周期", data["cycle"]["title"]),
+        ("参评党组织", data["participants"]),
+        ("已评定", data["rated"]),
+        ("三星及以上", data["three_plus"]),
+        ("三星及以上占比（%）", data["three_plus_share"]),
+        ("一票否决", data["vetoed"]),
+        ("未评定", data["unrated"]),
+        ("较上一周期晋级", data["change"]["promoted"]),
+        ("持平", data["change"]["same"]),
+        ("降级", data["change"]["demoted"]),
+        ("首次评定", data["change"]["new"]),
+        ("组织覆盖率（%）", data["coverage"]["org_rate"]),
+        ("工作覆盖率（%）", data["coverage"]["work_rate"]),
     ]:
         ws.append([label, value])
     ws = _sheet(wb, "按组织类型", ["组织类型", *LEVEL_HEADER])
@@ -90,12 +125,30 @@ def coverage_xlsx(report) -> bytes:
     ws = _sheet(wb, "两个覆盖", header)
     rows = [report.overall, *report.by_region]
     for r in rows:
-        ws.append([r.label, r.total, r.party_covered, _num(r.org_rate), r.work_covered, _num(r.work_rate),
-                   r.uncovered])
+        ws.append(
+            [
+                r.label,
+                r.total,
+                r.party_covered,
+                _num(r.org_rate),
+                r.work_covered,
+                _num(r.work_rate),
+                r.uncovered,
+            ]
+        )
     ws = _sheet(wb, "按组织类型", header)
     for r in report.by_type:
-        ws.append([r.label, r.total, r.party_covered, _num(r.org_rate), r.work_covered, _num(r.work_rate),
-                   r.uncovered])
+        ws.append(
+            [
+                r.label,
+                r.total,
+                r.party_covered,
+                _num(r.org_rate),
+                r.work_covered,
+                _num(r.work_rate),
+                r.uncovered,
+            ]
+        )
     return _save(wb)
 
 
@@ -103,6 +156,7 @@ def tally_pdf(data: dict, *, committee, charts: dict) -> bytes:
     """The annual tally report in Chinese for the 综合党委, rendered by WeasyPrint."""
     from weasyprint import HTML
 
-    html = render_to_string("ratings/dashboard/report_pdf.html",
-                            {"d": data, "committee": committee, "charts": charts})
+    html = render_to_string(
+        "ratings/dashboard/report_pdf.html", {"d": data, "committee": committee, "charts": charts}
+    )
     return HTML(string=html).write_pdf()

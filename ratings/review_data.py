@@ -103,9 +103,7 @@ def review_matrix(submission: Submission) -> ReviewMatrix:
         .select_related("category")
         .order_by("category__order", "category_id", "order", "pk")
     )
-    assignments = list(
-        submission.assignments.select_related("inspector").order_by("assigned_at", "pk")
-    )
+    assignments = list(submission.assignments.select_related("inspector").order_by("assigned_at", "pk"))
     scores = {
         (s.assignment_id, s.indicator_id): s
         for s in InspectionScore.objects.filter(assignment__submission=submission)
@@ -134,16 +132,23 @@ def review_matrix(submission: Submission) -> ReviewMatrix:
         given = [c.score for c in cells if c.score is not None]
         spread = (max(given) - min(given)) if given else None
         own = self_scores.get(ind.pk)
-        rows.append(ReviewRow(
-            indicator=ind,
-            self_score=own.score if own else None,
-            self_comment=own.comment if own else "",
-            evidence=evidence.get(ind.pk, []),
-            cells=cells,
-            average=averages.get((submission.pk, ind.pk)),
-            spread=spread,
-            flagged=spread is not None and spread > threshold,
-            final=finals.get(ind.pk),
-        ))
-    return ReviewMatrix(submission=submission, assignments=assignments, rows=rows, threshold=threshold,
-                        inspector_totals=inspector_totals)
+        rows.append(
+            ReviewRow(
+                indicator=ind,
+                self_score=own.score if own else None,
+                self_comment=own.comment if own else "",
+                evidence=evidence.get(ind.pk, []),
+                cells=cells,
+                average=averages.get((submission.pk, ind.pk)),
+                spread=spread,
+                flagged=spread is not None and spread > threshold,
+                final=finals.get(ind.pk),
+            )
+        )
+    return ReviewMatrix(
+        submission=submission,
+        assignments=assignments,
+        rows=rows,
+        threshold=threshold,
+        inspector_totals=inspector_totals,
+    )

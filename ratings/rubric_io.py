@@ -70,12 +70,20 @@ SETTINGS_NOTES = {
 
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "✗"}
-_KINDS = {"加分": AdjustmentItem.Kind.BONUS, "bonus": AdjustmentItem.Kind.BONUS,
-          "减分": AdjustmentItem.Kind.DEDUCTION, "deduction": AdjustmentItem.Kind.DEDUCTION}
+_KINDS = {
+    "加分": AdjustmentItem.Kind.BONUS,
+    "bonus": AdjustmentItem.Kind.BONUS,
+    "减分": AdjustmentItem.Kind.DEDUCTION,
+    "deduction": AdjustmentItem.Kind.DEDUCTION,
+}
 _TIE_RULES = {
-    "exclude": Rubric.TieRule.EXCLUDE, "一并降档": Rubric.TieRule.EXCLUDE, "降档": Rubric.TieRule.EXCLUDE,
+    "exclude": Rubric.TieRule.EXCLUDE,
+    "一并降档": Rubric.TieRule.EXCLUDE,
+    "降档": Rubric.TieRule.EXCLUDE,
     str(Rubric.TieRule.EXCLUDE.label): Rubric.TieRule.EXCLUDE,
-    "include": Rubric.TieRule.INCLUDE, "一并保留": Rubric.TieRule.INCLUDE, "保留": Rubric.TieRule.INCLUDE,
+    "include": Rubric.TieRule.INCLUDE,
+    "一并保留": Rubric.TieRule.INCLUDE,
+    "保留": Rubric.TieRule.INCLUDE,
     str(Rubric.TieRule.INCLUDE.label): Rubric.TieRule.INCLUDE,
 }
 _LEVEL_WORDS = {"一星": 1, "二星": 2, "三星": 3, "四星": 4, "五星": 5}
@@ -169,8 +177,16 @@ def export_rubric(rubric: Rubric) -> bytes:
     prefetch = ["indicators__meeting_types"] if linked else ["indicators"]
     for cat in rubric.categories.order_by("order", "pk").prefetch_related(*prefetch):
         for ind in sorted(cat.indicators.all(), key=lambda i: (i.order, i.pk)):
-            row = [cat.code, cat.title, ind.code, ind.title, ind.max_score, _yes_no(ind.evidence_required),
-                   ind.evidence_description, ind.guidance]
+            row = [
+                cat.code,
+                cat.title,
+                ind.code,
+                ind.title,
+                ind.max_score,
+                _yes_no(ind.evidence_required),
+                ind.evidence_description,
+                ind.guidance,
+            ]
             if linked:
                 row.append("、".join(sorted(mt.code for mt in ind.meeting_types.all())))
             ws.append(row)
@@ -200,8 +216,11 @@ def export_rubric(rubric: Rubric) -> bytes:
     ws = wb.create_sheet(SHEET_SETTINGS)
     _header(ws, SETTINGS_COLUMNS)
     values = {
-        "name": rubric.name, "bonus_cap": rubric.bonus_cap, "deduction_cap": rubric.deduction_cap,
-        "promotion_limit": _yes_no(rubric.promotion_limit), "plaque_min_level": rubric.plaque_min_level,
+        "name": rubric.name,
+        "bonus_cap": rubric.bonus_cap,
+        "deduction_cap": rubric.deduction_cap,
+        "promotion_limit": _yes_no(rubric.promotion_limit),
+        "plaque_min_level": rubric.plaque_min_level,
         "quota_tie_rule": rubric.quota_tie_rule,
     }
     for key, label, _required in SETTINGS_ROWS:
@@ -265,18 +284,29 @@ def read_workbook(content: bytes) -> dict[str, list[tuple[int, dict]]]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise RubricFileError("文件无法作为 Excel (.xlsx) 读取，请先导出一份测评标准，在其基础上修改后另存为 .xlsx。") \
-            from exc
+        raise RubricFileError(
+            "文件无法作为 Excel (.xlsx) 读取，请先导出一份测评标准，在其基础上修改后另存为 .xlsx。"
+        ) from exc
     try:
         missing = [name for name in SHEETS if name not in wb.sheetnames]
         if missing:
             names = "、".join(f"“{m}”" for m in missing)
             raise RubricFileError(f"缺少工作表：{names}。请使用导出的测评标准文件作为模板。")
         columns = {
-            SHEET_INDICATORS: INDICATOR_COLUMNS + [MEETING_COLUMN], SHEET_ADJUSTMENTS: ADJUSTMENT_COLUMNS,
-            SHEET_VETOES: VETO_COLUMNS, SHEET_BANDS: BAND_COLUMNS, SHEET_SETTINGS: SETTINGS_COLUMNS,
+            SHEET_INDICATORS: INDICATOR_COLUMNS + [MEETING_COLUMN],
+            SHEET_ADJUSTMENTS: ADJUSTMENT_COLUMNS,
+            SHEET_VETOES: VETO_COLUMNS,
+            SHEET_BANDS: BAND_COLUMNS,
+            SHEET_SETTINGS: SETTINGS_COLUMNS,
         }
-        optional = {MEETING_COLUMN[0], "note", "max_points", "quota_percent", "evidence_description", "guidance"}
+        optional = {
+            MEETING_COLUMN[0],
+            "note",
+            "max_points",
+            "quota_percent",
+            "evidence_description",
+            "guidance",
+        }
         out = {}
         for name in SHEETS:
             ws = wb[name]
@@ -330,6 +360,7 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
     seen_codes: dict[str, int] = {}
     linked = _has_meeting_link()
     for number, v in rows:
+
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
@@ -355,8 +386,15 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
         evidence = _bool(v.get("evidence_required"))
         if evidence is None:
             err(f"须上传佐证：应填“是”或“否”，而不是“{_text(v.get('evidence_required'))}”。")
-        meeting_codes = [c for c in _text(v.get("meeting_types")).replace(",", "、").replace("，", "、")
-                         .replace(" ", "、").split("、") if c]
+        meeting_codes = [
+            c
+            for c in _text(v.get("meeting_types"))
+            .replace(",", "、")
+            .replace("，", "、")
+            .replace(" ", "、")
+            .split("、")
+            if c
+        ]
         if meeting_codes and not linked:
             meeting_codes = []  # this installation does not link indicators to meeting types
         if ccode and ctitle:
@@ -368,17 +406,24 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
                 cat = ParsedCategory(ccode, ctitle)
                 categories[ccode] = (cat, number)
                 parsed.categories.append(cat)
-            cat.indicators.append(ParsedIndicator(
-                code=code, title=title, max_score=max_score or Decimal(0), evidence_required=bool(evidence),
-                evidence_description=_text(v.get("evidence_description")), guidance=_text(v.get("guidance")),
-                meeting_types=meeting_codes,
-            ))
+            cat.indicators.append(
+                ParsedIndicator(
+                    code=code,
+                    title=title,
+                    max_score=max_score or Decimal(0),
+                    evidence_required=bool(evidence),
+                    evidence_description=_text(v.get("evidence_description")),
+                    guidance=_text(v.get("guidance")),
+                    meeting_types=meeting_codes,
+                )
+            )
 
 
 def _check_adjustments(rows, parsed: ParsedRubric, errors: list[RowError]):
     sheet = SHEET_ADJUSTMENTS
     seen: dict[str, int] = {}
     for number, v in rows:
+
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
@@ -422,6 +467,7 @@ def _check_vetoes(rows, parsed: ParsedRubric, errors: list[RowError]):
     sheet = SHEET_VETOES
     seen: dict[str, int] = {}
     for number, v in rows:
+
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
@@ -452,6 +498,7 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
     seen: dict[int, int] = {}
     good: list[tuple[int, int, Decimal]] = []  # (row, level, min_total) of rows without errors
     for number, v in rows:
+
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
@@ -496,14 +543,28 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
     ordered = sorted(good, key=lambda g: g[1], reverse=True)
     for (_r_hi, hi_level, hi_min), (r_lo, lo_level, lo_min) in zip(ordered, ordered[1:], strict=False):
         if lo_min >= hi_min:
-            errors.append(RowError(sheet, r_lo, f"分数线应随星级严格递减：{lo_level}星的最低总分 {lo_min} "
-                                                f"应低于{hi_level}星的 {hi_min}。"))
+            errors.append(
+                RowError(
+                    sheet,
+                    r_lo,
+                    f"分数线应随星级严格递减：{lo_level}星的最低总分 {lo_min} "
+                    f"应低于{hi_level}星的 {hi_min}。",
+                )
+            )
     if ordered and parsed.bonus_cap is not None and not any(e.sheet == SHEET_INDICATORS for e in errors):
-        possible = sum((i.max_score for c in parsed.categories for i in c.indicators), Decimal(0)) + parsed.bonus_cap
+        possible = (
+            sum((i.max_score for c in parsed.categories for i in c.indicators), Decimal(0)) + parsed.bonus_cap
+        )
         row, level, top = ordered[0]
         if top > possible:
-            errors.append(RowError(sheet, row, f"{level}星的最低总分 {top} 超过了可能的最高总分 {possible}"
-                                               f"（指标满分加加分上限），没有党组织能达到。"))
+            errors.append(
+                RowError(
+                    sheet,
+                    row,
+                    f"{level}星的最低总分 {top} 超过了可能的最高总分 {possible}"
+                    f"（指标满分加加分上限），没有党组织能达到。",
+                )
+            )
 
 
 def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
@@ -511,6 +572,7 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
     by_label = {label: key for key, label, _r in SETTINGS_ROWS}
     seen: dict[str, int] = {}
     for number, v in rows:
+
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
@@ -555,7 +617,9 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
         elif key == "quota_tie_rule":
             rule = _TIE_RULES.get(raw) or _TIE_RULES.get(raw.lower())
             if rule is None:
-                err(f"名额同分规则：无法识别“{raw}”，应为 exclude（同分一并降档）或 include（同分一并保留）。")
+                err(
+                    f"名额同分规则：无法识别“{raw}”，应为 exclude（同分一并降档）或 include（同分一并保留）。"
+                )
             else:
                 parsed.quota_tie_rule = rule
     for key, label, required in SETTINGS_ROWS:
@@ -563,8 +627,9 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
             errors.append(RowError(sheet, None, f"缺少项目“{label}”。"))
 
 
-def _meeting_types_by_code(committee: Committee, parsed: ParsedRubric, errors: list[RowError],
-                           rows: list[tuple[int, dict]]) -> dict:
+def _meeting_types_by_code(
+    committee: Committee, parsed: ParsedRubric, errors: list[RowError], rows: list[tuple[int, dict]]
+) -> dict:
     wanted = {c for cat in parsed.categories for i in cat.indicators for c in i.meeting_types}
     if not wanted:
         return {}
@@ -572,12 +637,23 @@ def _meeting_types_by_code(committee: Committee, parsed: ParsedRubric, errors: l
 
     known = {mt.code: mt for mt in MeetingType.objects.filter(committee=committee, code__in=wanted)}
     for number, v in rows:
-        codes = [c for c in _text(v.get("meeting_types")).replace(",", "、").replace("，", "、")
-                 .replace(" ", "、").split("、") if c]
+        codes = [
+            c
+            for c in _text(v.get("meeting_types"))
+            .replace(",", "、")
+            .replace("，", "、")
+            .replace(" ", "、")
+            .split("、")
+            if c
+        ]
         unknown = [c for c in codes if c not in known]
         if unknown:
             codes_text = "、".join(f"“{c}”" for c in unknown)
-            errors.append(RowError(SHEET_INDICATORS, number, f"关联会议类型：本综合党委没有代码为{codes_text}的会议类型。"))
+            errors.append(
+                RowError(
+                    SHEET_INDICATORS, number, f"关联会议类型：本综合党委没有代码为{codes_text}的会议类型。"
+                )
+            )
     return known
 
 
@@ -595,25 +671,46 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
     sheets = read_workbook(content)
     parsed, errors = check_workbook(sheets)
     linked = _has_meeting_link()
-    meeting_types = _meeting_types_by_code(committee, parsed, errors, sheets[SHEET_INDICATORS]) if linked else {}
+    meeting_types = (
+        _meeting_types_by_code(committee, parsed, errors, sheets[SHEET_INDICATORS]) if linked else {}
+    )
     if errors:
         raise RubricImportError(errors)
     with transaction.atomic():
-        last = (Rubric.objects.select_for_update().filter(committee=committee)
-                .order_by("-version").values_list("version", flat=True).first()) or 0
+        last = (
+            Rubric.objects.select_for_update()
+            .filter(committee=committee)
+            .order_by("-version")
+            .values_list("version", flat=True)
+            .first()
+        ) or 0
         rubric = Rubric.objects.create(
-            committee=committee, version=last + 1, name=parsed.name or Rubric._meta.get_field("name").default,
-            bonus_cap=parsed.bonus_cap, deduction_cap=parsed.deduction_cap, promotion_limit=parsed.promotion_limit,
-            plaque_min_level=parsed.plaque_min_level, quota_tie_rule=parsed.quota_tie_rule,
+            committee=committee,
+            version=last + 1,
+            name=parsed.name or Rubric._meta.get_field("name").default,
+            bonus_cap=parsed.bonus_cap,
+            deduction_cap=parsed.deduction_cap,
+            promotion_limit=parsed.promotion_limit,
+            plaque_min_level=parsed.plaque_min_level,
+            quota_tie_rule=parsed.quota_tie_rule,
         )
         for c_order, cat in enumerate(parsed.categories, start=1):
             new_cat = rubric.categories.create(code=cat.code, title=cat.title, order=c_order)
-            created = Indicator.objects.bulk_create([
-                Indicator(category=new_cat, code=i.code, title=i.title, max_score=i.max_score,
-                          evidence_required=i.evidence_required, evidence_description=i.evidence_description,
-                          guidance=i.guidance, order=i_order)
-                for i_order, i in enumerate(cat.indicators, start=1)
-            ])
+            created = Indicator.objects.bulk_create(
+                [
+                    Indicator(
+                        category=new_cat,
+                        code=i.code,
+                        title=i.title,
+                        max_score=i.max_score,
+                        evidence_required=i.evidence_required,
+                        evidence_description=i.evidence_description,
+                        guidance=i.guidance,
+                        order=i_order,
+                    )
+                    for i_order, i in enumerate(cat.indicators, start=1)
+                ]
+            )
             if linked:
                 for ind, parsed_ind in zip(created, cat.indicators, strict=True):
                     if parsed_ind.meeting_types:
@@ -622,17 +719,40 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
         adjustments = []
         for kind, code, title, points, cap in parsed.adjustments:
             orders[kind] = orders.get(kind, 0) + 1
-            adjustments.append(AdjustmentItem(rubric=rubric, kind=kind, code=code, title=title, points=points,
-                                              max_points=cap, order=orders[kind]))
+            adjustments.append(
+                AdjustmentItem(
+                    rubric=rubric,
+                    kind=kind,
+                    code=code,
+                    title=title,
+                    points=points,
+                    max_points=cap,
+                    order=orders[kind],
+                )
+            )
         AdjustmentItem.objects.bulk_create(adjustments)
-        VetoItem.objects.bulk_create([VetoItem(rubric=rubric, code=code, title=title, order=order)
-                                      for order, (code, title) in enumerate(parsed.vetoes, start=1)])
-        StarBand.objects.bulk_create([StarBand(rubric=rubric, level=level, min_total=min_total, quota_percent=quota)
-                                      for level, min_total, quota in parsed.bands])
-        audit_record(actor=by, action="rubric.import", target=rubric, after={
-            "version": rubric.version, "categories": len(parsed.categories),
-            "indicators": sum(len(c.indicators) for c in parsed.categories),
-        })
+        VetoItem.objects.bulk_create(
+            [
+                VetoItem(rubric=rubric, code=code, title=title, order=order)
+                for order, (code, title) in enumerate(parsed.vetoes, start=1)
+            ]
+        )
+        StarBand.objects.bulk_create(
+            [
+                StarBand(rubric=rubric, level=level, min_total=min_total, quota_percent=quota)
+                for level, min_total, quota in parsed.bands
+            ]
+        )
+        audit_record(
+            actor=by,
+            action="rubric.import",
+            target=rubric,
+            after={
+                "version": rubric.version,
+                "categories": len(parsed.categories),
+                "indicators": sum(len(c.indicators) for c in parsed.categories),
+            },
+        )
     return rubric
 
 
@@ -643,17 +763,31 @@ def rubric_content(rubric: Rubric) -> dict:
     for cat in rubric.categories.order_by("order", "pk").prefetch_related("indicators"):
         inds = []
         for ind in sorted(cat.indicators.all(), key=lambda i: (i.order, i.pk)):
-            row = (ind.code, ind.title, ind.max_score, ind.evidence_required, ind.evidence_description, ind.guidance)
+            row = (
+                ind.code,
+                ind.title,
+                ind.max_score,
+                ind.evidence_required,
+                ind.evidence_description,
+                ind.guidance,
+            )
             if linked:
                 row += (tuple(sorted(ind.meeting_types.values_list("code", flat=True))),)
             inds.append(row)
         cats.append((cat.code, cat.title, tuple(inds)))
     return {
-        "name": rubric.name, "bonus_cap": rubric.bonus_cap, "deduction_cap": rubric.deduction_cap,
-        "promotion_limit": rubric.promotion_limit, "plaque_min_level": rubric.plaque_min_level,
-        "quota_tie_rule": rubric.quota_tie_rule, "categories": tuple(cats),
-        "adjustments": tuple(rubric.adjustments.order_by("kind", "order", "pk")
-                             .values_list("kind", "code", "title", "points", "max_points")),
+        "name": rubric.name,
+        "bonus_cap": rubric.bonus_cap,
+        "deduction_cap": rubric.deduction_cap,
+        "promotion_limit": rubric.promotion_limit,
+        "plaque_min_level": rubric.plaque_min_level,
+        "quota_tie_rule": rubric.quota_tie_rule,
+        "categories": tuple(cats),
+        "adjustments": tuple(
+            rubric.adjustments.order_by("kind", "order", "pk").values_list(
+                "kind", "code", "title", "points", "max_points"
+            )
+        ),
         "vetoes": tuple(rubric.vetoes.order_by("order", "pk").values_list("code", "title")),
         "bands": tuple(rubric.bands.order_by("-level").values_list("level", "min_total", "quota_percent")),
     }

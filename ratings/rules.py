@@ -80,16 +80,25 @@ def decide(candidates: Iterable[Candidate], rules: Rules) -> list[Outcome]:
     for c in candidates:
         total, bonus, deduction = total_of(c, rules)
         if c.vetoed:
-            reason = "一票否决（%s）：不评星，不参与排名" % "、".join(c.veto_titles) if c.veto_titles else \
-                "一票否决：不评星，不参与排名"
+            reason = (
+                "一票否决（%s）：不评星，不参与排名" % "、".join(c.veto_titles)
+                if c.veto_titles
+                else "一票否决：不评星，不参与排名"
+            )
             outcomes.append(Outcome(c.key, total, bonus, deduction, None, [reason]))
             continue
         parts = [f"指标得分 {_fmt(c.indicator_total)}"]
         if bonus:
-            capped = "（已按上限 %s 计）" % _fmt(rules.bonus_cap) if Decimal(c.bonus) > rules.bonus_cap else ""
+            capped = (
+                "（已按上限 %s 计）" % _fmt(rules.bonus_cap) if Decimal(c.bonus) > rules.bonus_cap else ""
+            )
             parts.append(f"加分 {_fmt(bonus)}{capped}")
         if deduction:
-            capped = "（已按上限 %s 计）" % _fmt(rules.deduction_cap) if Decimal(c.deduction) > rules.deduction_cap else ""
+            capped = (
+                "（已按上限 %s 计）" % _fmt(rules.deduction_cap)
+                if Decimal(c.deduction) > rules.deduction_cap
+                else ""
+            )
             parts.append(f"减分 {_fmt(deduction)}{capped}")
         level = band_level(total, rules)
         head = f"总分 {_fmt(total)}" + ("（%s）" % "，".join(parts) if (bonus or deduction) else "")

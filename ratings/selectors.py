@@ -36,14 +36,16 @@ def cycles_visible_to(user: User) -> QuerySet[Cycle]:
 def assignments_of(user: User) -> QuerySet[InspectionAssignment]:
     if user.role != Role.INSPECTOR:
         return InspectionAssignment.objects.none()
-    return (InspectionAssignment.objects.filter(inspector=user)
-            .select_related("submission__cycle", "submission__party_organization")
-            .order_by("signed_off_at", "-submission__cycle__year", "submission__party_organization__name"))
+    return (
+        InspectionAssignment.objects.filter(inspector=user)
+        .select_related("submission__cycle", "submission__party_organization")
+        .order_by("signed_off_at", "-submission__cycle__year", "submission__party_organization__name")
+    )
 
 
 def party_organization_ids_assigned_to(user: User):
     """Party organisations an inspector may see because a submission of theirs is assigned."""
-    return (InspectionAssignment.objects.filter(inspector=user).values("submission__party_organization_id"))
+    return InspectionAssignment.objects.filter(inspector=user).values("submission__party_organization_id")
 
 
 def queue(user: User, *, cycle: Cycle, status: str = "", search: str = "") -> QuerySet[Submission]:

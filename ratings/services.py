@@ -60,7 +60,11 @@ TRANSITIONS = {
     "accept": {Status.SUBMITTED: Status.ACCEPTED},
     "sign_off": {Status.ACCEPTED: Status.ACCEPTED},  # to INSPECTED once every inspector has signed
     "review": {Status.INSPECTED: Status.REVIEWED},
-    "reopen": {Status.REVIEWED: Status.INSPECTED, Status.INSPECTED: Status.ACCEPTED, Status.ACCEPTED: Status.SUBMITTED},
+    "reopen": {
+        Status.REVIEWED: Status.INSPECTED,
+        Status.INSPECTED: Status.ACCEPTED,
+        Status.ACCEPTED: Status.SUBMITTED,
+    },
 }
 EDITABLE_BY_BRANCH = {Status.DRAFT, Status.RETURNED}
 
@@ -68,8 +72,11 @@ EDITABLE_BY_BRANCH = {Status.DRAFT, Status.RETURNED}
 def _lock(submission: Submission) -> Submission:
     # of=self: lock the submission only; locking the joined cycle row would make every write in a
     # cycle wait for every other (and deadlock against cycle_recompute_levels, which locks the cycle first).
-    return (Submission.objects.select_for_update(of=("self",)).select_related("cycle", "party_organization")
-            .get(pk=submission.pk))
+    return (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("cycle", "party_organization")
+        .get(pk=submission.pk)
+    )
 
 
 def _require(submission: Submission, action: str) -> Status:
@@ -85,8 +92,15 @@ def _require(submission: Submission, action: str) -> Status:
 
 def _audit(by, action, target, *, submission=None, before=None, after=None, note=""):
     sub = submission or target
-    return audit_record(actor=by, action=action, target=target, before=before, after=after, note=note,
-                        committee_id=sub.cycle.committee_id)
+    return audit_record(
+        actor=by,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+        note=note,
+        committee_id=sub.cycle.committee_id,
+    )
 
 
 def _require_staff(by: User, committee_id: int):
@@ -119,8 +133,9 @@ def _score_bounds(score, indicator: Indicator, label="得分"):
 
 def _indicator_of(submission: Submission, indicator_id) -> Indicator:
     try:
-        return Indicator.objects.select_related("category").get(pk=indicator_id,
-                                                                 category__rubric_id=submission.cycle.rubric_id)
+        return Indicator.objects.select_related("category").get(
+            pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
+        )
     except (Indicator.DoesNotExist, ValueError, TypeError) as exc:
         raise ValidationError("该指标不属于本周期的测评标准。") from exc
 
@@ -142,7 +157,9 @@ def rubric_check(rubric: Rubric) -> list[str]:
             problems.append(f"{higher} 的分数线应高于 {lower}。")
     total = sum((i.max_score for i in indicators), Decimal(0))
     if bands and bands[0].min_total > total + rubric.bonus_cap:
-        problems.append(f"最高星级分数线 {bands[0].min_total} 超过了可能的最高总分 {total + rubric.bonus_cap}。")
+        problems.append(
+            f"最高星级分数线 {bands[0].min_total} 超过了可能的最高总分 {total + rubric.bonus_cap}。"
+        )
     return problems
 
 
@@ -150,31 +167,58 @@ def rubric_check(rubric: Rubric) -> list[str]:
 def rubric_copy(*, rubric: Rubric, by: User) -> Rubric:
     """Copy a rubric (e.g. last year's) into the next version, unfrozen and ready to edit."""
     _require_staff(by, rubric.committee_id)
-    last = Rubric.objects.select_for_update().filter(committee_id=rubric.committee_id).order_by("-version").first()
-    new = Rubric.objects.create(
-        committee_id=rubric.committee_id, name=rubric.name, version=last.version + 1, based_on=rubric,
-        bonus_cap=rubric.bonus_cap, deduction_cap=rubric.deduction_cap, promotion_limit=rubric.promotion_limit,
-        plaque_min_level=rubric.plaque_min_level, quota_tie_rule=rubric.quota_tie_rule,
+    last = (
+        Rubric.objects.select_for_update()
+        .filter(committee_id=rubric.committee_id)
+        .order_by("-version")
+        .first()
     )
-    for cat in rubric.categories.prefetch_related("indicators__meeting_types" if _has_meeting_link() else "indicators"):
+    new = Rubric.objects.create(
+        committee_id=rubric.committee_id,
+        name=rubric.name,
+        version=last.version + 1,
+        based_on=rubric,
+        bonus_cap=rubric.bonus_cap,
+        deduction_cap=rubric.deduction_cap,
+        promotion_limit=rubric.promotion_limit,
+        plaque_min_level=rubric.plaque_min_level,
+        quota_tie_rule=rubric.quota_tie_rule,
+    )
+    for cat in rubric.categories.prefetch_related(
+        "indicators__meeting_types" if _has_meeting_link() else "indicators"
+    ):
         new_cat = new.categories.create(code=cat.code, title=cat.title, order=cat.order)
         for ind in cat.indicators.all():
             new_ind = new_cat.indicators.create(
-                code=ind.code, title=ind.title, evidence_description=ind.evidence_description,
-                max_score=ind.max_score, evidence_required=ind.evidence_required, guidance=ind.guidance,
+                code=ind.code,
+                title=ind.title,
+                evidence_description=ind.evidence_description,
+                max_score=ind.max_score,
+                evidence_required=ind.evidence_required,
+                guidance=ind.guidance,
                 order=ind.order,
             )
             if _has_meeting_link():
                 new_ind.meeting_types.set(ind.meeting_types.all())
     for adj in rubric.adjustments.all():
-        AdjustmentItem.objects.create(rubric=new, kind=adj.kind, code=adj.code, title=adj.title, points=adj.points,
-                                      max_points=adj.max_points, order=adj.order)
+        AdjustmentItem.objects.create(
+            rubric=new,
+            kind=adj.kind,
+            code=adj.code,
+            title=adj.title,
+            points=adj.points,
+            max_points=adj.max_points,
+            order=adj.order,
+        )
     for veto in rubric.vetoes.all():
         VetoItem.objects.create(rubric=new, code=veto.code, title=veto.title, order=veto.order)
     for band in rubric.bands.all():
-        StarBand.objects.create(rubric=new, level=band.level, min_total=band.min_total,
-                                quota_percent=band.quota_percent)
-    audit_record(actor=by, action="rubric.copy", target=new, after={"based_on": rubric.pk, "version": new.version})
+        StarBand.objects.create(
+            rubric=new, level=band.level, min_total=band.min_total, quota_percent=band.quota_percent
+        )
+    audit_record(
+        actor=by, action="rubric.copy", target=new, after={"based_on": rubric.pk, "version": new.version}
+    )
     return new
 
 
@@ -210,10 +254,13 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
     for po_id, reason in exclusions.items():
         if not (reason or "").strip():
             raise ValidationError("不参评的党组织必须说明原因。")
-        CycleExclusion.objects.update_or_create(cycle=cycle, party_organization_id=po_id,
-                                                defaults={"reason": reason.strip()})
+        CycleExclusion.objects.update_or_create(
+            cycle=cycle, party_organization_id=po_id, defaults={"reason": reason.strip()}
+        )
     excluded = set(cycle.exclusions.values_list("party_organization_id", flat=True))
-    pos = PartyOrganization.objects.filter(committee_id=cycle.committee_id, is_active=True).exclude(pk__in=excluded)
+    pos = PartyOrganization.objects.filter(committee_id=cycle.committee_id, is_active=True).exclude(
+        pk__in=excluded
+    )
     Submission.objects.bulk_create(
         [Submission(cycle=cycle, party_organization=po) for po in pos], ignore_conflicts=True
     )
@@ -222,8 +269,12 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
     cycle.status = Cycle.Status.OPEN
     cycle.opened_at = timezone.now()
     cycle.save(update_fields=["status", "opened_at"])
-    audit_record(actor=by, action="cycle.open", target=cycle, after={"submissions": cycle.submissions.count(),
-                                                                      "excluded": sorted(excluded)})
+    audit_record(
+        actor=by,
+        action="cycle.open",
+        target=cycle,
+        after={"submissions": cycle.submissions.count(), "excluded": sorted(excluded)},
+    )
     transaction.on_commit(lambda: tasks.notify_cycle_opened.delay(cycle.pk), robust=True)
     return cycle
 
@@ -237,13 +288,15 @@ def cycle_create(*, cycle: Cycle, by: User) -> Cycle:
     cycle.status = Cycle.Status.DRAFT
     cycle.full_clean()
     cycle.save()
-    audit_record(actor=by, action="cycle.create", target=cycle,
-                 after={"year": cycle.year, "rubric": cycle.rubric_id})
+    audit_record(
+        actor=by, action="cycle.create", target=cycle, after={"year": cycle.year, "rubric": cycle.rubric_id}
+    )
     return cycle
 
 
-def cycle_exclusion_set(*, cycle: Cycle, party_organization: PartyOrganization, reason: str,
-                        by: User) -> CycleExclusion:
+def cycle_exclusion_set(
+    *, cycle: Cycle, party_organization: PartyOrganization, reason: str, by: User
+) -> CycleExclusion:
     """Leave a party organisation out of a cycle before it opens, with the reason."""
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
@@ -256,10 +309,15 @@ def cycle_exclusion_set(*, cycle: Cycle, party_organization: PartyOrganization, 
         if not reason:
             raise ValidationError("不参评的党组织必须说明原因。")
         exclusion, _created = CycleExclusion.objects.update_or_create(
-            cycle=cycle, party_organization=party_organization, defaults={"reason": reason[:300]})
-        audit_record(actor=by, action="cycle.exclude", target=cycle,
-                     after={"party_organization": party_organization.pk, "reason": reason[:300]},
-                     note=str(party_organization))
+            cycle=cycle, party_organization=party_organization, defaults={"reason": reason[:300]}
+        )
+        audit_record(
+            actor=by,
+            action="cycle.exclude",
+            target=cycle,
+            after={"party_organization": party_organization.pk, "reason": reason[:300]},
+            note=str(party_organization),
+        )
     return exclusion
 
 
@@ -270,9 +328,13 @@ def cycle_exclusion_remove(*, exclusion: CycleExclusion, by: User) -> None:
         _require_staff(by, cycle.committee_id)
         if cycle.status != Cycle.Status.DRAFT:
             raise TransitionNotAllowed("评星周期已启动，不能再调整参评党组织。")
-        audit_record(actor=by, action="cycle.include", target=cycle,
-                     before={"party_organization": exclusion.party_organization_id, "reason": exclusion.reason},
-                     note=str(exclusion.party_organization))
+        audit_record(
+            actor=by,
+            action="cycle.include",
+            target=cycle,
+            before={"party_organization": exclusion.party_organization_id, "reason": exclusion.reason},
+            note=str(exclusion.party_organization),
+        )
         exclusion.delete()
 
 
@@ -285,7 +347,9 @@ def self_score_save(*, submission: Submission, indicator_id, score, comment: str
         submission = _lock(submission)
         _require_secretary(by, submission)
         if submission.status not in EDITABLE_BY_BRANCH:
-            raise TransitionNotAllowed("申报已提交，不能再修改（当前状态：%s）。" % Status(submission.status).label)
+            raise TransitionNotAllowed(
+                "申报已提交，不能再修改（当前状态：%s）。" % Status(submission.status).label
+            )
         indicator = _indicator_of(submission, indicator_id)
         score = _score_bounds(score, indicator, "自评分")
         comment = (comment or "").strip()
@@ -315,8 +379,14 @@ def evidence_add(*, submission: Submission, indicator_id, upload, by: User) -> E
             raise TransitionNotAllowed("申报已提交，不能再上传佐证材料。")
         indicator = _indicator_of(submission, indicator_id)
         mime = sniff(upload, DOCUMENTS)
-        ev = Evidence(submission=submission, indicator=indicator, original_name=upload.name[:200],
-                      content_type=mime, size=upload.size, uploaded_by=by)
+        ev = Evidence(
+            submission=submission,
+            indicator=indicator,
+            original_name=upload.name[:200],
+            content_type=mime,
+            size=upload.size,
+            uploaded_by=by,
+        )
         ev.file.save(_safe_name(upload.name), upload, save=False)
         ev.save()
         _audit(by, "evidence.add", submission, after={"file": ev.original_name}, note=indicator.code)
@@ -338,19 +408,32 @@ def evidence_attach_meeting(*, submission: Submission, indicator_id, meeting_id,
         codes = indicator_codes(submission.cycle.rubric_id).get(indicator.pk, [])
         if not codes:
             raise ValidationError("指标 %s 没有关联会议类型，不能以会议记录作佐证。" % indicator.code)
-        meeting = (Meeting.objects.select_related("meeting_type")
-                   .filter(pk=meeting_id, party_organization_id=submission.party_organization_id).first())
+        meeting = (
+            Meeting.objects.select_related("meeting_type")
+            .filter(pk=meeting_id, party_organization_id=submission.party_organization_id)
+            .first()
+        )
         if meeting is None:
             raise ValidationError("找不到本党组织的这条会议记录。")
-        if meeting.status != MeetingStatus.HELD or timezone.localtime(meeting.starts_at).year != submission.cycle.year:
+        if (
+            meeting.status != MeetingStatus.HELD
+            or timezone.localtime(meeting.starts_at).year != submission.cycle.year
+        ):
             raise ValidationError("只能附上%s年已召开的会议记录。" % submission.cycle.year)
         if meeting.meeting_type.code not in codes:
-            raise ValidationError("“%s”不是指标 %s 关联的会议类型。" % (meeting.meeting_type.name, indicator.code))
+            raise ValidationError(
+                "“%s”不是指标 %s 关联的会议类型。" % (meeting.meeting_type.name, indicator.code)
+            )
         if submission.evidence.filter(indicator=indicator, meeting=meeting).exists():
             raise ValidationError("这条会议记录已经附上。")
         name = f"会议记录：{timezone.localtime(meeting.starts_at):%Y-%m-%d} {meeting.meeting_type.name} {meeting.topic}"
-        ev = Evidence.objects.create(submission=submission, indicator=indicator, meeting=meeting,
-                                     original_name=name[:200], uploaded_by=by)
+        ev = Evidence.objects.create(
+            submission=submission,
+            indicator=indicator,
+            meeting=meeting,
+            original_name=name[:200],
+            uploaded_by=by,
+        )
         _audit(by, "evidence.meeting", submission, after={"meeting": meeting.pk}, note=indicator.code)
     return ev
 
@@ -366,8 +449,13 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
         _require_secretary(by, submission)
         if submission.status not in EDITABLE_BY_BRANCH:
             raise TransitionNotAllowed("申报已提交，不能再删除佐证材料。")
-        _audit(by, "evidence.remove", submission, before={"file": evidence.original_name},
-               note=evidence.indicator.code)
+        _audit(
+            by,
+            "evidence.remove",
+            submission,
+            before={"file": evidence.original_name},
+            note=evidence.indicator.code,
+        )
         stored = evidence.file.name
         evidence.delete()
         if stored:  # a meeting record attached as evidence has no file
@@ -376,8 +464,11 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
 
 def submission_missing(submission: Submission) -> list[str]:
     """Exactly what keeps a self-assessment from being complete (empty list: complete)."""
-    indicators = list(Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
-                      .order_by("category__order", "order", "pk"))
+    indicators = list(
+        Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id).order_by(
+            "category__order", "order", "pk"
+        )
+    )
     scored = set(submission.scores.filter(score__isnull=False).values_list("indicator_id", flat=True))
     with_evidence = set(submission.evidence.values_list("indicator_id", flat=True))
     missing = []
@@ -414,7 +505,9 @@ def submission_submit(*, submission: Submission, by: User) -> Submission:
 # --- Preliminary check (committee staff) ----------------------------------------------------
 
 
-def submission_return(*, submission: Submission, by: User, reasons: list[tuple[int | None, str]]) -> Submission:
+def submission_return(
+    *, submission: Submission, by: User, reasons: list[tuple[int | None, str]]
+) -> Submission:
     """Staff send the self-assessment back to the branch with reasons (per indicator or general)."""
     reasons = [(ind, (text or "").strip()) for ind, text in reasons if (text or "").strip()]
     with transaction.atomic():
@@ -427,14 +520,29 @@ def submission_return(*, submission: Submission, by: User, reasons: list[tuple[i
         rows = []
         for indicator_id, text in reasons:
             indicator = _indicator_of(submission, indicator_id) if indicator_id else None
-            rows.append(ReturnReason(submission=submission, indicator=indicator, reason=text[:2000],
-                                     round=last_round + 1, created_by=by))
+            rows.append(
+                ReturnReason(
+                    submission=submission,
+                    indicator=indicator,
+                    reason=text[:2000],
+                    round=last_round + 1,
+                    created_by=by,
+                )
+            )
         ReturnReason.objects.bulk_create(rows)
         submission.status = target
         submission.save(update_fields=["status"])
-        _audit(by, "submission.return", submission, before={"status": Status.SUBMITTED}, after={"status": target},
-               note="；".join(t for _i, t in reasons))
-        transaction.on_commit(lambda: tasks.notify_submission_returned.delay(submission.pk, last_round + 1), robust=True)
+        _audit(
+            by,
+            "submission.return",
+            submission,
+            before={"status": Status.SUBMITTED},
+            after={"status": target},
+            note="；".join(t for _i, t in reasons),
+        )
+        transaction.on_commit(
+            lambda: tasks.notify_submission_returned.delay(submission.pk, last_round + 1), robust=True
+        )
     return submission
 
 
@@ -447,11 +555,15 @@ def submission_accept(*, submission: Submission, by: User) -> Submission:
         submission.status = target
         submission.accepted_at = timezone.now()
         submission.save(update_fields=["status", "accepted_at"])
-        _audit(by, "submission.accept", submission, before={"status": Status.SUBMITTED}, after={"status": target})
+        _audit(
+            by, "submission.accept", submission, before={"status": Status.SUBMITTED}, after={"status": target}
+        )
     return submission
 
 
-def submission_extend_deadline(*, submission: Submission, until: dt.datetime, reason: str, by: User) -> Submission:
+def submission_extend_deadline(
+    *, submission: Submission, until: dt.datetime, reason: str, by: User
+) -> Submission:
     """Staff give one branch more time to submit."""
     with transaction.atomic():
         submission = _lock(submission)
@@ -465,20 +577,32 @@ def submission_extend_deadline(*, submission: Submission, until: dt.datetime, re
         before = submission.deadline_extended_to
         submission.deadline_extended_to = until
         submission.save(update_fields=["deadline_extended_to"])
-        _audit(by, "submission.extend", submission, before={"deadline": _s(before)}, after={"deadline": _s(until)},
-               note=reason.strip())
+        _audit(
+            by,
+            "submission.extend",
+            submission,
+            before={"deadline": _s(before)},
+            after={"deadline": _s(until)},
+            note=reason.strip(),
+        )
     return submission
 
 
 def conflict_reason(inspector: User, submission: Submission) -> str | None:
     """Why this inspector may not inspect this submission (回避), or None."""
     orgs = list(submission.party_organization.organizations.values_list("pk", flat=True))
-    conflict = (InspectorConflict.objects.filter(inspector=inspector, organization_id__in=orgs)
-                .select_related("organization").first())
+    conflict = (
+        InspectorConflict.objects.filter(inspector=inspector, organization_id__in=orgs)
+        .select_related("organization")
+        .first()
+    )
     if conflict:
         return "%s与%s存在关联（%s%s），须回避。" % (
-            inspector, conflict.organization, conflict.get_kind_display(),
-            "：" + conflict.note if conflict.note else "")
+            inspector,
+            conflict.organization,
+            conflict.get_kind_display(),
+            "：" + conflict.note if conflict.note else "",
+        )
     if inspector.memberships.filter(party_organization_id=submission.party_organization_id).exists():
         return "%s是%s的党员，须回避。" % (inspector, submission.party_organization)
     return None
@@ -497,7 +621,8 @@ def inspector_assign(*, submission: Submission, inspector: User, by: User) -> In
         if reason:
             raise ValidationError(reason, code="conflict_of_interest")
         assignment, created = InspectionAssignment.objects.get_or_create(
-            submission=submission, inspector=inspector, defaults={"assigned_by": by})
+            submission=submission, inspector=inspector, defaults={"assigned_by": by}
+        )
         if not created:
             raise ValidationError("%s已经分配给该申报。" % inspector)
         _audit(by, "inspection.assign", submission, after={"inspector": inspector.pk}, note=str(inspector))
@@ -511,8 +636,13 @@ def inspector_unassign(*, assignment: InspectionAssignment, by: User) -> None:
         _require_staff(by, submission.cycle.committee_id)
         if submission.status != Status.ACCEPTED or assignment.signed_off_at:
             raise TransitionNotAllowed("已签字或验收已完成，不能撤销分配。")
-        _audit(by, "inspection.unassign", submission, before={"inspector": assignment.inspector_id},
-               note=str(assignment.inspector))
+        _audit(
+            by,
+            "inspection.unassign",
+            submission,
+            before={"inspector": assignment.inspector_id},
+            note=str(assignment.inspector),
+        )
         assignment.delete()
         _complete_inspection_if_signed(submission, by)
 
@@ -521,8 +651,11 @@ def inspector_unassign(*, assignment: InspectionAssignment, by: User) -> None:
 
 
 def _lock_assignment(assignment: InspectionAssignment, by: User) -> InspectionAssignment:
-    assignment = InspectionAssignment.objects.select_for_update(of=("self",)).select_related(
-        "submission__cycle", "submission__party_organization", "inspector").get(pk=assignment.pk)
+    assignment = (
+        InspectionAssignment.objects.select_for_update(of=("self",))
+        .select_related("submission__cycle", "submission__party_organization", "inspector")
+        .get(pk=assignment.pk)
+    )
     if assignment.inspector_id != by.pk:
         raise PermissionDenied("只能填写分配给自己的验收。")
     if assignment.submission.status != Status.ACCEPTED:
@@ -532,8 +665,9 @@ def _lock_assignment(assignment: InspectionAssignment, by: User) -> InspectionAs
     return assignment
 
 
-def inspection_score_save(*, assignment: InspectionAssignment, indicator_id, score, finding: str,
-                          by: User) -> InspectionScore:
+def inspection_score_save(
+    *, assignment: InspectionAssignment, indicator_id, score, finding: str, by: User
+) -> InspectionScore:
     """One inspector records a score and finding for one indicator (time recorded)."""
     with transaction.atomic():
         assignment = _lock_assignment(assignment, by)
@@ -542,7 +676,8 @@ def inspection_score_save(*, assignment: InspectionAssignment, indicator_id, sco
         score = _score_bounds(score, indicator, "验收分")
         finding = (finding or "").strip()[:2000]
         row, _created = InspectionScore.objects.select_for_update().get_or_create(
-            assignment=assignment, indicator=indicator)
+            assignment=assignment, indicator=indicator
+        )
         before = {"score": _s(row.score), "finding": row.finding}
         row.score, row.finding, row.recorded_at = score, finding, timezone.now()
         row.save()
@@ -552,17 +687,29 @@ def inspection_score_save(*, assignment: InspectionAssignment, indicator_id, sco
     return row
 
 
-def inspection_photo_add(*, assignment: InspectionAssignment, indicator_id, upload, by: User) -> InspectionPhoto:
+def inspection_photo_add(
+    *, assignment: InspectionAssignment, indicator_id, upload, by: User
+) -> InspectionPhoto:
     with transaction.atomic():
         assignment = _lock_assignment(assignment, by)
         indicator = _indicator_of(assignment.submission, indicator_id)
         mime = sniff(upload, IMAGES)
-        photo = InspectionPhoto(assignment=assignment, indicator=indicator, original_name=upload.name[:200],
-                                content_type=mime, size=upload.size)
+        photo = InspectionPhoto(
+            assignment=assignment,
+            indicator=indicator,
+            original_name=upload.name[:200],
+            content_type=mime,
+            size=upload.size,
+        )
         photo.file.save(_safe_name(upload.name), upload, save=False)
         photo.save()
-        _audit(by, "inspection.photo", assignment.submission, after={"file": photo.original_name},
-               note=indicator.code)
+        _audit(
+            by,
+            "inspection.photo",
+            assignment.submission,
+            after={"file": photo.original_name},
+            note=indicator.code,
+        )
     return photo
 
 
@@ -572,12 +719,18 @@ def inspection_sign_off(*, assignment: InspectionAssignment, by: User) -> Inspec
         submission = _lock(assignment.submission)
         assignment = _lock_assignment(assignment, by)
         _require(submission, "sign_off")
-        indicators = set(Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
-                         .values_list("pk", flat=True))
+        indicators = set(
+            Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id).values_list(
+                "pk", flat=True
+            )
+        )
         scored = set(assignment.scores.filter(score__isnull=False).values_list("indicator_id", flat=True))
         if indicators - scored:
-            codes = Indicator.objects.filter(pk__in=indicators - scored).order_by(
-                "category__order", "order").values_list("code", flat=True)
+            codes = (
+                Indicator.objects.filter(pk__in=indicators - scored)
+                .order_by("category__order", "order")
+                .values_list("code", flat=True)
+            )
             raise ValidationError("还有指标未评分：%s。" % "、".join(codes), code="incomplete")
         assignment.signed_off_at = timezone.now()
         assignment.save(update_fields=["signed_off_at"])
@@ -595,8 +748,13 @@ def _complete_inspection_if_signed(submission: Submission, by: User) -> None:
         submission.status = Status.INSPECTED
         submission.inspected_at = timezone.now()
         submission.save(update_fields=["status", "inspected_at"])
-        _audit(by, "submission.inspected", submission, before={"status": Status.ACCEPTED},
-               after={"status": Status.INSPECTED})
+        _audit(
+            by,
+            "submission.inspected",
+            submission,
+            before={"status": Status.ACCEPTED},
+            after={"status": Status.INSPECTED},
+        )
         transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
 
 
@@ -605,14 +763,21 @@ def _complete_inspection_if_signed(submission: Submission, by: User) -> None:
 
 def _require_reviewable(submission):
     if submission.status != Status.INSPECTED:
-        raise TransitionNotAllowed("只有“已验收”的申报可以评审（当前：%s）。" % Status(submission.status).label)
+        raise TransitionNotAllowed(
+            "只有“已验收”的申报可以评审（当前：%s）。" % Status(submission.status).label
+        )
 
 
 def inspector_averages(submission_ids) -> dict[tuple[int, int], Decimal]:
-    rows = (InspectionScore.objects.filter(assignment__submission_id__in=submission_ids, score__isnull=False)
-            .values("assignment__submission_id", "indicator_id").annotate(avg=Avg("score")))
-    return {(r["assignment__submission_id"], r["indicator_id"]): Decimal(r["avg"]).quantize(Decimal("0.01"))
-            for r in rows}
+    rows = (
+        InspectionScore.objects.filter(assignment__submission_id__in=submission_ids, score__isnull=False)
+        .values("assignment__submission_id", "indicator_id")
+        .annotate(avg=Avg("score"))
+    )
+    return {
+        (r["assignment__submission_id"], r["indicator_id"]): Decimal(r["avg"]).quantize(Decimal("0.01"))
+        for r in rows
+    }
 
 
 def final_score_set(*, submission: Submission, indicator_id, score, reason: str, by: User) -> FinalScore:
@@ -629,23 +794,38 @@ def final_score_set(*, submission: Submission, indicator_id, score, reason: str,
         if not score.is_finite():
             raise ValidationError("最终得分不是有效数字。")
         if score < 0 or score > indicator.max_score:
-            raise ValidationError("指标 %s 的最终得分应在 0 到 %s 之间。" % (indicator.code, indicator.max_score))
+            raise ValidationError(
+                "指标 %s 的最终得分应在 0 到 %s 之间。" % (indicator.code, indicator.max_score)
+            )
         avg = inspector_averages([submission.pk]).get((submission.pk, indicator.pk))
         reason = (reason or "").strip()
         if avg is not None and score != avg and not reason:
-            raise ValidationError("指标 %s 的最终得分 %s 与验收平均分 %s 不同，须说明理由。"
-                                  % (indicator.code, score, avg), code="reason_required")
+            raise ValidationError(
+                "指标 %s 的最终得分 %s 与验收平均分 %s 不同，须说明理由。" % (indicator.code, score, avg),
+                code="reason_required",
+            )
         row = FinalScore.objects.filter(submission=submission, indicator=indicator).first()
         before = {"score": _s(row.score), "reason": row.reason} if row else {"score": None, "reason": ""}
         row, _c = FinalScore.objects.update_or_create(
-            submission=submission, indicator=indicator, defaults={"score": score, "reason": reason, "set_by": by})
-        _audit(by, "review.final_score", submission, before=before, after={"score": _s(score), "reason": reason},
-               note=indicator.code)
+            submission=submission,
+            indicator=indicator,
+            defaults={"score": score, "reason": reason, "set_by": by},
+        )
+        _audit(
+            by,
+            "review.final_score",
+            submission,
+            before=before,
+            after={"score": _s(score), "reason": reason},
+            note=indicator.code,
+        )
     transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
     return row
 
 
-def adjustment_set(*, submission: Submission, item_id, times: int, note: str, by: User) -> AppliedAdjustment | None:
+def adjustment_set(
+    *, submission: Submission, item_id, times: int, note: str, by: User
+) -> AppliedAdjustment | None:
     """Apply (times ≥ 1) or remove (times = 0) a bonus/deduction item."""
     with transaction.atomic():
         submission = _lock(submission)
@@ -666,7 +846,10 @@ def adjustment_set(*, submission: Submission, item_id, times: int, note: str, by
             if not (note or "").strip():
                 raise ValidationError("加减分须写明依据。")
             result, _c = AppliedAdjustment.objects.update_or_create(
-                submission=submission, item=item, defaults={"times": times, "note": note.strip()[:300], "set_by": by})
+                submission=submission,
+                item=item,
+                defaults={"times": times, "note": note.strip()[:300], "set_by": by},
+            )
         _audit(by, "review.adjustment", submission, before=before, after={"times": times}, note=item.title)
     transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
     return result
@@ -685,9 +868,17 @@ def veto_raise(*, submission: Submission, item_id, note: str, by: User) -> VetoD
         if item is None:
             raise ValidationError("该否决项不属于本周期的测评标准。")
         veto, created = VetoDecision.objects.get_or_create(
-            submission=submission, item=item, defaults={"raised_note": (note or "").strip()[:2000], "raised_by": by})
+            submission=submission,
+            item=item,
+            defaults={"raised_note": (note or "").strip()[:2000], "raised_by": by},
+        )
         if not created and veto.state != VetoDecision.State.OPEN:
-            veto.state, veto.reason, veto.decided_by, veto.decided_at = VetoDecision.State.OPEN, "", None, None
+            veto.state, veto.reason, veto.decided_by, veto.decided_at = (
+                VetoDecision.State.OPEN,
+                "",
+                None,
+                None,
+            )
             veto.raised_note = (note or "").strip()[:2000]
             veto.save()
         _audit(by, "veto.raise", submission, after={"item": item.title}, note=note or "")
@@ -722,7 +913,9 @@ def submission_review(*, submission: Submission, by: User) -> Submission:
             raise ValidationError("还有待认定的一票否决事项，请先认定或排除。")
         averages = inspector_averages([submission.pk])
         have = set(submission.final_scores.values_list("indicator_id", flat=True))
-        for ind in Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id).exclude(pk__in=have):
+        for ind in Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id).exclude(
+            pk__in=have
+        ):
             avg = averages.get((submission.pk, ind.pk))
             if avg is None:
                 raise ValidationError("指标 %s 没有验收分，请先设定最终得分。" % ind.code)
@@ -730,7 +923,9 @@ def submission_review(*, submission: Submission, by: User) -> Submission:
         submission.status = target
         submission.reviewed_at = timezone.now()
         submission.save(update_fields=["status", "reviewed_at"])
-        _audit(by, "submission.review", submission, before={"status": Status.INSPECTED}, after={"status": target})
+        _audit(
+            by, "submission.review", submission, before={"status": Status.INSPECTED}, after={"status": target}
+        )
         tally_request(cycle=submission.cycle, by=by, reason="results_changed")
     cycle_recompute_levels(cycle_id=submission.cycle_id)
     submission.refresh_from_db()
@@ -750,8 +945,14 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
             submission.assignments.update(signed_off_at=None)
         submission.status = target
         submission.save(update_fields=["status"])
-        _audit(by, "submission.reopen", submission, before={"status": before}, after={"status": target},
-               note=reason.strip())
+        _audit(
+            by,
+            "submission.reopen",
+            submission,
+            before={"status": before},
+            after={"status": target},
+            note=reason.strip(),
+        )
         if before == Status.REVIEWED:
             tally_request(cycle=submission.cycle, by=by, reason="results_changed")
     transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
@@ -763,41 +964,61 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
 
 def previous_levels(cycle: Cycle) -> dict[int, int | None]:
     """Last cycle's level per party organisation (0 where rated without a star or vetoed)."""
-    prev = Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
+    prev = (
+        Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
+    )
     if prev is None:
         return {}
-    rows = prev.submissions.filter(status=Status.REVIEWED).values_list("party_organization_id", "proposed_level",
-                                                                       "vetoed")
+    rows = prev.submissions.filter(status=Status.REVIEWED).values_list(
+        "party_organization_id", "proposed_level", "vetoed"
+    )
     return {po: (0 if vetoed or level is None else level) for po, level, vetoed in rows}
 
 
 def cycle_candidates(cycle: Cycle, statuses=(Status.INSPECTED, Status.REVIEWED)):
     """The inputs of the star rules for every submission in review, in a fixed number of queries."""
-    subs = list(Submission.objects.filter(cycle=cycle, status__in=statuses).values("pk", "party_organization_id"))
+    subs = list(
+        Submission.objects.filter(cycle=cycle, status__in=statuses).values("pk", "party_organization_id")
+    )
     ids = [s["pk"] for s in subs]
     if not ids:
         return []
-    indicator_ids = list(Indicator.objects.filter(category__rubric_id=cycle.rubric_id).values_list("pk", flat=True))
+    indicator_ids = list(
+        Indicator.objects.filter(category__rubric_id=cycle.rubric_id).values_list("pk", flat=True)
+    )
     averages = inspector_averages(ids)
-    finals = {(s, i): v for s, i, v in FinalScore.objects.filter(submission_id__in=ids)
-              .values_list("submission_id", "indicator_id", "score")}
+    finals = {
+        (s, i): v
+        for s, i, v in FinalScore.objects.filter(submission_id__in=ids).values_list(
+            "submission_id", "indicator_id", "score"
+        )
+    }
     bonus, deduction = defaultdict(Decimal), defaultdict(Decimal)
     for adj in AppliedAdjustment.objects.filter(submission_id__in=ids).select_related("item"):
         (bonus if adj.item.kind == AdjustmentItem.Kind.BONUS else deduction)[adj.submission_id] += adj.points
     vetoes = defaultdict(list)
-    for sid, title in VetoDecision.objects.filter(submission_id__in=ids, state=VetoDecision.State.CONFIRMED) \
-            .values_list("submission_id", "item__title"):
+    for sid, title in VetoDecision.objects.filter(
+        submission_id__in=ids, state=VetoDecision.State.CONFIRMED
+    ).values_list("submission_id", "item__title"):
         vetoes[sid].append(title)
     prev = previous_levels(cycle)
     out = []
     for s in subs:
         sid = s["pk"]
-        total = sum((finals.get((sid, i), averages.get((sid, i), Decimal(0))) for i in indicator_ids), Decimal(0))
-        out.append(rules.Candidate(
-            key=sid, indicator_total=total, bonus=bonus[sid], deduction=deduction[sid],
-            vetoed=bool(vetoes[sid]), veto_titles=tuple(vetoes[sid]),
-            previous_level=prev.get(s["party_organization_id"]),
-        ))
+        total = sum(
+            (finals.get((sid, i), averages.get((sid, i), Decimal(0))) for i in indicator_ids), Decimal(0)
+        )
+        out.append(
+            rules.Candidate(
+                key=sid,
+                indicator_total=total,
+                bonus=bonus[sid],
+                deduction=deduction[sid],
+                vetoed=bool(vetoes[sid]),
+                veto_titles=tuple(vetoes[sid]),
+                previous_level=prev.get(s["party_organization_id"]),
+            )
+        )
     return out
 
 
@@ -822,10 +1043,28 @@ def cycle_recompute_levels(*, cycle_id: int) -> int:
         sub.proposed_level = o.level
         sub.previous_level = prev.get(sub.party_organization_id)
         sub.level_explanation = o.explanation
-    Submission.objects.bulk_update(subs, ["total", "bonus_total", "deduction_total", "indicator_total", "vetoed",
-                                          "proposed_level", "previous_level", "level_explanation"], batch_size=500)
+    Submission.objects.bulk_update(
+        subs,
+        [
+            "total",
+            "bonus_total",
+            "deduction_total",
+            "indicator_total",
+            "vetoed",
+            "proposed_level",
+            "previous_level",
+            "level_explanation",
+        ],
+        batch_size=500,
+    )
     # A submission reopened out of review keeps no proposal (nor a place in the quotas above).
     Submission.objects.filter(cycle=cycle, total__isnull=False).exclude(pk__in=by_id).update(
-        indicator_total=None, bonus_total=None, deduction_total=None, total=None, vetoed=False,
-        proposed_level=None, level_explanation="")
+        indicator_total=None,
+        bonus_total=None,
+        deduction_total=None,
+        total=None,
+        vetoed=False,
+        proposed_level=None,
+        level_explanation="",
+    )
     return len(subs)

@@ -53,15 +53,23 @@ def _add(group, bucket):
 
 def compute_tally(cycle: Cycle) -> dict:
     """All figures of the tally in a fixed number of queries, whatever the cycle's size."""
-    rows = list(Submission.objects.filter(cycle=cycle)
-                .values_list("party_organization_id", "status", "proposed_level", "vetoed"))
+    rows = list(
+        Submission.objects.filter(cycle=cycle).values_list(
+            "party_organization_id", "status", "proposed_level", "vetoed"
+        )
+    )
     buckets = {po: result_of(st, lvl, vet) for po, st, lvl, vet in rows}
 
     primary = {}
-    through = PartyOrganization.organizations.through.objects.filter(
-        partyorganization__committee_id=cycle.committee_id
-    ).order_by("partyorganization_id", "socialorganization_id").values_list(
-        "partyorganization_id", "socialorganization__org_type", "socialorganization__division_code")
+    through = (
+        PartyOrganization.organizations.through.objects.filter(
+            partyorganization__committee_id=cycle.committee_id
+        )
+        .order_by("partyorganization_id", "socialorganization_id")
+        .values_list(
+            "partyorganization_id", "socialorganization__org_type", "socialorganization__division_code"
+        )
+    )
     for po, org_type, division in through:
         primary.setdefault(po, (org_type, division))
 
@@ -71,11 +79,17 @@ def compute_tally(cycle: Cycle) -> dict:
         for group in (overall, by_type[org_type], by_region[division]):
             _add(group, bucket)
 
-    previous = Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
+    previous = (
+        Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
+    )
     change = Counter()
     if previous is not None:
-        before = {po: result_of(st, lvl, vet) for po, st, lvl, vet in Submission.objects.filter(cycle=previous)
-                  .values_list("party_organization_id", "status", "proposed_level", "vetoed")}
+        before = {
+            po: result_of(st, lvl, vet)
+            for po, st, lvl, vet in Submission.objects.filter(cycle=previous).values_list(
+                "party_organization_id", "status", "proposed_level", "vetoed"
+            )
+        }
         for po, bucket in buckets.items():
             if bucket == "unrated":
                 continue
@@ -85,7 +99,9 @@ def compute_tally(cycle: Cycle) -> dict:
                 change["new"] += 1
                 continue
             was_level = -1 if was == "vetoed" else int(was)
-            change["promoted" if now_level > was_level else "demoted" if now_level < was_level else "same"] += 1
+            change[
+                "promoted" if now_level > was_level else "demoted" if now_level < was_level else "same"
+            ] += 1
 
     type_labels = dict(OrgType.choices)
     names = dict(Division.objects.filter(code__in=list(by_region)).values_list("code", "name"))
@@ -109,13 +125,22 @@ def compute_tally(cycle: Cycle) -> dict:
         "by_region": labelled(by_region, {k: f"{k} {v}" for k, v in names.items()}),
         "change": {k: change.get(k, 0) for k in ("promoted", "same", "demoted", "new")},
         "coverage": {
-            "total": cov.overall.total, "party_covered": cov.overall.party_covered,
+            "total": cov.overall.total,
+            "party_covered": cov.overall.party_covered,
             "work_covered": cov.overall.work_covered,
-            "org_rate": _str(cov.overall.org_rate), "work_rate": _str(cov.overall.work_rate),
+            "org_rate": _str(cov.overall.org_rate),
+            "work_rate": _str(cov.overall.work_rate),
         },
         "coverage_by_region": [
-            {"key": r.key, "label": r.label, "total": r.total, "party_covered": r.party_covered,
-             "work_covered": r.work_covered, "org_rate": _str(r.org_rate), "work_rate": _str(r.work_rate)}
+            {
+                "key": r.key,
+                "label": r.label,
+                "total": r.total,
+                "party_covered": r.party_covered,
+                "work_covered": r.work_covered,
+                "org_rate": _str(r.org_rate),
+                "work_rate": _str(r.work_rate),
+            }
             for r in cov.by_region
         ],
     }
@@ -141,15 +166,23 @@ def tally_recompute(*, cycle_id: int, run: TallyRun | None = None) -> TallySnaps
         with transaction.atomic():
             snapshot, _created = TallySnapshot.objects.update_or_create(
                 cycle=cycle,
-                defaults={"computed_at": timezone.now(), "data": data,
-                          "duration_ms": int((time.monotonic() - started) * 1000)},
+                defaults={
+                    "computed_at": timezone.now(),
+                    "data": data,
+                    "duration_ms": int((time.monotonic() - started) * 1000),
+                },
             )
             if run is not None:
-                TallyRun.objects.filter(pk=run.pk).update(state=TallyRun.State.DONE, finished_at=timezone.now())
+                TallyRun.objects.filter(pk=run.pk).update(
+                    state=TallyRun.State.DONE, finished_at=timezone.now()
+                )
     except Exception as exc:
         if run is not None:
-            TallyRun.objects.filter(pk=run.pk).update(state=TallyRun.State.FAILED, finished_at=timezone.now(),
-                                                      error=f"{type(exc).__name__}: {exc}"[:2000])
+            TallyRun.objects.filter(pk=run.pk).update(
+                state=TallyRun.State.FAILED,
+                finished_at=timezone.now(),
+                error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
         raise
     return snapshot
 

@@ -20,7 +20,9 @@ OPEN_FOR_BRANCH = (Status.DRAFT, Status.RETURNED)
 
 
 def _secretaries(party_organization_id):
-    return User.objects.filter(role=Role.SECRETARY, party_organization_id=party_organization_id, is_active=True)
+    return User.objects.filter(
+        role=Role.SECRETARY, party_organization_id=party_organization_id, is_active=True
+    )
 
 
 def _staff(committee_id):
@@ -36,12 +38,16 @@ def notify_cycle_opened(cycle_id: int) -> int:
     cycle = Cycle.objects.get(pk=cycle_id)
     sent = 0
     for sub in Submission.objects.filter(cycle=cycle).select_related("party_organization"):
-        sent += len(notify(
-            recipients=_secretaries(sub.party_organization_id), kind=Kind.CYCLE_OPENED,
-            key=f"cycle_opened:{cycle.pk}:{sub.pk}", title=f"{cycle}已启动",
-            body=f"{sub.party_organization}请在 {_when(sub.deadline)} 前完成网上自评并提交。",
-            url=reverse("ratings:self-assessment", args=[sub.pk]),
-        ))
+        sent += len(
+            notify(
+                recipients=_secretaries(sub.party_organization_id),
+                kind=Kind.CYCLE_OPENED,
+                key=f"cycle_opened:{cycle.pk}:{sub.pk}",
+                title=f"{cycle}已启动",
+                body=f"{sub.party_organization}请在 {_when(sub.deadline)} 前完成网上自评并提交。",
+                url=reverse("ratings:self-assessment", args=[sub.pk]),
+            )
+        )
     return sent
 
 
@@ -50,25 +56,34 @@ def notify_submission_returned(submission_id: int, round_no: int) -> int:
     sub = Submission.objects.select_related("cycle", "party_organization").get(pk=submission_id)
     reasons = ReturnReason.objects.filter(submission=sub, round=round_no).select_related("indicator")
     lines = [f"· {r.indicator.code + ' ' if r.indicator else ''}{r.reason}" for r in reasons]
-    return len(notify(
-        recipients=_secretaries(sub.party_organization_id), kind=Kind.SUBMISSION_RETURNED,
-        key=f"returned:{sub.pk}:{round_no}", title=f"{sub.cycle.year}年度评星申报被退回",
-        body="综合党委初核后退回了申报，请按以下意见修改后重新提交：\n" + "\n".join(lines),
-        url=reverse("ratings:self-assessment", args=[sub.pk]),
-    ))
+    return len(
+        notify(
+            recipients=_secretaries(sub.party_organization_id),
+            kind=Kind.SUBMISSION_RETURNED,
+            key=f"returned:{sub.pk}:{round_no}",
+            title=f"{sub.cycle.year}年度评星申报被退回",
+            body="综合党委初核后退回了申报，请按以下意见修改后重新提交：\n" + "\n".join(lines),
+            url=reverse("ratings:self-assessment", args=[sub.pk]),
+        )
+    )
 
 
 @shared_task
 def notify_inspection_assigned(assignment_id: int) -> int:
-    a = InspectionAssignment.objects.select_related("submission__cycle", "submission__party_organization",
-                                                    "inspector").get(pk=assignment_id)
+    a = InspectionAssignment.objects.select_related(
+        "submission__cycle", "submission__party_organization", "inspector"
+    ).get(pk=assignment_id)
     cycle = a.submission.cycle
-    return len(notify(
-        recipients=[a.inspector], kind=Kind.INSPECTION_ASSIGNED, key=f"assigned:{a.pk}",
-        title=f"实地验收任务：{a.submission.party_organization}",
-        body=f"您被分配为{a.submission.party_organization}的验收人员，请在 {_when(cycle.inspection_deadline)} 前完成实地验收并签字。",
-        url=reverse("ratings:inspection", args=[a.pk]),
-    ))
+    return len(
+        notify(
+            recipients=[a.inspector],
+            kind=Kind.INSPECTION_ASSIGNED,
+            key=f"assigned:{a.pk}",
+            title=f"实地验收任务：{a.submission.party_organization}",
+            body=f"您被分配为{a.submission.party_organization}的验收人员，请在 {_when(cycle.inspection_deadline)} 前完成实地验收并签字。",
+            url=reverse("ratings:inspection", args=[a.pk]),
+        )
+    )
 
 
 @shared_task
@@ -76,35 +91,44 @@ def send_deadline_reminders() -> int:
     """Daily: secretaries 7 days and 1 day before their deadline; inspectors 3 days and 1 day before theirs."""
     now = timezone.now()
     sent = 0
-    subs = (Submission.objects.filter(cycle__status=Cycle.Status.OPEN, status__in=OPEN_FOR_BRANCH)
-            .select_related("cycle", "party_organization"))
+    subs = Submission.objects.filter(
+        cycle__status=Cycle.Status.OPEN, status__in=OPEN_FOR_BRANCH
+    ).select_related("cycle", "party_organization")
     for sub in subs:
         left = sub.deadline - now
         for days in (7, 1):
             if dt.timedelta(0) < left <= dt.timedelta(days=days):
-                sent += len(notify(
-                    recipients=_secretaries(sub.party_organization_id), kind=Kind.DEADLINE_NEAR,
-                    key=f"deadline:{sub.pk}:{days}:{sub.deadline:%Y%m%d%H%M}",
-                    title=f"自评将于{days}天内截止",
-                    body=f"{sub.party_organization}的{sub.cycle.year}年度自评截止时间为 {_when(sub.deadline)}，尚未提交。",
-                    url=reverse("ratings:self-assessment", args=[sub.pk]),
-                ))
+                sent += len(
+                    notify(
+                        recipients=_secretaries(sub.party_organization_id),
+                        kind=Kind.DEADLINE_NEAR,
+                        key=f"deadline:{sub.pk}:{days}:{sub.deadline:%Y%m%d%H%M}",
+                        title=f"自评将于{days}天内截止",
+                        body=f"{sub.party_organization}的{sub.cycle.year}年度自评截止时间为 {_when(sub.deadline)}，尚未提交。",
+                        url=reverse("ratings:self-assessment", args=[sub.pk]),
+                    )
+                )
                 break
-    assignments = (InspectionAssignment.objects.filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED,
-                                                       submission__cycle__status=Cycle.Status.OPEN)
-                   .select_related("submission__cycle", "submission__party_organization", "inspector"))
+    assignments = InspectionAssignment.objects.filter(
+        signed_off_at__isnull=True,
+        submission__status=Status.ACCEPTED,
+        submission__cycle__status=Cycle.Status.OPEN,
+    ).select_related("submission__cycle", "submission__party_organization", "inspector")
     for a in assignments:
         deadline = a.submission.cycle.inspection_deadline
         left = deadline - now
         for days in (3, 1):
             if dt.timedelta(0) < left <= dt.timedelta(days=days):
-                sent += len(notify(
-                    recipients=[a.inspector], kind=Kind.INSPECTION_DEADLINE,
-                    key=f"inspection_deadline:{a.pk}:{days}:{deadline:%Y%m%d}",
-                    title=f"实地验收将于{days}天内截止",
-                    body=f"{a.submission.party_organization}的实地验收截止时间为 {_when(deadline)}，您尚未签字确认。",
-                    url=reverse("ratings:inspection", args=[a.pk]),
-                ))
+                sent += len(
+                    notify(
+                        recipients=[a.inspector],
+                        kind=Kind.INSPECTION_DEADLINE,
+                        key=f"inspection_deadline:{a.pk}:{days}:{deadline:%Y%m%d}",
+                        title=f"实地验收将于{days}天内截止",
+                        body=f"{a.submission.party_organization}的实地验收截止时间为 {_when(deadline)}，您尚未签字确认。",
+                        url=reverse("ratings:inspection", args=[a.pk]),
+                    )
+                )
                 break
     return sent
 
@@ -116,17 +140,26 @@ def report_overdue_submissions() -> int:
     today = timezone.localdate()
     sent = 0
     for cycle in Cycle.objects.filter(status=Cycle.Status.OPEN):
-        overdue = [s for s in Submission.objects.filter(cycle=cycle, status__in=OPEN_FOR_BRANCH)
-                   .select_related("party_organization", "cycle") if s.deadline < now]
+        overdue = [
+            s
+            for s in Submission.objects.filter(cycle=cycle, status__in=OPEN_FOR_BRANCH).select_related(
+                "party_organization", "cycle"
+            )
+            if s.deadline < now
+        ]
         if not overdue:
             continue
         names = "\n".join(f"· {s.party_organization}（截止 {_when(s.deadline)}）" for s in overdue)
-        sent += len(notify(
-            recipients=_staff(cycle.committee_id), kind=Kind.SUBMISSIONS_OVERDUE,
-            key=f"overdue:{cycle.pk}:{today:%Y%m%d}", title=f"{cycle.year}年度评星：{len(overdue)} 个党组织逾期未提交",
-            body=f"以下党组织已过自评截止时间仍未提交：\n{names}",
-            url=reverse("ratings:queue", args=[cycle.pk]) + "?overdue=1",
-        ))
+        sent += len(
+            notify(
+                recipients=_staff(cycle.committee_id),
+                kind=Kind.SUBMISSIONS_OVERDUE,
+                key=f"overdue:{cycle.pk}:{today:%Y%m%d}",
+                title=f"{cycle.year}年度评星：{len(overdue)} 个党组织逾期未提交",
+                body=f"以下党组织已过自评截止时间仍未提交：\n{names}",
+                url=reverse("ratings:queue", args=[cycle.pk]) + "?overdue=1",
+            )
+        )
     return sent
 
 
@@ -167,10 +200,16 @@ def _notify_tally_ready(snapshot, digest: str) -> int:
         f"一票否决 {d['vetoed']} 个，未评定 {d['unrated']} 个。"
         f"组织覆盖率 {d['coverage']['org_rate'] or '—'}%，工作覆盖率 {d['coverage']['work_rate'] or '—'}%。"
     )
-    return len(notify(
-        recipients=_staff(cycle.committee_id), kind=Kind.TALLY_READY, key=f"tally:{cycle.pk}:{digest}",
-        title=f"{cycle.year}年度星级统计已更新", body=body, url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
-    ))
+    return len(
+        notify(
+            recipients=_staff(cycle.committee_id),
+            kind=Kind.TALLY_READY,
+            key=f"tally:{cycle.pk}:{digest}",
+            title=f"{cycle.year}年度星级统计已更新",
+            body=body,
+            url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
+        )
+    )
 
 
 @shared_task
@@ -184,14 +223,24 @@ def send_weekly_digest() -> int:
         counts = dict(Submission.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")))
         lines = [f"· {Status(s).label}：{counts.get(s.value, 0)}" for s in Status]
         now = timezone.now()
-        overdue = sum(1 for s in Submission.objects.filter(cycle=cycle, status__in=OPEN_FOR_BRANCH)
-                      .select_related("cycle") if s.deadline < now)
+        overdue = sum(
+            1
+            for s in Submission.objects.filter(cycle=cycle, status__in=OPEN_FOR_BRANCH).select_related(
+                "cycle"
+            )
+            if s.deadline < now
+        )
         lines.append(f"· 逾期未提交：{overdue}")
-        sent += len(notify(
-            recipients=_staff(cycle.committee_id), kind=Kind.WEEKLY_DIGEST, key=f"digest:{cycle.pk}:{year}-W{week:02d}",
-            title=f"{cycle.year}年度评星每周摘要（{year}年第{week}周）", body="申报进度：\n" + "\n".join(lines),
-            url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
-        ))
+        sent += len(
+            notify(
+                recipients=_staff(cycle.committee_id),
+                kind=Kind.WEEKLY_DIGEST,
+                key=f"digest:{cycle.pk}:{year}-W{week:02d}",
+                title=f"{cycle.year}年度评星每周摘要（{year}年第{week}周）",
+                body="申报进度：\n" + "\n".join(lines),
+                url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
+            )
+        )
     return sent
 
 
@@ -205,13 +254,24 @@ def notify_results_published(cycle_id: int) -> int:
     cycle = Cycle.objects.get(pk=cycle_id)
     sent = 0
     listed = {s.pk for s in listed_results(cycle)}
-    for sub in Submission.objects.filter(cycle=cycle, status=Status.REVIEWED).select_related("party_organization"):
-        body = (f"{cycle}结果公示期为 {cycle.notice_starts_on} 至 {cycle.notice_ends_on}。"
-                + (f"{sub.party_organization}的建议星级为{sub.proposed_level_name}。" if sub.pk in listed
-                   else f"{sub.party_organization}本周期未列入公示名单（{sub.level_explanation}）。"))
-        sent += len(notify(recipients=_secretaries(sub.party_organization_id), kind=Kind.RESULTS_PUBLISHED,
-                           key=f"published:{cycle.pk}:{sub.pk}", title=f"{cycle.year}年度评星结果公示", body=body,
-                           url=reverse("ratings:public-notice", args=[cycle.pk])))
+    for sub in Submission.objects.filter(cycle=cycle, status=Status.REVIEWED).select_related(
+        "party_organization"
+    ):
+        body = f"{cycle}结果公示期为 {cycle.notice_starts_on} 至 {cycle.notice_ends_on}。" + (
+            f"{sub.party_organization}的建议星级为{sub.proposed_level_name}。"
+            if sub.pk in listed
+            else f"{sub.party_organization}本周期未列入公示名单（{sub.level_explanation}）。"
+        )
+        sent += len(
+            notify(
+                recipients=_secretaries(sub.party_organization_id),
+                kind=Kind.RESULTS_PUBLISHED,
+                key=f"published:{cycle.pk}:{sub.pk}",
+                title=f"{cycle.year}年度评星结果公示",
+                body=body,
+                url=reverse("ratings:public-notice", args=[cycle.pk]),
+            )
+        )
     return sent
 
 
@@ -219,15 +279,24 @@ def notify_results_published(cycle_id: int) -> int:
 def notify_objection_filed(objection_id: int) -> int:
     from .models import Objection
 
-    o = Objection.objects.select_related("submission__cycle", "submission__party_organization").get(pk=objection_id)
-    return len(notify(
-        recipients=_staff(o.submission.cycle.committee_id), kind=Kind.OBJECTION_FILED, key=f"objection:{o.pk}",
-        title=f"收到公示异议 {o.reference}", body=f"针对{o.submission.party_organization}的公示结果：\n{o.reason[:500]}",
-        url=reverse("ratings:objection-detail", args=[o.pk]),
-    ))
+    o = Objection.objects.select_related("submission__cycle", "submission__party_organization").get(
+        pk=objection_id
+    )
+    return len(
+        notify(
+            recipients=_staff(o.submission.cycle.committee_id),
+            kind=Kind.OBJECTION_FILED,
+            key=f"objection:{o.pk}",
+            title=f"收到公示异议 {o.reference}",
+            body=f"针对{o.submission.party_organization}的公示结果：\n{o.reason[:500]}",
+            url=reverse("ratings:objection-detail", args=[o.pk]),
+        )
+    )
 
 
-@shared_task(bind=True, autoretry_for=(ConnectionError, TimeoutError, OSError), retry_backoff=30, max_retries=5)
+@shared_task(
+    bind=True, autoretry_for=(ConnectionError, TimeoutError, OSError), retry_backoff=30, max_retries=5
+)
 def tell_objector(self, objection_id: int) -> str:
     """E-mail the outcome to an objector who left an e-mail address (once)."""
     from django.core.exceptions import ValidationError
@@ -248,8 +317,9 @@ def tell_objector(self, objection_id: int) -> str:
         send_mail(
             subject=f"【星火评星】您提出的异议 {o.reference} 已有复核结论",
             message=f"您好：\n\n您针对{o.submission.cycle}公示结果提出的异议（受理编号 {o.reference}）复核结论为："
-                    f"{o.get_state_display()}。\n{o.outcome}\n\n—— {o.submission.cycle}工作组",
-            from_email=None, recipient_list=[o.contact],
+            f"{o.get_state_display()}。\n{o.outcome}\n\n—— {o.submission.cycle}工作组",
+            from_email=None,
+            recipient_list=[o.contact],
         )
         o.objector_notified_at = timezone.now()
         o.save(update_fields=["objector_notified_at"])
@@ -261,13 +331,22 @@ def notify_award_change(award_id: int, event: str) -> int:
     from .models import Award, level_name
 
     a = Award.objects.select_related("cycle", "party_organization").get(pk=award_id)
-    titles = {"issued": f"{a.party_organization}被命名为{level_name(a.awarded_level)}党组织",
-              "downgraded": f"{a.party_organization}的星级调整为{level_name(a.level)}",
-              "revoked": f"{a.party_organization}的星级命名已撤销"}
+    titles = {
+        "issued": f"{a.party_organization}被命名为{level_name(a.awarded_level)}党组织",
+        "downgraded": f"{a.party_organization}的星级调整为{level_name(a.level)}",
+        "revoked": f"{a.party_organization}的星级命名已撤销",
+    }
     body = f"证书编号：{a.certificate_no}。" + ("请按要求退回牌匾。" if event == "revoked" else "")
-    return len(notify(recipients=_secretaries(a.party_organization_id), kind=Kind.AWARD,
-                      key=f"award:{a.pk}:{event}:{a.level}", title=titles[event], body=body,
-                      url=reverse("ratings:branch-history", args=[a.party_organization_id])))
+    return len(
+        notify(
+            recipients=_secretaries(a.party_organization_id),
+            kind=Kind.AWARD,
+            key=f"award:{a.pk}:{event}:{a.level}",
+            title=titles[event],
+            body=body,
+            url=reverse("ratings:branch-history", args=[a.party_organization_id]),
+        )
+    )
 
 
 @shared_task
@@ -290,32 +369,61 @@ def send_rectification_reminders() -> int:
 
     today = timezone.localdate()
     sent = 0
-    open_items = (Rectification.objects.exclude(state=Rectification.State.VERIFIED)
-                  .select_related("submission__cycle", "submission__party_organization"))
+    open_items = Rectification.objects.exclude(state=Rectification.State.VERIFIED).select_related(
+        "submission__cycle", "submission__party_organization"
+    )
     overdue_by_committee = {}
     for item in open_items:
         po = item.submission.party_organization
-        if today <= item.due_on <= today + dt.timedelta(days=3) and item.state != Rectification.State.ANSWERED:
-            sent += len(notify(recipients=_secretaries(po.pk), kind=Kind.RECTIFICATION_DUE,
-                               key=f"rect_due:{item.pk}:{item.due_on}", title="整改事项即将到期",
-                               body=f"{po}：{item.problem[:100]}，整改期限 {item.due_on}。",
-                               url=reverse("ratings:rectification-list")))
+        if (
+            today <= item.due_on <= today + dt.timedelta(days=3)
+            and item.state != Rectification.State.ANSWERED
+        ):
+            sent += len(
+                notify(
+                    recipients=_secretaries(po.pk),
+                    kind=Kind.RECTIFICATION_DUE,
+                    key=f"rect_due:{item.pk}:{item.due_on}",
+                    title="整改事项即将到期",
+                    body=f"{po}：{item.problem[:100]}，整改期限 {item.due_on}。",
+                    url=reverse("ratings:rectification-list"),
+                )
+            )
         if item.due_on < today:
             overdue_by_committee.setdefault(item.submission.cycle.committee_id, []).append(item)
     for committee_id, items in overdue_by_committee.items():
-        lines = "\n".join(f"· {i.submission.party_organization}：{i.problem[:60]}（期限 {i.due_on}）" for i in items)
-        sent += len(notify(recipients=_staff(committee_id), kind=Kind.RECTIFICATION_OVERDUE,
-                           key=f"rect_overdue:{committee_id}:{today}", title=f"{len(items)} 项整改逾期",
-                           body=lines, url=reverse("ratings:rectification-list") + "?overdue=1"))
-    plaques = (Plaque.objects.filter(return_due_on__lt=today, returned_on__isnull=True)
-               .select_related("award__cycle", "award__party_organization"))
+        lines = "\n".join(
+            f"· {i.submission.party_organization}：{i.problem[:60]}（期限 {i.due_on}）" for i in items
+        )
+        sent += len(
+            notify(
+                recipients=_staff(committee_id),
+                kind=Kind.RECTIFICATION_OVERDUE,
+                key=f"rect_overdue:{committee_id}:{today}",
+                title=f"{len(items)} 项整改逾期",
+                body=lines,
+                url=reverse("ratings:rectification-list") + "?overdue=1",
+            )
+        )
+    plaques = Plaque.objects.filter(return_due_on__lt=today, returned_on__isnull=True).select_related(
+        "award__cycle", "award__party_organization"
+    )
     by_committee = {}
     for p in plaques:
         by_committee.setdefault(p.award.cycle.committee_id, []).append(p)
     for committee_id, items in by_committee.items():
-        lines = "\n".join(f"· {p.award.party_organization}（{p.award.certificate_no}，应于 {p.return_due_on} 退回）"
-                          for p in items)
-        sent += len(notify(recipients=_staff(committee_id), kind=Kind.PLAQUE_RETURN_OVERDUE,
-                           key=f"plaque_overdue:{committee_id}:{today}", title=f"{len(items)} 块牌匾逾期未退回",
-                           body=lines, url=reverse("ratings:award-list")))
+        lines = "\n".join(
+            f"· {p.award.party_organization}（{p.award.certificate_no}，应于 {p.return_due_on} 退回）"
+            for p in items
+        )
+        sent += len(
+            notify(
+                recipients=_staff(committee_id),
+                kind=Kind.PLAQUE_RETURN_OVERDUE,
+                key=f"plaque_overdue:{committee_id}:{today}",
+                title=f"{len(items)} 块牌匾逾期未退回",
+                body=lines,
+                url=reverse("ratings:award-list"),
+            )
+        )
     return sent

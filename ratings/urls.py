@@ -10,8 +10,11 @@ urlpatterns = [
     path("my/<int:pk>/", secretary.self_assessment, name="self-assessment"),
     path("my/<int:pk>/scores/<int:indicator_id>/", secretary.self_score_save, name="self-score-save"),
     path("my/<int:pk>/evidence/<int:indicator_id>/", secretary.evidence_upload, name="evidence-upload"),
-    path("my/<int:pk>/evidence/<int:indicator_id>/meeting/", secretary.evidence_attach_meeting,
-         name="evidence-attach-meeting"),
+    path(
+        "my/<int:pk>/evidence/<int:indicator_id>/meeting/",
+        secretary.evidence_attach_meeting,
+        name="evidence-attach-meeting",
+    ),
     path("my/<int:pk>/submit/", secretary.submission_submit, name="submission-submit"),
     path("my/evidence/<int:pk>/delete/", secretary.evidence_delete, name="evidence-delete"),
     path("files/evidence/<int:pk>/", secretary.evidence_file, name="evidence-file"),
@@ -21,8 +24,11 @@ urlpatterns = [
     path("cycles/<int:pk>/", staff.cycle_detail, name="cycle-detail"),
     path("cycles/<int:pk>/open/", staff.cycle_open, name="cycle-open"),
     path("cycles/<int:pk>/exclusions/", staff.cycle_exclude, name="cycle-exclude"),
-    path("cycles/<int:pk>/exclusions/<int:exclusion_pk>/remove/", staff.cycle_exclusion_remove,
-         name="cycle-exclusion-remove"),
+    path(
+        "cycles/<int:pk>/exclusions/<int:exclusion_pk>/remove/",
+        staff.cycle_exclusion_remove,
+        name="cycle-exclusion-remove",
+    ),
     path("cycles/<int:pk>/queue/", staff.queue, name="queue"),
     path("submissions/<int:pk>/", staff.submission_detail, name="submission-detail"),
     path("submissions/<int:pk>/return/", staff.submission_return, name="submission-return"),
@@ -64,7 +70,11 @@ urlpatterns = [
     # --- part 2: 公示, awards, rectification ---
     # public, no login
     path("public/notice/<int:pk>/", public.public_notice, name="public-notice"),
-    path("public/notice/<int:pk>/objection/<int:submission_pk>/", public.public_objection, name="public-objection"),
+    path(
+        "public/notice/<int:pk>/objection/<int:submission_pk>/",
+        public.public_objection,
+        name="public-objection",
+    ),
     path("public/objection/received/", public.public_objection_received, name="public-objection-received"),
     path("public/verify/", public.verify_lookup, name="verify-lookup"),
     path("public/verify/<str:token>/", public.verify, name="verify"),
@@ -94,7 +104,9 @@ urlpatterns = [
     path("rectification/<int:pk>/", results.rectification_detail, name="rectification-detail"),
     path("rectification/<int:pk>/answer/", results.rectification_answer, name="rectification-answer"),
     path("rectification/<int:pk>/verify/", results.rectification_verify, name="rectification-verify"),
-    path("rectification/<int:pk>/send-back/", results.rectification_send_back, name="rectification-send-back"),
+    path(
+        "rectification/<int:pk>/send-back/", results.rectification_send_back, name="rectification-send-back"
+    ),
     path("files/rectification/<int:pk>/", results.rectification_evidence, name="rectification-evidence"),
     # star history of a party organisation (staff and its secretary)
     path("branches/<int:pk>/history/", results.branch_history, name="branch-history"),

@@ -36,7 +36,8 @@ def sniff(upload, allowed: dict[str, str]) -> str:
         raise ValidationError("文件“%(name)s”是空的。" % {"name": name}, code="empty")
     if ext not in allowed:
         raise ValidationError(
-            "文件“%(name)s”的类型不支持，只能上传：%(kinds)s。" % {"name": name, "kinds": kinds}, code="bad_type"
+            "文件“%(name)s”的类型不支持，只能上传：%(kinds)s。" % {"name": name, "kinds": kinds},
+            code="bad_type",
         )
     upload.seek(0)
     head = upload.read(8192)
@@ -61,9 +62,15 @@ def sniff(upload, allowed: dict[str, str]) -> str:
     return expected
 
 
-def private_file_response(field, *, content_type: str, name: str, as_attachment: bool = True,
-                          cache_control: str = "private, no-store",
-                          csp: str = "default-src 'none'; sandbox"):
+def private_file_response(
+    field,
+    *,
+    content_type: str,
+    name: str,
+    as_attachment: bool = True,
+    cache_control: str = "private, no-store",
+    csp: str = "default-src 'none'; sandbox",
+):
     """Send a private upload after the calling view has checked access (there is no MEDIA_URL).
 
     A file missing from storage answers 404, as if the row were outside the user's scope.

@@ -198,21 +198,33 @@ def make_rubric(committee, *, indicators=SMALL_INDICATORS, bands=STANDARD_BANDS,
     for order, (code, max_score, evidence) in enumerate(indicators, start=1):
         prefix = code.split(".")[0]
         if prefix not in categories:
-            categories[prefix] = rubric.categories.create(code=prefix, title=f"一级指标{prefix}",
-                                                          order=len(categories) + 1)
-        categories[prefix].indicators.create(code=code, title=f"指标{code}", max_score=Decimal(str(max_score)),
-                                             evidence_required=evidence, order=order,
-                                             evidence_description=f"指标{code}的佐证")
-    AdjustmentItem.objects.create(rubric=rubric, kind="bonus", code="B1", title="获省级以上表彰",
-                                  points=Decimal("3"))
-    AdjustmentItem.objects.create(rubric=rubric, kind="deduction", code="D1", title="未按时报送材料",
-                                  points=Decimal("2"))
+            categories[prefix] = rubric.categories.create(
+                code=prefix, title=f"一级指标{prefix}", order=len(categories) + 1
+            )
+        categories[prefix].indicators.create(
+            code=code,
+            title=f"指标{code}",
+            max_score=Decimal(str(max_score)),
+            evidence_required=evidence,
+            order=order,
+            evidence_description=f"指标{code}的佐证",
+        )
+    AdjustmentItem.objects.create(
+        rubric=rubric, kind="bonus", code="B1", title="获省级以上表彰", points=Decimal("3")
+    )
+    AdjustmentItem.objects.create(
+        rubric=rubric, kind="deduction", code="D1", title="未按时报送材料", points=Decimal("2")
+    )
     VetoItem.objects.create(rubric=rubric, code="V1", title="发生严重违纪违法案件", order=1)
     VetoItem.objects.create(rubric=rubric, code="V2", title="社会组织被撤销登记", order=2)
     for band in bands:
         level, min_total, quota = (*band, None) if len(band) == 2 else band
-        StarBand.objects.create(rubric=rubric, level=level, min_total=Decimal(str(min_total)),
-                                quota_percent=None if quota is None else Decimal(str(quota)))
+        StarBand.objects.create(
+            rubric=rubric,
+            level=level,
+            min_total=Decimal(str(min_total)),
+            quota_percent=None if quota is None else Decimal(str(quota)),
+        )
     return rubric
 
 
@@ -238,7 +250,9 @@ class SubmissionFactory(DjangoModelFactory):
         model = "ratings.Submission"
 
     cycle = factory.SubFactory(CycleFactory)
-    party_organization = factory.SubFactory(PartyOrganizationFactory, committee=factory.SelfAttribute("..cycle.committee"))
+    party_organization = factory.SubFactory(
+        PartyOrganizationFactory, committee=factory.SelfAttribute("..cycle.committee")
+    )
 
 
 def png_upload(name="photo.png"):
@@ -251,8 +265,12 @@ def png_upload(name="photo.png"):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    body = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    body = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
     return SimpleUploadedFile(name, body, content_type="image/png")
 
 
@@ -307,11 +325,20 @@ def reviewed_submission(cycle, party_organization=None, *, by, scores=None, veto
     sub, _created = Submission.objects.get_or_create(cycle=cycle, party_organization=po)
     for ind in cycle.rubric.indicators():
         FinalScore.objects.update_or_create(
-            submission=sub, indicator=ind, defaults={"score": (scores or {}).get(ind.code, ind.max_score), "set_by": by})
+            submission=sub,
+            indicator=ind,
+            defaults={"score": (scores or {}).get(ind.code, ind.max_score), "set_by": by},
+        )
     if veto_code:
-        VetoDecision.objects.create(submission=sub, item=VetoItem.objects.get(rubric=cycle.rubric, code=veto_code),
-                                    state=VetoDecision.State.CONFIRMED, raised_by=by, decided_by=by,
-                                    reason="查实", decided_at=timezone.now())
+        VetoDecision.objects.create(
+            submission=sub,
+            item=VetoItem.objects.get(rubric=cycle.rubric, code=veto_code),
+            state=VetoDecision.State.CONFIRMED,
+            raised_by=by,
+            decided_by=by,
+            reason="查实",
+            decided_at=timezone.now(),
+        )
     sub.status, sub.reviewed_at = "reviewed", timezone.now()
     sub.save(update_fields=["status", "reviewed_at"])
     return sub

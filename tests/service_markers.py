@@ -86,5 +86,7 @@ def pytest_runtest_setup(item):
         if reason is None:
             continue
         if services_required():
-            pytest.fail(f"[{name}] {reason} — and STARFIRE_REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+            pytest.fail(
+                f"[{name}] {reason} — and STARFIRE_REQUIRE_SERVICES=1 forbids skipping", pytrace=False
+            )
         pytest.skip(f"[{name}] {reason}")

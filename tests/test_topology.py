@@ -42,8 +42,12 @@ def _free_port() -> int:
 def _admin_connection():
     db = settings.DATABASES["default"]
     return psycopg.connect(
-        dbname="postgres", user=db["USER"] or None, password=db["PASSWORD"] or None,
-        host=db["HOST"] or None, port=db["PORT"] or None, autocommit=True,
+        dbname="postgres",
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        autocommit=True,
     )
 
 
@@ -99,8 +103,12 @@ class Processes:
     def start(self, name, *args):
         log = open(self.logdir / f"{name}.log", "wb")  # noqa: SIM115 — closed in stop()
         proc = subprocess.Popen(
-            [sys.executable, *args], cwd=settings.BASE_DIR, env=self.env,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, *args],
+            cwd=settings.BASE_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.running[name] = (proc, log)
         return proc
@@ -133,8 +141,12 @@ class Processes:
 
 def _manage(env, *args):
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
@@ -181,13 +193,52 @@ def test_web_worker_and_beat_run_as_in_production(production_env, tmp_path):
     with ExitStack() as stack:
         procs = Processes(env, tmp_path)
         stack.callback(procs.stop_all)
-        procs.start("gunicorn", "-m", "gunicorn", "starfire.wsgi", "--bind", f"127.0.0.1:{port}",
-                    "--workers", "2", "--access-logfile", "-", "--graceful-timeout", "10")
-        procs.start("worker", "-m", "celery", "-A", "starfire", "worker", "--loglevel", "INFO",
-                    "--pool", "solo", "--queues", queue, "--hostname", f"{queue}@%h",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat")
-        procs.start("beat", "-m", "celery", "-A", "starfire", "beat", "--loglevel", "INFO",
-                    "--schedule", str(tmp_path / "celerybeat-schedule"), "--pidfile=")
+        procs.start(
+            "gunicorn",
+            "-m",
+            "gunicorn",
+            "starfire.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        )
+        procs.start(
+            "worker",
+            "-m",
+            "celery",
+            "-A",
+            "starfire",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        )
+        procs.start(
+            "beat",
+            "-m",
+            "celery",
+            "-A",
+            "starfire",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(tmp_path / "celerybeat-schedule"),
+            "--pidfile=",
+        )
 
         def web_up():
             procs.assert_alive("gunicorn")
@@ -221,8 +272,13 @@ def test_web_worker_and_beat_run_as_in_production(production_env, tmp_path):
             "branches.tasks.coverage_figures", args=[committee_id], queue=queue
         ).get(timeout=60)
         assert result == {
-            "committee_id": committee_id, "total": 2, "party_covered": 1, "work_covered": 1,
-            "uncovered": 1, "org_rate": "50.0", "work_rate": "50.0",
+            "committee_id": committee_id,
+            "total": 2,
+            "party_covered": 1,
+            "work_covered": 1,
+            "uncovered": 1,
+            "org_rate": "50.0",
+            "work_rate": "50.0",
         }
 
         _wait_until(lambda: "Starting..." in procs.log("beat"), 20, "celery beat to start")
@@ -230,4 +286,6 @@ def test_web_worker_and_beat_run_as_in_production(production_env, tmp_path):
             procs.assert_alive(name)
         for name in ("gunicorn", "worker", "beat"):
             code = procs.stop(name)
-            assert code == 0, f"{name} did not stop cleanly on SIGTERM (exit {code}):\n{procs.log(name)[-3000:]}"
+            assert code == 0, (
+                f"{name} did not stop cleanly on SIGTERM (exit {code}):\n{procs.log(name)[-3000:]}"
+            )

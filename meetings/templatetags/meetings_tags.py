@@ -13,7 +13,9 @@ def meetings_panel(context, po):
     user = getattr(request, "user", None)
     year = timezone.localdate().year
     return {
-        "po": po, "year": year, "compliance": compliance.branch_compliance(po.pk, year),
+        "po": po,
+        "year": year,
+        "compliance": compliance.branch_compliance(po.pk, year),
         "can_record": user is not None and selectors.can_record(user, po.pk),
     }
 

@@ -38,31 +38,40 @@ def _charts(data: dict, previous: dict | None) -> dict:
     if previous:
         series.append((f"{previous['cycle']['year']}年", [previous["levels"][k] for k, _n in LEVELS]))
     stars = grouped_bars([n for _k, n in LEVELS], series, title="星级分布（本周期与上一周期）", unit="个")
-    cov = horizontal_bars([(r["label"], float(r["org_rate"] or 0)) for r in data["coverage_by_region"]],
-                          title="各区划组织覆盖率")
+    cov = horizontal_bars(
+        [(r["label"], float(r["org_rate"] or 0)) for r in data["coverage_by_region"]],
+        title="各区划组织覆盖率",
+    )
     return {"stars": stars, "coverage": cov}
 
 
 def _snapshots(cycle):
     snap = TallySnapshot.objects.filter(cycle=cycle).first()
-    prev_cycle = (Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year)
-                  .order_by("-year").first())
+    prev_cycle = (
+        Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
+    )
     prev = TallySnapshot.objects.filter(cycle=prev_cycle).first() if prev_cycle else None
     return snap, prev
 
 
 @staff_required
 def dashboard(request):
-    if not request.GET.get("cycle") and not cycles_visible_to(request.user).exclude(
-            status=Cycle.Status.DRAFT).exists():
-        return render(request, "ratings/dashboard/empty.html", {"coverage": coverage_report(
-            request.user.committee_id)} if request.user.committee_id else {})
+    if (
+        not request.GET.get("cycle")
+        and not cycles_visible_to(request.user).exclude(status=Cycle.Status.DRAFT).exists()
+    ):
+        return render(
+            request,
+            "ratings/dashboard/empty.html",
+            {"coverage": coverage_report(request.user.committee_id)} if request.user.committee_id else {},
+        )
     cycle = _cycle(request)
     snap, prev = _snapshots(cycle)
     by_state = dict(Submission.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")))
     now = timezone.now()
-    overdue = (Submission.objects.filter(cycle=cycle, status__in=[Status.DRAFT, Status.RETURNED])
-               .select_related("party_organization", "cycle"))
+    overdue = Submission.objects.filter(
+        cycle=cycle, status__in=[Status.DRAFT, Status.RETURNED]
+    ).select_related("party_organization", "cycle")
     overdue = [s for s in overdue if s.deadline < now]
     context = {
         "cycle": cycle,
@@ -106,10 +115,16 @@ def _dashboard_url():
 def tally_run_status(request, pk):
     run = get_object_or_404(TallyRun.objects.filter(cycle__in=cycles_visible_to(request.user)), pk=pk)
     snap = TallySnapshot.objects.filter(cycle_id=run.cycle_id).first()
-    return JsonResponse({
-        "state": run.state, "label": run.get_state_display(), "error": run.error,
-        "computed_at": timezone.localtime(snap.computed_at).strftime("%Y-%m-%d %H:%M:%S") if snap else None,
-    })
+    return JsonResponse(
+        {
+            "state": run.state,
+            "label": run.get_state_display(),
+            "error": run.error,
+            "computed_at": timezone.localtime(snap.computed_at).strftime("%Y-%m-%d %H:%M:%S")
+            if snap
+            else None,
+        }
+    )
 
 
 def _download(content: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
@@ -151,6 +166,9 @@ def tally_report_pdf(request, pk):
         raise Http404("该周期还没有统计结果。")
     from branches.models import Committee
 
-    pdf = reports.tally_pdf(snap.data, committee=Committee.objects.get(pk=cycle.committee_id),
-                            charts=_charts(snap.data, prev.data if prev else None))
+    pdf = reports.tally_pdf(
+        snap.data,
+        committee=Committee.objects.get(pk=cycle.committee_id),
+        charts=_charts(snap.data, prev.data if prev else None),
+    )
     return _download(pdf, f"starfire-tally-report-{cycle.year}.pdf", "application/pdf")

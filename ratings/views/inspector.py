@@ -53,8 +53,10 @@ def _assignment_for(request, pk) -> InspectionAssignment:
     """The user's own assignment; someone else's (or a missing one) is a 404."""
     return get_object_or_404(
         InspectionAssignment.objects.select_related(
-            "submission__cycle", "submission__party_organization", "inspector"),
-        pk=pk, inspector=request.user,
+            "submission__cycle", "submission__party_organization", "inspector"
+        ),
+        pk=pk,
+        inspector=request.user,
     )
 
 
@@ -75,7 +77,10 @@ def _indicator_count():
     """Indicators of the assignment's rubric, as a subquery (one query for the whole list)."""
     return Subquery(
         Indicator.objects.filter(category__rubric_id=OuterRef("submission__cycle__rubric_id"))
-        .order_by().values("category__rubric_id").annotate(n=Count("pk")).values("n")[:1],
+        .order_by()
+        .values("category__rubric_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
         output_field=IntegerField(),
     )
 
@@ -87,16 +92,27 @@ def _indicator_count():
 def inspections(request):
     rows = list(
         assignments_of(request.user)
-        .annotate(scored=Count("scores", filter=Q(scores__score__isnull=False)),
-                  indicator_count=_indicator_count())
-        .prefetch_related(Prefetch("submission__party_organization__organizations",
-                                   queryset=SocialOrganization.objects.order_by("name", "pk")))
-        .order_by(F("signed_off_at").asc(nulls_first=True), "-submission__cycle__year",
-                  "submission__party_organization__name", "pk")
+        .annotate(
+            scored=Count("scores", filter=Q(scores__score__isnull=False)), indicator_count=_indicator_count()
+        )
+        .prefetch_related(
+            Prefetch(
+                "submission__party_organization__organizations",
+                queryset=SocialOrganization.objects.order_by("name", "pk"),
+            )
+        )
+        .order_by(
+            F("signed_off_at").asc(nulls_first=True),
+            "-submission__cycle__year",
+            "submission__party_organization__name",
+            "pk",
+        )
     )
     open_ = [a for a in rows if _editable(a)]
     done = [a for a in rows if not _editable(a)]
-    return render(request, "ratings/inspector/list.html", {"open_assignments": open_, "done_assignments": done})
+    return render(
+        request, "ratings/inspector/list.html", {"open_assignments": open_, "done_assignments": done}
+    )
 
 
 # --- One assignment -------------------------------------------------------------------------
@@ -130,15 +146,17 @@ class Row:
         return self.mine is not None and self.mine.score is not None
 
 
-def _render_inspection(request, assignment, *, errors=None, photo_errors=None, typed=None, veto_form=None,
-                       status=200):
+def _render_inspection(
+    request, assignment, *, errors=None, photo_errors=None, typed=None, veto_form=None, status=200
+):
     """The assignment page; errors and typed values are keyed by indicator id (an error for an
     indicator not on the page, e.g. a tampered id, is shown at the top)."""
     errors, photo_errors, typed = errors or {}, photo_errors or {}, typed or {}
     submission = assignment.submission
     indicators = list(
         Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
-        .select_related("category").order_by("category__order", "category_id", "order", "pk")
+        .select_related("category")
+        .order_by("category__order", "category_id", "order", "pk")
     )
     mine = {s.indicator_id: s for s in assignment.scores.all()}
     photos = defaultdict(list)
@@ -149,16 +167,27 @@ def _render_inspection(request, assignment, *, errors=None, photo_errors=None, t
     for ev in submission.evidence.order_by("uploaded_at", "pk"):
         evidence[ev.indicator_id].append(ev)
     rows = [
-        Row(indicator=ind, self_score=self_scores.get(ind.pk), evidence=evidence[ind.pk], mine=mine.get(ind.pk),
-            photos=photos[ind.pk], error=errors.get(ind.pk, ""), photo_error=photo_errors.get(ind.pk, ""),
-            typed=typed.get(ind.pk, {}))
+        Row(
+            indicator=ind,
+            self_score=self_scores.get(ind.pk),
+            evidence=evidence[ind.pk],
+            mine=mine.get(ind.pk),
+            photos=photos[ind.pk],
+            error=errors.get(ind.pk, ""),
+            photo_error=photo_errors.get(ind.pk, ""),
+            typed=typed.get(ind.pk, {}),
+        )
         for ind in indicators
     ]
     shown = {r.indicator.pk for r in rows}
-    page_error = " ".join(dict.fromkeys(m for key, m in [*errors.items(), *photo_errors.items()]
-                                        if m and key not in shown))
-    vetoes = list(VetoDecision.objects.filter(submission=submission).select_related("item")
-                  .order_by("item__order", "pk"))
+    page_error = " ".join(
+        dict.fromkeys(m for key, m in [*errors.items(), *photo_errors.items()] if m and key not in shown)
+    )
+    vetoes = list(
+        VetoDecision.objects.filter(submission=submission)
+        .select_related("item")
+        .order_by("item__order", "pk")
+    )
     context = {
         "meeting_compliance": meeting_compliance_rows(submission),
         "assignment": assignment,
@@ -199,8 +228,12 @@ def inspection_score_save(request, pk):
     if form.is_valid():
         try:
             row = services.inspection_score_save(
-                assignment=assignment, indicator_id=form.cleaned_data["indicator"],
-                score=form.cleaned_data["score"], finding=form.cleaned_data["finding"], by=request.user)
+                assignment=assignment,
+                indicator_id=form.cleaned_data["indicator"],
+                score=form.cleaned_data["score"],
+                finding=form.cleaned_data["finding"],
+                by=request.user,
+            )
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
         else:
@@ -213,14 +246,23 @@ def inspection_score_save(request, pk):
         text = _("已保存（%(time)s 记录）") % {"time": at}
         if _wants_json(request):
             scored = assignment.scores.filter(score__isnull=False).count()
-            return JsonResponse({"ok": True, "message": text, "recorded_at": row.recorded_at.isoformat(),
-                                 "score": None if row.score is None else str(row.score), "scored": scored})
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "message": text,
+                    "recorded_at": row.recorded_at.isoformat(),
+                    "score": None if row.score is None else str(row.score),
+                    "scored": scored,
+                }
+            )
         messages.success(request, _("指标 %(code)s ") % {"code": row.indicator.code} + text)
         return _back(assignment, row.indicator_id)
 
     if _wants_json(request):
         return JsonResponse({"ok": False, "error": error}, status=400)
-    typed = {indicator_id: {"score": request.POST.get("score", ""), "finding": request.POST.get("finding", "")}}
+    typed = {
+        indicator_id: {"score": request.POST.get("score", ""), "finding": request.POST.get("finding", "")}
+    }
     return _render_inspection(request, assignment, errors={indicator_id: error}, typed=typed)
 
 
@@ -242,8 +284,12 @@ def inspection_photo_upload(request, pk):
     else:
         for upload in files:
             try:
-                services.inspection_photo_add(assignment=assignment, indicator_id=form.cleaned_data["indicator"],
-                                              upload=upload, by=request.user)
+                services.inspection_photo_add(
+                    assignment=assignment,
+                    indicator_id=form.cleaned_data["indicator"],
+                    upload=upload,
+                    by=request.user,
+                )
             except (ValidationError, PermissionDenied) as exc:
                 problems.append(error_text(exc))
             else:
@@ -285,11 +331,17 @@ def inspection_veto_raise(request, pk):
         return _back(assignment)
     if form.is_valid():
         try:
-            veto = services.veto_raise(submission=assignment.submission, item_id=form.cleaned_data["item"],
-                                       note=form.cleaned_data["note"], by=request.user)
+            veto = services.veto_raise(
+                submission=assignment.submission,
+                item_id=form.cleaned_data["item"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, error_text(exc))
         else:
-            messages.success(request, _("已提出一票否决事项“%(item)s”，由评审组认定。") % {"item": veto.item.title})
+            messages.success(
+                request, _("已提出一票否决事项“%(item)s”，由评审组认定。") % {"item": veto.item.title}
+            )
             return redirect(reverse("ratings:inspection", args=[assignment.pk]) + "#veto")
     return _render_inspection(request, assignment, veto_form=form)

@@ -30,7 +30,7 @@ def _public_cycle(pk) -> Cycle:
 
 
 def notice_state(cycle: Cycle, today=None) -> str:
-    """"open", "not_started" or "ended" — the same test as ratings.publication.notice_is_open."""
+    """ "open", "not_started" or "ended" — the same test as ratings.publication.notice_is_open."""
     today = today or timezone.localdate()
     if cycle.status == Cycle.Status.FINAL or cycle.notice_ends_on is None or today > cycle.notice_ends_on:
         return "ended"
@@ -48,16 +48,23 @@ def _closed_message(state: str) -> str:
 @require_GET
 def public_notice(request, pk):
     cycle = _public_cycle(pk)
-    results = list(listed_results(cycle).annotate(
-        n_upheld=Count("objections", filter=Q(objections__state=Objection.State.UPHELD))))
+    results = list(
+        listed_results(cycle).annotate(
+            n_upheld=Count("objections", filter=Q(objections__state=Objection.State.UPHELD))
+        )
+    )
     for r in results:
         r.stars = "★" * (r.proposed_level or 0)
-    return render(request, "ratings/public/notice.html", {
-        "cycle": cycle,
-        "committee": cycle.committee,
-        "results": results,
-        "state": notice_state(cycle),
-    })
+    return render(
+        request,
+        "ratings/public/notice.html",
+        {
+            "cycle": cycle,
+            "committee": cycle.committee,
+            "results": results,
+            "state": notice_state(cycle),
+        },
+    )
 
 
 @never_cache
@@ -70,21 +77,33 @@ def public_objection(request, pk, submission_pk):
     context = {"cycle": cycle, "committee": cycle.committee, "submission": submission, "state": state}
     if state != "open":
         context["closed_message"] = _closed_message(state)
-        return render(request, "ratings/public/objection_form.html", context,
-                      status=409 if request.method == "POST" else 200)
+        return render(
+            request,
+            "ratings/public/objection_form.html",
+            context,
+            status=409 if request.method == "POST" else 200,
+        )
     form = ObjectionForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            objection = objection_file(submission=submission, reason=data["reason"], name=data["name"],
-                                       contact=data["contact"], files=data["files"],
-                                       ip=request.META.get("REMOTE_ADDR", ""))
+            objection = objection_file(
+                submission=submission,
+                reason=data["reason"],
+                name=data["name"],
+                contact=data["contact"],
+                files=data["files"],
+                ip=request.META.get("REMOTE_ADDR", ""),
+            )
         except ValidationError as exc:
             status = _show_error(form, exc)
         else:
-            request.session[SESSION_KEY] = {"reference": objection.reference, "cycle": cycle.pk,
-                                            "party_organization": submission.party_organization.name}
+            request.session[SESSION_KEY] = {
+                "reference": objection.reference,
+                "cycle": cycle.pk,
+                "party_organization": submission.party_organization.name,
+            }
             return redirect("ratings:public-objection-received")
     context["form"] = form
     return render(request, "ratings/public/objection_form.html", context, status=status)
@@ -114,14 +133,29 @@ def public_objection_received(request):
 
 # --- Certificate verification ------------------------------------------------------------------
 
-_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "(": "〔", ")": "〕", "（": "〔", "）": "〕",
-                           "［": "〔", "］": "〕", "﹝": "〔", "﹞": "〕"})
+_BRACKETS = str.maketrans(
+    {
+        "[": "〔",
+        "]": "〕",
+        "【": "〔",
+        "】": "〕",
+        "(": "〔",
+        ")": "〕",
+        "（": "〔",
+        "）": "〕",
+        "［": "〔",
+        "］": "〕",
+        "﹝": "〔",
+        "﹞": "〕",
+    }
+)
 MAX_TOKEN = 64
 
 
 def _awards():
-    return (Award.objects.select_related("cycle__committee", "party_organization")
-            .prefetch_related("party_organization__organizations"))
+    return Award.objects.select_related("cycle__committee", "party_organization").prefetch_related(
+        "party_organization__organizations"
+    )
 
 
 def _render_verification(request, award, *, searched: bool):
@@ -132,8 +166,9 @@ def _render_verification(request, award, *, searched: bool):
         award.stars = "★" * award.level
         award.level_name = level_name(award.level)
         award.awarded_level_name = level_name(award.awarded_level)
-    response = render(request, "ratings/public/verify.html", context,
-                      status=404 if searched and award is None else 200)
+    response = render(
+        request, "ratings/public/verify.html", context, status=404 if searched and award is None else 200
+    )
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -157,7 +192,9 @@ def verify_lookup(request):
     if form.is_valid():
         number = re.sub(r"\s+", "", form.cleaned_data["no"]).translate(_BRACKETS)
     elif form.is_bound:
-        return _render_verification(request, None, searched=True)  # over-long input: not found, like any other
+        return _render_verification(
+            request, None, searched=True
+        )  # over-long input: not found, like any other
     if not number:
         return _render_verification(request, None, searched=False)
     return _render_verification(request, _awards().filter(certificate_no=number).first(), searched=True)

@@ -50,7 +50,8 @@ from .inspector import error_text
 def _submission_for(request, pk) -> Submission:
     """A submission of the staff member's committee; any other is a 404."""
     return get_object_or_404(
-        submissions_visible_to(request.user).select_related("cycle__rubric", "party_organization"), pk=pk)
+        submissions_visible_to(request.user).select_related("cycle__rubric", "party_organization"), pk=pk
+    )
 
 
 def _back(submission, anchor=""):
@@ -79,8 +80,20 @@ class AdjustmentRow:
         return self.applied.note if self.applied else ""
 
 
-def _render_review(request, submission, *, final_errors=None, final_typed=None, adj_errors=None, adj_typed=None,
-                   veto_errors=None, veto_typed=None, raise_form=None, reopen_form=None, status=200):
+def _render_review(
+    request,
+    submission,
+    *,
+    final_errors=None,
+    final_typed=None,
+    adj_errors=None,
+    adj_typed=None,
+    veto_errors=None,
+    veto_typed=None,
+    raise_form=None,
+    reopen_form=None,
+    status=200,
+):
     """The review page; errors and typed values are keyed by indicator / item / veto id."""
     final_errors, final_typed = final_errors or {}, final_typed or {}
     adj_errors, adj_typed = adj_errors or {}, adj_typed or {}
@@ -93,18 +106,32 @@ def _render_review(request, submission, *, final_errors=None, final_typed=None, 
         row.reason_value = typed.get("reason", row.final.reason if row.final else "")
 
     rubric = submission.cycle.rubric
-    applied = {a.item_id: a for a in AppliedAdjustment.objects.filter(submission=submission).select_related("item")}
+    applied = {
+        a.item_id: a for a in AppliedAdjustment.objects.filter(submission=submission).select_related("item")
+    }
     adjustments = []
     for item in AdjustmentItem.objects.filter(rubric=rubric).order_by("kind", "order", "pk"):
         typed = adj_typed.get(item.pk, {})
-        adjustments.append(AdjustmentRow(item=item, applied=applied.get(item.pk), error=adj_errors.get(item.pk, ""),
-                                         typed_times=typed.get("times"), typed_note=typed.get("note")))
+        adjustments.append(
+            AdjustmentRow(
+                item=item,
+                applied=applied.get(item.pk),
+                error=adj_errors.get(item.pk, ""),
+                typed_times=typed.get("times"),
+                typed_note=typed.get("note"),
+            )
+        )
     # an error for something not on the page (e.g. a tampered id) is shown at the top
     on_page = {("final", r.indicator.pk) for r in matrix.rows} | {("adj", a.item.pk) for a in adjustments}
-    errors = [(("final", k), m) for k, m in final_errors.items()] + [(("adj", k), m) for k, m in adj_errors.items()]
+    errors = [(("final", k), m) for k, m in final_errors.items()] + [
+        (("adj", k), m) for k, m in adj_errors.items()
+    ]
     page_error = " ".join(dict.fromkeys(m for key, m in errors if m and key not in on_page))
-    vetoes = list(VetoDecision.objects.filter(submission=submission)
-                  .select_related("item", "raised_by", "decided_by").order_by("item__order", "pk"))
+    vetoes = list(
+        VetoDecision.objects.filter(submission=submission)
+        .select_related("item", "raised_by", "decided_by")
+        .order_by("item__order", "pk")
+    )
     for v in vetoes:
         v.error = veto_errors.get(v.pk, "")
         v.typed_reason = veto_typed.get(v.pk, v.reason)
@@ -128,8 +155,11 @@ def _render_review(request, submission, *, final_errors=None, final_typed=None, 
         "can_reopen": submission.status in services.TRANSITIONS["reopen"],
         "reopen_to": services.TRANSITIONS["reopen"].get(submission.status),
         "is_preview": submission.status == Status.INSPECTED,
-        "has_result": submission.status in (Status.INSPECTED, Status.REVIEWED) and submission.total is not None,
-        "previous_level_name": None if submission.previous_level is None else level_name(submission.previous_level),
+        "has_result": submission.status in (Status.INSPECTED, Status.REVIEWED)
+        and submission.total is not None,
+        "previous_level_name": None
+        if submission.previous_level is None
+        else level_name(submission.previous_level),
     }
     if context["reopen_to"]:
         context["reopen_to"] = Status(context["reopen_to"]).label
@@ -157,9 +187,13 @@ def review_final_score(request, pk):
     indicator_id = _int(request.POST.get("indicator"))
     if form.is_valid():
         try:
-            services.final_score_set(submission=submission, indicator_id=form.cleaned_data["indicator"],
-                                     score=form.cleaned_data["score"], reason=form.cleaned_data["reason"],
-                                     by=request.user)
+            services.final_score_set(
+                submission=submission,
+                indicator_id=form.cleaned_data["indicator"],
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
         else:
@@ -180,9 +214,13 @@ def review_adjustment(request, pk):
     item_id = _int(request.POST.get("item"))
     if form.is_valid():
         try:
-            services.adjustment_set(submission=submission, item_id=form.cleaned_data["item"],
-                                    times=form.cleaned_data["times"], note=form.cleaned_data["note"],
-                                    by=request.user)
+            services.adjustment_set(
+                submission=submission,
+                item_id=form.cleaned_data["item"],
+                times=form.cleaned_data["times"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
         else:
@@ -202,12 +240,18 @@ def review_veto_raise(request, pk):
     form = VetoRaiseForm(request.POST)
     if form.is_valid():
         try:
-            veto = services.veto_raise(submission=submission, item_id=form.cleaned_data["item"],
-                                       note=form.cleaned_data["note"], by=request.user)
+            veto = services.veto_raise(
+                submission=submission,
+                item_id=form.cleaned_data["item"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, error_text(exc))
         else:
-            messages.success(request, _("已提出一票否决事项“%(item)s”，请认定或排除。") % {"item": veto.item.title})
+            messages.success(
+                request, _("已提出一票否决事项“%(item)s”，请认定或排除。") % {"item": veto.item.title}
+            )
             return _back(submission, "vetoes")
     return _render_review(request, submission, raise_form=form)
 
@@ -217,23 +261,36 @@ def review_veto_raise(request, pk):
 def review_veto_decide(request, pk, veto_pk):
     """Confirm (no star this cycle) or clear a raised veto item, always with a reason."""
     submission = _submission_for(request, pk)
-    veto = get_object_or_404(VetoDecision.objects.select_related("submission__cycle"), pk=veto_pk,
-                             submission=submission)
+    veto = get_object_or_404(
+        VetoDecision.objects.select_related("submission__cycle"), pk=veto_pk, submission=submission
+    )
     form = VetoDecideForm(request.POST)
     if form.is_valid():
         try:
-            services.veto_decide(veto=veto, confirmed=form.cleaned_data["decision"] == "confirm",
-                                 reason=form.cleaned_data["reason"], by=request.user)
+            services.veto_decide(
+                veto=veto,
+                confirmed=form.cleaned_data["decision"] == "confirm",
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
         else:
-            messages.success(request, _("一票否决事项已认定。") if form.cleaned_data["decision"] == "confirm"
-                             else _("一票否决事项已排除。"))
+            messages.success(
+                request,
+                _("一票否决事项已认定。")
+                if form.cleaned_data["decision"] == "confirm"
+                else _("一票否决事项已排除。"),
+            )
             return _back(submission, "vetoes")
     else:
         error = first_error(form)
-    return _render_review(request, submission, veto_errors={veto.pk: error},
-                          veto_typed={veto.pk: request.POST.get("reason", "")})
+    return _render_review(
+        request,
+        submission,
+        veto_errors={veto.pk: error},
+        veto_typed={veto.pk: request.POST.get("reason", "")},
+    )
 
 
 @staff_required
@@ -246,7 +303,9 @@ def review_complete(request, pk):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _("不能完成评审：") + error_text(exc))
         return _back(submission, "complete")
-    messages.success(request, _("评审已完成，建议星级：%(level)s。") % {"level": submission.proposed_level_name})
+    messages.success(
+        request, _("评审已完成，建议星级：%(level)s。") % {"level": submission.proposed_level_name}
+    )
     return _back(submission)
 
 
@@ -258,12 +317,15 @@ def submission_reopen(request, pk):
     form = ReopenForm(request.POST)
     if form.is_valid():
         try:
-            submission = services.submission_reopen(submission=submission, by=request.user,
-                                                    reason=form.cleaned_data["reason"])
+            submission = services.submission_reopen(
+                submission=submission, by=request.user, reason=form.cleaned_data["reason"]
+            )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error("reason", error_text(exc))
         else:
-            messages.success(request, _("已重新打开，当前状态：%(status)s。") % {"status": submission.get_status_display()})
+            messages.success(
+                request, _("已重新打开，当前状态：%(status)s。") % {"status": submission.get_status_display()}
+            )
             return _back(submission)
     return _render_review(request, submission, reopen_form=form)
 
@@ -327,8 +389,11 @@ def _changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
 def audit_log(request, pk):
     """Every audit entry of one submission, newest first. Read-only: entries are never edited."""
     submission = _submission_for(request, pk)
-    entries = (AuditEntry.objects.filter(target_type=Submission._meta.label_lower, target_id=str(submission.pk))
-               .select_related("actor").order_by("-at", "-pk"))
+    entries = (
+        AuditEntry.objects.filter(target_type=Submission._meta.label_lower, target_id=str(submission.pk))
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     for entry in page:
         entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
@@ -356,8 +421,11 @@ def may_see_photo(user: User, photo: InspectionPhoto) -> bool:
         return True
     if user.role == Role.INSPECTOR and photo.assignment.inspector_id == user.pk:
         return True
-    return (user.role == Role.SECRETARY and user.party_organization_id == submission.party_organization_id
-            and submission.status == Status.REVIEWED)
+    return (
+        user.role == Role.SECRETARY
+        and user.party_organization_id == submission.party_organization_id
+        and submission.status == Status.REVIEWED
+    )
 
 
 @login_required
@@ -367,5 +435,10 @@ def photo_file(request, pk):
     photo = get_object_or_404(InspectionPhoto.objects.select_related("assignment__submission__cycle"), pk=pk)
     if not may_see_photo(request.user, photo):
         raise Http404
-    return private_file_response(photo.file, content_type=photo.content_type, name=photo.original_name,
-                                 as_attachment=False, cache_control="private, max-age=3600")
+    return private_file_response(
+        photo.file,
+        content_type=photo.content_type,
+        name=photo.original_name,
+        as_attachment=False,
+        cache_control="private, max-age=3600",
+    )

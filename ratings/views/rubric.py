@@ -41,8 +41,9 @@ class RubricImportForm(forms.Form):
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("只支持 .xlsx 文件，当前文件是“%(name)s”。") % {"name": f.name})
         if f.size > rubric_io.MAX_FILE_BYTES:
-            raise forms.ValidationError(_("文件太大（%(size).1f MB），测评标准文件不应超过 5 MB。")
-                                        % {"size": f.size / 1048576})
+            raise forms.ValidationError(
+                _("文件太大（%(size).1f MB），测评标准文件不应超过 5 MB。") % {"size": f.size / 1048576}
+            )
         return f
 
 
@@ -57,42 +58,59 @@ def rubric_list(request):
     )
     totals = dict(
         Indicator.objects.filter(category__rubric__in=[r.pk for r in rubrics])
-        .values("category__rubric_id").annotate(t=Sum("max_score")).values_list("category__rubric_id", "t")
+        .values("category__rubric_id")
+        .annotate(t=Sum("max_score"))
+        .values_list("category__rubric_id", "t")
     )
     for r in rubrics:
         r.max_total_value = totals.get(r.pk, Decimal(0))
     # "Copy last year's rubric": the version the latest cycle used, else the newest version.
-    latest_cycle = Cycle.objects.filter(committee_id=_committee_id(request)).select_related("rubric") \
-        .order_by("-year").first()
+    latest_cycle = (
+        Cycle.objects.filter(committee_id=_committee_id(request))
+        .select_related("rubric")
+        .order_by("-year")
+        .first()
+    )
     copy_source = latest_cycle.rubric if latest_cycle else (rubrics[0] if rubrics else None)
-    return render(request, "ratings/rubric/list.html", {
-        "rubrics": rubrics, "copy_source": copy_source, "latest_cycle": latest_cycle,
-        "form": RubricImportForm(),
-    })
+    return render(
+        request,
+        "ratings/rubric/list.html",
+        {
+            "rubrics": rubrics,
+            "copy_source": copy_source,
+            "latest_cycle": latest_cycle,
+            "form": RubricImportForm(),
+        },
+    )
 
 
 @staff_required
 def rubric_detail(request, pk):
     rubric = _get_rubric(request, pk)
     categories = list(
-        RubricCategory.objects.filter(rubric=rubric).order_by("order", "pk")
+        RubricCategory.objects.filter(rubric=rubric)
+        .order_by("order", "pk")
         .prefetch_related(Prefetch("indicators", queryset=Indicator.objects.order_by("order", "pk")))
     )
     for cat in categories:
         cat.total = sum((i.max_score for i in cat.indicators.all()), Decimal(0))
     total = sum((c.total for c in categories), Decimal(0))
-    return render(request, "ratings/rubric/detail.html", {
-        "rubric": rubric,
-        "categories": categories,
-        "total": total,
-        "indicator_count": sum(len(c.indicators.all()) for c in categories),
-        "bands": list(rubric.bands.order_by("-level")),
-        "bonuses": list(rubric.adjustments.filter(kind="bonus").order_by("order", "pk")),
-        "deductions": list(rubric.adjustments.filter(kind="deduction").order_by("order", "pk")),
-        "vetoes": list(rubric.vetoes.order_by("order", "pk")),
-        "cycles": list(rubric.cycles.order_by("-year")),
-        "problems": services.rubric_check(rubric),
-    })
+    return render(
+        request,
+        "ratings/rubric/detail.html",
+        {
+            "rubric": rubric,
+            "categories": categories,
+            "total": total,
+            "indicator_count": sum(len(c.indicators.all()) for c in categories),
+            "bands": list(rubric.bands.order_by("-level")),
+            "bonuses": list(rubric.adjustments.filter(kind="bonus").order_by("order", "pk")),
+            "deductions": list(rubric.adjustments.filter(kind="deduction").order_by("order", "pk")),
+            "vetoes": list(rubric.vetoes.order_by("order", "pk")),
+            "cycles": list(rubric.cycles.order_by("-year")),
+            "problems": services.rubric_check(rubric),
+        },
+    )
 
 
 @staff_required
@@ -110,8 +128,9 @@ def rubric_import(request):
     if form.is_bound and form.is_valid():
         committee = get_object_or_404(Committee, pk=_committee_id(request))
         try:
-            rubric = rubric_io.rubric_import(committee=committee, content=form.cleaned_data["file"].read(),
-                                             by=request.user)
+            rubric = rubric_io.rubric_import(
+                committee=committee, content=form.cleaned_data["file"].read(), by=request.user
+            )
         except rubric_io.RubricFileError as exc:
             form.add_error("file", str(exc))
         except rubric_io.RubricImportError as exc:
@@ -133,6 +152,9 @@ def rubric_copy(request, pk):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("ratings:rubric-list")
-    messages.success(request, _("已将第%(old)s版复制为第%(new)s版，可在管理后台修改后用于新的评星周期。")
-                     % {"old": rubric.version, "new": new.version})
+    messages.success(
+        request,
+        _("已将第%(old)s版复制为第%(new)s版，可在管理后台修改后用于新的评星周期。")
+        % {"old": rubric.version, "new": new.version},
+    )
     return redirect("ratings:rubric-detail", pk=new.pk)

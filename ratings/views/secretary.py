@@ -70,8 +70,11 @@ class CategoryBlock:
 
 def indicator_rows(submission: Submission, *, reasons=()) -> list[CategoryBlock]:
     """The rubric of the submission's cycle with its self scores and evidence: three queries."""
-    indicators = (Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
-                  .select_related("category").order_by("category__order", "order", "pk"))
+    indicators = (
+        Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
+        .select_related("category")
+        .order_by("category__order", "order", "pk")
+    )
     scores = {s.indicator_id: s for s in IndicatorScore.objects.filter(submission=submission)}
     evidence = defaultdict(list)
     for ev in Evidence.objects.filter(submission=submission).order_by("uploaded_at", "pk"):
@@ -111,14 +114,20 @@ def submission_timeline(submission: Submission, actions=None) -> list[dict]:
     """The steps a submission has passed, from the audit log (one query)."""
     actions = actions or TIMELINE_ACTIONS
     steps = [{"at": submission.created_at, "label": _("评星启动，开始填报"), "actor": None, "note": ""}]
-    entries = (AuditEntry.objects.filter(target_type=Submission._meta.label_lower, target_id=str(submission.pk),
-                                         action__in=list(actions))
-               .select_related("actor").order_by("at", "pk"))
+    entries = (
+        AuditEntry.objects.filter(
+            target_type=Submission._meta.label_lower, target_id=str(submission.pk), action__in=list(actions)
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
     for entry in entries:
         note = entry.note
         if entry.action == "submission.extend" and entry.after:
-            note = _("延期至 %(until)s；%(reason)s") % {"until": (entry.after.get("deadline") or "")[:16],
-                                                     "reason": entry.note}
+            note = _("延期至 %(until)s；%(reason)s") % {
+                "until": (entry.after.get("deadline") or "")[:16],
+                "reason": entry.note,
+            }
         steps.append({"at": entry.at, "label": actions[entry.action], "actor": entry.actor, "note": note})
     return steps
 
@@ -148,16 +157,32 @@ def _anchor(submission: Submission, indicator_id=None) -> str:
 
 @secretary_required
 def my_cycles(request):
-    submissions = list(submissions_visible_to(request.user).select_related("cycle", "party_organization")
-                       .order_by("-cycle__year", "pk"))
-    return render(request, "ratings/secretary/my_cycles.html", {
-        "submissions": submissions,
-        "editable": services.EDITABLE_BY_BRANCH,
-    })
+    submissions = list(
+        submissions_visible_to(request.user)
+        .select_related("cycle", "party_organization")
+        .order_by("-cycle__year", "pk")
+    )
+    return render(
+        request,
+        "ratings/secretary/my_cycles.html",
+        {
+            "submissions": submissions,
+            "editable": services.EDITABLE_BY_BRANCH,
+        },
+    )
 
 
-def _render_self_assessment(request, submission, *, score_errors=None, typed=None, upload_errors=None,
-                            submit_errors=None, page_errors=None, status=200):
+def _render_self_assessment(
+    request,
+    submission,
+    *,
+    score_errors=None,
+    typed=None,
+    upload_errors=None,
+    submit_errors=None,
+    page_errors=None,
+    status=200,
+):
     reasons = last_return_reasons(submission)
     blocks = indicator_rows(submission, reasons=reasons)
     done, total = progress_of(blocks)
@@ -217,9 +242,13 @@ def self_score_save(request, pk, indicator_id):
     error = ""
     if form.is_valid():
         try:
-            services.self_score_save(submission=submission, indicator_id=indicator_id,
-                                     score=form.cleaned_data["score"], comment=form.cleaned_data["comment"],
-                                     by=request.user)
+            services.self_score_save(
+                submission=submission,
+                indicator_id=indicator_id,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                by=request.user,
+            )
         except ValidationError as exc:
             error = error_text(exc)
     else:
@@ -230,12 +259,20 @@ def self_score_save(request, pk, indicator_id):
         blocks = indicator_rows(submission)
         done, total = progress_of(blocks)
         row = next((r for b in blocks for r in b.rows if r.indicator.pk == indicator_id), None)
-        return JsonResponse({
-            "ok": True, "done": done, "total": total, "progress_text": progress_text(done, total),
-            "indicator_done": bool(row and row.done), "missing": services.submission_missing(submission),
-        })
+        return JsonResponse(
+            {
+                "ok": True,
+                "done": done,
+                "total": total,
+                "progress_text": progress_text(done, total),
+                "indicator_done": bool(row and row.done),
+                "missing": services.submission_missing(submission),
+            }
+        )
     if error:
-        if not Indicator.objects.filter(pk=indicator_id, category__rubric_id=submission.cycle.rubric_id).exists():
+        if not Indicator.objects.filter(
+            pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
+        ).exists():
             return _render_self_assessment(request, submission, page_errors=[error])
         typed = {indicator_id: (request.POST.get("score", ""), request.POST.get("comment", ""))}
         if submission.status not in services.EDITABLE_BY_BRANCH:
@@ -251,10 +288,16 @@ def evidence_attach_meeting(request, pk, indicator_id):
     """Attach one of the branch's held meetings (of a linked type) as evidence for an indicator."""
     submission = _submission_for(request, pk)
     try:
-        services.evidence_attach_meeting(submission=submission, indicator_id=indicator_id,
-                                         meeting_id=request.POST.get("meeting"), by=request.user)
+        services.evidence_attach_meeting(
+            submission=submission,
+            indicator_id=indicator_id,
+            meeting_id=request.POST.get("meeting"),
+            by=request.user,
+        )
     except ValidationError as exc:
-        known = Indicator.objects.filter(pk=indicator_id, category__rubric_id=submission.cycle.rubric_id).exists()
+        known = Indicator.objects.filter(
+            pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
+        ).exists()
         if not known or submission.status not in services.EDITABLE_BY_BRANCH:
             return _render_self_assessment(request, submission, page_errors=[error_text(exc)])
         return _render_self_assessment(request, submission, upload_errors={indicator_id: error_text(exc)})
@@ -270,14 +313,20 @@ def evidence_upload(request, pk, indicator_id):
     error = ""
     if form.is_valid():
         try:
-            evidence = services.evidence_add(submission=submission, indicator_id=indicator_id,
-                                             upload=form.cleaned_data["file"], by=request.user)
+            evidence = services.evidence_add(
+                submission=submission,
+                indicator_id=indicator_id,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+            )
         except ValidationError as exc:
             error = error_text(exc)
     else:
         error = "；".join(msg for errors in form.errors.values() for msg in errors)
     if error:
-        known = Indicator.objects.filter(pk=indicator_id, category__rubric_id=submission.cycle.rubric_id).exists()
+        known = Indicator.objects.filter(
+            pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
+        ).exists()
         if not known or submission.status not in services.EDITABLE_BY_BRANCH:
             return _render_self_assessment(request, submission, page_errors=[error])
         return _render_self_assessment(request, submission, upload_errors={indicator_id: error})
@@ -290,7 +339,8 @@ def evidence_upload(request, pk, indicator_id):
 def evidence_delete(request, pk):
     evidence = get_object_or_404(
         Evidence.objects.select_related("submission", "indicator"),
-        pk=pk, submission__in=submissions_visible_to(request.user),
+        pk=pk,
+        submission__in=submissions_visible_to(request.user),
     )
     submission, indicator_id = evidence.submission, evidence.indicator_id
     name = evidence.original_name
@@ -323,10 +373,16 @@ def submission_submit(request, pk):
 def evidence_file(request, pk):
     """An evidence file, only for someone who may see its submission (else 404, as if absent)."""
     evidence = get_object_or_404(
-        Evidence, pk=pk, submission__in=submissions_visible_to(request.user).values("pk"),
+        Evidence,
+        pk=pk,
+        submission__in=submissions_visible_to(request.user).values("pk"),
     )
     if evidence.meeting_id:
         return redirect("meetings:meeting-detail", pk=evidence.meeting_id)
-    return private_file_response(evidence.file, content_type=evidence.content_type, name=evidence.original_name,
-                                 as_attachment=not evidence.content_type.startswith("image/"),
-                                 csp="default-src 'none'; img-src 'self'; sandbox")
+    return private_file_response(
+        evidence.file,
+        content_type=evidence.content_type,
+        name=evidence.original_name,
+        as_attachment=not evidence.content_type.startswith("image/"),
+        csp="default-src 'none'; img-src 'self'; sandbox",
+    )

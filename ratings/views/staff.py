@@ -48,7 +48,9 @@ def _cycle_for(request, pk) -> Cycle:
 
 def _submission_for(request, pk) -> Submission:
     return get_object_or_404(
-        submissions_visible_to(request.user).select_related("cycle__rubric", "cycle__committee", "party_organization"),
+        submissions_visible_to(request.user).select_related(
+            "cycle__rubric", "cycle__committee", "party_organization"
+        ),
         pk=pk,
     )
 
@@ -72,7 +74,9 @@ def _overdue_q(now: dt.datetime) -> Q:
 
 
 def _state_counts(cycle: Cycle) -> list[dict]:
-    counts = dict(cycle.submissions.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    counts = dict(
+        cycle.submissions.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
     return [{"status": value, "label": label, "n": counts.get(value, 0)} for value, label in Status.choices]
 
 
@@ -81,18 +85,25 @@ def _state_counts(cycle: Cycle) -> list[dict]:
 
 @staff_required
 def cycle_list(request):
-    cycles = (cycles_visible_to(request.user).select_related("rubric", "committee")
-              .annotate(n_submissions=Count("submissions", distinct=True),
-                        n_excluded=Count("exclusions", distinct=True))
-              .order_by("-year", "pk"))
+    cycles = (
+        cycles_visible_to(request.user)
+        .select_related("rubric", "committee")
+        .annotate(
+            n_submissions=Count("submissions", distinct=True), n_excluded=Count("exclusions", distinct=True)
+        )
+        .order_by("-year", "pk")
+    )
     return render(request, "ratings/staff/cycle_list.html", {"cycles": cycles})
 
 
 @staff_required
 def cycle_create(request):
     committee = _committee_for_new_cycle(request)
-    form = CycleForm(request.POST or None, committee=committee,
-                     initial={"year": timezone.localdate().year, "notice_days": 7})
+    form = CycleForm(
+        request.POST or None,
+        committee=committee,
+        initial={"year": timezone.localdate().year, "notice_days": 7},
+    )
     if request.method == "POST" and form.is_valid():
         cycle = form.save(commit=False)
         try:
@@ -100,11 +111,19 @@ def cycle_create(request):
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("已创建评星周期“%(cycle)s”。确认参评党组织后即可启动。") % {"cycle": cycle})
+            messages.success(
+                request, _("已创建评星周期“%(cycle)s”。确认参评党组织后即可启动。") % {"cycle": cycle}
+            )
             return redirect("ratings:cycle-detail", pk=cycle.pk)
-    return render(request, "ratings/staff/cycle_form.html", {
-        "form": form, "committee": committee, "no_rubric": not form.fields["rubric"].queryset.exists(),
-    })
+    return render(
+        request,
+        "ratings/staff/cycle_form.html",
+        {
+            "form": form,
+            "committee": committee,
+            "no_rubric": not form.fields["rubric"].queryset.exists(),
+        },
+    )
 
 
 def _add_errors(form, exc: ValidationError):
@@ -119,8 +138,11 @@ def _participants(cycle: Cycle):
     """Draft: the active party organisations that will take part; open: the submissions."""
     if cycle.status == Cycle.Status.DRAFT:
         excluded = cycle.exclusions.values("party_organization_id")
-        return (PartyOrganization.objects.filter(committee_id=cycle.committee_id, is_active=True)
-                .exclude(pk__in=excluded).order_by("name", "pk"))
+        return (
+            PartyOrganization.objects.filter(committee_id=cycle.committee_id, is_active=True)
+            .exclude(pk__in=excluded)
+            .order_by("name", "pk")
+        )
     return cycle.submissions.select_related("party_organization").order_by("party_organization__name", "pk")
 
 
@@ -130,17 +152,24 @@ def _render_cycle_detail(request, cycle, *, exclusion_form=None, status=200):
     if is_draft and exclusion_form is None:
         exclusion_form = ExclusionForm(queryset=participants)
     now = timezone.now()
-    return render(request, "ratings/staff/cycle_detail.html", {
-        "cycle": cycle,
-        "is_draft": is_draft,
-        "states": _state_counts(cycle) if not is_draft else [],
-        "overdue": cycle.submissions.filter(_overdue_q(now)).count() if not is_draft else 0,
-        "participants": Paginator(participants, PARTICIPANTS_PAGE_SIZE).get_page(request.GET.get("page")),
-        "exclusions": cycle.exclusions.select_related("party_organization").order_by("party_organization__name"),
-        "exclusion_form": exclusion_form,
-        "problems": services.rubric_check(cycle.rubric) if is_draft else [],
-        "min_inspectors": RatingSettings.for_committee(cycle.committee_id).min_inspectors,
-    }, status=status)
+    return render(
+        request,
+        "ratings/staff/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "is_draft": is_draft,
+            "states": _state_counts(cycle) if not is_draft else [],
+            "overdue": cycle.submissions.filter(_overdue_q(now)).count() if not is_draft else 0,
+            "participants": Paginator(participants, PARTICIPANTS_PAGE_SIZE).get_page(request.GET.get("page")),
+            "exclusions": cycle.exclusions.select_related("party_organization").order_by(
+                "party_organization__name"
+            ),
+            "exclusion_form": exclusion_form,
+            "problems": services.rubric_check(cycle.rubric) if is_draft else [],
+            "min_inspectors": RatingSettings.for_committee(cycle.committee_id).min_inspectors,
+        },
+        status=status,
+    )
 
 
 @staff_required
@@ -152,16 +181,26 @@ def cycle_detail(request, pk):
 @require_POST
 def cycle_exclude(request, pk):
     cycle = _cycle_for(request, pk)
-    form = ExclusionForm(request.POST, queryset=_participants(cycle) if cycle.status == Cycle.Status.DRAFT
-                         else PartyOrganization.objects.none())
+    form = ExclusionForm(
+        request.POST,
+        queryset=_participants(cycle)
+        if cycle.status == Cycle.Status.DRAFT
+        else PartyOrganization.objects.none(),
+    )
     if form.is_valid():
         try:
-            services.cycle_exclusion_set(cycle=cycle, party_organization=form.cleaned_data["party_organization"],
-                                         reason=form.cleaned_data["reason"], by=request.user)
+            services.cycle_exclusion_set(
+                cycle=cycle,
+                party_organization=form.cleaned_data["party_organization"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("%(po)s 不参加本周期评星。") % {"po": form.cleaned_data["party_organization"]})
+            messages.success(
+                request, _("%(po)s 不参加本周期评星。") % {"po": form.cleaned_data["party_organization"]}
+            )
             return redirect("ratings:cycle-detail", pk=cycle.pk)
     if cycle.status != Cycle.Status.DRAFT:
         messages.error(request, _("评星周期已启动，不能再调整参评党组织。"))
@@ -173,8 +212,9 @@ def cycle_exclude(request, pk):
 @require_POST
 def cycle_exclusion_remove(request, pk, exclusion_pk):
     cycle = _cycle_for(request, pk)
-    exclusion = get_object_or_404(CycleExclusion.objects.select_related("party_organization"), pk=exclusion_pk,
-                                  cycle=cycle)
+    exclusion = get_object_or_404(
+        CycleExclusion.objects.select_related("party_organization"), pk=exclusion_pk, cycle=cycle
+    )
     try:
         services.cycle_exclusion_remove(exclusion=exclusion, by=request.user)
     except ValidationError as exc:
@@ -194,8 +234,9 @@ def cycle_open(request, pk):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("评星周期已启动，已为 %(n)d 个党组织生成申报。")
-                         % {"n": cycle.submissions.count()})
+        messages.success(
+            request, _("评星周期已启动，已为 %(n)d 个党组织生成申报。") % {"n": cycle.submissions.count()}
+        )
     return redirect("ratings:cycle-detail", pk=cycle.pk)
 
 
@@ -208,7 +249,9 @@ def queue(request, pk):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
-    qs = queue_selector(request.user, cycle=cycle, status=filters.get("status", ""), search=filters.get("q", ""))
+    qs = queue_selector(
+        request.user, cycle=cycle, status=filters.get("status", ""), search=filters.get("q", "")
+    )
     if filters.get("overdue"):
         qs = qs.filter(_overdue_q(now))
     qs = qs.annotate(
@@ -221,36 +264,51 @@ def queue(request, pk):
         sub.overdue = sub.status in services.EDITABLE_BY_BRANCH and now > sub.deadline
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "ratings/staff/queue.html", {
-        "cycle": cycle,
-        "form": form,
-        "page": page,
-        "query": query.urlencode(),
-        "states": _state_counts(cycle),
-        "current_status": filters.get("status", ""),
-        "min_inspectors": RatingSettings.for_committee(cycle.committee_id).min_inspectors,
-    })
+    return render(
+        request,
+        "ratings/staff/queue.html",
+        {
+            "cycle": cycle,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "states": _state_counts(cycle),
+            "current_status": filters.get("status", ""),
+            "min_inspectors": RatingSettings.for_committee(cycle.committee_id).min_inspectors,
+        },
+    )
 
 
 # --- One submission: 初核 and assignment --------------------------------------------------------
 
 
 def _indicators(submission):
-    return list(Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id)
-                .order_by("category__order", "order", "pk"))
+    return list(
+        Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id).order_by(
+            "category__order", "order", "pk"
+        )
+    )
 
 
 def _inspectors(submission, *, exclude=()):
-    return (User.objects.filter(role=Role.INSPECTOR, committee_id=submission.cycle.committee_id, is_active=True)
-            .exclude(pk__in=list(exclude)).order_by("display_name", "username"))
+    return (
+        User.objects.filter(role=Role.INSPECTOR, committee_id=submission.cycle.committee_id, is_active=True)
+        .exclude(pk__in=list(exclude))
+        .order_by("display_name", "username")
+    )
 
 
 def _conflicted_inspector_ids(submission) -> set[int]:
     """Inspectors who must stand aside (回避) for this branch: two queries for all of them."""
     orgs = submission.party_organization.organizations.values("pk")
-    ids = set(InspectorConflict.objects.filter(organization_id__in=orgs).values_list("inspector_id", flat=True))
-    ids |= set(Member.objects.filter(party_organization_id=submission.party_organization_id, user__isnull=False)
-               .values_list("user_id", flat=True))
+    ids = set(
+        InspectorConflict.objects.filter(organization_id__in=orgs).values_list("inspector_id", flat=True)
+    )
+    ids |= set(
+        Member.objects.filter(
+            party_organization_id=submission.party_organization_id, user__isnull=False
+        ).values_list("user_id", flat=True)
+    )
     return ids
 
 
@@ -270,9 +328,14 @@ def _render_detail(request, submission, *, return_form=None, extend_form=None, a
     conflicted = _conflicted_inspector_ids(submission)
     if assign_form is None:
         assign_form = AssignInspectorForm(
-            queryset=_inspectors(submission, exclude=[a.inspector_id for a in assignments]), conflicted=conflicted)
-    shown = {"return": can_check, "extend": submission.status in services.EDITABLE_BY_BRANCH,
-             "assign": submission.status == Status.ACCEPTED}
+            queryset=_inspectors(submission, exclude=[a.inspector_id for a in assignments]),
+            conflicted=conflicted,
+        )
+    shown = {
+        "return": can_check,
+        "extend": submission.status in services.EDITABLE_BY_BRANCH,
+        "assign": submission.status == Status.ACCEPTED,
+    }
     page_errors = []  # errors of a form whose box the current state does not show
     for key, form in (("return", return_form), ("extend", extend_form), ("assign", assign_form)):
         if form is not None and form.is_bound and form.errors and not shown[key]:
@@ -318,7 +381,9 @@ def submission_return(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("已退回%(po)s修改，退回原因已通知书记。") % {"po": submission.party_organization})
+            messages.success(
+                request, _("已退回%(po)s修改，退回原因已通知书记。") % {"po": submission.party_organization}
+            )
             return redirect("ratings:submission-detail", pk=submission.pk)
     return _render_detail(request, submission, return_form=form)
 
@@ -343,15 +408,23 @@ def submission_extend(request, pk):
     form = ExtendDeadlineForm(request.POST)
     if form.is_valid():
         try:
-            services.submission_extend_deadline(submission=submission, until=form.cleaned_data["until"],
-                                                reason=form.cleaned_data["reason"], by=request.user)
+            services.submission_extend_deadline(
+                submission=submission,
+                until=form.cleaned_data["until"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("已将%(po)s的提交截止时间延至 %(until)s。") % {
-                "po": submission.party_organization,
-                "until": timezone.localtime(form.cleaned_data["until"]).strftime("%Y-%m-%d %H:%M"),
-            })
+            messages.success(
+                request,
+                _("已将%(po)s的提交截止时间延至 %(until)s。")
+                % {
+                    "po": submission.party_organization,
+                    "until": timezone.localtime(form.cleaned_data["until"]).strftime("%Y-%m-%d %H:%M"),
+                },
+            )
             return redirect("ratings:submission-detail", pk=submission.pk)
     return _render_detail(request, submission, extend_form=form)
 
@@ -360,8 +433,9 @@ def submission_extend(request, pk):
 @require_POST
 def assign_inspector(request, pk):
     submission = _submission_for(request, pk)
-    form = AssignInspectorForm(request.POST, queryset=_inspectors(submission),
-                               conflicted=_conflicted_inspector_ids(submission))
+    form = AssignInspectorForm(
+        request.POST, queryset=_inspectors(submission), conflicted=_conflicted_inspector_ids(submission)
+    )
     if form.is_valid():
         inspector = form.cleaned_data["inspector"]
         try:
@@ -379,7 +453,8 @@ def assign_inspector(request, pk):
 def unassign_inspector(request, pk):
     assignment = get_object_or_404(
         InspectionAssignment.objects.select_related("submission__cycle", "inspector"),
-        pk=pk, submission__in=submissions_visible_to(request.user).values("pk"),
+        pk=pk,
+        submission__in=submissions_visible_to(request.user).values("pk"),
     )
     try:
         services.inspector_unassign(assignment=assignment, by=request.user)

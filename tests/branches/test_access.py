@@ -19,12 +19,21 @@ ACTORS = ["anonymous", "staff", "other_staff", "secretary", "other_secretary", "
 
 
 @pytest.fixture
-def world(committee, other_committee, staff_user, other_staff_user, secretary_user, other_secretary_user,
-          inspector_user, party_organization):
+def world(
+    committee,
+    other_committee,
+    staff_user,
+    other_staff_user,
+    secretary_user,
+    other_secretary_user,
+    inspector_user,
+    party_organization,
+):
     org = party_organization.organizations.get()
     csv = f"名称,统一社会信用代码\n某协会,{factories.civil_affairs_uscc(999_001)}\n"
     batch, _result, error = importing.import_batch_create(
-        committee=committee, by=staff_user,
+        committee=committee,
+        by=staff_user,
         upload=SimpleUploadedFile("orgs.csv", csv.encode("utf-8-sig"), content_type="text/csv"),
     )
     assert not error
@@ -56,27 +65,97 @@ def _url(name, world):
 
 # expected status per actor; "own" is the secretary's own party organisation (302 → their page)
 MATRIX = {
-    "home": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 302, "other_secretary": 302,
-             "inspector": 200, "no_role": 200},
-    "branches:organization-list": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403,
-                                   "other_secretary": 403, "inspector": 403, "no_role": 403},
-    "branches:organization-detail": {"anonymous": LOGIN, "staff": 200, "other_staff": 404, "secretary": 200,
-                                     "other_secretary": 404, "inspector": 403, "no_role": 403},
-    "branches:party-organization-list": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403,
-                                         "other_secretary": 403, "inspector": 403, "no_role": 403},
-    "branches:party-organization-detail": {"anonymous": LOGIN, "staff": 200, "other_staff": 404, "secretary": 200,
-                                           "other_secretary": 404, "inspector": 403, "no_role": 403},
-    "branches:coverage": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403,
-                          "other_secretary": 403, "inspector": 403, "no_role": 403},
-    "branches:import": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403,
-                        "other_secretary": 403, "inspector": 403, "no_role": 403},
-    "branches:import-template": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403,
-                                 "other_secretary": 403, "inspector": 403, "no_role": 403},
-    "branches:import-batch": {"anonymous": LOGIN, "staff": 200, "other_staff": 404, "secretary": 403,
-                              "other_secretary": 403, "inspector": 403, "no_role": 403},
+    "home": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 302,
+        "other_secretary": 302,
+        "inspector": 200,
+        "no_role": 200,
+    },
+    "branches:organization-list": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:organization-detail": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 200,
+        "other_secretary": 404,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:party-organization-list": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:party-organization-detail": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 200,
+        "other_secretary": 404,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:coverage": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:import": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:import-template": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:import-batch": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
     # POST; the owner is sent on to the organisation list after a successful import.
-    "branches:import-confirm": {"anonymous": LOGIN, "staff": 302, "other_staff": 404, "secretary": 403,
-                                "other_secretary": 403, "inspector": 403, "no_role": 403},
+    "branches:import-confirm": {
+        "anonymous": LOGIN,
+        "staff": 302,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
 }
 
 
@@ -128,8 +207,9 @@ def test_a_joint_branch_secretary_sees_each_organisation_it_covers(login, commit
 
 def test_staff_lists_show_only_their_committee(login, world, other_committee):
     foreign_org = factories.SocialOrganizationFactory(committee=other_committee, name="别家的协会")
-    foreign_po = factories.PartyOrganizationFactory(committee=other_committee, name="别家的党支部",
-                                                    organizations=[foreign_org])
+    foreign_po = factories.PartyOrganizationFactory(
+        committee=other_committee, name="别家的党支部", organizations=[foreign_org]
+    )
     client = login(world["users"]["staff"])
     orgs = client.get(reverse("branches:organization-list")).content.decode()
     assert world["org"].name in orgs and foreign_org.name not in orgs
@@ -145,7 +225,12 @@ def test_staff_lists_show_only_their_committee(login, world, other_committee):
 
 def test_a_superuser_without_a_committee_may_use_the_staff_pages(login, world):
     client = login(factories.UserFactory(username="root", is_superuser=True, is_staff=True))
-    for name in ("home", "branches:organization-list", "branches:party-organization-list", "branches:coverage"):
+    for name in (
+        "home",
+        "branches:organization-list",
+        "branches:party-organization-list",
+        "branches:coverage",
+    ):
         assert client.get(reverse(name)).status_code == 200
 
 
@@ -173,7 +258,9 @@ def test_navigation_per_role(login, world, actor, shown, hidden):
 def registers(committee, other_committee, party_organization):
     """Our committee: the secretary's branch (1 org), a joint branch (2), an instructor-covered org,
     an uncovered org. The other committee: a branch and an instructor."""
-    joint = factories.PartyOrganizationFactory(committee=committee, kind=PartyOrgKind.JOINT_BRANCH, with_members=2)
+    joint = factories.PartyOrganizationFactory(
+        committee=committee, kind=PartyOrgKind.JOINT_BRANCH, with_members=2
+    )
     lone = factories.SocialOrganizationFactory(committee=committee)
     ins = factories.InstructorFactory(committee=committee, organizations=[lone])
     factories.SocialOrganizationFactory(committee=committee)
@@ -190,24 +277,30 @@ def _ids(qs):
 
 def test_selectors_for_committee_staff(staff_user, committee, party_organization, registers):
     assert _ids(selectors.organizations_visible_to(staff_user)) == _ids(
-        SocialOrganization.objects.filter(committee=committee))
+        SocialOrganization.objects.filter(committee=committee)
+    )
     assert len(_ids(selectors.organizations_visible_to(staff_user))) == 5
-    assert _ids(selectors.party_organizations_visible_to(staff_user)) == {party_organization.pk,
-                                                                          registers["joint"].pk}
+    assert _ids(selectors.party_organizations_visible_to(staff_user)) == {
+        party_organization.pk,
+        registers["joint"].pk,
+    }
     assert len(_ids(selectors.members_visible_to(staff_user))) == 3 + 2
     assert _ids(selectors.instructors_visible_to(staff_user)) == {registers["ins"].pk}
 
 
 def test_selectors_for_staff_of_another_committee(other_staff_user, other_committee, registers):
     assert _ids(selectors.organizations_visible_to(other_staff_user)) == _ids(
-        SocialOrganization.objects.filter(committee=other_committee))
+        SocialOrganization.objects.filter(committee=other_committee)
+    )
     assert _ids(selectors.party_organizations_visible_to(other_staff_user)) == {registers["foreign_po"].pk}
     assert len(_ids(selectors.members_visible_to(other_staff_user))) == 4
     assert _ids(selectors.instructors_visible_to(other_staff_user)) == {registers["foreign_ins"].pk}
 
 
 def test_selectors_for_a_secretary(secretary_user, party_organization, registers):
-    assert _ids(selectors.organizations_visible_to(secretary_user)) == _ids(party_organization.organizations.all())
+    assert _ids(selectors.organizations_visible_to(secretary_user)) == _ids(
+        party_organization.organizations.all()
+    )
     assert _ids(selectors.party_organizations_visible_to(secretary_user)) == {party_organization.pk}
     assert _ids(selectors.members_visible_to(secretary_user)) == _ids(party_organization.members.all())
     assert not selectors.instructors_visible_to(secretary_user).exists()
@@ -228,8 +321,12 @@ def test_selectors_show_nothing_to_others(who, inspector_user, committee, regist
         "no_role": factories.UserFactory(),
         "inactive_staff": factories.StaffUserFactory(committee=committee, is_active=False),
     }[who]
-    for selector in (selectors.organizations_visible_to, selectors.party_organizations_visible_to,
-                     selectors.members_visible_to, selectors.instructors_visible_to):
+    for selector in (
+        selectors.organizations_visible_to,
+        selectors.party_organizations_visible_to,
+        selectors.members_visible_to,
+        selectors.instructors_visible_to,
+    ):
         assert not selector(user).exists()
 
 

@@ -36,18 +36,30 @@ def registers(committee, other_committee, staff_user, other_staff_user):
     data = {}
     for c, staff, prefix in ((committee, staff_user, "本会"), (other_committee, other_staff_user, "他会")):
         orgs = [
-            factories.SocialOrganizationFactory(committee=c, name=f"{prefix}软件行业协会", org_type=OrgType.ASSOCIATION,
-                                                division="510107", is_trade_association=True),
-            factories.SocialOrganizationFactory(committee=c, name=f"{prefix}社区发展基金会", org_type=OrgType.FOUNDATION,
-                                                division="510104"),
-            factories.SocialOrganizationFactory(committee=c, name=f"{prefix}养老服务中心",
-                                                org_type=OrgType.PRIVATE_NON_ENTERPRISE, division="510107",
-                                                status=OrgStatus.ABNORMAL),
-            factories.SocialOrganizationFactory(committee=c, name=f"{prefix}文化研究会", org_type=OrgType.ASSOCIATION,
-                                                division="510700"),
+            factories.SocialOrganizationFactory(
+                committee=c,
+                name=f"{prefix}软件行业协会",
+                org_type=OrgType.ASSOCIATION,
+                division="510107",
+                is_trade_association=True,
+            ),
+            factories.SocialOrganizationFactory(
+                committee=c, name=f"{prefix}社区发展基金会", org_type=OrgType.FOUNDATION, division="510104"
+            ),
+            factories.SocialOrganizationFactory(
+                committee=c,
+                name=f"{prefix}养老服务中心",
+                org_type=OrgType.PRIVATE_NON_ENTERPRISE,
+                division="510107",
+                status=OrgStatus.ABNORMAL,
+            ),
+            factories.SocialOrganizationFactory(
+                committee=c, name=f"{prefix}文化研究会", org_type=OrgType.ASSOCIATION, division="510700"
+            ),
         ]
-        po = factories.PartyOrganizationFactory(committee=c, name=f"{prefix}软件行业协会党支部",
-                                                organizations=[orgs[0]], with_members=3)
+        po = factories.PartyOrganizationFactory(
+            committee=c, name=f"{prefix}软件行业协会党支部", organizations=[orgs[0]], with_members=3
+        )
         ins = factories.InstructorFactory(committee=c, name=f"{prefix}指导员", organizations=[orgs[3]])
         secretary = factories.SecretaryUserFactory(party_organization=po, username=f"{prefix}-sec")
         services.organization_save(organization=orgs[1], by=staff)
@@ -75,7 +87,9 @@ def _rows(response):
         ("committee", lambda o: o.pk),
     ],
 )
-def test_changelists_show_only_the_staff_members_committee(staff_client, committee, registers, model, committee_of):
+def test_changelists_show_only_the_staff_members_committee(
+    staff_client, committee, registers, model, committee_of
+):
     rows = _rows(staff_client.get(admin_url(model)))
     assert rows
     assert {committee_of(r) for r in rows} == {committee.pk}
@@ -112,10 +126,13 @@ def _foreign(registers, other_committee, model):
 
 
 @pytest.mark.parametrize(
-    "model", ["socialorganization", "partyorganization", "member", "instructor", "user", "committee", "auditentry"]
+    "model",
+    ["socialorganization", "partyorganization", "member", "instructor", "user", "committee", "auditentry"],
 )
 @pytest.mark.parametrize("view", ["change", "history", "delete"])
-def test_another_committees_row_looks_like_a_missing_one(staff_client, other_committee, registers, model, view):
+def test_another_committees_row_looks_like_a_missing_one(
+    staff_client, other_committee, registers, model, view
+):
     obj = _foreign(registers, other_committee, model)
     response = staff_client.get(admin_url(model, view, obj.pk))
     missing = staff_client.get(admin_url(model, view, 987654321))
@@ -139,25 +156,39 @@ def test_posting_to_another_committees_row_changes_nothing(staff_client, other_c
     assert org.name != "改掉"
 
 
-def test_bulk_delete_cannot_reach_another_committees_rows(staff_client, committee, other_committee, registers):
+def test_bulk_delete_cannot_reach_another_committees_rows(
+    staff_client, committee, other_committee, registers
+):
     foreign = registers[other_committee.pk]["orgs"][1]
     own = registers[committee.pk]["orgs"][2]
-    staff_client.post(admin_url("socialorganization"), {
-        "action": "delete_selected", "_selected_action": [foreign.pk, own.pk], "post": "yes",
-    })
+    staff_client.post(
+        admin_url("socialorganization"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [foreign.pk, own.pk],
+            "post": "yes",
+        },
+    )
     assert SocialOrganization.objects.filter(pk=foreign.pk).exists()
     assert not SocialOrganization.objects.filter(pk=own.pk).exists()
-    assert AuditEntry.objects.filter(action="socialorganization.delete", target_id=str(own.pk),
-                                     committee=committee).exists()
+    assert AuditEntry.objects.filter(
+        action="socialorganization.delete", target_id=str(own.pk), committee=committee
+    ).exists()
 
 
 # --- autocomplete and form choices ---------------------------------------------------------------
 
 
 def _autocomplete(client, model_name, field_name, term=""):
-    response = client.get(reverse("admin:autocomplete"), {
-        "app_label": "branches", "model_name": model_name, "field_name": field_name, "term": term,
-    })
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "branches",
+            "model_name": model_name,
+            "field_name": field_name,
+            "term": term,
+        },
+    )
     assert response.status_code == 200
     return {int(r["id"]) for r in response.json()["results"]}
 
@@ -173,8 +204,9 @@ def _autocomplete(client, model_name, field_name, term=""):
     ],
 )
 @pytest.mark.parametrize("term", ["", "会", "软件"])
-def test_autocomplete_returns_only_own_committee_rows(staff_client, committee, registers, model_name, field_name,
-                                                      target, term):
+def test_autocomplete_returns_only_own_committee_rows(
+    staff_client, committee, registers, model_name, field_name, target, term
+):
     ids = _autocomplete(staff_client, model_name, field_name, term)
     own = {o.pk for o in target() if o.committee_id == committee.pk}
     assert ids <= own
@@ -184,9 +216,15 @@ def test_autocomplete_returns_only_own_committee_rows(staff_client, committee, r
 
 def test_autocomplete_is_closed_to_secretaries(login, registers, committee):
     client = login(registers[committee.pk]["secretary"])
-    response = client.get(reverse("admin:autocomplete"), {
-        "app_label": "branches", "model_name": "partyorganization", "field_name": "organizations", "term": "",
-    })
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "branches",
+            "model_name": "partyorganization",
+            "field_name": "organizations",
+            "term": "",
+        },
+    )
     assert response.status_code in (302, 403)
     assert b"results" not in response.content
 
@@ -202,7 +240,9 @@ def test_autocomplete_is_closed_to_secretaries(login, registers, committee):
         ("user", "party_organization", lambda c: PartyOrganization.objects.filter(committee=c)),
     ],
 )
-def test_form_choices_are_limited_to_the_committee(staff_client, committee, registers, model, field, expected):
+def test_form_choices_are_limited_to_the_committee(
+    staff_client, committee, registers, model, field, expected
+):
     response = staff_client.get(admin_url(model, "add"))
     assert response.status_code == 200
     form = response.context["adminform"].form
@@ -219,15 +259,23 @@ def test_the_committee_field_is_not_offered_to_staff(staff_client, registers):
 
 def _po_post(**fields):
     data = {
-        "name": "新党支部", "kind": PartyOrgKind.BRANCH, "founded_on": "2020-07-01", "parent": "", "is_active": "on",
-        "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0", "members-MIN_NUM_FORMS": "0",
+        "name": "新党支部",
+        "kind": PartyOrgKind.BRANCH,
+        "founded_on": "2020-07-01",
+        "parent": "",
+        "is_active": "on",
+        "members-TOTAL_FORMS": "0",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
         "members-MAX_NUM_FORMS": "1000",
     }
     data.update(fields)
     return data
 
 
-def test_a_party_organisation_cannot_cover_another_committees_organisation(staff_client, other_committee, registers):
+def test_a_party_organisation_cannot_cover_another_committees_organisation(
+    staff_client, other_committee, registers
+):
     foreign = registers[other_committee.pk]["orgs"][1]
     response = staff_client.post(admin_url("partyorganization", "add"), _po_post(organizations=[foreign.pk]))
     assert response.status_code == 200
@@ -247,26 +295,32 @@ def test_staff_add_a_party_organisation_to_their_committee(staff_client, committ
 
 def test_a_plain_branch_with_two_organisations_is_refused_in_the_admin(staff_client, committee, registers):
     orgs = registers[committee.pk]["orgs"]
-    response = staff_client.post(admin_url("partyorganization", "add"),
-                                 _po_post(organizations=[orgs[1].pk, orgs[2].pk]))
+    response = staff_client.post(
+        admin_url("partyorganization", "add"), _po_post(organizations=[orgs[1].pk, orgs[2].pk])
+    )
     assert response.status_code == 200
     assert "联合党支部" in str(response.context["adminform"].form.errors["organizations"])
 
 
 def test_a_duplicate_party_organisation_name_is_a_form_error(staff_client, committee, registers):
     name = registers[committee.pk]["po"].name
-    response = staff_client.post(admin_url("partyorganization", "add"),
-                                 _po_post(name=name, organizations=[registers[committee.pk]["orgs"][1].pk]))
+    response = staff_client.post(
+        admin_url("partyorganization", "add"),
+        _po_post(name=name, organizations=[registers[committee.pk]["orgs"][1].pk]),
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert PartyOrganization.objects.filter(name=name).count() == 1
 
 
-def test_the_same_party_organisation_name_is_fine_in_another_committee(staff_client, committee, other_committee,
-                                                                      registers):
+def test_the_same_party_organisation_name_is_fine_in_another_committee(
+    staff_client, committee, other_committee, registers
+):
     name = registers[other_committee.pk]["po"].name
-    response = staff_client.post(admin_url("partyorganization", "add"),
-                                 _po_post(name=name, organizations=[registers[committee.pk]["orgs"][1].pk]))
+    response = staff_client.post(
+        admin_url("partyorganization", "add"),
+        _po_post(name=name, organizations=[registers[committee.pk]["orgs"][1].pk]),
+    )
     assert response.status_code == 302
 
 
@@ -296,15 +350,23 @@ def test_list_filters_and_search(staff_client, registers, query, expected):
 
 def test_the_division_filter_offers_only_divisions_in_use(staff_client, registers):
     response = staff_client.get(admin_url("socialorganization"))
-    spec = next(f for f in response.context["cl"].filter_specs if getattr(f, "parameter_name", "") == "division")
+    spec = next(
+        f for f in response.context["cl"].filter_specs if getattr(f, "parameter_name", "") == "division"
+    )
     assert [code for code, _label in spec.lookup_choices] == ["510104", "510107", "510700"]
 
 
 def test_search_by_exact_uscc(staff_client, committee, other_committee, registers):
     own = registers[committee.pk]["orgs"][2]
-    assert [o.pk for o in _rows(staff_client.get(admin_url("socialorganization"), {"q": own.uscc}))] == [own.pk]
-    assert [o.pk for o in _rows(staff_client.get(admin_url("socialorganization"), {"q": own.uscc.lower()}))] == [own.pk]
-    assert _rows(staff_client.get(admin_url("socialorganization"), {"q": own.uscc[:10]})) == []  # exact, not prefix
+    assert [o.pk for o in _rows(staff_client.get(admin_url("socialorganization"), {"q": own.uscc}))] == [
+        own.pk
+    ]
+    assert [
+        o.pk for o in _rows(staff_client.get(admin_url("socialorganization"), {"q": own.uscc.lower()}))
+    ] == [own.pk]
+    assert (
+        _rows(staff_client.get(admin_url("socialorganization"), {"q": own.uscc[:10]})) == []
+    )  # exact, not prefix
     foreign = registers[other_committee.pk]["orgs"][2]
     assert _rows(staff_client.get(admin_url("socialorganization"), {"q": foreign.uscc})) == []
 
@@ -346,36 +408,69 @@ def test_even_with_the_staff_flag_other_roles_see_no_admin_models(login, secreta
         assert client.get(admin_url(model)).status_code == 403
 
 
-def test_staff_cannot_grant_superuser_or_move_a_user_to_another_committee(staff_client, committee, other_committee,
-                                                                         registers):
+def test_staff_cannot_grant_superuser_or_move_a_user_to_another_committee(
+    staff_client, committee, other_committee, registers
+):
     sec = registers[committee.pk]["secretary"]
-    response = staff_client.post(admin_url("user", "change", sec.pk), {
-        "username": sec.username, "display_name": "改名", "email": "", "role": Role.STAFF,
-        "party_organization": "", "is_active": "on", "is_superuser": "on", "committee": other_committee.pk,
-        "last_login_0": "", "last_login_1": "", "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
-    })
+    response = staff_client.post(
+        admin_url("user", "change", sec.pk),
+        {
+            "username": sec.username,
+            "display_name": "改名",
+            "email": "",
+            "role": Role.STAFF,
+            "party_organization": "",
+            "is_active": "on",
+            "is_superuser": "on",
+            "committee": other_committee.pk,
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     sec.refresh_from_db()
-    assert (sec.display_name, sec.role, sec.committee_id, sec.is_superuser) == ("改名", Role.STAFF, committee.pk, False)
+    assert (sec.display_name, sec.role, sec.committee_id, sec.is_superuser) == (
+        "改名",
+        Role.STAFF,
+        committee.pk,
+        False,
+    )
     assert sec.is_staff  # committee staff use the admin
 
 
 def test_staff_add_a_secretary_for_their_branch(staff_client, committee, registers):
     po = registers[committee.pk]["po"]
-    response = staff_client.post(admin_url("user", "add"), {
-        "username": "new-sec", "password1": "Xx-long-enough-9", "password2": "Xx-long-enough-9",
-        "usable_password": "true", "display_name": "新书记", "role": Role.SECRETARY, "party_organization": po.pk,
-    })
+    response = staff_client.post(
+        admin_url("user", "add"),
+        {
+            "username": "new-sec",
+            "password1": "Xx-long-enough-9",
+            "password2": "Xx-long-enough-9",
+            "usable_password": "true",
+            "display_name": "新书记",
+            "role": Role.SECRETARY,
+            "party_organization": po.pk,
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     user = User.objects.get(username="new-sec")
     assert (user.committee_id, user.party_organization_id, user.is_staff) == (committee.pk, po.pk, False)
 
 
 def test_a_secretary_without_a_branch_is_a_form_error(staff_client, committee):
-    response = staff_client.post(admin_url("user", "add"), {
-        "username": "no-branch", "password1": "Xx-long-enough-9", "password2": "Xx-long-enough-9",
-        "usable_password": "true", "role": Role.SECRETARY, "party_organization": "",
-    })
+    response = staff_client.post(
+        admin_url("user", "add"),
+        {
+            "username": "no-branch",
+            "password1": "Xx-long-enough-9",
+            "password2": "Xx-long-enough-9",
+            "usable_password": "true",
+            "role": Role.SECRETARY,
+            "party_organization": "",
+        },
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert not User.objects.filter(username="no-branch").exists()
@@ -390,8 +485,9 @@ def test_audit_entries_cannot_be_changed_or_deleted_in_the_admin(staff_client, c
     assert staff_client.post(admin_url("auditentry", "change", entry.pk), {"action": "x"}).status_code == 403
     assert staff_client.post(admin_url("auditentry", "delete", entry.pk), {"post": "yes"}).status_code == 403
     assert staff_client.get(admin_url("auditentry", "add")).status_code == 403
-    staff_client.post(admin_url("auditentry"), {"action": "delete_selected", "_selected_action": [entry.pk],
-                                                "post": "yes"})
+    staff_client.post(
+        admin_url("auditentry"), {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"}
+    )
     entry.refresh_from_db()
     assert entry.action != "x"
 
@@ -409,8 +505,13 @@ def test_audit_entries_cannot_be_changed_or_deleted_by_the_model(committee, regi
 
 def _org_post(**fields):
     data = {
-        "name": "成都市武侯社区发展基金会", "uscc": "", "org_type": "", "division_code": "", "address": "武侯区",
-        "status": OrgStatus.ACTIVE, "candidates_vetted": "unknown",
+        "name": "成都市武侯社区发展基金会",
+        "uscc": "",
+        "org_type": "",
+        "division_code": "",
+        "address": "武侯区",
+        "status": OrgStatus.ACTIVE,
+        "candidates_vetted": "unknown",
     }
     data.update(fields)
     return data
@@ -422,10 +523,18 @@ def test_saving_an_organisation_in_the_admin_writes_an_audit_entry(staff_client,
     assert response.status_code == 302, response.context["adminform"].form.errors
     org = SocialOrganization.objects.get(uscc=code)
     created = AuditEntry.objects.get(action="socialorganization.create", target_id=str(org.pk))
-    assert (created.actor, created.committee_id, created.after["name"]) == (staff_user, committee.pk, org.name)
+    assert (created.actor, created.committee_id, created.after["name"]) == (
+        staff_user,
+        committee.pk,
+        org.name,
+    )
 
-    data = _org_post(uscc=code, name="成都市武侯社区发展基金会（更名）", org_type=org.org_type,
-                     division_code=org.division_code)
+    data = _org_post(
+        uscc=code,
+        name="成都市武侯社区发展基金会（更名）",
+        org_type=org.org_type,
+        division_code=org.division_code,
+    )
     response = staff_client.post(admin_url("socialorganization", "change", org.pk), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     updated = AuditEntry.objects.get(action="socialorganization.update", target_id=str(org.pk))
@@ -435,17 +544,23 @@ def test_saving_an_organisation_in_the_admin_writes_an_audit_entry(staff_client,
 
 def test_the_admin_derives_type_and_division_from_a_civil_affairs_code(staff_client, committee):
     code = make_uscc("52510107MJ0000002")
-    response = staff_client.post(admin_url("socialorganization", "add"),
-                                 _org_post(uscc=f" {code.lower()} ", org_type=OrgType.FOUNDATION))
+    response = staff_client.post(
+        admin_url("socialorganization", "add"),
+        _org_post(uscc=f" {code.lower()} ", org_type=OrgType.FOUNDATION),
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     org = SocialOrganization.objects.get(uscc=code)
-    assert (org.committee_id, org.org_type, org.division_code) == (committee.pk, OrgType.PRIVATE_NON_ENTERPRISE,
-                                                                  "510107")
+    assert (org.committee_id, org.org_type, org.division_code) == (
+        committee.pk,
+        OrgType.PRIVATE_NON_ENTERPRISE,
+        "510107",
+    )
 
 
 def test_the_admin_keeps_the_chosen_type_for_other_codes(staff_client):
-    response = staff_client.post(admin_url("socialorganization", "add"),
-                                 _org_post(uscc="91350100M000100Y43", org_type=OrgType.OTHER))
+    response = staff_client.post(
+        admin_url("socialorganization", "add"), _org_post(uscc="91350100M000100Y43", org_type=OrgType.OTHER)
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     org = SocialOrganization.objects.get(uscc="91350100M000100Y43")
     assert (org.org_type, org.division_code) == (OrgType.OTHER, "350100")
@@ -459,7 +574,11 @@ def test_the_admin_asks_for_a_type_when_the_code_does_not_give_one(staff_client)
 
 @pytest.mark.parametrize(
     "code, error_code",
-    [("53510107MJ0000001X", "uscc_check"), ("53510107MJ000001", "uscc_length"), ("53510107MJ00000I1X", "uscc_character")],
+    [
+        ("53510107MJ0000001X", "uscc_check"),
+        ("53510107MJ000001", "uscc_length"),
+        ("53510107MJ00000I1X", "uscc_character"),
+    ],
 )
 def test_the_admin_shows_the_uscc_rule_that_failed(staff_client, code, error_code):
     response = staff_client.post(admin_url("socialorganization", "add"), _org_post(uscc=code))
@@ -469,20 +588,35 @@ def test_the_admin_shows_the_uscc_rule_that_failed(staff_client, code, error_cod
 
 
 def test_audit_entries_hold_no_password_hashes(staff_client, committee, registers):
-    response = staff_client.post(admin_url("user", "add"), {
-        "username": "new-staff", "password1": "Xx-long-enough-9", "password2": "Xx-long-enough-9",
-        "usable_password": "true", "display_name": "新同事", "role": Role.STAFF,
-    })
+    response = staff_client.post(
+        admin_url("user", "add"),
+        {
+            "username": "new-staff",
+            "password1": "Xx-long-enough-9",
+            "password2": "Xx-long-enough-9",
+            "usable_password": "true",
+            "display_name": "新同事",
+            "role": Role.STAFF,
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     new = User.objects.get(username="new-staff")
     staff_client.post(admin_url("user", "delete", new.pk), {"post": "yes"})
     assert not User.objects.filter(username="new-staff").exists()
     sec = registers[committee.pk]["secretary"]
-    staff_client.post(admin_url("user", "change", sec.pk), {
-        "username": sec.username, "display_name": "改名", "email": "", "role": Role.SECRETARY,
-        "party_organization": sec.party_organization_id, "is_active": "on",
-        "date_joined_0": "2024-01-01", "date_joined_1": "00:00:00",
-    })
+    staff_client.post(
+        admin_url("user", "change", sec.pk),
+        {
+            "username": sec.username,
+            "display_name": "改名",
+            "email": "",
+            "role": Role.SECRETARY,
+            "party_organization": sec.party_organization_id,
+            "is_active": "on",
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
     entries = AuditEntry.objects.filter(target_type="branches.user")
     assert sorted(e.action for e in entries) == ["user.create", "user.delete", "user.update"]
     for e in entries:
@@ -491,16 +625,32 @@ def test_audit_entries_hold_no_password_hashes(staff_client, committee, register
 
 def test_member_and_instructor_admin_writes_are_audited(staff_client, committee, registers):
     po = registers[committee.pk]["po"]
-    response = staff_client.post(admin_url("member", "add"), {
-        "party_organization": po.pk, "name": "新党员", "membership": "full", "role": "member", "joined_on": "2015-07-01",
-    })
+    response = staff_client.post(
+        admin_url("member", "add"),
+        {
+            "party_organization": po.pk,
+            "name": "新党员",
+            "membership": "full",
+            "role": "member",
+            "joined_on": "2015-07-01",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     member = Member.objects.get(name="新党员")
-    assert AuditEntry.objects.get(action="member.create", target_id=str(member.pk)).committee_id == committee.pk
+    assert (
+        AuditEntry.objects.get(action="member.create", target_id=str(member.pk)).committee_id == committee.pk
+    )
     org = registers[committee.pk]["orgs"][1]
-    response = staff_client.post(admin_url("instructor", "add"), {
-        "name": "新指导员", "kind": "instructor", "phone": "", "organizations": [org.pk], "is_active": "on",
-    })
+    response = staff_client.post(
+        admin_url("instructor", "add"),
+        {
+            "name": "新指导员",
+            "kind": "instructor",
+            "phone": "",
+            "organizations": [org.pk],
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     ins = Instructor.objects.get(name="新指导员")
     assert ins.committee == committee
@@ -509,8 +659,14 @@ def test_member_and_instructor_admin_writes_are_audited(staff_client, committee,
 
 def test_a_second_secretary_is_a_form_error_in_the_admin(staff_client, committee, registers):
     po = registers[committee.pk]["po"]
-    response = staff_client.post(admin_url("member", "add"), {
-        "party_organization": po.pk, "name": "第二书记", "membership": "full", "role": "secretary",
-    })
+    response = staff_client.post(
+        admin_url("member", "add"),
+        {
+            "party_organization": po.pk,
+            "name": "第二书记",
+            "membership": "full",
+            "role": "secretary",
+        },
+    )
     assert response.status_code == 200
     assert "一个党组织只能有一名书记" in str(response.context["adminform"].form.errors)

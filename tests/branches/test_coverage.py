@@ -36,14 +36,21 @@ def register(committee, other_committee):
     """
 
     def org(name, org_type, division, **kw):
-        return factories.SocialOrganizationFactory(committee=committee, name=name, org_type=org_type,
-                                                   division=division, **kw)
+        return factories.SocialOrganizationFactory(
+            committee=committee, name=name, org_type=org_type, division=division, **kw
+        )
 
     o = {
-        "A1": org("A1", A, WUHOU), "A2": org("A2", F, WUHOU), "A3": org("A3", P, JINJIANG),
-        "A4": org("A4", P, JINJIANG), "A5": org("A5", A, MIANYANG), "A6": org("A6", A, MIANYANG),
-        "A7": org("A7", F, JINJIANG), "A8": org("A8", A, WUHOU, status=OrgStatus.ABNORMAL),
-        "A9": org("A9", P, MIANYANG), "A10": org("A10", F, MIANYANG),
+        "A1": org("A1", A, WUHOU),
+        "A2": org("A2", F, WUHOU),
+        "A3": org("A3", P, JINJIANG),
+        "A4": org("A4", P, JINJIANG),
+        "A5": org("A5", A, MIANYANG),
+        "A6": org("A6", A, MIANYANG),
+        "A7": org("A7", F, JINJIANG),
+        "A8": org("A8", A, WUHOU, status=OrgStatus.ABNORMAL),
+        "A9": org("A9", P, MIANYANG),
+        "A10": org("A10", F, MIANYANG),
         "D": org("D", A, WUHOU, status=OrgStatus.DEREGISTERED),
     }
     branch = factories.PartyOrganizationFactory
@@ -128,22 +135,32 @@ def test_the_home_page_shows_the_overall_rates_to_staff(staff_client, register):
 def _grow_register(committee, start, stop):
     """Organisations i in [start, stop): a quarter each with own branch, joint branch, instructor,
     nothing; types and regions rotate; branches have members and a parent."""
-    parent = factories.PartyOrganizationFactory(committee=committee, kind=PartyOrgKind.COMMITTEE,
-                                                name=f"上级党委{start}")
+    parent = factories.PartyOrganizationFactory(
+        committee=committee, kind=PartyOrgKind.COMMITTEE, name=f"上级党委{start}"
+    )
     types, regions = [A, P, F], [WUHOU, JINJIANG, MIANYANG, "510000"]
     pending_joint = []
     for i in range(start, stop):
-        org = factories.SocialOrganizationFactory(committee=committee, org_type=types[i % 3],
-                                                  division=regions[i % 4], is_trade_association=i % 5 == 0)
+        org = factories.SocialOrganizationFactory(
+            committee=committee,
+            org_type=types[i % 3],
+            division=regions[i % 4],
+            is_trade_association=i % 5 == 0,
+        )
         kind = i % 4
         if kind == 0:
-            factories.PartyOrganizationFactory(committee=committee, organizations=[org], parent=parent,
-                                               with_members=3)
+            factories.PartyOrganizationFactory(
+                committee=committee, organizations=[org], parent=parent, with_members=3
+            )
         elif kind == 1:
             pending_joint.append(org)
             if len(pending_joint) == 2:
-                factories.PartyOrganizationFactory(committee=committee, kind=PartyOrgKind.JOINT_BRANCH,
-                                                   organizations=pending_joint, with_members=2)
+                factories.PartyOrganizationFactory(
+                    committee=committee,
+                    kind=PartyOrgKind.JOINT_BRANCH,
+                    organizations=pending_joint,
+                    with_members=2,
+                )
                 pending_joint = []
         elif kind == 2:
             factories.InstructorFactory(committee=committee, organizations=[org])

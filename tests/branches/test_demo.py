@@ -55,7 +55,8 @@ def test_about_forty_organisations_of_all_types(demo_committee):
     orgs = SocialOrganization.objects.filter(committee=committee)
     assert 35 <= orgs.count() <= 50
     assert {OrgType.ASSOCIATION, OrgType.PRIVATE_NON_ENTERPRISE, OrgType.FOUNDATION} <= set(
-        orgs.values_list("org_type", flat=True))
+        orgs.values_list("org_type", flat=True)
+    )
     assert orgs.filter(is_trade_association=True).exists()
 
 
@@ -85,8 +86,12 @@ def test_joint_branches_instructors_and_uncovered(demo_committee):
     assert joints.count() >= 2
     for po in joints:
         assert 2 <= po.organizations.count() <= committee.max_orgs_per_joint_branch
-    instructor_only = (SocialOrganization.objects.filter(committee=committee).counted().with_coverage()
-                       .filter(has_party_org=False, has_instructor=True))
+    instructor_only = (
+        SocialOrganization.objects.filter(committee=committee)
+        .counted()
+        .with_coverage()
+        .filter(has_party_org=False, has_instructor=True)
+    )
     assert instructor_only.count() >= 2
     assert selectors.uncovered_organizations(committee.pk).exists()
     report = selectors.coverage_report(committee.pk).overall
@@ -105,14 +110,18 @@ def test_every_party_organisation_obeys_the_coverage_rules(demo_committee):
 def test_an_understaffed_branch_is_there_to_be_flagged(demo_committee):
     committee, _out = demo_committee
     flagged = [
-        po for po in selectors.party_organization_list(User(role=Role.STAFF, committee=committee, is_active=True))
+        po
+        for po in selectors.party_organization_list(
+            User(role=Role.STAFF, committee=committee, is_active=True)
+        )
         if po.kind == PartyOrgKind.BRANCH and po.full_members < committee.min_full_members_per_branch
     ]
     assert flagged
 
 
-@pytest.mark.parametrize("username, role", [("staff", Role.STAFF), ("wuhou", Role.SECRETARY),
-                                            ("inspector1", Role.INSPECTOR)])
+@pytest.mark.parametrize(
+    "username, role", [("staff", Role.STAFF), ("wuhou", Role.SECRETARY), ("inspector1", Role.INSPECTOR)]
+)
 def test_one_user_per_role_with_the_printed_password(demo_committee, username, role):
     committee, out = demo_committee
     user = authenticate(username=username, password=demo.DEMO_PASSWORD)

@@ -36,7 +36,15 @@ def clean_rows():
 def bad_rows(existing_code):
     return [
         ["正确的协会", CODE[3], "", "", "", "", ""],  # row 2
-        ["校验码错误的协会", CODE[4][:17] + ("0" if CODE[4][17] != "0" else "1"), "", "", "", "", ""],  # row 3
+        [
+            "校验码错误的协会",
+            CODE[4][:17] + ("0" if CODE[4][17] != "0" else "1"),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],  # row 3
         ["与第二行重复", CODE[3], "", "", "", "", ""],  # row 4
         ["库里已有的协会", existing_code, "", "", "", "", ""],  # row 5
         ["类型不认识", MARKET, "公司", "", "", "", ""],  # row 6
@@ -111,10 +119,14 @@ def test_the_dry_run_shows_every_row_with_its_errors(staff_client, committee, ot
     assert list(errors) == list(range(2, 11))  # every row, numbered as in the spreadsheet
     assert errors[2] == []
     wrong_check = CODE[4][:17] + ("0" if CODE[4][17] != "0" else "1")
-    assert errors[3] == [f"统一社会信用代码校验码错误：按前17位计算，第18位应为“{CODE[4][17]}”，实际为“{wrong_check[17]}”。"]
+    assert errors[3] == [
+        f"统一社会信用代码校验码错误：按前17位计算，第18位应为“{CODE[4][17]}”，实际为“{wrong_check[17]}”。"
+    ]
     assert errors[4] == ["统一社会信用代码与第2行重复。"]
     assert errors[5] == [f"统一社会信用代码 {existing.uscc} 已登记，不能重复导入。"]
-    assert errors[6] == ["组织类型：无法识别“公司”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。"]
+    assert errors[6] == [
+        "组织类型：无法识别“公司”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。"
+    ]
     assert errors[7] == ["名称：必填，不能为空。"]
     assert errors[8] == ["组织类型：“基金会”与统一社会信用代码第2位（1）表示的“社会团体”不符。"]
     assert errors[9] == ["统一社会信用代码应为18位，当前为7位。"]
@@ -165,14 +177,22 @@ def test_confirming_a_clean_file_writes_every_row(staff_client, staff_user, comm
     orgs = {o.name: o for o in SocialOrganization.objects.filter(committee=committee)}
     assert len(orgs) == SocialOrganization.objects.count() == 4
     software = orgs["成都市软件行业协会"]
-    assert (software.uscc, software.org_type, software.division_code, software.is_trade_association,
-            software.address, software.status) == (CODE[1], OrgType.ASSOCIATION, "510107", True, "武侯区一号",
-                                                   OrgStatus.ACTIVE)
+    assert (
+        software.uscc,
+        software.org_type,
+        software.division_code,
+        software.is_trade_association,
+        software.address,
+        software.status,
+    ) == (CODE[1], OrgType.ASSOCIATION, "510107", True, "武侯区一号", OrgStatus.ACTIVE)
     foundation = orgs["成都市武侯社区发展基金会"]
     assert (foundation.org_type, foundation.division_code) == (OrgType.FOUNDATION, "510104")
     market = orgs["福建某服务中心"]
     assert (market.org_type, market.division_code, market.status) == (
-        OrgType.PRIVATE_NON_ENTERPRISE, "350100", OrgStatus.ABNORMAL)
+        OrgType.PRIVATE_NON_ENTERPRISE,
+        "350100",
+        OrgStatus.ABNORMAL,
+    )
     elderly = orgs["成都市老年协会"]
     assert (elderly.uscc, elderly.division_code) == (CODE[2], "510100")  # normalised code, given division
 
@@ -180,14 +200,20 @@ def test_confirming_a_clean_file_writes_every_row(staff_client, staff_user, comm
     assert batch.status == ImportBatch.Status.IMPORTED and batch.imported_at is not None
     entry = AuditEntry.objects.get(action="organization.import")
     assert (entry.actor, entry.committee_id, entry.after, entry.target_id) == (
-        staff_user, committee.pk, {"rows": 4}, str(batch.pk))
+        staff_user,
+        committee.pk,
+        {"rows": 4},
+        str(batch.pk),
+    )
 
 
 def test_confirm_rechecks_the_database(staff_client, committee, other_committee):
     batch, page = dry_run(staff_client, "组织.xlsx", xlsx(clean_rows()))
     assert page.context["result"].ok
     # Someone registers one of the codes between the dry run and the confirmation.
-    factories.SocialOrganizationFactory(committee=other_committee, uscc=FOUNDATION, org_type=OrgType.FOUNDATION)
+    factories.SocialOrganizationFactory(
+        committee=other_committee, uscc=FOUNDATION, org_type=OrgType.FOUNDATION
+    )
     response = confirm(staff_client, batch)
     assert response.status_code == 302
     assert response["Location"] == reverse("branches:import-batch", args=[batch.pk])
@@ -211,7 +237,9 @@ def test_confirming_twice_is_refused(staff_client, committee):
     assert "已于" in staff_client.get(reverse("branches:import-batch", args=[batch.pk])).content.decode()
 
 
-def test_a_failure_in_the_middle_of_the_write_writes_nothing(staff_client, staff_user, committee, monkeypatch):
+def test_a_failure_in_the_middle_of_the_write_writes_nothing(
+    staff_client, staff_user, committee, monkeypatch
+):
     rows = [[f"协会{n}", make_uscc(f"51510107MJ{n:07d}"), "", "", "", "", ""] for n in range(100, 130)]
     batch, page = dry_run(staff_client, "组织.xlsx", xlsx(rows))
     assert page.context["result"].ok
@@ -277,8 +305,9 @@ def test_a_file_with_too_many_rows_is_refused(staff_client):
 
 
 def test_missing_required_headers_are_named(staff_client):
-    batch, page = dry_run(staff_client, "组织.csv", csv_bytes([["某协会", "510107"]], "utf-8-sig",
-                                                              header=["组织名", "区划"]))
+    batch, page = dry_run(
+        staff_client, "组织.csv", csv_bytes([["某协会", "510107"]], "utf-8-sig", header=["组织名", "区划"])
+    )
     assert page.context["result"].missing_headers == ["名称", "统一社会信用代码"]
     assert "表头缺少必需的列：名称、统一社会信用代码" in page.content.decode()
     assert confirm(staff_client, batch).status_code == 302
@@ -286,10 +315,16 @@ def test_missing_required_headers_are_named(staff_client):
 
 
 def test_header_aliases_and_blank_lines(staff_client):
-    text = csv_bytes([["某协会", CODE[7]], [], ["", ""], ["另一协会", CODE[8]]], "utf-8",
-                     header=["社会组织名称", "信用代码"]).decode()
+    text = csv_bytes(
+        [["某协会", CODE[7]], [], ["", ""], ["另一协会", CODE[8]]],
+        "utf-8",
+        header=["社会组织名称", "信用代码"],
+    ).decode()
     _batch, page = dry_run(staff_client, "组织.csv", ("\r\n" + text).encode("utf-8-sig"))
-    assert [(r.number, r.values["name"]) for r in page.context["result"].rows] == [(3, "某协会"), (6, "另一协会")]
+    assert [(r.number, r.values["name"]) for r in page.context["result"].rows] == [
+        (3, "某协会"),
+        (6, "另一协会"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -311,12 +346,15 @@ def test_other_row_errors(committee, row, error):
 
 def test_candidate_vetting_only_for_trade_associations(committee):
     header = HEADER + ["负责人人选审核"]
-    result = importing.check_rows([
-        header,
-        ["行业协会", CODE[1], "", "是", "", "", "", "是"],
-        ["普通协会", CODE[2], "", "否", "", "", "", "是"],
-        ["普通协会2", CODE[3], "", "否", "", "", "", ""],
-    ], committee)
+    result = importing.check_rows(
+        [
+            header,
+            ["行业协会", CODE[1], "", "是", "", "", "", "是"],
+            ["普通协会", CODE[2], "", "否", "", "", "", "是"],
+            ["普通协会2", CODE[3], "", "否", "", "", "", ""],
+        ],
+        committee,
+    )
     assert [r.errors for r in result.rows] == [[], ["负责人人选审核：只有行业协会商会填写。"], []]
     assert [r.values["candidates_vetted"] for r in result.rows] == [True, True, None]
 

@@ -33,7 +33,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "digit, expected",
-    [("1", OrgType.ASSOCIATION), ("2", OrgType.PRIVATE_NON_ENTERPRISE), ("3", OrgType.FOUNDATION), ("9", OrgType.OTHER)],
+    [
+        ("1", OrgType.ASSOCIATION),
+        ("2", OrgType.PRIVATE_NON_ENTERPRISE),
+        ("3", OrgType.FOUNDATION),
+        ("9", OrgType.OTHER),
+    ],
 )
 @pytest.mark.parametrize("chosen", [OrgType.ASSOCIATION, OrgType.FOUNDATION, OrgType.OTHER])
 def test_civil_affairs_code_fixes_the_type_whatever_was_chosen(committee, digit, expected, chosen):
@@ -55,9 +60,13 @@ def test_saving_corrects_a_type_that_contradicts_a_civil_affairs_code(committee)
     assert org.org_type == OrgType.FOUNDATION
 
 
-@pytest.mark.parametrize("chosen", [OrgType.ASSOCIATION, OrgType.PRIVATE_NON_ENTERPRISE, OrgType.FOUNDATION, OrgType.OTHER])
+@pytest.mark.parametrize(
+    "chosen", [OrgType.ASSOCIATION, OrgType.PRIVATE_NON_ENTERPRISE, OrgType.FOUNDATION, OrgType.OTHER]
+)
 def test_type_is_kept_when_the_code_is_not_from_civil_affairs(committee, chosen):
-    org = SocialOrganization(committee=committee, name="市场监管登记的组织", uscc="91350100M000100Y43", org_type=chosen)
+    org = SocialOrganization(
+        committee=committee, name="市场监管登记的组织", uscc="91350100M000100Y43", org_type=chosen
+    )
     org.full_clean()
     org.save()
     org.refresh_from_db()
@@ -74,14 +83,18 @@ def test_a_non_civil_affairs_code_needs_a_type(committee):
 
 def test_a_civil_affairs_code_with_an_unknown_type_digit_keeps_the_chosen_type(committee):
     code = make_uscc("5A510107MJ0000001")
-    org = SocialOrganization(committee=committee, name="未知类别", uscc=code, org_type=OrgType.OTHER, division_code="")
+    org = SocialOrganization(
+        committee=committee, name="未知类别", uscc=code, org_type=OrgType.OTHER, division_code=""
+    )
     org.full_clean()
     org.save()
     assert org.org_type == OrgType.OTHER
 
 
 def test_division_defaults_to_positions_3_to_8(committee):
-    org = SocialOrganization(committee=committee, name="福建某组织", uscc="91350100M000100Y43", org_type=OrgType.OTHER)
+    org = SocialOrganization(
+        committee=committee, name="福建某组织", uscc="91350100M000100Y43", org_type=OrgType.OTHER
+    )
     org.save()
     assert org.division_code == "350100"
 
@@ -94,7 +107,9 @@ def test_division_default_applies_through_the_service(committee, staff_user):
 
 
 def test_a_division_that_was_given_is_kept(committee):
-    org = SocialOrganization(committee=committee, name="武侯某组织", uscc="53640000MJX173680A", division_code="510107")
+    org = SocialOrganization(
+        committee=committee, name="武侯某组织", uscc="53640000MJX173680A", division_code="510107"
+    )
     org.full_clean()
     org.save()
     assert org.division_code == "510107"
@@ -130,7 +145,9 @@ def test_the_uscc_is_unique(committee, other_committee):
 
 
 def test_an_invalid_uscc_is_refused_by_full_clean(committee):
-    org = SocialOrganization(committee=committee, name="错码", uscc="53640000MJX173680B", org_type=OrgType.OTHER)
+    org = SocialOrganization(
+        committee=committee, name="错码", uscc="53640000MJX173680B", org_type=OrgType.OTHER
+    )
     with pytest.raises(ValidationError) as info:
         org.full_clean()
     assert [e.code for e in info.value.error_dict["uscc"]] == ["uscc_check"]
@@ -140,8 +157,9 @@ def test_an_invalid_uscc_is_refused_by_full_clean(committee):
 
 
 def test_candidates_vetted_is_refused_by_the_database_for_other_organisations(committee):
-    org = factories.SocialOrganizationFactory.build(committee=committee, is_trade_association=False,
-                                                    candidates_vetted=True)
+    org = factories.SocialOrganizationFactory.build(
+        committee=committee, is_trade_association=False, candidates_vetted=True
+    )
     with pytest.raises(ValidationError) as info:
         org.validate_constraints()
     assert "只有行业协会商会填写" in str(info.value)
@@ -151,14 +169,17 @@ def test_candidates_vetted_is_refused_by_the_database_for_other_organisations(co
 
 @pytest.mark.parametrize("vetted", [True, False, None])
 def test_candidates_vetted_is_stored_for_trade_associations(committee, vetted):
-    org = factories.SocialOrganizationFactory(committee=committee, is_trade_association=True, candidates_vetted=vetted)
+    org = factories.SocialOrganizationFactory(
+        committee=committee, is_trade_association=True, candidates_vetted=vetted
+    )
     org.refresh_from_db()
     assert org.candidates_vetted is vetted
 
 
 def test_clean_drops_vetting_when_the_organisation_is_not_a_trade_association(committee):
-    org = factories.SocialOrganizationFactory.build(committee=committee, is_trade_association=False,
-                                                    candidates_vetted=False)
+    org = factories.SocialOrganizationFactory.build(
+        committee=committee, is_trade_association=False, candidates_vetted=False
+    )
     org.full_clean()
     assert org.candidates_vetted is None
 
@@ -226,7 +247,9 @@ def test_the_coverage_service_validates_writes_and_audits(committee, staff_user)
     assert entry.committee_id == committee.pk
 
     with pytest.raises(ValidationError):
-        services.party_organization_set_organizations(party_organization=po, organizations=new[:1], by=staff_user)
+        services.party_organization_set_organizations(
+            party_organization=po, organizations=new[:1], by=staff_user
+        )
     assert set(po.organizations.all()) == set(new)  # nothing changed
 
 
@@ -244,18 +267,23 @@ def test_an_instructor_is_not_assigned_to_an_organisation_with_a_party_organisat
     po = factories.PartyOrganizationFactory(committee=committee)
     ins = factories.InstructorFactory(committee=committee)
     with pytest.raises(ValidationError) as info:
-        services.instructor_set_organizations(instructor=ins, organizations=list(po.organizations.all()),
-                                              by=staff_user)
+        services.instructor_set_organizations(
+            instructor=ins, organizations=list(po.organizations.all()), by=staff_user
+        )
     assert "已有党组织" in info.value.messages[0]
     free = _orgs(committee, 1)
     services.instructor_set_organizations(instructor=ins, organizations=free, by=staff_user)
     assert list(ins.organizations.all()) == free
 
 
-def test_an_instructor_is_not_assigned_to_another_committees_organisation(committee, other_committee, staff_user):
+def test_an_instructor_is_not_assigned_to_another_committees_organisation(
+    committee, other_committee, staff_user
+):
     ins = factories.InstructorFactory(committee=committee)
     with pytest.raises(ValidationError):
-        services.instructor_set_organizations(instructor=ins, organizations=_orgs(other_committee, 1), by=staff_user)
+        services.instructor_set_organizations(
+            instructor=ins, organizations=_orgs(other_committee, 1), by=staff_user
+        )
     assert not ins.organizations.exists()
 
 
@@ -299,8 +327,10 @@ def test_one_secretary_per_party_organisation(committee):
 
 
 def test_a_joining_date_in_the_future_is_refused(committee):
-    m = factories.MemberFactory.build(party_organization=factories.PartyOrganizationFactory(committee=committee),
-                                      joined_on=dt.date.today() + dt.timedelta(days=2))
+    m = factories.MemberFactory.build(
+        party_organization=factories.PartyOrganizationFactory(committee=committee),
+        joined_on=dt.date.today() + dt.timedelta(days=2),
+    )
     with pytest.raises(ValidationError) as info:
         m.full_clean()
     assert "joined_on" in info.value.message_dict
@@ -326,9 +356,12 @@ def test_no_national_id_is_stored():
 )
 def test_a_role_must_fit_its_scope(committee, fields):
     po = factories.PartyOrganizationFactory(committee=committee)
-    user = User(username="x", role=fields["role"],
-                committee=committee if fields.get("committee") else None,
-                party_organization=po if fields.get("party_org") else None)
+    user = User(
+        username="x",
+        role=fields["role"],
+        committee=committee if fields.get("committee") else None,
+        party_organization=po if fields.get("party_org") else None,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         user.save()
 
@@ -361,9 +394,14 @@ def branches_by_strength(committee):
     def make(name, kind, full, probationary):
         po = factories.PartyOrganizationFactory(committee=committee, name=name, kind=kind)
         for i in range(full):
-            factories.MemberFactory(party_organization=po, membership=Membership.FULL,
-                                    role=MemberRole.SECRETARY if i == 0 else MemberRole.MEMBER)
-        factories.MemberFactory.create_batch(probationary, party_organization=po, membership=Membership.PROBATIONARY)
+            factories.MemberFactory(
+                party_organization=po,
+                membership=Membership.FULL,
+                role=MemberRole.SECRETARY if i == 0 else MemberRole.MEMBER,
+            )
+        factories.MemberFactory.create_batch(
+            probationary, party_organization=po, membership=Membership.PROBATIONARY
+        )
         return po
 
     return {

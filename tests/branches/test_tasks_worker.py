@@ -84,8 +84,13 @@ def test_eager_task_returns_the_hand_computed_figures(coverage_example, eager_ce
 def test_committee_without_organisations_has_no_rate():
     empty = Committee.objects.create(name="空综合党委")
     assert coverage_figures(empty.pk) == {
-        "committee_id": empty.pk, "total": 0, "party_covered": 0, "work_covered": 0, "uncovered": 0,
-        "org_rate": None, "work_rate": None,
+        "committee_id": empty.pk,
+        "total": 0,
+        "party_covered": 0,
+        "work_covered": 0,
+        "uncovered": 0,
+        "org_rate": None,
+        "work_rate": None,
     }
 
 

@@ -29,7 +29,7 @@ def single_substitutions(code: str):
     for pos in range(len(code)):
         for ch in ALPHABET:
             if ch != code[pos]:
-                yield pos, ch, code[:pos] + ch + code[pos + 1:]
+                yield pos, ch, code[:pos] + ch + code[pos + 1 :]
 
 
 def test_weights_are_those_of_the_standard():
@@ -78,7 +78,13 @@ def test_changing_the_check_character_names_the_expected_one(code):
 
 @pytest.mark.parametrize(
     "code, length",
-    [("91350100M000100Y4", 17), ("91350100M000100Y43A", 19), ("", 0), ("9", 1), ("91350100M000100Y43" * 2, 36)],
+    [
+        ("91350100M000100Y4", 17),
+        ("91350100M000100Y43A", 19),
+        ("", 0),
+        ("9", 1),
+        ("91350100M000100Y43" * 2, 36),
+    ],
 )
 def test_it_rejects_wrong_lengths_naming_the_length(code, length):
     err = error_of(code)

@@ -18,12 +18,22 @@ def cycle():
     register = demo.load_register()
     committee = register["committee"]
     at = timezone.make_aware(dt.datetime(2024, 10, 1))
-    cycle = Cycle.objects.create(committee=committee, year=2024, rubric=create_default_rubric(committee),
-                                 status=Cycle.Status.OPEN, self_assessment_deadline=at, inspection_deadline=at,
-                                 review_deadline=at)
+    cycle = Cycle.objects.create(
+        committee=committee,
+        year=2024,
+        rubric=create_default_rubric(committee),
+        status=Cycle.Status.OPEN,
+        self_assessment_deadline=at,
+        inspection_deadline=at,
+        review_deadline=at,
+    )
     for i, po in enumerate(register["party_orgs"].values()):
-        Submission.objects.create(cycle=cycle, party_organization=po, status=Status.REVIEWED,
-                                  proposed_level=[5, 4, 3, 3, 2, 1][i % 6])
+        Submission.objects.create(
+            cycle=cycle,
+            party_organization=po,
+            status=Status.REVIEWED,
+            proposed_level=[5, 4, 3, 3, 2, 1][i % 6],
+        )
     tally_recompute(cycle_id=cycle.pk)
     return cycle
 

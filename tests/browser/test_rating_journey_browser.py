@@ -16,23 +16,40 @@ pytestmark = pytest.mark.browser
 
 def _png() -> bytes:
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     raw = b"\x00\xff\x00\x00"  # one red pixel
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture
 def journey(transactional_db):
     committee = factories.CommitteeFactory(name="四川省社会组织第二综合党委", short_name="川社二党委")
     staff = factories.StaffUserFactory(committee=committee, username="j-staff")
-    po = factories.PartyOrganizationFactory(committee=committee, name="成都市武侯社区发展基金会党支部", with_members=5)
+    po = factories.PartyOrganizationFactory(
+        committee=committee, name="成都市武侯社区发展基金会党支部", with_members=5
+    )
     secretary = factories.SecretaryUserFactory(party_organization=po, username="j-secretary")
-    inspectors = [factories.InspectorUserFactory(committee=committee, username=f"j-inspector{i}",
-                                                 display_name=f"验收员{i}") for i in (1, 2)]
-    cycle = services.cycle_open(cycle=factories.CycleFactory(committee=committee, rubric=factories.make_rubric(committee),
-                                                             year=2024), by=staff)
+    inspectors = [
+        factories.InspectorUserFactory(
+            committee=committee, username=f"j-inspector{i}", display_name=f"验收员{i}"
+        )
+        for i in (1, 2)
+    ]
+    cycle = services.cycle_open(
+        cycle=factories.CycleFactory(committee=committee, rubric=factories.make_rubric(committee), year=2024),
+        by=staff,
+    )
     submission = Submission.objects.get(cycle=cycle, party_organization=po)
     return {"staff": staff, "secretary": secretary, "inspectors": inspectors, "submission": submission}
 
@@ -40,7 +57,9 @@ def journey(transactional_db):
 def _save_scores(page, scores, url_part):
     for indicator, value in scores.items():
         box = page.locator(f"#ind-{indicator.pk}") if page.locator(f"#ind-{indicator.pk}").count() else page
-        field = box.locator("input[name=score]") if box is not page else page.locator(f"#score-{indicator.pk}")
+        field = (
+            box.locator("input[name=score]") if box is not page else page.locator(f"#score-{indicator.pk}")
+        )
         field.fill(str(value))
         form = field.locator("xpath=ancestor::form[1]")
         with page.expect_response(lambda r: url_part in r.url and r.request.method == "POST"):
@@ -50,7 +69,9 @@ def _save_scores(page, scores, url_part):
 def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey, screenshot):
     sub = journey["submission"]
     indicators = list(Indicator.objects.filter(category__rubric=sub.cycle.rubric).order_by("order"))
-    page = chromium.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    page = chromium.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    ).new_page()
     page.on("dialog", lambda d: d.accept())
 
     # 1. The secretary scores every indicator, uploads evidence where required, and submits.
@@ -61,7 +82,8 @@ def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey
         if ind.evidence_required:
             box = page.locator(f"#ind-{ind.pk}")
             box.locator("input[type=file]").set_input_files(
-                {"name": "现场照片.png", "mimeType": "image/png", "buffer": _png()})
+                {"name": "现场照片.png", "mimeType": "image/png", "buffer": _png()}
+            )
             with page.expect_navigation():
                 box.get_by_role("button", name="上传").click()
     screenshot(page, "1-self-assessment")
@@ -84,8 +106,13 @@ def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey
     screenshot(page, "2-staff-assigned")
 
     # 3. Inspector 1 records results on a phone and signs off.
-    phone = page.context.browser.new_context(base_url=live_server.url, locale="zh-CN", is_mobile=True,
-                                             has_touch=True, viewport={"width": 390, "height": 844}).new_page()
+    phone = page.context.browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        viewport={"width": 390, "height": 844},
+    ).new_page()
     phone.on("dialog", lambda d: d.accept())
     login_via_form(phone, "j-inspector1", factories.PASSWORD)
     mine = InspectionAssignment.objects.get(submission=sub, inspector=journey["inspectors"][0])
@@ -98,8 +125,13 @@ def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey
     # Inspector 2 works independently (through the same services the page uses).
     other = InspectionAssignment.objects.get(submission=sub, inspector=journey["inspectors"][1])
     for ind in indicators:
-        services.inspection_score_save(assignment=other, indicator_id=ind.pk, score=ind.max_score - 3, finding="",
-                                       by=journey["inspectors"][1])
+        services.inspection_score_save(
+            assignment=other,
+            indicator_id=ind.pk,
+            score=ind.max_score - 3,
+            finding="",
+            by=journey["inspectors"][1],
+        )
     services.inspection_sign_off(assignment=other, by=journey["inspectors"][1])
     sub.refresh_from_db()
     assert sub.status == Status.INSPECTED

@@ -16,7 +16,9 @@ def register():
     return demo.load_register()
 
 
-def test_staff_logs_in_and_sees_organisations_and_coverage(browser_page, login_via_form, register, screenshot):
+def test_staff_logs_in_and_sees_organisations_and_coverage(
+    browser_page, login_via_form, register, screenshot
+):
     page = browser_page
     committee = register["committee"]
     overall = selectors.coverage_report(committee.pk).overall
@@ -24,7 +26,10 @@ def test_staff_logs_in_and_sees_organisations_and_coverage(browser_page, login_v
     login_via_form(page, "staff", demo.DEMO_PASSWORD)
     assert page.locator("h1").inner_text().startswith("你好")
     # The stylesheet is served and applied: the top bar is the committee red, not an unstyled page.
-    assert page.locator("header.topbar").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(183, 28, 28)"
+    assert (
+        page.locator("header.topbar").evaluate("e => getComputedStyle(e).backgroundColor")
+        == "rgb(183, 28, 28)"
+    )
     screenshot(page, "home")
 
     page.get_by_role("navigation").get_by_role("link", name="社会组织").click()
@@ -58,7 +63,9 @@ def test_staff_logs_in_and_sees_organisations_and_coverage(browser_page, login_v
     screenshot(page, "coverage")
 
 
-def test_on_a_phone_the_navigation_opens_from_the_menu_button(phone_page, login_via_form, register, screenshot):
+def test_on_a_phone_the_navigation_opens_from_the_menu_button(
+    phone_page, login_via_form, register, screenshot
+):
     page = phone_page
     login_via_form(page, "staff", demo.DEMO_PASSWORD)
 

@@ -24,7 +24,9 @@ def staff(transactional_db):
     return factories.StaffUserFactory(committee=committee, username="staff-results")
 
 
-def test_an_objection_upheld_by_staff_changes_the_public_notice(browser_page, login_via_form, staff, screenshot):
+def test_an_objection_upheld_by_staff_changes_the_public_notice(
+    browser_page, login_via_form, staff, screenshot
+):
     rc = make_results_cycle(staff.committee, staff)
     cycle = cycle_publish(cycle=rc.cycle, by=staff)
     four = rc.subs["four"]
@@ -65,8 +67,9 @@ def test_an_objection_upheld_by_staff_changes_the_public_notice(browser_page, lo
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-def test_the_certificate_pdf_opens_and_its_qr_target_shows_the_status(browser_page, login_via_form, staff,
-                                                                       tmp_path, screenshot):
+def test_the_certificate_pdf_opens_and_its_qr_target_shows_the_status(
+    browser_page, login_via_form, staff, tmp_path, screenshot
+):
     rc = make_results_cycle(staff.committee, staff)
     cycle = cycle_publish(cycle=rc.cycle, by=staff, starts_on=timezone.localdate() - dt.timedelta(days=30))
     results_finalize(cycle=cycle, by=staff)

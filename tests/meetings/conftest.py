@@ -64,8 +64,12 @@ def record(branch, members, branch_secretary):
         defaults.update(fields)
         starts_at = beijing(*when) if isinstance(when, tuple) else when
         return services.meeting_create(
-            party_organization=po, meeting_type=mt, starts_at=starts_at, attendance=attendance,
-            by=by or branch_secretary, **defaults,
+            party_organization=po,
+            meeting_type=mt,
+            starts_at=starts_at,
+            attendance=attendance,
+            by=by or branch_secretary,
+            **defaults,
         )
 
     return _record

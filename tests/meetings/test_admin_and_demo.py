@@ -16,7 +16,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_see_and_edit_only_their_committees_meeting_types(login, committee, other_committee, staff_user):
+def test_staff_see_and_edit_only_their_committees_meeting_types(
+    login, committee, other_committee, staff_user
+):
     client = login(staff_user)
     page = client.get(reverse("admin:meetings_meetingtype_changelist"))
     assert page.status_code == 200
@@ -25,33 +27,55 @@ def test_staff_see_and_edit_only_their_committees_meeting_types(login, committee
     foreign = MeetingType.objects.filter(committee=other_committee).first()
     assert client.get(reverse("admin:meetings_meetingtype_change", args=[foreign.pk])).status_code == 302
     own = MeetingType.objects.get(committee=committee, code="theme_day")
-    response = client.post(reverse("admin:meetings_meetingtype_change", args=[own.pk]), {
-        "name": own.name, "category": own.category, "frequency": "quarter", "min_count": 2,
-        "counts_for_compliance": "on", "attendee_scope": own.attendee_scope, "is_active": "on", "sort_order": 50,
-    })
+    response = client.post(
+        reverse("admin:meetings_meetingtype_change", args=[own.pk]),
+        {
+            "name": own.name,
+            "category": own.category,
+            "frequency": "quarter",
+            "min_count": 2,
+            "counts_for_compliance": "on",
+            "attendee_scope": own.attendee_scope,
+            "is_active": "on",
+            "sort_order": 50,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     own.refresh_from_db()
     assert (own.frequency, own.min_count, own.code) == ("quarter", 2, "theme_day")
 
 
 def test_a_duplicate_type_name_is_refused_in_the_admin(login, committee, staff_user):
-    response = login(staff_user).post(reverse("admin:meetings_meetingtype_add"), {
-        "code": "theme_day", "name": "主题党日", "category": "org_life", "frequency": "month", "min_count": 1,
-        "attendee_scope": "all_members", "sort_order": 1,
-    })
+    response = login(staff_user).post(
+        reverse("admin:meetings_meetingtype_add"),
+        {
+            "code": "theme_day",
+            "name": "主题党日",
+            "category": "org_life",
+            "frequency": "month",
+            "min_count": 1,
+            "attendee_scope": "all_members",
+            "sort_order": 1,
+        },
+    )
     assert response.status_code == 200
     assert "本综合党委已有代码为“theme_day”的会议类型" in response.content.decode()
 
 
 def test_meeting_records_are_read_only_in_the_admin(login, committee, other_committee, staff_user):
     own = factories.MeetingFactory(party_organization=factories.PartyOrganizationFactory(committee=committee))
-    foreign = factories.MeetingFactory(party_organization=factories.PartyOrganizationFactory(committee=other_committee))
+    foreign = factories.MeetingFactory(
+        party_organization=factories.PartyOrganizationFactory(committee=other_committee)
+    )
     client = login(staff_user)
     ids = {m.pk for m in client.get(reverse("admin:meetings_meeting_changelist")).context["cl"].result_list}
     assert ids == {own.pk}
     page = client.get(reverse("admin:meetings_meeting_change", args=[own.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    assert client.post(reverse("admin:meetings_meeting_change", args=[own.pk]), {"topic": "x"}).status_code == 403
+    assert (
+        client.post(reverse("admin:meetings_meeting_change", args=[own.pk]), {"topic": "x"}).status_code
+        == 403
+    )
     assert client.get(reverse("admin:meetings_meeting_change", args=[foreign.pk])).status_code == 302
 
 
@@ -59,8 +83,9 @@ def test_the_edit_window_setting_is_editable_by_staff(login, committee, staff_us
     from meetings.models import MeetingSettings
 
     settings_row = MeetingSettings.objects.get(committee=committee)
-    response = login(staff_user).post(reverse("admin:meetings_meetingsettings_change", args=[settings_row.pk]),
-                                      {"edit_window_days": 14})
+    response = login(staff_user).post(
+        reverse("admin:meetings_meetingsettings_change", args=[settings_row.pk]), {"edit_window_days": 14}
+    )
     assert response.status_code == 302
     settings_row.refresh_from_db()
     assert settings_row.edit_window_days == 14

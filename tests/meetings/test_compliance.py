@@ -29,16 +29,28 @@ NO_MINIMUM = TypeRule(5, "board_attendance", "列席理事会", "none", 1, commi
 
 
 def run(counts, today=AFTER_2023, founded_on=None, rules=(MONTHLY, QUARTERLY, QUARTERLY_TWICE, YEARLY)):
-    return evaluate(party_organization_id=1, name="支部", year=2023, rules=list(rules),
-                    counts=compliance.counts_from_pairs(counts),
-                    today=today, founded_on=founded_on)
+    return evaluate(
+        party_organization_id=1,
+        name="支部",
+        year=2023,
+        rules=list(rules),
+        counts=compliance.counts_from_pairs(counts),
+        today=today,
+        founded_on=founded_on,
+    )
 
 
 def test_monthly_quarterly_and_yearly_periods_on_a_hand_computed_year():
     counts = {
-        (1, 1): (1, 0), (1, 2): (2, 0), (1, 4): (0, 1), (1, 6): (1, 0),  # 支委会: Apr only below quorum
-        (2, 2): (1, 0), (2, 9): (1, 0),  # 党课: Q1 and Q3
-        (3, 4): (1, 0), (3, 5): (1, 0), (3, 7): (1, 0),  # 党员大会 twice a quarter: Q2 yes, Q3 only once
+        (1, 1): (1, 0),
+        (1, 2): (2, 0),
+        (1, 4): (0, 1),
+        (1, 6): (1, 0),  # 支委会: Apr only below quorum
+        (2, 2): (1, 0),
+        (2, 9): (1, 0),  # 党课: Q1 and Q3
+        (3, 4): (1, 0),
+        (3, 5): (1, 0),
+        (3, 7): (1, 0),  # 党员大会 twice a quarter: Q2 yes, Q3 only once
         (4, 12): (1, 0),  # 组织生活会 in December
     }
     branch = run(counts)
@@ -121,17 +133,27 @@ def test_year_edges_follow_beijing_time(branch, record):
     record("life_meeting", (2022, 12, 31, 23, 59))
     record("life_meeting", (2024, 1, 1, 0, 30))  # 2023-12-31 16:30 UTC
     assert compliance.branch_compliance(branch.pk, 2023, today=AFTER_2023).type("life_meeting").gaps
-    assert compliance.branch_compliance(branch.pk, 2024, today=dt.date(2025, 1, 5)).type("life_meeting").gaps == []
+    assert (
+        compliance.branch_compliance(branch.pk, 2024, today=dt.date(2025, 1, 5)).type("life_meeting").gaps
+        == []
+    )
     record("life_meeting", (2023, 12, 31, 23, 30))
     assert compliance.branch_compliance(branch.pk, 2023, today=AFTER_2023).type("life_meeting").gaps == []
 
 
 def test_a_committee_meeting_below_quorum_is_saved_flagged_and_does_not_count(branch, record):
     below = record("committee_meeting", (2023, 2, 8, 9, 0), present=["书记甲"])
-    assert (below.entitled_count, below.present_count, below.quorum_ok, below.below_quorum) == (3, 1, False, True)
+    assert (below.entitled_count, below.present_count, below.quorum_ok, below.below_quorum) == (
+        3,
+        1,
+        False,
+        True,
+    )
     ok = record("committee_meeting", (2023, 3, 8, 9, 0), present=["书记甲", "支委乙"])
     assert ok.quorum_ok is True
-    committee_meeting = compliance.branch_compliance(branch.pk, 2023, today=AFTER_2023).type("committee_meeting")
+    committee_meeting = compliance.branch_compliance(branch.pk, 2023, today=AFTER_2023).type(
+        "committee_meeting"
+    )
     assert states(committee_meeting)[1:3] == [GAP, MET]
     assert committee_meeting.periods[1].below_quorum == 1
     assert committee_meeting.below_quorum == 1 and committee_meeting.held == 1
@@ -139,7 +161,9 @@ def test_a_committee_meeting_below_quorum_is_saved_flagged_and_does_not_count(br
 
 def test_probationary_members_do_not_count_toward_the_general_meetings_quorum(branch, record):
     # 6 full members vote; 3 of them plus both 预备党员 present is exactly half: not enough.
-    half = record("general_meeting", (2023, 1, 10, 9, 0), present=["书记甲", "支委乙", "党员丁", "预备庚", "预备辛"])
+    half = record(
+        "general_meeting", (2023, 1, 10, 9, 0), present=["书记甲", "支委乙", "党员丁", "预备庚", "预备辛"]
+    )
     assert (half.entitled_count, half.present_count, half.quorum_ok) == (6, 3, False)
     more = record("general_meeting", (2023, 4, 10, 9, 0), present=["书记甲", "支委乙", "党员丁", "党员戊"])
     assert (more.entitled_count, more.present_count, more.quorum_ok) == (6, 4, True)
@@ -182,12 +206,15 @@ def test_a_type_switched_off_is_not_checked_but_can_be_asked_for(branch, record,
 def test_compliance_for_types_keeps_the_order_asked_and_lists_unknown_codes(branch, record):
     record("board_attendance", (2023, 6, 1, 9, 0))
     record("committee_meeting", (2023, 6, 2, 9, 0))
-    result = compliance.compliance_for_types(branch.pk, 2023, ["board_attendance", "committee_meeting", "nope"],
-                                             today=AFTER_2023)
+    result = compliance.compliance_for_types(
+        branch.pk, 2023, ["board_attendance", "committee_meeting", "nope"], today=AFTER_2023
+    )
     assert [t.rule.code for t in result.types] == ["board_attendance", "committee_meeting"]
     assert result.missing_codes == ["nope"]
     assert result.type("board_attendance").held == 1
-    assert result.type("committee_meeting").met_periods == 1 and len(result.type("committee_meeting").gaps) == 11
+    assert (
+        result.type("committee_meeting").met_periods == 1 and len(result.type("committee_meeting").gaps) == 11
+    )
 
 
 def test_compliance_summary_covers_many_branches_and_keeps_them_apart(committee, branch, record):

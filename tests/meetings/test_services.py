@@ -45,7 +45,9 @@ def xlsx_upload(name="签到表.xlsx"):
 
 
 def jpeg_upload(name="现场.jpg"):
-    return SimpleUploadedFile(name, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64)
+    return SimpleUploadedFile(
+        name, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+    )
 
 
 def stored_files():
@@ -54,17 +56,27 @@ def stored_files():
 
 
 def nothing_saved():
-    return (Meeting.objects.count(), Attendance.objects.count(), MeetingAttachment.objects.count(),
-            AuditEntry.objects.filter(action__startswith="meeting").count(), len(stored_files())) == (0, 0, 0, 0, 0)
+    return (
+        Meeting.objects.count(),
+        Attendance.objects.count(),
+        MeetingAttachment.objects.count(),
+        AuditEntry.objects.filter(action__startswith="meeting").count(),
+        len(stored_files()),
+    ) == (0, 0, 0, 0, 0)
 
 
 @pytest.fixture
 def create(branch, members, branch_secretary):
     def _create(**overrides):
         fields = {
-            "party_organization": branch, "meeting_type": meeting_type(branch.committee, "committee_meeting"),
-            "starts_at": beijing(2023, 3, 8, 9, 0), "place": "会议室", "topic": "研究三月工作",
-            "status": "held", "host": members["书记甲"], "minutes_taker": members["支委乙"],
+            "party_organization": branch,
+            "meeting_type": meeting_type(branch.committee, "committee_meeting"),
+            "starts_at": beijing(2023, 3, 8, 9, 0),
+            "place": "会议室",
+            "topic": "研究三月工作",
+            "status": "held",
+            "host": members["书记甲"],
+            "minutes_taker": members["支委乙"],
             "attendance": [(members[n].pk, "present") for n in ("书记甲", "支委乙", "支委丙")],
             "by": branch_secretary,
         }
@@ -82,7 +94,9 @@ def messages_of(excinfo):
 
 
 def test_a_good_meeting_is_saved_with_attendance_quorum_files_and_an_audit_entry(create, members):
-    meeting = create(uploads=[pdf_upload(), png_upload("合影.png"), docx_upload(), xlsx_upload(), jpeg_upload()])
+    meeting = create(
+        uploads=[pdf_upload(), png_upload("合影.png"), docx_upload(), xlsx_upload(), jpeg_upload()]
+    )
     assert meeting.quorum_ok is True and (meeting.present_count, meeting.entitled_count) == (3, 3)
     assert meeting.attendance.count() == 3
     kinds = sorted(meeting.attachments.values_list("kind", "content_type"))
@@ -144,8 +158,11 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_saved(
 def test_every_problem_is_reported_at_once(create, members):
     secretary = members["书记甲"]
     with pytest.raises(ValidationError) as excinfo:
-        create(starts_at=timezone.now() + dt.timedelta(days=1), topic="",
-               attendance=[(secretary.pk, "present"), (secretary.pk, "excused", "")])
+        create(
+            starts_at=timezone.now() + dt.timedelta(days=1),
+            topic="",
+            attendance=[(secretary.pk, "present"), (secretary.pk, "excused", "")],
+        )
     assert set(excinfo.value.message_dict) == {"status", "topic", "attendance"}
     assert nothing_saved()
 
@@ -183,7 +200,9 @@ def test_update_after_the_window_needs_a_reason_and_records_before_and_after(cre
     assert "超过30天，修改须填写原因" in excinfo.value.message_dict["reason"][0]
     assert Meeting.objects.get(pk=meeting.pk).place == "会议室"
 
-    services.meeting_update(meeting=meeting, by=branch_secretary, place="社区党群服务中心", reason="原记录地点有误")
+    services.meeting_update(
+        meeting=meeting, by=branch_secretary, place="社区党群服务中心", reason="原记录地点有误"
+    )
     entry = AuditEntry.objects.get(action="meeting.update_late")
     assert entry.before == {"place": "会议室"} and entry.after == {"place": "社区党群服务中心"}
     assert "原记录地点有误" in entry.note and entry.actor == branch_secretary
@@ -197,25 +216,40 @@ def test_the_edit_window_is_a_committee_setting(create, branch_secretary, commit
         services.meeting_update(meeting=meeting, by=branch_secretary, topic="改")
 
 
-def test_setting_attendance_recounts_the_quorum_and_bad_rows_change_nothing(create, members, branch_secretary):
+def test_setting_attendance_recounts_the_quorum_and_bad_rows_change_nothing(
+    create, members, branch_secretary
+):
     meeting = create()
     with pytest.raises(ValidationError):
-        services.meeting_attendance_set(meeting=meeting, by=branch_secretary, attendance=[
-            (members["书记甲"].pk, "present"), (members["支委乙"].pk, "excused", ""),
-        ])
+        services.meeting_attendance_set(
+            meeting=meeting,
+            by=branch_secretary,
+            attendance=[
+                (members["书记甲"].pk, "present"),
+                (members["支委乙"].pk, "excused", ""),
+            ],
+        )
     assert Meeting.objects.get(pk=meeting.pk).quorum_ok is True and meeting.attendance.count() == 3
-    updated = services.meeting_attendance_set(meeting=meeting, by=branch_secretary, attendance=[
-        (members["书记甲"].pk, "present"), (members["支委乙"].pk, "excused", "出差"),
-        (members["支委丙"].pk, "absent"),
-    ])
+    updated = services.meeting_attendance_set(
+        meeting=meeting,
+        by=branch_secretary,
+        attendance=[
+            (members["书记甲"].pk, "present"),
+            (members["支委乙"].pk, "excused", "出差"),
+            (members["支委丙"].pk, "absent"),
+        ],
+    )
     assert (updated.present_count, updated.quorum_ok) == (1, False)
     assert Attendance.objects.get(meeting=meeting, member=members["支委乙"]).reason == "出差"
 
 
-def test_changing_the_type_recounts_the_quorum_against_the_new_attendees(create, members, committee, branch_secretary):
+def test_changing_the_type_recounts_the_quorum_against_the_new_attendees(
+    create, members, committee, branch_secretary
+):
     meeting = create()  # the three committee members present: 3/3 for a 支委会
-    updated = services.meeting_update(meeting=meeting, by=branch_secretary,
-                                      meeting_type=meeting_type(committee, "general_meeting"))
+    updated = services.meeting_update(
+        meeting=meeting, by=branch_secretary, meeting_type=meeting_type(committee, "general_meeting")
+    )
     assert (updated.present_count, updated.entitled_count, updated.quorum_ok) == (3, 6, False)
 
 
@@ -233,12 +267,16 @@ def test_attachments_are_added_and_removed_with_checks_and_audit(create, branch_
         services.meeting_attachment_remove(attachment=attachment, by=branch_secretary)
     with pytest.raises(ValidationError, match="修改须填写原因"):
         services.meeting_attachment_add(meeting=meeting, upload=png_upload(), by=branch_secretary)
-    services.meeting_attachment_add(meeting=meeting, upload=png_upload(), by=branch_secretary, reason="补传合影")
+    services.meeting_attachment_add(
+        meeting=meeting, upload=png_upload(), by=branch_secretary, reason="补传合影"
+    )
     assert meeting.attachments.count() == 2
     assert "补传合影" in AuditEntry.objects.filter(action="meeting.update_late").get().note
 
 
-def test_removing_an_attachment_deletes_the_file_after_commit(create, branch_secretary, django_capture_on_commit_callbacks):
+def test_removing_an_attachment_deletes_the_file_after_commit(
+    create, branch_secretary, django_capture_on_commit_callbacks
+):
     meeting = create(uploads=[pdf_upload()])
     attachment = meeting.attachments.get()
     with django_capture_on_commit_callbacks(execute=True):
@@ -262,7 +300,10 @@ def test_a_new_committee_gets_the_default_types_and_settings():
     types = {t.code: t for t in MeetingType.objects.filter(committee=committee)}
     assert len(types) == 10
     assert (types["general_meeting"].frequency, types["general_meeting"].requires_quorum) == ("quarter", True)
-    assert (types["committee_meeting"].frequency, types["committee_meeting"].attendee_scope) == ("month", "branch_committee")
+    assert (types["committee_meeting"].frequency, types["committee_meeting"].attendee_scope) == (
+        "month",
+        "branch_committee",
+    )
     assert types["party_lecture"].is_lecture and types["party_lecture"].frequency == "quarter"
     assert types["life_meeting"].frequency == "year" and types["appraisal"].frequency == "year"
     assert {types[c].frequency for c in ("board_attendance", "joint_decision", "joint_activity")} == {"none"}

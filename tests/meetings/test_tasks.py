@@ -12,11 +12,15 @@ def branch_secretary(secretary_user):
     return secretary_user
 
 
-def test_secretaries_are_reminded_once_of_meetings_missing_before_the_period_ends(branch_secretary,
-                                                                                  party_organization):
+def test_secretaries_are_reminded_once_of_meetings_missing_before_the_period_ends(
+    branch_secretary, party_organization
+):
     # 2024-03-27: March (支委会, 党小组会, 主题党日) and Q1 (支部党员大会, 党课) end within a week.
-    factories.MeetingFactory(party_organization=party_organization, type_code="theme_day",
-                             starts_at=factories.beijing(2024, 3, 2, 9))
+    factories.MeetingFactory(
+        party_organization=party_organization,
+        type_code="theme_day",
+        starts_at=factories.beijing(2024, 3, 2, 9),
+    )
     assert send_meeting_gap_reminders("2024-03-27") == 1
     notice = Notification.objects.get(recipient=branch_secretary, kind=Kind.MEETING_GAP)
     assert "支委会" in notice.body and "支部党员大会" in notice.body

@@ -52,38 +52,147 @@ def actors(committee, other_committee, branch, branch_secretary, monkeypatch):
 # endpoint: (method, url(meeting), {role: status}); roles left out expect the default below
 LOGIN = "login"
 MATRIX = {
-    "list": ("get", lambda m: reverse("meetings:meeting-list"),
-             {"owner": 200, "other_secretary": 200, "staff": 200, "other_staff": 200, "inspector": 200,
-              "assigned_inspector": 200, "no_role": 403}),
-    "detail": ("get", lambda m: reverse("meetings:meeting-detail", args=[m.pk]),
-               {"owner": 200, "other_secretary": 404, "staff": 200, "other_staff": 404, "inspector": 404,
-                "assigned_inspector": 200, "no_role": 403}),
-    "create": ("get", lambda m: reverse("meetings:meeting-create") + "?type=committee_meeting",
-               {"owner": 200, "other_secretary": 200, "staff": 403, "other_staff": 403, "inspector": 403,
-                "assigned_inspector": 403, "no_role": 403}),
-    "edit": ("get", lambda m: reverse("meetings:meeting-edit", args=[m.pk]),
-             {"owner": 200, "other_secretary": 404, "staff": 403, "other_staff": 403, "inspector": 403,
-              "assigned_inspector": 403, "no_role": 403}),
-    "download": ("get", lambda m: reverse("meetings:attachment-download", args=[m.attachments.get().pk]),
-                 {"owner": 200, "other_secretary": 404, "staff": 200, "other_staff": 404, "inspector": 404,
-                  "assigned_inspector": 200, "no_role": 403}),
-    "attachment_add": ("post", lambda m: reverse("meetings:attachment-add", args=[m.pk]),
-                       {"owner": 302, "other_secretary": 404, "staff": 403, "other_staff": 403, "inspector": 403,
-                        "assigned_inspector": 403, "no_role": 403}),
-    "attachment_remove": ("post", lambda m: reverse("meetings:attachment-remove", args=[m.attachments.get().pk]),
-                          {"owner": 302, "other_secretary": 404, "staff": 403, "other_staff": 403,
-                           "inspector": 403, "assigned_inspector": 403, "no_role": 403}),
-    "compliance_branch": ("get", lambda m: reverse("meetings:compliance-branch", args=[m.party_organization_id]),
-                          {"owner": 200, "other_secretary": 404, "staff": 200, "other_staff": 404,
-                           "inspector": 404, "assigned_inspector": 200, "no_role": 403}),
-    "overview": ("get", lambda m: reverse("meetings:compliance-overview"),
-                 {"owner": 403, "other_secretary": 403, "staff": 200, "other_staff": 200, "inspector": 403,
-                  "assigned_inspector": 403, "no_role": 403}),
-    "export": ("get", lambda m: reverse("meetings:compliance-export"),
-               {"owner": 403, "other_secretary": 403, "staff": 200, "other_staff": 200, "inspector": 403,
-                "assigned_inspector": 403, "no_role": 403}),
+    "list": (
+        "get",
+        lambda m: reverse("meetings:meeting-list"),
+        {
+            "owner": 200,
+            "other_secretary": 200,
+            "staff": 200,
+            "other_staff": 200,
+            "inspector": 200,
+            "assigned_inspector": 200,
+            "no_role": 403,
+        },
+    ),
+    "detail": (
+        "get",
+        lambda m: reverse("meetings:meeting-detail", args=[m.pk]),
+        {
+            "owner": 200,
+            "other_secretary": 404,
+            "staff": 200,
+            "other_staff": 404,
+            "inspector": 404,
+            "assigned_inspector": 200,
+            "no_role": 403,
+        },
+    ),
+    "create": (
+        "get",
+        lambda m: reverse("meetings:meeting-create") + "?type=committee_meeting",
+        {
+            "owner": 200,
+            "other_secretary": 200,
+            "staff": 403,
+            "other_staff": 403,
+            "inspector": 403,
+            "assigned_inspector": 403,
+            "no_role": 403,
+        },
+    ),
+    "edit": (
+        "get",
+        lambda m: reverse("meetings:meeting-edit", args=[m.pk]),
+        {
+            "owner": 200,
+            "other_secretary": 404,
+            "staff": 403,
+            "other_staff": 403,
+            "inspector": 403,
+            "assigned_inspector": 403,
+            "no_role": 403,
+        },
+    ),
+    "download": (
+        "get",
+        lambda m: reverse("meetings:attachment-download", args=[m.attachments.get().pk]),
+        {
+            "owner": 200,
+            "other_secretary": 404,
+            "staff": 200,
+            "other_staff": 404,
+            "inspector": 404,
+            "assigned_inspector": 200,
+            "no_role": 403,
+        },
+    ),
+    "attachment_add": (
+        "post",
+        lambda m: reverse("meetings:attachment-add", args=[m.pk]),
+        {
+            "owner": 302,
+            "other_secretary": 404,
+            "staff": 403,
+            "other_staff": 403,
+            "inspector": 403,
+            "assigned_inspector": 403,
+            "no_role": 403,
+        },
+    ),
+    "attachment_remove": (
+        "post",
+        lambda m: reverse("meetings:attachment-remove", args=[m.attachments.get().pk]),
+        {
+            "owner": 302,
+            "other_secretary": 404,
+            "staff": 403,
+            "other_staff": 403,
+            "inspector": 403,
+            "assigned_inspector": 403,
+            "no_role": 403,
+        },
+    ),
+    "compliance_branch": (
+        "get",
+        lambda m: reverse("meetings:compliance-branch", args=[m.party_organization_id]),
+        {
+            "owner": 200,
+            "other_secretary": 404,
+            "staff": 200,
+            "other_staff": 404,
+            "inspector": 404,
+            "assigned_inspector": 200,
+            "no_role": 403,
+        },
+    ),
+    "overview": (
+        "get",
+        lambda m: reverse("meetings:compliance-overview"),
+        {
+            "owner": 403,
+            "other_secretary": 403,
+            "staff": 200,
+            "other_staff": 200,
+            "inspector": 403,
+            "assigned_inspector": 403,
+            "no_role": 403,
+        },
+    ),
+    "export": (
+        "get",
+        lambda m: reverse("meetings:compliance-export"),
+        {
+            "owner": 403,
+            "other_secretary": 403,
+            "staff": 200,
+            "other_staff": 200,
+            "inspector": 403,
+            "assigned_inspector": 403,
+            "no_role": 403,
+        },
+    ),
 }
-ROLES = ["anonymous", "owner", "other_secretary", "staff", "other_staff", "inspector", "assigned_inspector", "no_role"]
+ROLES = [
+    "anonymous",
+    "owner",
+    "other_secretary",
+    "staff",
+    "other_staff",
+    "inspector",
+    "assigned_inspector",
+    "no_role",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,23 +215,34 @@ def test_the_overview_of_another_committee_does_not_show_this_branch(actors, mee
 
 
 def test_lists_show_only_what_the_user_may_see(actors, meeting, login, committee):
-    elsewhere = factories.MeetingFactory(party_organization=factories.PartyOrganizationFactory(committee=committee),
-                                         topic="别的支部的会")
+    elsewhere = factories.MeetingFactory(
+        party_organization=factories.PartyOrganizationFactory(committee=committee), topic="别的支部的会"
+    )
     assert "别的支部的会" not in login(actors["owner"]).get(reverse("meetings:meeting-list")).content.decode()
     assert "别的支部的会" in login(actors["staff"]).get(reverse("meetings:meeting-list")).content.decode()
-    inspector_page = login(actors["assigned_inspector"]).get(reverse("meetings:meeting-list")).content.decode()
+    inspector_page = (
+        login(actors["assigned_inspector"]).get(reverse("meetings:meeting-list")).content.decode()
+    )
     assert meeting.topic in inspector_page and elsewhere.topic not in inspector_page
-    assert meeting.topic not in login(actors["inspector"]).get(reverse("meetings:meeting-list")).content.decode()
+    assert (
+        meeting.topic not in login(actors["inspector"]).get(reverse("meetings:meeting-list")).content.decode()
+    )
 
 
 def test_inspectors_see_the_record_read_only(actors, meeting, login):
-    page = login(actors["assigned_inspector"]).get(reverse("meetings:meeting-detail", args=[meeting.pk])).content.decode()
+    page = (
+        login(actors["assigned_inspector"])
+        .get(reverse("meetings:meeting-detail", args=[meeting.pk]))
+        .content.decode()
+    )
     assert reverse("meetings:meeting-edit", args=[meeting.pk]) not in page
     assert "删除" not in page
 
 
 def test_an_attachment_is_served_with_its_checked_type_and_no_caching(actors, meeting, login):
-    response = login(actors["staff"]).get(reverse("meetings:attachment-download", args=[meeting.attachments.get().pk]))
+    response = login(actors["staff"]).get(
+        reverse("meetings:attachment-download", args=[meeting.attachments.get().pk])
+    )
     assert response["Content-Type"] == "image/png"
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
@@ -136,10 +256,20 @@ def form_data(po, *, statuses=None, reasons=None, **fields):
     statuses, reasons = statuses or {}, reasons or {}
     data = {
         "meeting_type": str(meeting_type(po.committee, "committee_meeting").pk),
-        "starts_at": "2023-03-08T09:00", "status": "held", "place": "会议室", "topic": "研究三月工作",
-        "host": "", "minutes_taker": "", "lecturer": "", "lecture_topic": "", "guests": "", "minutes": "记录",
-        "att-TOTAL_FORMS": str(len(members)), "att-INITIAL_FORMS": str(len(members)),
-        "att-MIN_NUM_FORMS": "0", "att-MAX_NUM_FORMS": "1000",
+        "starts_at": "2023-03-08T09:00",
+        "status": "held",
+        "place": "会议室",
+        "topic": "研究三月工作",
+        "host": "",
+        "minutes_taker": "",
+        "lecturer": "",
+        "lecture_topic": "",
+        "guests": "",
+        "minutes": "记录",
+        "att-TOTAL_FORMS": str(len(members)),
+        "att-INITIAL_FORMS": str(len(members)),
+        "att-MIN_NUM_FORMS": "0",
+        "att-MAX_NUM_FORMS": "1000",
     }
     for i, m in enumerate(members):
         data[f"att-{i}-member"] = str(m.pk)
@@ -162,11 +292,16 @@ def test_the_form_starts_with_the_expected_attendees_present(login, branch_secre
 
 
 def test_a_secretary_records_a_committee_meeting_through_the_form(login, branch, branch_secretary):
-    data = form_data(branch, statuses={"书记甲": "present", "支委乙": "present", "支委丙": "excused"},
-                     reasons={"支委丙": "出差"})
+    data = form_data(
+        branch,
+        statuses={"书记甲": "present", "支委乙": "present", "支委丙": "excused"},
+        reasons={"支委丙": "出差"},
+    )
     response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
     meeting = Meeting.objects.get()
-    assert response.status_code == 302 and response.url == reverse("meetings:meeting-detail", args=[meeting.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "meetings:meeting-detail", args=[meeting.pk]
+    )
     assert (meeting.present_count, meeting.entitled_count, meeting.quorum_ok) == (2, 3, True)
     assert meeting.attendance.get(member_name="支委丙").reason == "出差"
     assert meeting.created_by == branch_secretary
@@ -182,8 +317,9 @@ def test_a_secretary_records_a_committee_meeting_through_the_form(login, branch,
         ({"topic": ""}, "这个字段是必填项"),
     ],
 )
-def test_bad_form_input_is_shown_next_to_the_field_and_nothing_is_saved(login, branch, branch_secretary,
-                                                                       change, message):
+def test_bad_form_input_is_shown_next_to_the_field_and_nothing_is_saved(
+    login, branch, branch_secretary, change, message
+):
     change = dict(change)
     statuses = change.pop("statuses", {"书记甲": "present"})
     files = change.pop("files", None)
@@ -197,18 +333,28 @@ def test_bad_form_input_is_shown_next_to_the_field_and_nothing_is_saved(login, b
     assert 'value="会议室"' in response.content.decode()  # what the user typed is kept
 
 
-def test_the_form_shows_the_service_message_for_an_outsider_in_the_attendance(login, branch, branch_secretary):
+def test_the_form_shows_the_service_message_for_an_outsider_in_the_attendance(
+    login, branch, branch_secretary
+):
     outsider = factories.MemberFactory(name="外支部党员")
     data = form_data(branch, statuses={"书记甲": "present"})
     total = int(data["att-TOTAL_FORMS"])
-    data.update({f"att-{total}-member": str(outsider.pk), f"att-{total}-status": "present",
-                 f"att-{total}-reason": "", "att-TOTAL_FORMS": str(total + 1)})
+    data.update(
+        {
+            f"att-{total}-member": str(outsider.pk),
+            f"att-{total}-status": "present",
+            f"att-{total}-reason": "",
+            "att-TOTAL_FORMS": str(total + 1),
+        }
+    )
     response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
     assert "“外支部党员”不是测试基金会党支部的党员" in response.content.decode()
     assert Meeting.objects.count() == 0
 
 
-def test_a_late_edit_through_the_form_asks_for_a_reason_then_audits_it(login, branch, branch_secretary, record):
+def test_a_late_edit_through_the_form_asks_for_a_reason_then_audits_it(
+    login, branch, branch_secretary, record
+):
     meeting = record("committee_meeting", (2023, 3, 8, 9, 0))
     Meeting.objects.filter(pk=meeting.pk).update(created_at=timezone.now() - dt.timedelta(days=45))
     client = login(branch_secretary)
@@ -245,7 +391,11 @@ def test_the_branch_page_shows_the_calendar_and_its_gaps(login, branch, branch_s
 
 
 def test_the_party_organization_page_links_to_the_meetings(login, branch, branch_secretary):
-    html = login(branch_secretary).get(reverse("branches:party-organization-detail", args=[branch.pk])).content.decode()
+    html = (
+        login(branch_secretary)
+        .get(reverse("branches:party-organization-detail", args=[branch.pk]))
+        .content.decode()
+    )
     assert reverse("meetings:compliance-branch", args=[branch.pk]) in html
     assert reverse("meetings:meeting-create") in html
 
@@ -278,9 +428,18 @@ def test_the_export_is_a_workbook_with_heat_map_and_gaps(login, committee, branc
 
 def _branches_with_meetings(committee, n, start):
     for i in range(n):
-        po = factories.PartyOrganizationFactory(committee=committee, name=f"规模党支部{start + i:03d}", with_members=3)
-        for code, month in (("committee_meeting", 1), ("theme_day", 2), ("party_lecture", 3), ("general_meeting", 6)):
-            factories.MeetingFactory(party_organization=po, type_code=code, starts_at=beijing(2023, month, 9, 10, 0))
+        po = factories.PartyOrganizationFactory(
+            committee=committee, name=f"规模党支部{start + i:03d}", with_members=3
+        )
+        for code, month in (
+            ("committee_meeting", 1),
+            ("theme_day", 2),
+            ("party_lecture", 3),
+            ("general_meeting", 6),
+        ):
+            factories.MeetingFactory(
+                party_organization=po, type_code=code, starts_at=beijing(2023, month, 9, 10, 0)
+            )
 
 
 def _count_queries(client, url):
@@ -327,8 +486,13 @@ def test_lecture_fields_show_for_a_party_lecture_only(login, branch_secretary):
 
 
 def test_a_gap_link_prefills_the_type_and_a_date_in_its_period(login, branch, branch_secretary):
-    html = login(branch_secretary).get(
-        reverse("meetings:compliance-branch", args=[branch.pk]) + "?year=2023").content.decode()
+    html = (
+        login(branch_secretary)
+        .get(reverse("meetings:compliance-branch", args=[branch.pk]) + "?year=2023")
+        .content.decode()
+    )
     assert "?type=party_lecture&amp;date=2023-06-15" in html
-    page = login(branch_secretary).get(reverse("meetings:meeting-create") + "?type=party_lecture&date=2023-06-15")
+    page = login(branch_secretary).get(
+        reverse("meetings:meeting-create") + "?type=party_lecture&date=2023-06-15"
+    )
     assert page.context["form"]["starts_at"].value() == dt.datetime(2023, 6, 15, 14, 30)

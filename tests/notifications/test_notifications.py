@@ -18,8 +18,14 @@ def secretary(secretary_user):
 
 
 def _notify(user, key="event:1", kind=Kind.SUBMISSION_RETURNED):
-    return notify(recipients=[user], kind=kind, key=key, title="申报被退回", body="请修改 1.1 后重新提交。",
-                  url="/ratings/")
+    return notify(
+        recipients=[user],
+        kind=kind,
+        key=key,
+        title="申报被退回",
+        body="请修改 1.1 后重新提交。",
+        url="/ratings/",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,7 +39,9 @@ def test_one_notice_and_one_email_per_recipient_and_event(secretary):
     assert msg.to == ["sec@example.org"]
     assert msg.subject == "【星火评星】申报被退回"
     assert "http://127.0.0.1:8000/ratings/" in msg.body
-    html = msg.alternatives[0][0] if hasattr(msg.alternatives[0], "__getitem__") else msg.alternatives[0].content
+    html = (
+        msg.alternatives[0][0] if hasattr(msg.alternatives[0], "__getitem__") else msg.alternatives[0].content
+    )
     assert 'href="http://127.0.0.1:8000/ratings/"' in html
     assert Notification.objects.get().emailed_at is not None
 
@@ -61,8 +69,9 @@ def test_a_transient_smtp_failure_is_recorded_and_raised_for_retry(secretary, mo
         raise smtplib.SMTPServerDisconnected("connection lost")
 
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", boom)
-    n = Notification.objects.create(recipient=secretary, kind=Kind.AWARD, key="k", title="t", body="b",
-                                    email_wanted=True)
+    n = Notification.objects.create(
+        recipient=secretary, kind=Kind.AWARD, key="k", title="t", body="b", email_wanted=True
+    )
     with pytest.raises(smtplib.SMTPServerDisconnected):
         send_notification_email.run(n.pk)
     n.refresh_from_db()
@@ -77,8 +86,9 @@ def test_a_permanent_failure_is_recorded_without_retry(secretary, monkeypatch):
         raise ValueError("bad address")
 
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", bad)
-    n = Notification.objects.create(recipient=secretary, kind=Kind.AWARD, key="k2", title="t", body="b",
-                                    email_wanted=True)
+    n = Notification.objects.create(
+        recipient=secretary, kind=Kind.AWARD, key="k2", title="t", body="b", email_wanted=True
+    )
     assert send_notification_email.run(n.pk) == "failed"
     n.refresh_from_db()
     assert "bad address" in n.email_error and n.emailed_at is None

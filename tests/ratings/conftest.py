@@ -56,22 +56,30 @@ class RatingFlow:
         by = self.secretary(submission)
         for ind in self.indicators(submission):
             score = (scores or {}).get(ind.code, ind.max_score)
-            services.self_score_save(submission=submission, indicator_id=ind.pk, score=score, comment="自评说明",
-                                     by=by)
+            services.self_score_save(
+                submission=submission, indicator_id=ind.pk, score=score, comment="自评说明", by=by
+            )
             if ind.evidence_required:
-                services.evidence_add(submission=submission, indicator_id=ind.pk, upload=factories.png_upload(),
-                                      by=by)
+                services.evidence_add(
+                    submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=by
+                )
 
     def assign(self, submission, inspectors=None):
-        return [services.inspector_assign(submission=submission, inspector=i, by=self.staff)
-                for i in (inspectors or self.inspectors)]
+        return [
+            services.inspector_assign(submission=submission, inspector=i, by=self.staff)
+            for i in (inspectors or self.inspectors)
+        ]
 
     def score(self, assignment, scores=None):
         """The assigned inspector scores every indicator (`scores` by code, default full marks)."""
         for ind in self.indicators(assignment.submission):
-            services.inspection_score_save(assignment=assignment, indicator_id=ind.pk,
-                                           score=(scores or {}).get(ind.code, ind.max_score), finding="现场查看",
-                                           by=assignment.inspector)
+            services.inspection_score_save(
+                assignment=assignment,
+                indicator_id=ind.pk,
+                score=(scores or {}).get(ind.code, ind.max_score),
+                finding="现场查看",
+                by=assignment.inspector,
+            )
 
     def drive(self, submission, status, *, self_scores=None, inspector_scores=None) -> Submission:
         """Take a fresh draft to `status`. At ACCEPTED the first inspector has signed and the
@@ -145,15 +153,32 @@ def make_results_cycle(committee, staff, *, year=None, rubric=None):
 
     year = year or timezone.localdate().year - 1
     rubric = rubric or factories.make_rubric(committee)
-    names = {"five": "五星测试党支部", "four": "四星测试党支部", "three": "三星测试党支部", "none": "无星测试党支部",
-             "vetoed": "否决测试党支部", "draft": "未提交测试党支部"}
-    pos = {key: factories.PartyOrganizationFactory(committee=committee, name=f"{year}{name}", with_members=3)
-           for key, name in names.items()}
+    names = {
+        "five": "五星测试党支部",
+        "four": "四星测试党支部",
+        "three": "三星测试党支部",
+        "none": "无星测试党支部",
+        "vetoed": "否决测试党支部",
+        "draft": "未提交测试党支部",
+    }
+    pos = {
+        key: factories.PartyOrganizationFactory(committee=committee, name=f"{year}{name}", with_members=3)
+        for key, name in names.items()
+    }
     cycle = cycle_open(cycle=factories.CycleFactory(committee=committee, rubric=rubric, year=year), by=staff)
-    scores = {"five": {}, "four": {"1.1": 30}, "three": {"1.1": 20}, "none": {"1.1": 0, "1.2": 20}, "vetoed": {}}
-    subs = {key: factories.reviewed_submission(cycle, pos[key], by=staff, scores=scores[key],
-                                               veto_code="V1" if key == "vetoed" else None)
-            for key in scores}
+    scores = {
+        "five": {},
+        "four": {"1.1": 30},
+        "three": {"1.1": 20},
+        "none": {"1.1": 0, "1.2": 20},
+        "vetoed": {},
+    }
+    subs = {
+        key: factories.reviewed_submission(
+            cycle, pos[key], by=staff, scores=scores[key], veto_code="V1" if key == "vetoed" else None
+        )
+        for key in scores
+    }
     subs["draft"] = Submission.objects.get(cycle=cycle, party_organization=pos["draft"])
     cycle_recompute_levels(cycle_id=cycle.pk)
     return ResultsCycle(cycle, subs).refresh()

@@ -58,8 +58,12 @@ def award_of(results, key) -> Award:
 
 
 def snapshot(award):
-    return (Award.objects.values().get(pk=award.pk), Plaque.objects.values().get(award=award),
-            AwardEvent.objects.filter(award=award).count(), AuditEntry.objects.count())
+    return (
+        Award.objects.values().get(pk=award.pk),
+        Plaque.objects.values().get(award=award),
+        AwardEvent.objects.filter(award=award).count(),
+        AuditEntry.objects.count(),
+    )
 
 
 # --- certificate numbers --------------------------------------------------------------------------
@@ -70,7 +74,10 @@ def test_certificate_numbers_follow_the_pattern_without_gaps_highest_total_first
     assert [a.seq for a in awards] == [1, 2, 3]
     year = awarded.cycle.year
     assert [a.certificate_no for a in awards] == [
-        f"川社二党委星〔{year}〕第001号", f"川社二党委星〔{year}〕第002号", f"川社二党委星〔{year}〕第003号"]
+        f"川社二党委星〔{year}〕第001号",
+        f"川社二党委星〔{year}〕第002号",
+        f"川社二党委星〔{year}〕第003号",
+    ]
     assert [a.submission_id for a in awards] == [awarded.five.pk, awarded.four.pk, awarded.three.pk]
     assert [a.level for a in awards] == [5, 4, 3]
 
@@ -92,13 +99,18 @@ def test_a_committee_sets_its_own_number_pattern(results_cycle, staff_user, comm
     finalize(results_cycle, staff_user)
     year = results_cycle.cycle.year
     assert sorted(Award.objects.values_list("certificate_no", flat=True)) == [
-        f"{year}-0001", f"{year}-0002", f"{year}-0003"]
+        f"{year}-0001",
+        f"{year}-0002",
+        f"{year}-0003",
+    ]
 
 
 def test_the_short_name_falls_back_to_the_full_name(committee):
     committee.short_name = ""
-    assert certificate_number("{short}星〔{year}〕第{seq:03d}号", committee=committee, year=2024, seq=7) == \
-        "四川省社会组织第二综合党委星〔2024〕第007号"
+    assert (
+        certificate_number("{short}星〔{year}〕第{seq:03d}号", committee=committee, year=2024, seq=7)
+        == "四川省社会组织第二综合党委星〔2024〕第007号"
+    )
 
 
 @pytest.mark.parametrize("pattern", ["{short}{unknown}", "{seq:d", "{0}"])
@@ -113,7 +125,10 @@ def test_numbers_are_per_cycle(awarded, committee, staff_user):
     year = awarded.cycle.year + 1
     finalize(make_results_cycle(committee, staff_user, year=year), staff_user)
     assert sorted(Award.objects.filter(cycle__year=year).values_list("certificate_no", flat=True)) == [
-        f"川社二党委星〔{year}〕第001号", f"川社二党委星〔{year}〕第002号", f"川社二党委星〔{year}〕第003号"]
+        f"川社二党委星〔{year}〕第001号",
+        f"川社二党委星〔{year}〕第002号",
+        f"川社二党委星〔{year}〕第003号",
+    ]
 
 
 # --- the transition matrix of awards ----------------------------------------------------------------
@@ -143,8 +158,14 @@ def test_award_transition_matrix(awarded, staff_user, action, state):
 
     def run():
         if action == "downgrade":
-            return award_downgrade(award=award, to_level=award.level - 1, grounds="veto", reason="发生违纪案件",
-                                   by=staff_user, evidence=pdf_upload())
+            return award_downgrade(
+                award=award,
+                to_level=award.level - 1,
+                grounds="veto",
+                reason="发生违纪案件",
+                by=staff_user,
+                evidence=pdf_upload(),
+            )
         return award_revoke(award=award, grounds="deregistered", reason="社会组织已注销", by=staff_user)
 
     if (action, state) in ALLOWED:
@@ -153,7 +174,11 @@ def test_award_transition_matrix(awarded, staff_user, action, state):
         event = award.events.order_by("-pk").first()
         if action == "downgrade":
             assert (award.state, award.level) == (Award.State.DOWNGRADED, level_before - 1)
-            assert (event.kind, event.from_level, event.to_level) == ("downgraded", level_before, level_before - 1)
+            assert (event.kind, event.from_level, event.to_level) == (
+                "downgraded",
+                level_before,
+                level_before - 1,
+            )
             assert event.evidence and event.evidence_name == "decision.pdf"
         else:
             assert award.state == Award.State.REVOKED and award.public_state == "revoked"
@@ -166,14 +191,17 @@ def test_award_transition_matrix(awarded, staff_user, action, state):
         assert snapshot(award) == before
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"to_level": 4}, "必须低于"),
-    ({"to_level": 5}, "必须低于"),
-    ({"to_level": -1}, "必须低于"),
-    ({"grounds": "whim"}, "请选择事由"),
-    ({"reason": "  "}, "请写明理由"),
-    ({"evidence": SimpleUploadedFile("x.pdf", b"not a pdf at all")}, "内容与扩展名"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"to_level": 4}, "必须低于"),
+        ({"to_level": 5}, "必须低于"),
+        ({"to_level": -1}, "必须低于"),
+        ({"grounds": "whim"}, "请选择事由"),
+        ({"reason": "  "}, "请写明理由"),
+        ({"evidence": SimpleUploadedFile("x.pdf", b"not a pdf at all")}, "内容与扩展名"),
+    ],
+)
 def test_a_bad_downgrade_says_why_and_changes_nothing(awarded, staff_user, kwargs, message):
     award = award_of(awarded, "four")
     before = snapshot(award)
@@ -189,7 +217,11 @@ def test_downgrading_twice_keeps_the_whole_history(awarded, staff_user):
     award_downgrade(award=award, to_level=2, grounds="veto", reason="再次违规", by=staff_user)
     award_revoke(award=award, grounds="other", reason="撤销", by=staff_user)
     assert list(award.events.values_list("kind", "from_level", "to_level")) == [
-        ("issued", None, 5), ("downgraded", 5, 4), ("downgraded", 4, 2), ("revoked", 2, None)]
+        ("issued", None, 5),
+        ("downgraded", 5, 4),
+        ("downgraded", 4, 2),
+        ("revoked", 2, None),
+    ]
     award.refresh_from_db()
     assert (award.awarded_level, award.level, award.state) == (5, 2, Award.State.REVOKED)
 
@@ -215,8 +247,14 @@ def test_revoking_a_delivered_award_sets_the_plaque_return_date(awarded, staff_u
     settings.save()
     award = award_of(awarded, "three")
     today = timezone.localdate()
-    plaque_update(plaque=award.plaque, by=staff_user, made_on=today, delivered_on=today, delivered_by="王书记",
-                  received_by="李主任")
+    plaque_update(
+        plaque=award.plaque,
+        by=staff_user,
+        made_on=today,
+        delivered_on=today,
+        delivered_by="王书记",
+        received_by="李主任",
+    )
     award_revoke(award=award, grounds="veto", reason="发生一票否决事项", by=staff_user)
     plaque = Plaque.objects.get(award=award)
     assert plaque.return_due_on == today + dt.timedelta(days=30)
@@ -237,12 +275,15 @@ def test_an_overdue_return_is_marked(awarded, staff_user):
     assert Plaque.objects.get(award=award).return_overdue
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"made_on": "tomorrow"}, "不能晚于今天"),
-    ({"delivered_on": "today"}, "请先登记制作日期"),
-    ({"returned_on": "today"}, "只有已撤销"),
-    ({"return_due_on": "today"}, "不能修改"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"made_on": "tomorrow"}, "不能晚于今天"),
+        ({"delivered_on": "today"}, "请先登记制作日期"),
+        ({"returned_on": "today"}, "只有已撤销"),
+        ({"return_due_on": "today"}, "不能修改"),
+    ],
+)
 def test_a_bad_plaque_entry_says_why_and_changes_nothing(awarded, staff_user, fields, message):
     today = timezone.localdate()
     dates = {"today": today, "tomorrow": today + dt.timedelta(days=1)}
@@ -271,8 +312,10 @@ def test_the_certificate_carries_a_qr_code_to_the_verification_page(awarded):
     assert award.certificate_no in html and "四川省社会组织第二综合党委" in html
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None,
-                    reason="pdftotext (poppler-utils) is not installed, so the PDF text cannot be read")
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None,
+    reason="pdftotext (poppler-utils) is not installed, so the PDF text cannot be read",
+)
 def test_the_certificate_pdf_contains_the_organisation_and_number_in_chinese(awarded, tmp_path):
     award = award_of(awarded, "four")
     po = award.party_organization
@@ -283,8 +326,12 @@ def test_the_certificate_pdf_contains_the_organisation_and_number_in_chinese(awa
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "certificate.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,  # noqa: S603, S607
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"],
+        capture_output=True,
+        check=True,  # noqa: S603, S607
+        text=True,
+    ).stdout
     squeezed = "".join(text.split())
     assert "成都市武侯社区发展基金会党支部" in squeezed
     assert "（成都市武侯社区发展基金会）" in squeezed
@@ -300,9 +347,11 @@ def test_all_certificates_of_a_cycle_come_as_one_zip(awarded):
     content = certificates_zip(awarded.cycle, site_url=SITE)
     with zipfile.ZipFile(io.BytesIO(content)) as zf:
         names = zf.namelist()
-        assert names == [f"001-{awarded.five.party_organization.name}.pdf",
-                         f"002-{awarded.four.party_organization.name}.pdf",
-                         f"003-{awarded.three.party_organization.name}.pdf"]
+        assert names == [
+            f"001-{awarded.five.party_organization.name}.pdf",
+            f"002-{awarded.four.party_organization.name}.pdf",
+            f"003-{awarded.three.party_organization.name}.pdf",
+        ]
         assert all(zf.read(n).startswith(b"%PDF") for n in names)
 
 

@@ -71,17 +71,24 @@ def test_two_inspectors_saving_at_the_same_time_lose_nothing(rating_flow, rating
     assignments = _accepted_with_two_inspectors(rating_flow, rating_submission)
     indicators = rating_flow.indicators(rating_submission)
     # Each inspector goes over every indicator three times; the last round is what must remain.
-    rounds = {a.pk: [{ind.pk: ind.max_score - r - k for ind in indicators} for r in range(3)]
-              for k, a in enumerate(assignments)}
+    rounds = {
+        a.pk: [{ind.pk: ind.max_score - r - k for ind in indicators} for r in range(3)]
+        for k, a in enumerate(assignments)
+    }
 
     def inspect(assignment):
         def run():
             own = InspectionAssignment.objects.get(pk=assignment.pk)
             for scores in rounds[assignment.pk]:
                 for ind in indicators:
-                    services.inspection_score_save(assignment=own, indicator_id=ind.pk, score=scores[ind.pk],
-                                                   finding=f"{own.inspector} 第{scores[ind.pk]}分",
-                                                   by=own.inspector)
+                    services.inspection_score_save(
+                        assignment=own,
+                        indicator_id=ind.pk,
+                        score=scores[ind.pk],
+                        finding=f"{own.inspector} 第{scores[ind.pk]}分",
+                        by=own.inspector,
+                    )
+
         return run
 
     _results, errors = run_together(*(inspect(a) for a in assignments))
@@ -90,8 +97,9 @@ def test_two_inspectors_saving_at_the_same_time_lose_nothing(rating_flow, rating
     for a in assignments:
         saved = dict(InspectionScore.objects.filter(assignment=a).values_list("indicator_id", "score"))
         assert saved == rounds[a.pk][-1]
-    assert AuditEntry.objects.filter(action="inspection.score",
-                                     target_id=str(rating_submission.pk)).count() == 2 * 3 * len(indicators)
+    assert AuditEntry.objects.filter(
+        action="inspection.score", target_id=str(rating_submission.pk)
+    ).count() == 2 * 3 * len(indicators)
 
 
 def test_two_submits_at_once_make_one_transition_and_one_audit_entry(rating_flow, rating_submission):
@@ -101,14 +109,18 @@ def test_two_submits_at_once_make_one_transition_and_one_audit_entry(rating_flow
 
     # Slow the completeness check, which runs after the status is read and before it is written.
     with mock.patch.object(services, "submission_missing", slowed(services.submission_missing)):
-        results, errors = run_together(*(lambda s=s: services.submission_submit(submission=s, by=secretary)
-                                         for s in copies))
+        results, errors = run_together(
+            *(lambda s=s: services.submission_submit(submission=s, by=secretary) for s in copies)
+        )
 
     assert sum(r is not None for r in results) == 1
     [error] = [e for e in errors if e is not None]
     assert isinstance(error, TransitionNotAllowed)
     assert Submission.objects.get(pk=rating_submission.pk).status == Status.SUBMITTED
-    assert AuditEntry.objects.filter(action="submission.submit", target_id=str(rating_submission.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="submission.submit", target_id=str(rating_submission.pk)).count()
+        == 1
+    )
 
 
 def test_the_last_two_sign_offs_at_once_complete_the_inspection_exactly_once(rating_flow, rating_submission):
@@ -127,7 +139,11 @@ def test_the_last_two_sign_offs_at_once_complete_the_inspection_exactly_once(rat
 
     def after_reading_signatures(execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if sql.startswith("SELECT") and 'FROM "ratings_inspectionassignment"' in sql and "FOR UPDATE" not in sql:
+        if (
+            sql.startswith("SELECT")
+            and 'FROM "ratings_inspectionassignment"' in sql
+            and "FOR UPDATE" not in sql
+        ):
             with contextlib.suppress(threading.BrokenBarrierError):
                 meet.wait()
         return result
@@ -136,6 +152,7 @@ def test_the_last_two_sign_offs_at_once_complete_the_inspection_exactly_once(rat
         def run():
             with connection.execute_wrapper(after_reading_signatures):
                 return services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+
         return run
 
     _results, errors = run_together(*(sign_off(a) for a in assignments))
@@ -143,8 +160,10 @@ def test_the_last_two_sign_offs_at_once_complete_the_inspection_exactly_once(rat
     assert errors == [None, None]
     assert all(a.signed_off_at for a in InspectionAssignment.objects.filter(submission=rating_submission))
     assert Submission.objects.get(pk=rating_submission.pk).status == Status.INSPECTED
-    assert AuditEntry.objects.filter(action="submission.inspected",
-                                     target_id=str(rating_submission.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action="submission.inspected", target_id=str(rating_submission.pk)).count()
+        == 1
+    )
     # The commit hook computed the proposed level.
     assert Submission.objects.get(pk=rating_submission.pk).proposed_level == 5
 
@@ -193,18 +212,22 @@ def _while_another_holds(module_attr, slow_call, quick_call, hold=2.0, lock_time
 
 
 def test_a_branch_saving_does_not_wait_for_another_branchs_transaction_in_the_same_cycle(
-        other_secretary_user, rating_flow, rating_submission):
+    other_secretary_user, rating_flow, rating_submission
+):
     # Each write locks its own submission; one branch's slow upload must not hold up the others.
-    other = Submission.objects.get(cycle=rating_submission.cycle,
-                                   party_organization=other_secretary_user.party_organization)
+    other = Submission.objects.get(
+        cycle=rating_submission.cycle, party_organization=other_secretary_user.party_organization
+    )
     secretary = rating_flow.secretary(rating_submission)
     first, other_first = (rating_flow.indicators(s)[0] for s in (rating_submission, other))
     slow_error, quick_error = _while_another_holds(
         "sniff",
-        lambda: services.evidence_add(submission=rating_submission, indicator_id=first.pk,
-                                      upload=factories.png_upload(), by=secretary),
-        lambda: services.self_score_save(submission=other, indicator_id=other_first.pk, score=10, comment="",
-                                         by=other_secretary_user),
+        lambda: services.evidence_add(
+            submission=rating_submission, indicator_id=first.pk, upload=factories.png_upload(), by=secretary
+        ),
+        lambda: services.self_score_save(
+            submission=other, indicator_id=other_first.pk, score=10, comment="", by=other_secretary_user
+        ),
     )
 
     assert (slow_error, quick_error) == (None, None)
@@ -213,10 +236,14 @@ def test_a_branch_saving_does_not_wait_for_another_branchs_transaction_in_the_sa
 
 
 def test_an_inspector_saving_does_not_wait_for_another_submissions_inspection(
-        other_secretary_user, rating_flow, rating_submission, committee):
-    other = Submission.objects.get(cycle=rating_submission.cycle,
-                                   party_organization=other_secretary_user.party_organization)
-    slow_side = rating_flow.drive(rating_submission, Status.ACCEPTED).assignments.get(signed_off_at__isnull=True)
+    other_secretary_user, rating_flow, rating_submission, committee
+):
+    other = Submission.objects.get(
+        cycle=rating_submission.cycle, party_organization=other_secretary_user.party_organization
+    )
+    slow_side = rating_flow.drive(rating_submission, Status.ACCEPTED).assignments.get(
+        signed_off_at__isnull=True
+    )
     rating_flow.fill(other)
     services.submission_submit(submission=other, by=other_secretary_user)
     services.submission_accept(submission=other, by=rating_flow.staff)
@@ -226,10 +253,12 @@ def test_an_inspector_saving_does_not_wait_for_another_submissions_inspection(
 
     slow_error, quick_error = _while_another_holds(
         "_score_bounds",
-        lambda: services.inspection_score_save(assignment=slow_side, indicator_id=ind.pk, score=5, finding="",
-                                               by=slow_side.inspector),
-        lambda: services.inspection_score_save(assignment=quick_side, indicator_id=other_ind.pk, score=6,
-                                               finding="", by=quick_side.inspector),
+        lambda: services.inspection_score_save(
+            assignment=slow_side, indicator_id=ind.pk, score=5, finding="", by=slow_side.inspector
+        ),
+        lambda: services.inspection_score_save(
+            assignment=quick_side, indicator_id=other_ind.pk, score=6, finding="", by=quick_side.inspector
+        ),
     )
 
     assert (slow_error, quick_error) == (None, None)

@@ -31,19 +31,24 @@ def _row_counts():
 def _state_of_everything():
     return (
         _row_counts(),
-        sorted(Submission.objects.values_list("pk", "status", "total", "proposed_level", "final_level", "vetoed",
-                                              "submitted_at")),
+        sorted(
+            Submission.objects.values_list(
+                "pk", "status", "total", "proposed_level", "final_level", "vetoed", "submitted_at"
+            )
+        ),
         sorted(Cycle.objects.values_list("pk", "status", "self_assessment_deadline", "opened_at")),
     )
 
 
 def test_demo_files_are_real_pdf_and_png():
-    assert sniff(SimpleUploadedFile("a.pdf", demo.demo_pdf("Starfire (demo)")), DOCUMENTS) == "application/pdf"
+    assert (
+        sniff(SimpleUploadedFile("a.pdf", demo.demo_pdf("Starfire (demo)")), DOCUMENTS) == "application/pdf"
+    )
     assert sniff(SimpleUploadedFile("a.png", demo.demo_png()), DOCUMENTS) == "image/png"
     pdf = demo.demo_pdf("x")
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     xref_at = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
-    assert pdf[xref_at:xref_at + 4] == b"xref"
+    assert pdf[xref_at : xref_at + 4] == b"xref"
 
 
 def test_demo_ratings_2023_completed_2024_in_progress_and_idempotent():
@@ -84,7 +89,9 @@ def test_demo_ratings_2023_completed_2024_in_progress_and_idempotent():
     assert statuses == set(Status.values)
     returned = Submission.objects.filter(cycle=c2024, status=Status.RETURNED)
     assert all(ReturnReason.objects.filter(submission=s).exists() for s in returned)
-    accepted = InspectionAssignment.objects.filter(submission__cycle=c2024, submission__status=Status.ACCEPTED)
+    accepted = InspectionAssignment.objects.filter(
+        submission__cycle=c2024, submission__status=Status.ACCEPTED
+    )
     signed = accepted.filter(signed_off_at__isnull=False).values_list("submission_id", flat=True)
     assert accepted.exists() and signed.exists()
     assert accepted.exclude(submission_id__in=signed).exists()  # some with nobody signed yet
@@ -101,7 +108,9 @@ def test_demo_ratings_2023_completed_2024_in_progress_and_idempotent():
     awards = Award.objects.filter(cycle=c2023)
     assert awards.count() == 30 and not awards.filter(plaque__delivered_on=None).exists()
     assert sorted(Objection.objects.filter(submission__cycle=c2023).values_list("state", flat=True)) == [
-        "rejected", "upheld"]
+        "rejected",
+        "upheld",
+    ]
     states = set(Rectification.objects.filter(submission__cycle=c2023).values_list("state", flat=True))
     assert {"open", "answered", "verified", "sent_back"} <= states
     revoked = awards.get(state=Award.State.REVOKED)
@@ -113,4 +122,3 @@ def test_demo_ratings_2023_completed_2024_in_progress_and_idempotent():
     assert again["created"] == []
     assert _state_of_everything() == before
     assert any("30 个三星及以上" in line for line in again["cycles"])
-

@@ -79,15 +79,20 @@ def test_publishing_opens_the_notice_for_the_cycles_number_of_days(results_cycle
     assert cycle.status == Cycle.Status.PUBLISHED
     assert (cycle.notice_starts_on, cycle.notice_ends_on) == (dt.date(2024, 1, 8), dt.date(2024, 1, 14))
     assert "cycle.publish" in audit_actions(cycle)
-    assert notice_is_open(cycle, today=dt.date(2024, 1, 8)) and notice_is_open(cycle, today=dt.date(2024, 1, 14))
+    assert notice_is_open(cycle, today=dt.date(2024, 1, 8)) and notice_is_open(
+        cycle, today=dt.date(2024, 1, 14)
+    )
     assert not notice_is_open(cycle, today=dt.date(2024, 1, 7))
     assert not notice_is_open(cycle, today=dt.date(2024, 1, 15))
 
 
-def test_publishing_tells_every_reviewed_branch(results_cycle, staff_user, django_capture_on_commit_callbacks):
+def test_publishing_tells_every_reviewed_branch(
+    results_cycle, staff_user, django_capture_on_commit_callbacks
+):
     for sub in results_cycle.subs.values():
-        factories.SecretaryUserFactory(party_organization=sub.party_organization,
-                                       username=f"sec-{sub.party_organization_id}")
+        factories.SecretaryUserFactory(
+            party_organization=sub.party_organization, username=f"sec-{sub.party_organization_id}"
+        )
     with django_capture_on_commit_callbacks(execute=True):
         cycle_publish(cycle=results_cycle.cycle, by=staff_user)
     # five reviewed branches (the unsubmitted draft is not told about a result it does not have)
@@ -100,7 +105,9 @@ def test_the_notice_lists_only_branches_with_a_star(published):
 
 
 @pytest.mark.parametrize("status", [Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED])
-def test_publishing_is_refused_while_a_submission_is_still_in_the_procedure(results_cycle, staff_user, status):
+def test_publishing_is_refused_while_a_submission_is_still_in_the_procedure(
+    results_cycle, staff_user, status
+):
     Submission.objects.filter(pk=results_cycle.draft.pk).update(status=status)
     with pytest.raises(ValidationError, match=results_cycle.draft.party_organization.name):
         cycle_publish(cycle=results_cycle.cycle, by=staff_user)
@@ -111,8 +118,12 @@ def test_publishing_twice_or_a_cycle_without_results_is_refused(results_cycle, s
     cycle_publish(cycle=results_cycle.cycle, by=staff_user)
     with pytest.raises(TransitionNotAllowed):
         cycle_publish(cycle=results_cycle.cycle, by=staff_user)
-    empty = factories.CycleFactory(committee=committee, rubric=results_cycle.cycle.rubric, year=results_cycle.cycle.year + 1,
-                                   status=Cycle.Status.OPEN)
+    empty = factories.CycleFactory(
+        committee=committee,
+        rubric=results_cycle.cycle.rubric,
+        year=results_cycle.cycle.year + 1,
+        status=Cycle.Status.OPEN,
+    )
     with pytest.raises(ValidationError, match="没有完成评审"):
         cycle_publish(cycle=empty, by=staff_user)
 
@@ -144,8 +155,9 @@ def test_filing_tells_the_committee_staff(published, django_capture_on_commit_ca
 
 @pytest.mark.parametrize("offset", [-1, 8])
 def test_outside_the_notice_period_no_objection_is_accepted(results_cycle, staff_user, offset):
-    cycle = cycle_publish(cycle=results_cycle.cycle, by=staff_user,
-                          starts_on=timezone.localdate() - dt.timedelta(days=offset))
+    cycle = cycle_publish(
+        cycle=results_cycle.cycle, by=staff_user, starts_on=timezone.localdate() - dt.timedelta(days=offset)
+    )
     with pytest.raises(TransitionNotAllowed, match="公示期"):
         file_objection(results_cycle.four)
     assert not Objection.objects.filter(submission__cycle=cycle).exists()
@@ -158,12 +170,15 @@ def test_an_unlisted_result_cannot_be_objected_to(published, key):
     assert not Objection.objects.exists()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"reason": "   "}, "请写明异议理由"),
-    ({"reason": "理" * 2001}, "不能超过2000字"),
-    ({"files": [pdf_upload(f"f{i}.pdf") for i in range(4)]}, "最多 3 个"),
-    ({"files": [SimpleUploadedFile("fake.pdf", b"MZ\x90\x00 not a pdf")]}, "内容与扩展名"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reason": "   "}, "请写明异议理由"),
+        ({"reason": "理" * 2001}, "不能超过2000字"),
+        ({"files": [pdf_upload(f"f{i}.pdf") for i in range(4)]}, "最多 3 个"),
+        ({"files": [SimpleUploadedFile("fake.pdf", b"MZ\x90\x00 not a pdf")]}, "内容与扩展名"),
+    ],
+)
 def test_a_bad_objection_says_why_and_saves_nothing(published, kwargs, message):
     with pytest.raises(ValidationError, match=message):
         file_objection(published.four, **kwargs)
@@ -196,15 +211,20 @@ def _do(action, objection, staff, published):
     if action == "reject":
         return objection_reject(objection=objection, by=staff, outcome="经核查，材料属实。")
     indicator = published.cycle.rubric.indicators().get(code="1.1")
-    return objection_uphold(objection=objection, by=staff, outcome="经核查，部分活动未开展。",
-                            final_scores={indicator.pk: Decimal("10")})
+    return objection_uphold(
+        objection=objection,
+        by=staff,
+        outcome="经核查，部分活动未开展。",
+        final_scores={indicator.pk: Decimal("10")},
+    )
 
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("action", ACTIONS)
 def test_objection_transition_matrix(published, staff_user, action, state):
-    objection = Objection.objects.create(submission=published.four, reference=f"T-{action[:3]}-{state[:4]}",
-                                         reason="理由", state=state)
+    objection = Objection.objects.create(
+        submission=published.four, reference=f"T-{action[:3]}-{state[:4]}", reason="理由", state=state
+    )
     audit_before = AuditEntry.objects.count()
     sub_before = Submission.objects.values().get(pk=published.four.pk)
     allowed = OBJECTION_TRANSITIONS[action]
@@ -252,8 +272,12 @@ def test_upholding_needs_a_corrected_result(published, staff_user):
 def test_upholding_with_a_changed_score_recomputes_the_star_and_its_explanation(published, staff_user):
     objection = file_objection(published.four)
     indicator = published.cycle.rubric.indicators().get(code="1.1")
-    objection_uphold(objection=objection, by=staff_user, outcome="经核查，部分活动未开展。",
-                     final_scores={indicator.pk: Decimal("20")})
+    objection_uphold(
+        objection=objection,
+        by=staff_user,
+        outcome="经核查，部分活动未开展。",
+        final_scores={indicator.pk: Decimal("20")},
+    )
     sub = Submission.objects.get(pk=published.four.pk)
     assert (sub.status, sub.total, sub.proposed_level) == (Status.REVIEWED, Decimal("80.00"), 3)
     assert sub.level_explanation.startswith("总分 80 → 三星档")
@@ -285,8 +309,9 @@ def test_an_objection_to_a_result_that_is_no_longer_reviewed_cannot_be_upheld(pu
 # --- telling the objector ---------------------------------------------------------------------------
 
 
-def test_an_objector_with_an_email_address_gets_the_outcome_once(published, staff_user,
-                                                                 django_capture_on_commit_callbacks):
+def test_an_objector_with_an_email_address_gets_the_outcome_once(
+    published, staff_user, django_capture_on_commit_callbacks
+):
     objection = file_objection(published.four, contact="objector@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         objection_reject(objection=objection, by=staff_user, outcome="经核查，相关活动均有记录。")
@@ -300,8 +325,9 @@ def test_an_objector_with_an_email_address_gets_the_outcome_once(published, staf
 
 
 @pytest.mark.parametrize("contact", ["13800138000", ""])
-def test_an_objector_without_an_email_address_gets_no_mail(published, staff_user, contact,
-                                                           django_capture_on_commit_callbacks):
+def test_an_objector_without_an_email_address_gets_no_mail(
+    published, staff_user, contact, django_capture_on_commit_callbacks
+):
     objection = file_objection(published.four, contact=contact)
     with django_capture_on_commit_callbacks(execute=True):
         objection_reject(objection=objection, by=staff_user, outcome="不予采纳。")
@@ -340,7 +366,8 @@ def test_finalising_makes_results_final_and_awards_plaque_levels(published, staf
     assert published.none.final_level == 0 and published.vetoed.final_level is None
     assert published.draft.finalized_at is None
     assert sorted(Award.objects.values_list("submission_id", flat=True)) == sorted(
-        [published.five.pk, published.four.pk, published.three.pk])
+        [published.five.pk, published.four.pk, published.three.pk]
+    )
     assert "cycle.finalize" in audit_actions(published.cycle)
 
 
@@ -348,8 +375,11 @@ def test_a_result_with_an_open_objection_waits_while_the_others_become_final(pub
     objection = file_objection(published.four)
     objection_investigate(objection=objection, by=staff_user)
     today = after_period(published.cycle)
-    assert results_finalize(cycle=published.cycle, by=staff_user, today=today) == \
-        {"finalized": 4, "waiting": 1, "awards": 2}
+    assert results_finalize(cycle=published.cycle, by=staff_user, today=today) == {
+        "finalized": 4,
+        "waiting": 1,
+        "awards": 2,
+    }
     published.refresh()
     assert published.cycle.status == Cycle.Status.PUBLISHED
     assert published.four.finalized_at is None and published.four.final_level is None
@@ -359,17 +389,25 @@ def test_a_result_with_an_open_objection_waits_while_the_others_become_final(pub
     awards_before = list(Award.objects.values_list("pk", "seq", "certificate_no"))
     finals_before = list(Submission.objects.values_list("pk", "final_level", "finalized_at"))
     audit_count = AuditEntry.objects.count()
-    assert results_finalize(cycle=published.cycle, by=None, today=today) == \
-        {"finalized": 0, "waiting": 1, "awards": 0}
+    assert results_finalize(cycle=published.cycle, by=None, today=today) == {
+        "finalized": 0,
+        "waiting": 1,
+        "awards": 0,
+    }
     assert list(Award.objects.values_list("pk", "seq", "certificate_no")) == awards_before
     assert list(Submission.objects.values_list("pk", "final_level", "finalized_at")) == finals_before
     assert AuditEntry.objects.count() == audit_count
 
     # 复核 done: the waiting result is corrected and becomes final with the next number
     indicator = published.cycle.rubric.indicators().get(code="1.1")
-    objection_uphold(objection=objection, by=staff_user, outcome="部分属实。", final_scores={indicator.pk: 20})
-    assert results_finalize(cycle=published.cycle, by=staff_user, today=today) == \
-        {"finalized": 1, "waiting": 0, "awards": 1}
+    objection_uphold(
+        objection=objection, by=staff_user, outcome="部分属实。", final_scores={indicator.pk: 20}
+    )
+    assert results_finalize(cycle=published.cycle, by=staff_user, today=today) == {
+        "finalized": 1,
+        "waiting": 0,
+        "awards": 1,
+    }
     published.refresh()
     assert published.cycle.status == Cycle.Status.FINAL
     assert published.four.final_level == 3
@@ -379,22 +417,30 @@ def test_a_result_with_an_open_objection_waits_while_the_others_become_final(pub
 def test_finalising_twice_changes_nothing_more(published, staff_user):
     today = after_period(published.cycle)
     results_finalize(cycle=published.cycle, by=staff_user, today=today)
-    snapshot = (list(Award.objects.values_list("pk", "seq", "certificate_no", "state")),
-                list(Submission.objects.values_list("pk", "final_level", "finalized_at")),
-                Cycle.objects.values_list("status", "finalized_at").get(pk=published.cycle.pk))
+    snapshot = (
+        list(Award.objects.values_list("pk", "seq", "certificate_no", "state")),
+        list(Submission.objects.values_list("pk", "final_level", "finalized_at")),
+        Cycle.objects.values_list("status", "finalized_at").get(pk=published.cycle.pk),
+    )
     audit_count = AuditEntry.objects.count()
-    assert results_finalize(cycle=published.cycle, by=staff_user, today=today) == \
-        {"finalized": 0, "waiting": 0, "awards": 0}
-    assert (list(Award.objects.values_list("pk", "seq", "certificate_no", "state")),
-            list(Submission.objects.values_list("pk", "final_level", "finalized_at")),
-            Cycle.objects.values_list("status", "finalized_at").get(pk=published.cycle.pk)) == snapshot
+    assert results_finalize(cycle=published.cycle, by=staff_user, today=today) == {
+        "finalized": 0,
+        "waiting": 0,
+        "awards": 0,
+    }
+    assert (
+        list(Award.objects.values_list("pk", "seq", "certificate_no", "state")),
+        list(Submission.objects.values_list("pk", "final_level", "finalized_at")),
+        Cycle.objects.values_list("status", "finalized_at").get(pk=published.cycle.pk),
+    ) == snapshot
     assert AuditEntry.objects.count() == audit_count
 
 
 def test_the_daily_job_finalises_only_cycles_whose_period_has_ended(published, committee, staff_user):
     Cycle.objects.filter(pk=published.cycle.pk).update(
         notice_starts_on=timezone.localdate() - dt.timedelta(days=10),
-        notice_ends_on=timezone.localdate() - dt.timedelta(days=4))
+        notice_ends_on=timezone.localdate() - dt.timedelta(days=4),
+    )
     still_open = make_other_published_cycle(committee, staff_user)
     done = tasks.finalize_due_results()
     assert done == {published.cycle.pk: {"finalized": 5, "waiting": 0, "awards": 3}}

@@ -39,19 +39,30 @@ def sub(results_cycle):
 
 @pytest.fixture
 def branch_secretary(sub):
-    return factories.SecretaryUserFactory(party_organization=sub.party_organization, username="rect-secretary")
+    return factories.SecretaryUserFactory(
+        party_organization=sub.party_organization, username="rect-secretary"
+    )
 
 
 @pytest.fixture
 def item(sub, staff_user):
     indicator = sub.cycle.rubric.indicators().get(code="1.1")
-    return rectification_create(submission=sub, by=staff_user, problem="三会一课记录不全", requirement="补齐记录并建立台账",
-                                due_on=in_days(30), indicator_id=indicator.pk)
+    return rectification_create(
+        submission=sub,
+        by=staff_user,
+        problem="三会一课记录不全",
+        requirement="补齐记录并建立台账",
+        due_on=in_days(30),
+        indicator_id=indicator.pk,
+    )
 
 
 def audit_actions(submission):
-    return list(AuditEntry.objects.filter(target_type="ratings.submission", target_id=str(submission.pk))
-                .order_by("pk").values_list("action", flat=True))
+    return list(
+        AuditEntry.objects.filter(target_type="ratings.submission", target_id=str(submission.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
 
 
 # --- creating -----------------------------------------------------------------------------------------
@@ -69,17 +80,22 @@ def test_an_item_needs_a_finished_review(results_cycle, staff_user, status):
     sub = results_cycle.draft
     Submission.objects.filter(pk=sub.pk).update(status=status)
     with pytest.raises(TransitionNotAllowed, match="评审完成后"):
-        rectification_create(submission=sub, by=staff_user, problem="问题", requirement="要求", due_on=in_days(5))
+        rectification_create(
+            submission=sub, by=staff_user, problem="问题", requirement="要求", due_on=in_days(5)
+        )
     assert not Rectification.objects.exists()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"problem": " "}, "存在问题和整改要求"),
-    ({"requirement": ""}, "存在问题和整改要求"),
-    ({"due_on": None}, "整改期限"),
-    ({"due_on": "yesterday"}, "不能早于今天"),
-    ({"indicator_id": 999999}, "不属于本周期的测评标准"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"problem": " "}, "存在问题和整改要求"),
+        ({"requirement": ""}, "存在问题和整改要求"),
+        ({"due_on": None}, "整改期限"),
+        ({"due_on": "yesterday"}, "不能早于今天"),
+        ({"indicator_id": 999999}, "不属于本周期的测评标准"),
+    ],
+)
 def test_a_bad_item_says_why_and_creates_nothing(sub, staff_user, kwargs, message):
     args = {"problem": "问题", "requirement": "要求", "due_on": in_days(5), **kwargs}
     if args["due_on"] == "yesterday":
@@ -92,7 +108,9 @@ def test_a_bad_item_says_why_and_creates_nothing(sub, staff_user, kwargs, messag
 def test_only_the_committees_staff_create_items(sub, other_staff_user, branch_secretary):
     for user in (other_staff_user, branch_secretary):
         with pytest.raises(PermissionDenied):
-            rectification_create(submission=sub, by=user, problem="问题", requirement="要求", due_on=in_days(5))
+            rectification_create(
+                submission=sub, by=user, problem="问题", requirement="要求", due_on=in_days(5)
+            )
     assert not Rectification.objects.exists()
 
 
@@ -170,13 +188,21 @@ def test_only_the_committees_staff_verify_or_send_back(item, branch_secretary, o
     assert _row(item) == before
 
 
-@pytest.mark.parametrize(("action", "kwargs", "message"), [
-    ("answer", {"answer": "  "}, "请写明整改情况"),
-    ("answer", {"answer": "已整改", "files": [SimpleUploadedFile("a.docx", b"plain text")]}, "内容与扩展名"),
-    ("send_back", {"note": ""}, "须写明原因"),
-])
-def test_a_bad_answer_or_send_back_says_why_and_changes_nothing(item, staff_user, branch_secretary, action, kwargs,
-                                                                message):
+@pytest.mark.parametrize(
+    ("action", "kwargs", "message"),
+    [
+        ("answer", {"answer": "  "}, "请写明整改情况"),
+        (
+            "answer",
+            {"answer": "已整改", "files": [SimpleUploadedFile("a.docx", b"plain text")]},
+            "内容与扩展名",
+        ),
+        ("send_back", {"note": ""}, "须写明原因"),
+    ],
+)
+def test_a_bad_answer_or_send_back_says_why_and_changes_nothing(
+    item, staff_user, branch_secretary, action, kwargs, message
+):
     if action == "send_back":
         rectification_answer(item=item, by=branch_secretary, answer="已整改")
     before = _row(item)
@@ -189,9 +215,16 @@ def test_a_bad_answer_or_send_back_says_why_and_changes_nothing(item, staff_user
     assert not RectificationEvidence.objects.exists()
 
 
-@pytest.mark.parametrize(("state", "days", "overdue"), [
-    ("open", -1, True), ("sent_back", -1, True), ("answered", -1, True), ("verified", -1, False), ("open", 0, False),
-])
+@pytest.mark.parametrize(
+    ("state", "days", "overdue"),
+    [
+        ("open", -1, True),
+        ("sent_back", -1, True),
+        ("answered", -1, True),
+        ("verified", -1, False),
+        ("open", 0, False),
+    ],
+)
 def test_an_item_past_its_due_date_and_not_verified_is_overdue(item, state, days, overdue):
     Rectification.objects.filter(pk=item.pk).update(state=state, due_on=in_days(days))
     assert Rectification.objects.get(pk=item.pk).overdue is overdue

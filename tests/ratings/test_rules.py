@@ -22,7 +22,9 @@ CN = {0: "无星", 1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五�
 def make_rules(bands=STANDARD, quotas=None, **kwargs):
     quotas = quotas or {}
     return Rules(
-        bands=tuple(Band(level, D(str(m)), D(str(quotas[level])) if level in quotas else None) for level, m in bands),
+        bands=tuple(
+            Band(level, D(str(m)), D(str(quotas[level])) if level in quotas else None) for level, m in bands
+        ),
         **kwargs,
     )
 
@@ -68,7 +70,9 @@ def field(totals, rules, **kwargs):
         (TEN_STEP, "59.5", 0),
     ],
 )
-def test_a_total_exactly_on_a_band_edge_gets_that_band_and_half_a_point_less_the_one_below(bands, total, level):
+def test_a_total_exactly_on_a_band_edge_gets_that_band_and_half_a_point_less_the_one_below(
+    bands, total, level
+):
     outcome = one(total, make_rules(bands, promotion_limit=False))
 
     assert outcome.level == level
@@ -123,8 +127,12 @@ def test_a_deduction_above_the_cap_counts_only_the_cap_and_the_explanation_says_
 
 
 def test_caps_are_the_rubrics_not_constants():
-    outcome = one("90", make_rules(bonus_cap=D(2), deduction_cap=D(1), promotion_limit=False),
-                  bonus=D(4), deduction=D(3))
+    outcome = one(
+        "90",
+        make_rules(bonus_cap=D(2), deduction_cap=D(1), promotion_limit=False),
+        bonus=D(4),
+        deduction=D(3),
+    )
 
     assert (outcome.bonus, outcome.deduction, outcome.total) == (D(2), D(1), D(91))
 
@@ -245,8 +253,13 @@ def test_a_branch_dropped_by_one_quota_competes_in_the_next_levels_quota():
 def test_a_dropped_branch_can_push_a_four_star_branch_out_of_the_four_star_quota():
     # Four stars has 2 places: 97 (dropped from five) and 96 (promotion-limited to four stars
     # by last cycle's three) outrank 90.
-    candidates = [Candidate(0, D(99)), Candidate(1, D(98)), Candidate(2, D(97)),
-                  Candidate(3, D(96), previous_level=3), Candidate(4, D(90))]
+    candidates = [
+        Candidate(0, D(99)),
+        Candidate(1, D(98)),
+        Candidate(2, D(97)),
+        Candidate(3, D(96), previous_level=3),
+        Candidate(4, D(90)),
+    ]
     candidates += [Candidate(5 + i, D(70)) for i in range(15)]
 
     outcomes = decide(candidates, make_rules(quotas={5: 10, 4: 10}))
@@ -270,7 +283,9 @@ def test_a_dropped_branch_can_push_a_four_star_branch_out_of_the_four_star_quota
 )
 def test_ties_at_the_quota_cut_follow_the_rubrics_tie_rule(tie_rule_excludes, top, expected):
     totals = top + ["80"] * 17  # 20 rated, 10 % → 2 five-star places
-    outcomes = field(totals, make_rules(quotas={5: 10}, promotion_limit=False, exclude_ties=tie_rule_excludes))
+    outcomes = field(
+        totals, make_rules(quotas={5: 10}, promotion_limit=False, exclude_ties=tie_rule_excludes)
+    )
 
     assert [o.level for o in outcomes[:3]] == expected
     for o in outcomes[:3]:
@@ -286,8 +301,9 @@ def test_a_quota_below_one_place_leaves_none_at_that_level():
     assert outcomes[0].level == 4
 
 
-@pytest.mark.parametrize(("rated", "percent", "places"), [(20, 10, 2), (30, 10, 3), (20, 15, 3), (19, 10, 1),
-                                                         (9, 50, 4)])
+@pytest.mark.parametrize(
+    ("rated", "percent", "places"), [(20, 10, 2), (30, 10, 3), (20, 15, 3), (19, 10, 1), (9, 50, 4)]
+)
 def test_the_number_of_places_is_the_percentage_of_rated_branches_rounded_down(rated, percent, places):
     totals = [str(100 - i * D("0.1")) for i in range(rated)]  # all in the five-star band, all different
     outcomes = field(totals, make_rules(quotas={5: percent}, promotion_limit=False))
@@ -304,7 +320,9 @@ half_points = st.integers(min_value=0, max_value=220).map(lambda n: D(n) / 2)  #
 def band_sets(draw, with_quotas=False):
     """k bands for levels k … 1 with strictly decreasing minimum totals, given in any order."""
     k = draw(st.integers(min_value=1, max_value=5))
-    mins = sorted(draw(st.sets(st.integers(min_value=0, max_value=220), min_size=k, max_size=k)), reverse=True)
+    mins = sorted(
+        draw(st.sets(st.integers(min_value=0, max_value=220), min_size=k, max_size=k)), reverse=True
+    )
     bands = []
     for level, m in zip(range(k, 0, -1), mins, strict=True):
         quota = draw(st.one_of(st.none(), st.integers(0, 100).map(D))) if with_quotas else None
@@ -330,7 +348,8 @@ def candidate_lists(vetoes=False):
 @settings(max_examples=300, deadline=None)
 @given(bands=band_sets(), candidates=candidate_lists(), bonus_cap=half_points, deduction_cap=half_points)
 def test_without_quotas_and_promotion_limit_a_higher_total_never_gets_fewer_stars(
-        bands, candidates, bonus_cap, deduction_cap):
+    bands, candidates, bonus_cap, deduction_cap
+):
     for i, c in enumerate(candidates):
         c.key = i
     rules = Rules(bands=bands, bonus_cap=bonus_cap, deduction_cap=deduction_cap, promotion_limit=False)
@@ -346,14 +365,22 @@ def test_without_quotas_and_promotion_limit_a_higher_total_never_gets_fewer_star
 
 
 @settings(max_examples=300, deadline=None)
-@given(bands=band_sets(with_quotas=True), candidates=candidate_lists(vetoes=True), promotion_limit=st.booleans())
+@given(
+    bands=band_sets(with_quotas=True), candidates=candidate_lists(vetoes=True), promotion_limit=st.booleans()
+)
 def test_with_quotas_no_level_holds_more_than_its_share_of_rated_branches_under_the_exclude_rule(
-        bands, candidates, promotion_limit):
+    bands, candidates, promotion_limit
+):
     for i, c in enumerate(candidates):
         c.key = i
     rules = Rules(bands=bands, promotion_limit=promotion_limit, exclude_ties=True)
-    without_quotas = {o.key: o.level for o in decide(candidates, Rules(
-        bands=tuple(Band(b.level, b.min_total) for b in bands), promotion_limit=promotion_limit))}
+    without_quotas = {
+        o.key: o.level
+        for o in decide(
+            candidates,
+            Rules(bands=tuple(Band(b.level, b.min_total) for b in bands), promotion_limit=promotion_limit),
+        )
+    }
 
     outcomes = decide(candidates, rules)
 

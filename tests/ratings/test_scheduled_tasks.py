@@ -23,8 +23,12 @@ def _snapshot():
     return sorted(Notification.objects.values_list("recipient_id", "kind", "key"))
 
 
-def test_deadline_reminder_is_sent_once_with_a_link(rating_submission, secretary, django_capture_on_commit_callbacks):
-    Submission.objects.filter(pk=rating_submission.pk).update(deadline_extended_to=timezone.now() + dt.timedelta(days=5))
+def test_deadline_reminder_is_sent_once_with_a_link(
+    rating_submission, secretary, django_capture_on_commit_callbacks
+):
+    Submission.objects.filter(pk=rating_submission.pk).update(
+        deadline_extended_to=timezone.now() + dt.timedelta(days=5)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_deadline_reminders() == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,7 +42,9 @@ def test_deadline_reminder_is_sent_once_with_a_link(rating_submission, secretary
 
 
 def test_overdue_report_goes_to_staff_once_a_day(rating_submission, staff_user):
-    Submission.objects.filter(pk=rating_submission.pk).update(deadline_extended_to=timezone.now() - dt.timedelta(days=1))
+    Submission.objects.filter(pk=rating_submission.pk).update(
+        deadline_extended_to=timezone.now() - dt.timedelta(days=1)
+    )
     assert tasks.report_overdue_submissions() == 1
     before = _snapshot()
     assert tasks.report_overdue_submissions() == 0
@@ -78,10 +84,20 @@ def test_rectification_reminders_once(committee, staff_user, secretary_user):
     sub = rc.subs["four"]
     factories.SecretaryUserFactory(party_organization=sub.party_organization, username="sec-four")
     today = timezone.localdate()
-    Rectification.objects.create(submission=sub, problem="台账缺失", requirement="补齐", created_by=staff_user,
-                                 due_on=today + dt.timedelta(days=2))
-    Rectification.objects.create(submission=sub, problem="标识未上墙", requirement="上墙", created_by=staff_user,
-                                 due_on=today - dt.timedelta(days=2))
+    Rectification.objects.create(
+        submission=sub,
+        problem="台账缺失",
+        requirement="补齐",
+        created_by=staff_user,
+        due_on=today + dt.timedelta(days=2),
+    )
+    Rectification.objects.create(
+        submission=sub,
+        problem="标识未上墙",
+        requirement="上墙",
+        created_by=staff_user,
+        due_on=today - dt.timedelta(days=2),
+    )
     assert tasks.send_rectification_reminders() == 2  # due soon to the secretary, overdue to staff
     before = _snapshot()
     assert tasks.send_rectification_reminders() == 0

@@ -48,18 +48,30 @@ def _rows(submission):
     return {
         "row": Submission.objects.filter(pk=submission.pk).values().get(),
         "audit": _audit_count(),
-        "self": sorted(IndicatorScore.objects.filter(submission=submission).values_list("indicator_id", "score",
-                                                                                        "comment")),
+        "self": sorted(
+            IndicatorScore.objects.filter(submission=submission).values_list(
+                "indicator_id", "score", "comment"
+            )
+        ),
         "evidence": sorted(Evidence.objects.filter(submission=submission).values_list("pk", flat=True)),
         "returns": ReturnReason.objects.filter(submission=submission).count(),
-        "assignments": sorted(InspectionAssignment.objects.filter(submission=submission)
-                              .values_list("pk", "inspector_id", "signed_off_at")),
-        "inspection": sorted(InspectionScore.objects.filter(assignment__submission=submission)
-                             .values_list("assignment_id", "indicator_id", "score", "finding")),
+        "assignments": sorted(
+            InspectionAssignment.objects.filter(submission=submission).values_list(
+                "pk", "inspector_id", "signed_off_at"
+            )
+        ),
+        "inspection": sorted(
+            InspectionScore.objects.filter(assignment__submission=submission).values_list(
+                "assignment_id", "indicator_id", "score", "finding"
+            )
+        ),
         "photos": InspectionPhoto.objects.filter(assignment__submission=submission).count(),
-        "final": sorted(FinalScore.objects.filter(submission=submission).values_list("indicator_id", "score",
-                                                                                     "reason")),
-        "adjustments": sorted(AppliedAdjustment.objects.filter(submission=submission).values_list("item_id", "times")),
+        "final": sorted(
+            FinalScore.objects.filter(submission=submission).values_list("indicator_id", "score", "reason")
+        ),
+        "adjustments": sorted(
+            AppliedAdjustment.objects.filter(submission=submission).values_list("item_id", "times")
+        ),
         "vetoes": sorted(VetoDecision.objects.filter(submission=submission).values_list("item_id", "state")),
     }
 
@@ -68,14 +80,20 @@ def _rows(submission):
 
 
 def _self_save(flow, submission, indicator_id, score):
-    return services.self_score_save(submission=submission, indicator_id=indicator_id, score=score, comment="说明",
-                                    by=flow.secretary(submission))
+    return services.self_score_save(
+        submission=submission,
+        indicator_id=indicator_id,
+        score=score,
+        comment="说明",
+        by=flow.secretary(submission),
+    )
 
 
 def _inspection_save(flow, submission, indicator_id, score):
     assignment = submission.assignments.get(signed_off_at__isnull=True)
-    return services.inspection_score_save(assignment=assignment, indicator_id=indicator_id, score=score,
-                                          finding="现场", by=assignment.inspector)
+    return services.inspection_score_save(
+        assignment=assignment, indicator_id=indicator_id, score=score, finding="现场", by=assignment.inspector
+    )
 
 
 SAVERS = {"self": (_self_save, Status.DRAFT), "inspection": (_inspection_save, Status.ACCEPTED)}
@@ -98,7 +116,8 @@ SAVERS = {"self": (_self_save, Status.DRAFT), "inspection": (_inspection_save, S
     ],
 )
 def test_a_score_outside_the_range_or_not_in_half_points_is_refused_and_nothing_is_written(
-        saver, bad, expected_words, rating_flow, rating_submission):
+    saver, bad, expected_words, rating_flow, rating_submission
+):
     save, status = SAVERS[saver]
     submission = rating_flow.drive(rating_submission, status, self_scores={"1.1": 20})
     ind = _indicator(submission, "1.1")
@@ -115,8 +134,9 @@ def test_a_score_outside_the_range_or_not_in_half_points_is_refused_and_nothing_
 
 @pytest.mark.parametrize("saver", SAVERS)
 @pytest.mark.parametrize("good", ["0", "40", "39.5", "0.5", D("12.5"), 7, 12.5, " 8 "])
-def test_scores_from_zero_to_the_maximum_in_half_points_are_kept_exactly(saver, good, rating_flow,
-                                                                          rating_submission):
+def test_scores_from_zero_to_the_maximum_in_half_points_are_kept_exactly(
+    saver, good, rating_flow, rating_submission
+):
     save, status = SAVERS[saver]
     submission = rating_flow.drive(rating_submission, status)
     ind = _indicator(submission, "1.1")
@@ -142,13 +162,18 @@ def test_an_indicator_of_another_rubric_is_refused(saver, rating_flow, rating_su
 
 
 def test_evidence_final_scores_and_return_reasons_refuse_an_indicator_of_another_rubric(
-        rating_flow, rating_submission, committee, staff_user):
+    rating_flow, rating_submission, committee, staff_user
+):
     foreign = factories.make_rubric(committee).indicators().get(code="1.1")
     draft = rating_flow.drive(rating_submission, Status.DRAFT)
     before = _rows(draft)
     with pytest.raises(ValidationError, match="测评标准"):
-        services.evidence_add(submission=draft, indicator_id=foreign.pk, upload=factories.png_upload(),
-                              by=rating_flow.secretary(draft))
+        services.evidence_add(
+            submission=draft,
+            indicator_id=foreign.pk,
+            upload=factories.png_upload(),
+            by=rating_flow.secretary(draft),
+        )
     assert _rows(draft) == before
 
     services.submission_submit(submission=draft, by=rating_flow.secretary(draft))
@@ -163,28 +188,38 @@ def test_evidence_final_scores_and_return_reasons_refuse_an_indicator_of_another
         services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
     before = _rows(draft)
     with pytest.raises(ValidationError, match="测评标准"):
-        services.final_score_set(submission=draft, indicator_id=foreign.pk, score=10, reason="调整", by=staff_user)
+        services.final_score_set(
+            submission=draft, indicator_id=foreign.pk, score=10, reason="调整", by=staff_user
+        )
     assert _rows(draft) == before
 
 
-def test_a_final_score_departing_from_the_inspectors_average_needs_a_reason(rating_flow, rating_submission,
-                                                                           staff_user):
-    submission = rating_flow.drive(rating_submission, Status.INSPECTED,
-                                   inspector_scores=[{"1.1": 30}, {"1.1": 31}])  # average 30.5
+def test_a_final_score_departing_from_the_inspectors_average_needs_a_reason(
+    rating_flow, rating_submission, staff_user
+):
+    submission = rating_flow.drive(
+        rating_submission, Status.INSPECTED, inspector_scores=[{"1.1": 30}, {"1.1": 31}]
+    )  # average 30.5
     ind = _indicator(submission, "1.1")
     before = _rows(submission)
 
     with pytest.raises(ValidationError, match="理由"):
-        services.final_score_set(submission=submission, indicator_id=ind.pk, score="30", reason=" ", by=staff_user)
+        services.final_score_set(
+            submission=submission, indicator_id=ind.pk, score="30", reason=" ", by=staff_user
+        )
     for bad in ("-1", "40.5", "abc", "nan"):
         with pytest.raises(ValidationError):
-            services.final_score_set(submission=submission, indicator_id=ind.pk, score=bad, reason="理由",
-                                     by=staff_user)
+            services.final_score_set(
+                submission=submission, indicator_id=ind.pk, score=bad, reason="理由", by=staff_user
+            )
     assert _rows(submission) == before
 
-    services.final_score_set(submission=submission, indicator_id=ind.pk, score="30.5", reason="", by=staff_user)
-    services.final_score_set(submission=submission, indicator_id=ind.pk, score="30", reason="现场材料缺一份",
-                             by=staff_user)
+    services.final_score_set(
+        submission=submission, indicator_id=ind.pk, score="30.5", reason="", by=staff_user
+    )
+    services.final_score_set(
+        submission=submission, indicator_id=ind.pk, score="30", reason="现场材料缺一份", by=staff_user
+    )
     assert FinalScore.objects.get(submission=submission, indicator=ind).score == D("30")
 
 
@@ -193,7 +228,8 @@ def test_a_final_score_departing_from_the_inspectors_average_needs_a_reason(rati
 
 @pytest.mark.parametrize("kind", list(InspectorConflict.Kind))
 def test_an_inspector_registered_as_linked_to_the_organisation_is_refused_with_the_reason(
-        kind, rating_flow, rating_submission, staff_user, rating_inspectors, party_organization):
+    kind, rating_flow, rating_submission, staff_user, rating_inspectors, party_organization
+):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
     services.submission_accept(submission=submission, by=staff_user)
     inspector = rating_inspectors[0]
@@ -214,24 +250,30 @@ def test_an_inspector_registered_as_linked_to_the_organisation_is_refused_with_t
     services.inspector_assign(submission=submission, inspector=rating_inspectors[1], by=staff_user)
 
 
-def test_a_conflict_with_any_organisation_of_a_joint_branch_is_refused(committee, staff_user, rating_rubric,
-                                                                       rating_flow, rating_inspectors):
+def test_a_conflict_with_any_organisation_of_a_joint_branch_is_refused(
+    committee, staff_user, rating_rubric, rating_flow, rating_inspectors
+):
     joint = factories.PartyOrganizationFactory(committee=committee, kind=PartyOrgKind.JOINT_BRANCH)
     second = joint.organizations.order_by("pk").last()
-    cycle = services.cycle_open(cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric),
-                                by=staff_user)
-    submission = rating_flow.drive(Submission.objects.get(cycle=cycle, party_organization=joint), Status.SUBMITTED)
+    cycle = services.cycle_open(
+        cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric), by=staff_user
+    )
+    submission = rating_flow.drive(
+        Submission.objects.get(cycle=cycle, party_organization=joint), Status.SUBMITTED
+    )
     services.submission_accept(submission=submission, by=staff_user)
-    InspectorConflict.objects.create(inspector=rating_inspectors[0], organization=second,
-                                     kind=InspectorConflict.Kind.BUSINESS)
+    InspectorConflict.objects.create(
+        inspector=rating_inspectors[0], organization=second, kind=InspectorConflict.Kind.BUSINESS
+    )
 
     with pytest.raises(ValidationError, match=second.name):
         services.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
     assert not submission.assignments.exists()
 
 
-def test_an_inspector_who_is_a_member_of_the_branch_is_refused(rating_flow, rating_submission, staff_user,
-                                                               rating_inspectors, party_organization):
+def test_an_inspector_who_is_a_member_of_the_branch_is_refused(
+    rating_flow, rating_submission, staff_user, rating_inspectors, party_organization
+):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
     services.submission_accept(submission=submission, by=staff_user)
     member = party_organization.members.first()
@@ -248,8 +290,9 @@ def test_an_inspector_who_is_a_member_of_the_branch_is_refused(rating_flow, rati
     assert _rows(submission) == before
 
 
-def test_a_conflict_with_an_unrelated_organisation_does_not_block(rating_flow, rating_submission, staff_user,
-                                                                  rating_inspectors, committee):
+def test_a_conflict_with_an_unrelated_organisation_does_not_block(
+    rating_flow, rating_submission, staff_user, rating_inspectors, committee
+):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
     services.submission_accept(submission=submission, by=staff_user)
     elsewhere = factories.SocialOrganizationFactory(committee=committee)
@@ -260,8 +303,9 @@ def test_a_conflict_with_an_unrelated_organisation_does_not_block(rating_flow, r
     services.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
 
 
-def test_only_inspectors_of_the_committee_can_be_assigned(rating_flow, rating_submission, staff_user,
-                                                          other_committee, secretary_user):
+def test_only_inspectors_of_the_committee_can_be_assigned(
+    rating_flow, rating_submission, staff_user, other_committee, secretary_user
+):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
     services.submission_accept(submission=submission, by=staff_user)
     foreign = factories.InspectorUserFactory(committee=other_committee, username="foreign-inspector")
@@ -296,41 +340,105 @@ def _staff_call(name, submission, cycle_in_preparation, extra_inspector):
     bonus = submission.cycle.rubric.adjustments.get(code="B1")
     committee, po = submission.cycle.committee, submission.party_organization
     calls = {
-        "cycle_create": (Status.DRAFT, lambda by: services.cycle_create(cycle=factories.CycleFactory.build(
-            committee=committee, rubric=submission.cycle.rubric, year=2026), by=by)),
-        "cycle_exclusion_set": (Status.DRAFT, lambda by: services.cycle_exclusion_set(
-            cycle=cycle_in_preparation, party_organization=po, reason="正在注销", by=by)),
-        "cycle_exclusion_remove": (Status.DRAFT, lambda by: services.cycle_exclusion_remove(
-            exclusion=CycleExclusion.objects.get(cycle=cycle_in_preparation), by=by)),
+        "cycle_create": (
+            Status.DRAFT,
+            lambda by: services.cycle_create(
+                cycle=factories.CycleFactory.build(
+                    committee=committee, rubric=submission.cycle.rubric, year=2026
+                ),
+                by=by,
+            ),
+        ),
+        "cycle_exclusion_set": (
+            Status.DRAFT,
+            lambda by: services.cycle_exclusion_set(
+                cycle=cycle_in_preparation, party_organization=po, reason="正在注销", by=by
+            ),
+        ),
+        "cycle_exclusion_remove": (
+            Status.DRAFT,
+            lambda by: services.cycle_exclusion_remove(
+                exclusion=CycleExclusion.objects.get(cycle=cycle_in_preparation), by=by
+            ),
+        ),
         "cycle_open": (Status.DRAFT, lambda by: services.cycle_open(cycle=cycle_in_preparation, by=by)),
         "rubric_copy": (Status.DRAFT, lambda by: services.rubric_copy(rubric=submission.cycle.rubric, by=by)),
-        "submission_extend_deadline": (Status.DRAFT, lambda by: services.submission_extend_deadline(
-            submission=submission, until=timezone.now() + dt.timedelta(days=3), reason="延期", by=by)),
-        "submission_return": (Status.SUBMITTED, lambda by: services.submission_return(
-            submission=submission, by=by, reasons=[(None, "缺材料")])),
-        "submission_accept": (Status.SUBMITTED, lambda by: services.submission_accept(submission=submission, by=by)),
-        "inspector_assign": (Status.ACCEPTED, lambda by: services.inspector_assign(
-            submission=submission, inspector=extra_inspector, by=by)),
-        "inspector_unassign": (Status.ACCEPTED, lambda by: services.inspector_unassign(
-            assignment=submission.assignments.get(signed_off_at__isnull=True), by=by)),
-        "final_score_set": (Status.INSPECTED, lambda by: services.final_score_set(
-            submission=submission, indicator_id=ind.pk, score=10, reason="调整", by=by)),
-        "adjustment_set": (Status.INSPECTED, lambda by: services.adjustment_set(
-            submission=submission, item_id=bonus.pk, times=1, note="省级表彰", by=by)),
-        "veto_raise": (Status.INSPECTED, lambda by: services.veto_raise(
-            submission=submission, item_id=veto_item.pk, note="举报", by=by)),
-        "veto_decide": (Status.INSPECTED, lambda by: services.veto_decide(
-            veto=submission.vetoes.get(), confirmed=True, reason="核实", by=by)),
-        "submission_review": (Status.INSPECTED, lambda by: services.submission_review(submission=submission, by=by)),
-        "submission_reopen": (Status.INSPECTED, lambda by: services.submission_reopen(
-            submission=submission, by=by, reason="复核")),
+        "submission_extend_deadline": (
+            Status.DRAFT,
+            lambda by: services.submission_extend_deadline(
+                submission=submission, until=timezone.now() + dt.timedelta(days=3), reason="延期", by=by
+            ),
+        ),
+        "submission_return": (
+            Status.SUBMITTED,
+            lambda by: services.submission_return(submission=submission, by=by, reasons=[(None, "缺材料")]),
+        ),
+        "submission_accept": (
+            Status.SUBMITTED,
+            lambda by: services.submission_accept(submission=submission, by=by),
+        ),
+        "inspector_assign": (
+            Status.ACCEPTED,
+            lambda by: services.inspector_assign(submission=submission, inspector=extra_inspector, by=by),
+        ),
+        "inspector_unassign": (
+            Status.ACCEPTED,
+            lambda by: services.inspector_unassign(
+                assignment=submission.assignments.get(signed_off_at__isnull=True), by=by
+            ),
+        ),
+        "final_score_set": (
+            Status.INSPECTED,
+            lambda by: services.final_score_set(
+                submission=submission, indicator_id=ind.pk, score=10, reason="调整", by=by
+            ),
+        ),
+        "adjustment_set": (
+            Status.INSPECTED,
+            lambda by: services.adjustment_set(
+                submission=submission, item_id=bonus.pk, times=1, note="省级表彰", by=by
+            ),
+        ),
+        "veto_raise": (
+            Status.INSPECTED,
+            lambda by: services.veto_raise(submission=submission, item_id=veto_item.pk, note="举报", by=by),
+        ),
+        "veto_decide": (
+            Status.INSPECTED,
+            lambda by: services.veto_decide(
+                veto=submission.vetoes.get(), confirmed=True, reason="核实", by=by
+            ),
+        ),
+        "submission_review": (
+            Status.INSPECTED,
+            lambda by: services.submission_review(submission=submission, by=by),
+        ),
+        "submission_reopen": (
+            Status.INSPECTED,
+            lambda by: services.submission_reopen(submission=submission, by=by, reason="复核"),
+        ),
     }
     return calls[name]
 
 
-STAFF_SERVICES = ["cycle_create", "cycle_exclusion_set", "cycle_exclusion_remove", "cycle_open", "rubric_copy", "submission_extend_deadline", "submission_return",
-                  "submission_accept", "inspector_assign", "inspector_unassign", "final_score_set",
-                  "adjustment_set", "veto_raise", "veto_decide", "submission_review", "submission_reopen"]
+STAFF_SERVICES = [
+    "cycle_create",
+    "cycle_exclusion_set",
+    "cycle_exclusion_remove",
+    "cycle_open",
+    "rubric_copy",
+    "submission_extend_deadline",
+    "submission_return",
+    "submission_accept",
+    "inspector_assign",
+    "inspector_unassign",
+    "final_score_set",
+    "adjustment_set",
+    "veto_raise",
+    "veto_decide",
+    "submission_review",
+    "submission_reopen",
+]
 
 
 def _everything():
@@ -339,8 +447,9 @@ def _everything():
         "rubrics": sorted(Rubric.objects.values_list("pk", "frozen_at")),
         "cycles": sorted(Cycle.objects.values_list("pk", "status")),
         "exclusions": sorted(CycleExclusion.objects.values_list("pk", "party_organization_id", "reason")),
-        "submissions": sorted(Submission.objects.values_list("pk", "status", "deadline_extended_to",
-                                                             "proposed_level")),
+        "submissions": sorted(
+            Submission.objects.values_list("pk", "status", "deadline_extended_to", "proposed_level")
+        ),
         "returns": ReturnReason.objects.count(),
         "assignments": sorted(InspectionAssignment.objects.values_list("pk", "signed_off_at")),
         "final": sorted(FinalScore.objects.values_list("pk", "score")),
@@ -350,19 +459,26 @@ def _everything():
 
 
 @pytest.mark.parametrize("name", STAFF_SERVICES)
-def test_only_staff_of_the_committee_may_call_a_staff_service(name, rating_flow, rating_submission, staff_user,
-                                                              outsiders, committee):
-    cycle_in_preparation = factories.CycleFactory(committee=committee, rubric=rating_submission.cycle.rubric,
-                                                  year=2025)
+def test_only_staff_of_the_committee_may_call_a_staff_service(
+    name, rating_flow, rating_submission, staff_user, outsiders, committee
+):
+    cycle_in_preparation = factories.CycleFactory(
+        committee=committee, rubric=rating_submission.cycle.rubric, year=2025
+    )
     extra_inspector = factories.InspectorUserFactory(committee=committee, username="inspector-c")
     status, call = _staff_call(name, rating_submission, cycle_in_preparation, extra_inspector)
     rating_flow.drive(rating_submission, status)
     if name == "cycle_exclusion_remove":
-        CycleExclusion.objects.create(cycle=cycle_in_preparation, party_organization=rating_submission.party_organization,
-                                      reason="合并")
+        CycleExclusion.objects.create(
+            cycle=cycle_in_preparation, party_organization=rating_submission.party_organization, reason="合并"
+        )
     if name == "veto_decide":
-        services.veto_raise(submission=rating_submission, item_id=rating_submission.cycle.rubric.vetoes.get(
-            code="V1").pk, note="举报", by=staff_user)
+        services.veto_raise(
+            submission=rating_submission,
+            item_id=rating_submission.cycle.rubric.vetoes.get(code="V1").pk,
+            note="举报",
+            by=staff_user,
+        )
     before = _everything()
 
     for who, user in outsiders.items():
@@ -390,18 +506,26 @@ def _secretary_calls(flow, submission):
     ind = _indicator(submission, "1.1")
     evidence = submission.evidence.first()
     return {
-        "self_score_save": lambda by: services.self_score_save(submission=submission, indicator_id=ind.pk, score=1,
-                                                               comment="", by=by),
-        "evidence_add": lambda by: services.evidence_add(submission=submission, indicator_id=ind.pk,
-                                                         upload=factories.png_upload(), by=by),
+        "self_score_save": lambda by: services.self_score_save(
+            submission=submission, indicator_id=ind.pk, score=1, comment="", by=by
+        ),
+        "evidence_add": lambda by: services.evidence_add(
+            submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=by
+        ),
         "evidence_remove": lambda by: services.evidence_remove(evidence=evidence, by=by),
         "submission_submit": lambda by: services.submission_submit(submission=submission, by=by),
     }
 
 
-def test_only_the_branchs_own_secretary_may_fill_in_and_submit(rating_flow, rating_submission, secretary_user,
-                                                               other_secretary_user, staff_user, other_staff_user,
-                                                               inspector_user):
+def test_only_the_branchs_own_secretary_may_fill_in_and_submit(
+    rating_flow,
+    rating_submission,
+    secretary_user,
+    other_secretary_user,
+    staff_user,
+    other_staff_user,
+    inspector_user,
+):
     submission = rating_flow.drive(rating_submission, Status.DRAFT)
     calls = _secretary_calls(rating_flow, submission)
     before = _rows(submission)
@@ -418,16 +542,19 @@ def test_only_the_branchs_own_secretary_may_fill_in_and_submit(rating_flow, rati
 
 
 def test_only_the_assigned_inspector_may_score_photograph_and_sign_their_assignment(
-        rating_flow, rating_submission, inspector_user, staff_user, secretary_user):
+    rating_flow, rating_submission, inspector_user, staff_user, secretary_user
+):
     submission = rating_flow.drive(rating_submission, Status.ACCEPTED)
     assignment = submission.assignments.get(signed_off_at__isnull=True)
     signed = submission.assignments.get(signed_off_at__isnull=False)
     ind = _indicator(submission, "1.1")
     calls = [
-        lambda by: services.inspection_score_save(assignment=assignment, indicator_id=ind.pk, score=1, finding="",
-                                                  by=by),
-        lambda by: services.inspection_photo_add(assignment=assignment, indicator_id=ind.pk,
-                                                 upload=factories.png_upload(), by=by),
+        lambda by: services.inspection_score_save(
+            assignment=assignment, indicator_id=ind.pk, score=1, finding="", by=by
+        ),
+        lambda by: services.inspection_photo_add(
+            assignment=assignment, indicator_id=ind.pk, upload=factories.png_upload(), by=by
+        ),
         lambda by: services.inspection_sign_off(assignment=assignment, by=by),
     ]
     before = _rows(submission)
@@ -447,7 +574,8 @@ def test_only_the_assigned_inspector_may_score_photograph_and_sign_their_assignm
 
 
 def test_opening_a_cycle_creates_a_draft_for_every_active_party_organisation_of_the_committee(
-        committee, other_committee, staff_user, rating_rubric):
+    committee, other_committee, staff_user, rating_rubric
+):
     taking_part = [factories.PartyOrganizationFactory(committee=committee) for _ in range(3)]
     factories.PartyOrganizationFactory(committee=committee, is_active=False)
     factories.PartyOrganizationFactory(committee=other_committee)
@@ -460,8 +588,9 @@ def test_opening_a_cycle_creates_a_draft_for_every_active_party_organisation_of_
     subs = Submission.objects.filter(cycle=cycle)
     assert sorted(subs.values_list("party_organization_id", flat=True)) == sorted(po.pk for po in taking_part)
     assert set(subs.values_list("status", flat=True)) == {Status.DRAFT}
-    assert list(CycleExclusion.objects.filter(cycle=cycle).values_list("party_organization_id", "reason")) == [
-        (excluded.pk, "社会组织正在办理注销")]
+    assert list(
+        CycleExclusion.objects.filter(cycle=cycle).values_list("party_organization_id", "reason")
+    ) == [(excluded.pk, "社会组织正在办理注销")]
     cycle.refresh_from_db()
     rating_rubric.refresh_from_db()
     assert cycle.status == Cycle.Status.OPEN and cycle.opened_at is not None
@@ -471,7 +600,8 @@ def test_opening_a_cycle_creates_a_draft_for_every_active_party_organisation_of_
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_excluding_a_party_organisation_needs_a_reason_and_nothing_is_written_without_one(
-        reason, committee, staff_user, rating_rubric):
+    reason, committee, staff_user, rating_rubric
+):
     first, second = factories.PartyOrganizationFactory.create_batch(2, committee=committee)
     cycle = factories.CycleFactory(committee=committee, rubric=rating_rubric)
     before = _everything()
@@ -509,17 +639,40 @@ def test_a_cycle_does_not_open_on_a_rubric_without_bands(committee, staff_user, 
 
 def _content(rubric):
     return {
-        "settings": {f: getattr(rubric, f) for f in ("name", "bonus_cap", "deduction_cap", "promotion_limit",
-                                                     "plaque_min_level", "quota_tie_rule")},
+        "settings": {
+            f: getattr(rubric, f)
+            for f in (
+                "name",
+                "bonus_cap",
+                "deduction_cap",
+                "promotion_limit",
+                "plaque_min_level",
+                "quota_tie_rule",
+            )
+        },
         "categories": [
-            (c.code, c.title, c.order, [
-                (i.code, i.title, i.evidence_description, i.max_score, i.evidence_required, i.guidance, i.order)
-                for i in c.indicators.order_by("order", "pk")
-            ])
+            (
+                c.code,
+                c.title,
+                c.order,
+                [
+                    (
+                        i.code,
+                        i.title,
+                        i.evidence_description,
+                        i.max_score,
+                        i.evidence_required,
+                        i.guidance,
+                        i.order,
+                    )
+                    for i in c.indicators.order_by("order", "pk")
+                ],
+            )
             for c in rubric.categories.order_by("order", "pk")
         ],
-        "adjustments": sorted(rubric.adjustments.values_list("kind", "code", "title", "points", "max_points",
-                                                             "order")),
+        "adjustments": sorted(
+            rubric.adjustments.values_list("kind", "code", "title", "points", "max_points", "order")
+        ),
         "vetoes": sorted(rubric.vetoes.values_list("code", "title", "order")),
         "bands": sorted(rubric.bands.values_list("level", "min_total", "quota_percent")),
     }
@@ -527,9 +680,14 @@ def _content(rubric):
 
 def test_copying_a_rubric_makes_the_next_version_with_identical_content(committee, staff_user):
     original = create_default_rubric(committee)
-    Rubric.objects.filter(pk=original.pk).update(bonus_cap=D("4"), deduction_cap=D("8"), promotion_limit=False,
-                                                 plaque_min_level=4, quota_tie_rule=Rubric.TieRule.INCLUDE,
-                                                 frozen_at=timezone.now())
+    Rubric.objects.filter(pk=original.pk).update(
+        bonus_cap=D("4"),
+        deduction_cap=D("8"),
+        promotion_limit=False,
+        plaque_min_level=4,
+        quota_tie_rule=Rubric.TieRule.INCLUDE,
+        frozen_at=timezone.now(),
+    )
     StarBand.objects.filter(rubric=original, level=5).update(quota_percent=D("10"))
     original.refresh_from_db()
     content = _content(original)
@@ -544,7 +702,8 @@ def test_copying_a_rubric_makes_the_next_version_with_identical_content(committe
     assert _content(copy) == content
     assert _content(original) == content
     assert not set(copy.indicators().values_list("pk", flat=True)) & set(
-        original.indicators().values_list("pk", flat=True))
+        original.indicators().values_list("pk", flat=True)
+    )
     assert services.rubric_check(copy) == []
 
 
@@ -561,8 +720,9 @@ def test_copying_an_older_version_takes_the_next_free_number(committee, staff_us
 # --- Star levels of a cycle, worked out by hand ---------------------------------------------------
 
 
-def test_star_levels_of_a_cycle_worked_out_by_hand(committee, staff_user, party_organization, rating_rubric,
-                                                   rating_flow):
+def test_star_levels_of_a_cycle_worked_out_by_hand(
+    committee, staff_user, party_organization, rating_rubric, rating_flow
+):
     """Rubric: 1.1 (max 40), 1.2 (30), 2.1 (30); bonus B1 +3 a time, cap 5; deduction D1 −2, cap 10;
     bands 95/85/75/65/60; one level of promotion per cycle.
 
@@ -576,12 +736,19 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(committee, staff_user, party_
     p1 = party_organization
     p2, p3, p4 = factories.PartyOrganizationFactory.create_batch(3, committee=committee)
     two_years_ago = factories.CycleFactory(committee=committee, year=2022)
-    factories.SubmissionFactory(cycle=two_years_ago, party_organization=p2, status=Status.REVIEWED, proposed_level=5)
+    factories.SubmissionFactory(
+        cycle=two_years_ago, party_organization=p2, status=Status.REVIEWED, proposed_level=5
+    )
     last_year = factories.CycleFactory(committee=committee, year=2023)
-    factories.SubmissionFactory(cycle=last_year, party_organization=p1, status=Status.REVIEWED, proposed_level=4)
-    factories.SubmissionFactory(cycle=last_year, party_organization=p2, status=Status.REVIEWED, proposed_level=2)
-    cycle = services.cycle_open(cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric, year=2024),
-                                by=staff_user)
+    factories.SubmissionFactory(
+        cycle=last_year, party_organization=p1, status=Status.REVIEWED, proposed_level=4
+    )
+    factories.SubmissionFactory(
+        cycle=last_year, party_organization=p2, status=Status.REVIEWED, proposed_level=2
+    )
+    cycle = services.cycle_open(
+        cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric, year=2024), by=staff_user
+    )
     subs = {po: Submission.objects.get(cycle=cycle, party_organization=po) for po in (p1, p2, p3, p4)}
     scores = {
         p1: [{"1.1": 38, "1.2": 28, "2.1": 27}, {"1.1": 39, "1.2": 29, "2.1": 28}],
@@ -592,15 +759,31 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(committee, staff_user, party_
     for po, sub in subs.items():
         rating_flow.drive(sub, Status.INSPECTED, inspector_scores=scores[po])
     rubric = cycle.rubric
-    services.adjustment_set(submission=subs[p1], item_id=rubric.adjustments.get(code="B1").pk, times=3,
-                            note="三项省级表彰", by=staff_user)
-    services.final_score_set(submission=subs[p2], indicator_id=_indicator(subs[p2], "1.1").pk, score="35",
-                             reason="现场会议记录缺一次", by=staff_user)
-    veto = services.veto_raise(submission=subs[p3], item_id=rubric.vetoes.get(code="V1").pk, note="通报",
-                               by=staff_user)
+    services.adjustment_set(
+        submission=subs[p1],
+        item_id=rubric.adjustments.get(code="B1").pk,
+        times=3,
+        note="三项省级表彰",
+        by=staff_user,
+    )
+    services.final_score_set(
+        submission=subs[p2],
+        indicator_id=_indicator(subs[p2], "1.1").pk,
+        score="35",
+        reason="现场会议记录缺一次",
+        by=staff_user,
+    )
+    veto = services.veto_raise(
+        submission=subs[p3], item_id=rubric.vetoes.get(code="V1").pk, note="通报", by=staff_user
+    )
     services.veto_decide(veto=veto, confirmed=True, reason="纪委通报属实", by=staff_user)
-    services.adjustment_set(submission=subs[p4], item_id=rubric.adjustments.get(code="D1").pk, times=1,
-                            note="逾期报送", by=staff_user)
+    services.adjustment_set(
+        submission=subs[p4],
+        item_id=rubric.adjustments.get(code="D1").pk,
+        times=1,
+        note="逾期报送",
+        by=staff_user,
+    )
 
     assert services.cycle_recompute_levels(cycle_id=cycle.pk) == 4
 
@@ -609,14 +792,24 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(committee, staff_user, party_
 
     def check_all():
         r1, r2, r3, r4 = (result(po) for po in (p1, p2, p3, p4))
-        assert (r1.indicator_total, r1.bonus_total, r1.deduction_total, r1.total) == (D("94.5"), 5, 0, D("99.5"))
+        assert (r1.indicator_total, r1.bonus_total, r1.deduction_total, r1.total) == (
+            D("94.5"),
+            5,
+            0,
+            D("99.5"),
+        )
         assert (r1.proposed_level, r1.previous_level, r1.vetoed) == (5, 4, False)
         assert r1.level_explanation.startswith("总分 99.5")
         for words in ("指标得分 94.5", "加分 5", "上限", "五星档"):
             assert words in r1.level_explanation
         assert "限制为" not in r1.level_explanation
 
-        assert (r2.indicator_total, r2.total, r2.proposed_level, r2.previous_level) == (D("86.5"), D("86.5"), 3, 2)
+        assert (r2.indicator_total, r2.total, r2.proposed_level, r2.previous_level) == (
+            D("86.5"),
+            D("86.5"),
+            3,
+            2,
+        )
         assert r2.level_explanation == "总分 86.5 → 四星档；上一周期二星，逐级晋升限制为三星"
 
         assert r3.vetoed is True and r3.proposed_level is None
@@ -637,16 +830,21 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(committee, staff_user, party_
         services.submission_review(submission=sub, by=staff_user)
     check_all()
     assert FinalScore.objects.get(submission=subs[p2], indicator=_indicator(subs[p2], "1.1")).score == 35
-    assert FinalScore.objects.get(submission=subs[p1], indicator=_indicator(subs[p1], "2.1")).score == D("27.5")
+    assert FinalScore.objects.get(submission=subs[p1], indicator=_indicator(subs[p1], "2.1")).score == D(
+        "27.5"
+    )
 
 
-def test_a_submission_not_yet_inspected_takes_no_part_in_the_levels(committee, staff_user, party_organization,
-                                                                    rating_rubric, rating_flow):
+def test_a_submission_not_yet_inspected_takes_no_part_in_the_levels(
+    committee, staff_user, party_organization, rating_rubric, rating_flow
+):
     other = factories.PartyOrganizationFactory(committee=committee)
-    cycle = services.cycle_open(cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric),
-                                by=staff_user)
-    inspected = rating_flow.drive(Submission.objects.get(cycle=cycle, party_organization=party_organization),
-                                  Status.INSPECTED)
+    cycle = services.cycle_open(
+        cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric), by=staff_user
+    )
+    inspected = rating_flow.drive(
+        Submission.objects.get(cycle=cycle, party_organization=party_organization), Status.INSPECTED
+    )
     rating_flow.drive(Submission.objects.get(cycle=cycle, party_organization=other), Status.SUBMITTED)
 
     assert services.cycle_recompute_levels(cycle_id=cycle.pk) == 1
@@ -665,11 +863,15 @@ def test_self_score_changes_are_audited_with_before_and_after(rating_flow, ratin
     submission = rating_submission
     ind = _indicator(submission, "1.1")
 
-    services.self_score_save(submission=submission, indicator_id=ind.pk, score="30", comment="", by=secretary_user)
-    services.self_score_save(submission=submission, indicator_id=ind.pk, score=30, comment="",
-                             by=secretary_user)  # no change, no entry
-    services.self_score_save(submission=submission, indicator_id=ind.pk, score="30.5", comment="补充材料",
-                             by=secretary_user)
+    services.self_score_save(
+        submission=submission, indicator_id=ind.pk, score="30", comment="", by=secretary_user
+    )
+    services.self_score_save(
+        submission=submission, indicator_id=ind.pk, score=30, comment="", by=secretary_user
+    )  # no change, no entry
+    services.self_score_save(
+        submission=submission, indicator_id=ind.pk, score="30.5", comment="补充材料", by=secretary_user
+    )
 
     first, second = _entries("self_score.save", submission)
     assert first.before["score"] is None and D(first.after["score"]) == 30
@@ -685,10 +887,12 @@ def test_inspection_score_changes_are_audited_with_before_and_after(rating_flow,
     ind = _indicator(submission, "1.2")
     start = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()  # leaves out the drive's
 
-    services.inspection_score_save(assignment=assignment, indicator_id=ind.pk, score="27", finding="缺记录",
-                                   by=assignment.inspector)
-    services.inspection_score_save(assignment=assignment, indicator_id=ind.pk, score="27", finding="缺记录",
-                                   by=assignment.inspector)  # no change, no entry
+    services.inspection_score_save(
+        assignment=assignment, indicator_id=ind.pk, score="27", finding="缺记录", by=assignment.inspector
+    )
+    services.inspection_score_save(
+        assignment=assignment, indicator_id=ind.pk, score="27", finding="缺记录", by=assignment.inspector
+    )  # no change, no entry
 
     [entry] = AuditEntry.objects.filter(pk__gt=start, action="inspection.score")
     assert D(entry.before["score"]) == 30 and D(entry.after["score"]) == 27
@@ -697,17 +901,22 @@ def test_inspection_score_changes_are_audited_with_before_and_after(rating_flow,
     assert "1.2" in entry.note
 
 
-def test_final_score_and_adjustment_changes_are_audited_with_before_and_after(rating_flow, rating_submission,
-                                                                             staff_user):
+def test_final_score_and_adjustment_changes_are_audited_with_before_and_after(
+    rating_flow, rating_submission, staff_user
+):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
     ind = _indicator(submission, "2.1")
     bonus = submission.cycle.rubric.adjustments.get(code="B1")
 
-    services.final_score_set(submission=submission, indicator_id=ind.pk, score="28", reason="现场照片不清",
-                             by=staff_user)
-    services.final_score_set(submission=submission, indicator_id=ind.pk, score="29", reason="补充照片后复核",
-                             by=staff_user)
-    services.adjustment_set(submission=submission, item_id=bonus.pk, times=2, note="两次省级表彰", by=staff_user)
+    services.final_score_set(
+        submission=submission, indicator_id=ind.pk, score="28", reason="现场照片不清", by=staff_user
+    )
+    services.final_score_set(
+        submission=submission, indicator_id=ind.pk, score="29", reason="补充照片后复核", by=staff_user
+    )
+    services.adjustment_set(
+        submission=submission, item_id=bonus.pk, times=2, note="两次省级表彰", by=staff_user
+    )
 
     first, second = _entries("review.final_score", submission)
     assert first.before["score"] is None and D(first.after["score"]) == 28

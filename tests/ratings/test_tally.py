@@ -21,8 +21,15 @@ from tests import factories
 
 def _cycle(committee, rubric, year):
     at = timezone.make_aware(dt.datetime(year, 10, 1))
-    return Cycle.objects.create(committee=committee, year=year, rubric=rubric, status=Cycle.Status.OPEN,
-                                self_assessment_deadline=at, inspection_deadline=at, review_deadline=at)
+    return Cycle.objects.create(
+        committee=committee,
+        year=year,
+        rubric=rubric,
+        status=Cycle.Status.OPEN,
+        self_assessment_deadline=at,
+        inspection_deadline=at,
+        review_deadline=at,
+    )
 
 
 @pytest.fixture
@@ -34,22 +41,42 @@ def example(committee):
           E still a draft (unrated), F 1★ (new)
     """
     rubric = create_default_rubric(committee)
-    kinds = {"A": (OrgType.ASSOCIATION, "510107"), "B": (OrgType.ASSOCIATION, "510107"),
-             "C": (OrgType.FOUNDATION, "510104"), "D": (OrgType.PRIVATE_NON_ENTERPRISE, "510000"),
-             "E": (OrgType.PRIVATE_NON_ENTERPRISE, "510000"), "F": (OrgType.PRIVATE_NON_ENTERPRISE, "510000")}
+    kinds = {
+        "A": (OrgType.ASSOCIATION, "510107"),
+        "B": (OrgType.ASSOCIATION, "510107"),
+        "C": (OrgType.FOUNDATION, "510104"),
+        "D": (OrgType.PRIVATE_NON_ENTERPRISE, "510000"),
+        "E": (OrgType.PRIVATE_NON_ENTERPRISE, "510000"),
+        "F": (OrgType.PRIVATE_NON_ENTERPRISE, "510000"),
+    }
     pos = {}
     for key, (org_type, division) in kinds.items():
         org = factories.SocialOrganizationFactory(committee=committee, org_type=org_type, division=division)
-        pos[key] = factories.PartyOrganizationFactory(committee=committee, name=f"党支部{key}", organizations=[org])
+        pos[key] = factories.PartyOrganizationFactory(
+            committee=committee, name=f"党支部{key}", organizations=[org]
+        )
     # an uncovered organisation, for the coverage figures at the time
     factories.SocialOrganizationFactory(committee=committee, division="510107")
     c23, c24 = _cycle(committee, rubric, 2023), _cycle(committee, rubric, 2024)
     reviewed = Status.REVIEWED
-    for key, level, vetoed in [("A", 4, False), ("B", 3, False), ("C", 2, False), ("D", None, True), ("E", 5, False)]:
-        Submission.objects.create(cycle=c23, party_organization=pos[key], status=reviewed, proposed_level=level,
-                                  vetoed=vetoed)
-    for key, status, level in [("A", reviewed, 5), ("B", reviewed, 2), ("C", reviewed, 2), ("D", reviewed, 3),
-                               ("E", Status.DRAFT, None), ("F", reviewed, 1)]:
+    for key, level, vetoed in [
+        ("A", 4, False),
+        ("B", 3, False),
+        ("C", 2, False),
+        ("D", None, True),
+        ("E", 5, False),
+    ]:
+        Submission.objects.create(
+            cycle=c23, party_organization=pos[key], status=reviewed, proposed_level=level, vetoed=vetoed
+        )
+    for key, status, level in [
+        ("A", reviewed, 5),
+        ("B", reviewed, 2),
+        ("C", reviewed, 2),
+        ("D", reviewed, 3),
+        ("E", Status.DRAFT, None),
+        ("F", reviewed, 1),
+    ]:
         Submission.objects.create(cycle=c24, party_organization=pos[key], status=status, proposed_level=level)
     return c23, c24
 
@@ -64,7 +91,9 @@ def test_tally_on_a_hand_computed_example(example):
     assert d["change"] == {"promoted": 2, "same": 1, "demoted": 1, "new": 1}
     by_type = {g["key"]: g for g in d["by_type"]}
     assert by_type["association"]["levels"]["5"] == 1 and by_type["association"]["levels"]["2"] == 1
-    assert by_type["private_non_enterprise"]["unrated"] == 1 and by_type["private_non_enterprise"]["total"] == 3
+    assert (
+        by_type["private_non_enterprise"]["unrated"] == 1 and by_type["private_non_enterprise"]["total"] == 3
+    )
     by_region = {g["key"]: g for g in d["by_region"]}
     assert by_region["510104"]["levels"]["2"] == 1 and by_region["510000"]["three_plus"] == 1
     # 7 organisations, 6 with a party organisation, none with only an instructor
@@ -82,8 +111,9 @@ def test_vetoed_branches_count_apart_and_not_among_the_rated(example):
 def test_recompute_replaces_the_snapshot_whole(example):
     _c23, c24 = example
     first = tally_recompute(cycle_id=c24.pk)
-    Submission.objects.filter(cycle=c24, party_organization__name="党支部E").update(status=Status.REVIEWED,
-                                                                                     proposed_level=4)
+    Submission.objects.filter(cycle=c24, party_organization__name="党支部E").update(
+        status=Status.REVIEWED, proposed_level=4
+    )
     second = tally_recompute(cycle_id=c24.pk)
     assert TallySnapshot.objects.filter(cycle=c24).count() == 1
     assert first.pk == second.pk
@@ -113,8 +143,9 @@ def test_the_recompute_task_notifies_staff_once_per_distinct_result(example, sta
     notices = Notification.objects.filter(recipient=staff_user, kind=Kind.TALLY_READY)
     assert notices.count() == 1
     assert "三星及以上 2 个（占 40.0%）" in notices.get().body
-    Submission.objects.filter(cycle=c24, party_organization__name="党支部E").update(status=Status.REVIEWED,
-                                                                                     proposed_level=3)
+    Submission.objects.filter(cycle=c24, party_organization__name="党支部E").update(
+        status=Status.REVIEWED, proposed_level=3
+    )
     tasks.recompute_tally(TallyRun.objects.create(cycle=c24).pk)
     assert notices.count() == 2
 
@@ -140,7 +171,9 @@ def test_dashboard_pages_need_login_and_staff(name, example, login, secretary_us
     assert login(inspector_user).get(url).status_code == 403
 
 
-@pytest.mark.parametrize("name", ["ratings:export-results", "ratings:export-tally", "ratings:tally-report-pdf"])
+@pytest.mark.parametrize(
+    "name", ["ratings:export-results", "ratings:export-tally", "ratings:tally-report-pdf"]
+)
 def test_another_committees_cycle_is_404(name, example, login, other_staff_user):
     _c23, c24 = example
     tally_recompute(cycle_id=c24.pk)
@@ -148,8 +181,9 @@ def test_another_committees_cycle_is_404(name, example, login, other_staff_user)
     assert login(other_staff_user).get(reverse("ratings:dashboard") + f"?cycle={c24.pk}").status_code == 404
 
 
-def test_staff_trigger_a_recomputation_and_see_the_figures(example, staff_client,
-                                                          django_capture_on_commit_callbacks):
+def test_staff_trigger_a_recomputation_and_see_the_figures(
+    example, staff_client, django_capture_on_commit_callbacks
+):
     _c23, c24 = example
     with django_capture_on_commit_callbacks(execute=True):
         r = staff_client.post(reverse("ratings:tally-recompute", args=[c24.pk]))
@@ -169,8 +203,9 @@ def test_recompute_is_post_only(example, staff_client):
     assert not TallyRun.objects.exists()
 
 
-def test_dashboard_query_count_does_not_grow_with_rows(example, staff_client, django_assert_max_num_queries,
-                                                       committee):
+def test_dashboard_query_count_does_not_grow_with_rows(
+    example, staff_client, django_assert_max_num_queries, committee
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

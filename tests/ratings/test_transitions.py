@@ -55,15 +55,21 @@ AUDIT_ACTION = {
     "review": "submission.review",
     "reopen": "submission.reopen",
 }
-STAMPED = {"submit": "submitted_at", "accept": "accepted_at", "sign_off": "inspected_at", "review": "reviewed_at"}
+STAMPED = {
+    "submit": "submitted_at",
+    "accept": "accepted_at",
+    "sign_off": "inspected_at",
+    "review": "reviewed_at",
+}
 
 
 def _ready_to_sign(flow, submission, username="inspector-extra"):
     """An inspector's assignment written directly, every indicator scored, not signed: every
     precondition of signing off (and an inspectors' average for the review) except the status."""
     inspector = factories.InspectorUserFactory(committee=submission.cycle.committee, username=username)
-    assignment = InspectionAssignment.objects.create(submission=submission, inspector=inspector,
-                                                     assigned_by=flow.staff)
+    assignment = InspectionAssignment.objects.create(
+        submission=submission, inspector=inspector, assigned_by=flow.staff
+    )
     for ind in flow.indicators(submission):
         InspectionScore.objects.create(assignment=assignment, indicator=ind, score=ind.max_score)
     return assignment
@@ -75,8 +81,9 @@ def _prepare(action, flow, submission):
         secretary = flow.secretary(submission)
         return secretary, lambda: services.submission_submit(submission=submission, by=secretary)
     if action == "return":
-        return flow.staff, lambda: services.submission_return(submission=submission, by=flow.staff,
-                                                              reasons=[(None, "请补充会议记录")])
+        return flow.staff, lambda: services.submission_return(
+            submission=submission, by=flow.staff, reasons=[(None, "请补充会议记录")]
+        )
     if action == "accept":
         return flow.staff, lambda: services.submission_accept(submission=submission, by=flow.staff)
     if action == "sign_off":
@@ -84,15 +91,17 @@ def _prepare(action, flow, submission):
             assignment = submission.assignments.get(signed_off_at__isnull=True)
         else:
             assignment = _ready_to_sign(flow, submission)
-        return assignment.inspector, lambda: services.inspection_sign_off(assignment=assignment,
-                                                                          by=assignment.inspector)
+        return assignment.inspector, lambda: services.inspection_sign_off(
+            assignment=assignment, by=assignment.inspector
+        )
     if action == "review":
         if not submission.assignments.exists():
             _ready_to_sign(flow, submission)
         return flow.staff, lambda: services.submission_review(submission=submission, by=flow.staff)
     if action == "reopen":
-        return flow.staff, lambda: services.submission_reopen(submission=submission, by=flow.staff,
-                                                              reason="复核发现佐证材料与现场不符")
+        return flow.staff, lambda: services.submission_reopen(
+            submission=submission, by=flow.staff, reason="复核发现佐证材料与现场不符"
+        )
     raise AssertionError(action)
 
 
@@ -101,13 +110,20 @@ def _state(submission):
     return {
         "row": Submission.objects.filter(pk=submission.pk).values().get(),
         "audit": list(AuditEntry.objects.order_by("pk").values_list("pk", flat=True)),
-        "return_reasons": list(ReturnReason.objects.filter(submission=submission).values_list("pk", flat=True)),
-        "assignments": list(InspectionAssignment.objects.filter(submission=submission).order_by("pk")
-                            .values_list("pk", "signed_off_at")),
-        "final_scores": list(FinalScore.objects.filter(submission=submission).order_by("pk")
-                             .values_list("pk", "score")),
-        "self_scores": list(IndicatorScore.objects.filter(submission=submission).order_by("pk")
-                            .values_list("pk", "score")),
+        "return_reasons": list(
+            ReturnReason.objects.filter(submission=submission).values_list("pk", flat=True)
+        ),
+        "assignments": list(
+            InspectionAssignment.objects.filter(submission=submission)
+            .order_by("pk")
+            .values_list("pk", "signed_off_at")
+        ),
+        "final_scores": list(
+            FinalScore.objects.filter(submission=submission).order_by("pk").values_list("pk", "score")
+        ),
+        "self_scores": list(
+            IndicatorScore.objects.filter(submission=submission).order_by("pk").values_list("pk", "score")
+        ),
     }
 
 
@@ -127,8 +143,12 @@ def test_every_action_from_every_status(start, action, rating_flow, rating_submi
         assert row.status == target
         if action != "sign_off":
             assert result.status == target
-        entries = AuditEntry.objects.filter(pk__gt=max(before["audit"], default=0), action=AUDIT_ACTION[action],
-                                            target_type="ratings.submission", target_id=str(submission.pk))
+        entries = AuditEntry.objects.filter(
+            pk__gt=max(before["audit"], default=0),
+            action=AUDIT_ACTION[action],
+            target_type="ratings.submission",
+            target_id=str(submission.pk),
+        )
         assert entries.count() == 1
         entry = entries.get()
         assert entry.actor == actor
@@ -162,10 +182,13 @@ def test_a_handed_in_submission_cannot_be_edited_by_the_branch(status, rating_fl
     files = sorted(Evidence.objects.filter(submission=submission).values_list("pk", flat=True))
 
     with pytest.raises(ValidationError):
-        services.self_score_save(submission=submission, indicator_id=ind.pk, score=40, comment="改一下", by=secretary)
+        services.self_score_save(
+            submission=submission, indicator_id=ind.pk, score=40, comment="改一下", by=secretary
+        )
     with pytest.raises(ValidationError):
-        services.evidence_add(submission=submission, indicator_id=ind.pk, upload=factories.png_upload(),
-                              by=secretary)
+        services.evidence_add(
+            submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=secretary
+        )
     with pytest.raises(ValidationError):
         services.evidence_remove(evidence=evidence, by=secretary)
 
@@ -180,8 +203,12 @@ def test_the_branch_edits_while_it_holds_the_submission(status, rating_flow, rat
     secretary = rating_flow.secretary(submission)
     ind = {i.code: i for i in rating_flow.indicators(submission)}["1.1"]
 
-    services.self_score_save(submission=submission, indicator_id=ind.pk, score="35.5", comment="补充", by=secretary)
-    services.evidence_add(submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=secretary)
+    services.self_score_save(
+        submission=submission, indicator_id=ind.pk, score="35.5", comment="补充", by=secretary
+    )
+    services.evidence_add(
+        submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=secretary
+    )
 
     assert IndicatorScore.objects.get(submission=submission, indicator=ind).score == 35.5
     assert Evidence.objects.filter(submission=submission, indicator=ind).count() == 2
@@ -191,14 +218,19 @@ def test_the_branch_edits_while_it_holds_the_submission(status, rating_flow, rat
 
 
 def _close_self_assessment(cycle):
-    Cycle.objects.filter(pk=cycle.pk).update(self_assessment_deadline=timezone.now() - dt.timedelta(minutes=1))
+    Cycle.objects.filter(pk=cycle.pk).update(
+        self_assessment_deadline=timezone.now() - dt.timedelta(minutes=1)
+    )
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.RETURNED])
 def test_a_passed_deadline_blocks_submit_until_staff_extend_it_for_that_branch(
-        status, other_secretary_user, rating_flow, rating_submission, staff_user):
+    status, other_secretary_user, rating_flow, rating_submission, staff_user
+):
     submission = rating_flow.drive(rating_submission, status)
-    other = Submission.objects.get(cycle=submission.cycle, party_organization=other_secretary_user.party_organization)
+    other = Submission.objects.get(
+        cycle=submission.cycle, party_organization=other_secretary_user.party_organization
+    )
     rating_flow.fill(other)
     _close_self_assessment(submission.cycle)
     submission.refresh_from_db()
@@ -209,8 +241,9 @@ def test_a_passed_deadline_blocks_submit_until_staff_extend_it_for_that_branch(
         services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
     assert _state(submission) == before
 
-    services.submission_extend_deadline(submission=submission, until=timezone.now() + dt.timedelta(days=3),
-                                        reason="因疫情延期", by=staff_user)
+    services.submission_extend_deadline(
+        submission=submission, until=timezone.now() + dt.timedelta(days=3), reason="因疫情延期", by=staff_user
+    )
     services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
     assert Submission.objects.get(pk=submission.pk).status == Status.SUBMITTED
 
@@ -226,21 +259,28 @@ def test_an_extension_must_lie_in_the_future_and_have_a_reason(rating_flow, rati
     before = _state(submission)
 
     with pytest.raises(ValidationError):
-        services.submission_extend_deadline(submission=submission, until=timezone.now() - dt.timedelta(hours=1),
-                                            reason="延期", by=staff_user)
+        services.submission_extend_deadline(
+            submission=submission, until=timezone.now() - dt.timedelta(hours=1), reason="延期", by=staff_user
+        )
     with pytest.raises(ValidationError):
-        services.submission_extend_deadline(submission=submission, until=timezone.now() + dt.timedelta(days=1),
-                                            reason="  ", by=staff_user)
+        services.submission_extend_deadline(
+            submission=submission, until=timezone.now() + dt.timedelta(days=1), reason="  ", by=staff_user
+        )
     assert _state(submission) == before
 
 
 def test_an_incomplete_self_assessment_cannot_be_submitted_and_the_message_lists_what_is_missing(
-        rating_flow, rating_submission):
+    rating_flow, rating_submission
+):
     submission = rating_submission
     secretary = rating_flow.secretary(submission)
     ind = {i.code: i for i in rating_flow.indicators(submission)}
-    services.self_score_save(submission=submission, indicator_id=ind["1.1"].pk, score=40, comment="", by=secretary)
-    services.self_score_save(submission=submission, indicator_id=ind["1.2"].pk, score=30, comment="", by=secretary)
+    services.self_score_save(
+        submission=submission, indicator_id=ind["1.1"].pk, score=40, comment="", by=secretary
+    )
+    services.self_score_save(
+        submission=submission, indicator_id=ind["1.2"].pk, score=30, comment="", by=secretary
+    )
     before = _state(submission)
 
     with pytest.raises(ValidationError) as excinfo:
@@ -274,8 +314,9 @@ def test_reopening_an_inspection_lets_the_inspectors_score_and_sign_again(rating
 
     assignments = list(submission.assignments.order_by("pk"))
     assert all(a.signed_off_at is None for a in assignments)
-    services.inspection_score_save(assignment=assignments[0], indicator_id=ind.pk, score=20, finding="复查",
-                                   by=assignments[0].inspector)
+    services.inspection_score_save(
+        assignment=assignments[0], indicator_id=ind.pk, score=20, finding="复查", by=assignments[0].inspector
+    )
     for a in assignments:
         services.inspection_sign_off(assignment=a, by=a.inspector)
 
@@ -298,10 +339,16 @@ def test_review_requires_every_veto_to_be_decided(rating_flow, rating_submission
     assert Submission.objects.get(pk=submission.pk).status == Status.REVIEWED
 
 
-def test_a_confirmed_veto_does_not_block_the_review_but_gives_no_star(rating_flow, rating_submission, staff_user):
+def test_a_confirmed_veto_does_not_block_the_review_but_gives_no_star(
+    rating_flow, rating_submission, staff_user
+):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
-    veto = services.veto_raise(submission=submission, item_id=submission.cycle.rubric.vetoes.get(code="V2").pk,
-                               note="民政部门公告", by=staff_user)
+    veto = services.veto_raise(
+        submission=submission,
+        item_id=submission.cycle.rubric.vetoes.get(code="V2").pk,
+        note="民政部门公告",
+        by=staff_user,
+    )
     services.veto_decide(veto=veto, confirmed=True, reason="已核实被撤销登记", by=staff_user)
 
     services.submission_review(submission=submission, by=staff_user)
@@ -328,7 +375,8 @@ def _inspected_entries(submission):
 
 
 def test_the_inspection_is_complete_only_when_every_assigned_inspector_has_signed(
-        rating_flow, rating_submission, committee):
+    rating_flow, rating_submission, committee
+):
     submission = _accepted(rating_flow, rating_submission)
     a, b = rating_flow.inspectors
     c = factories.InspectorUserFactory(committee=committee, username="inspector-c")
@@ -347,7 +395,8 @@ def test_the_inspection_is_complete_only_when_every_assigned_inspector_has_signe
 
 
 def test_fewer_inspectors_than_the_committee_minimum_do_not_complete_the_inspection(
-        rating_flow, rating_submission, committee):
+    rating_flow, rating_submission, committee
+):
     settings = RatingSettings.for_committee(committee.pk)
     settings.min_inspectors = 3
     settings.save()
@@ -383,8 +432,13 @@ def test_an_inspector_cannot_sign_off_with_indicators_unscored(rating_flow, rati
     submission = _accepted(rating_flow, rating_submission)
     assignments = rating_flow.assign(submission)
     first_indicator = rating_flow.indicators(submission)[0]
-    services.inspection_score_save(assignment=assignments[0], indicator_id=first_indicator.pk, score=10,
-                                   finding="", by=assignments[0].inspector)
+    services.inspection_score_save(
+        assignment=assignments[0],
+        indicator_id=first_indicator.pk,
+        score=10,
+        finding="",
+        by=assignments[0].inspector,
+    )
     before = _state(submission)
 
     with pytest.raises(ValidationError) as excinfo:
@@ -401,8 +455,9 @@ def test_a_signed_inspector_cannot_change_scores_any_more(rating_flow, rating_su
     before = _state(submission)
 
     with pytest.raises(TransitionNotAllowed):
-        services.inspection_score_save(assignment=signed, indicator_id=ind.pk, score=1, finding="",
-                                       by=signed.inspector)
+        services.inspection_score_save(
+            assignment=signed, indicator_id=ind.pk, score=1, finding="", by=signed.inspector
+        )
     with pytest.raises(TransitionNotAllowed):
         services.inspection_sign_off(assignment=signed, by=signed.inspector)
 
@@ -415,9 +470,13 @@ def test_a_returned_submission_keeps_each_rounds_reasons(rating_flow, rating_sub
     ind = rating_flow.indicators(submission)[0]
     services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
 
-    services.submission_return(submission=submission, by=staff_user, reasons=[(ind.pk, "会议记录缺签名"), (None, " ")])
+    services.submission_return(
+        submission=submission, by=staff_user, reasons=[(ind.pk, "会议记录缺签名"), (None, " ")]
+    )
 
-    rounds = sorted(ReturnReason.objects.filter(submission=submission).values_list("round", "indicator_id", "reason"))
+    rounds = sorted(
+        ReturnReason.objects.filter(submission=submission).values_list("round", "indicator_id", "reason")
+    )
     assert rounds == [(1, None, "材料不全"), (2, ind.pk, "会议记录缺签名")]
 
 
@@ -431,8 +490,9 @@ def test_a_return_without_any_reason_is_refused(rating_flow, rating_submission, 
     assert _state(submission) == before
 
 
-def test_a_submission_reopened_out_of_review_loses_its_proposed_level(rating_flow, rating_submission,
-                                                                      django_capture_on_commit_callbacks):
+def test_a_submission_reopened_out_of_review_loses_its_proposed_level(
+    rating_flow, rating_submission, django_capture_on_commit_callbacks
+):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
     services.cycle_recompute_levels(cycle_id=submission.cycle_id)
     assert Submission.objects.get(pk=submission.pk).proposed_level == 5
@@ -445,8 +505,9 @@ def test_a_submission_reopened_out_of_review_loses_its_proposed_level(rating_flo
     assert row.proposed_level is None and row.total is None and row.level_explanation == ""
 
 
-def test_unassigning_the_only_inspector_yet_to_sign_completes_the_inspection(rating_flow, rating_submission,
-                                                                             committee):
+def test_unassigning_the_only_inspector_yet_to_sign_completes_the_inspection(
+    rating_flow, rating_submission, committee
+):
     submission = _accepted(rating_flow, rating_submission)
     a, b = rating_flow.inspectors
     c = factories.InspectorUserFactory(committee=committee, username="inspector-c")

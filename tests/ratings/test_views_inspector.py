@@ -41,15 +41,22 @@ def _ind(assignment, code):
 
 
 def _save(client, assignment, code, score, finding="", **extra):
-    return client.post(reverse("ratings:inspection-score-save", args=[assignment.pk]),
-                       {"indicator": _ind(assignment, code).pk, "score": score, "finding": finding}, **extra)
+    return client.post(
+        reverse("ratings:inspection-score-save", args=[assignment.pk]),
+        {"indicator": _ind(assignment, code).pk, "score": score, "finding": finding},
+        **extra,
+    )
 
 
 def _score_all(assignment, score=None):
     for ind in assignment.submission.cycle.rubric.indicators():
-        services.inspection_score_save(assignment=assignment, indicator_id=ind.pk,
-                                       score=ind.max_score if score is None else score, finding="",
-                                       by=assignment.inspector)
+        services.inspection_score_save(
+            assignment=assignment,
+            indicator_id=ind.pk,
+            score=ind.max_score if score is None else score,
+            finding="",
+            by=assignment.inspector,
+        )
 
 
 def _messages(response):
@@ -88,8 +95,9 @@ def test_another_inspectors_assignment_is_404(login, accepted, name, method):
     first, second = accepted
     # the second inspector of the same submission, and an inspector of another committee
     for outsider in (second.inspector, factories.InspectorUserFactory(username="far-away")):
-        response = getattr(login(outsider), method)(reverse(name, args=[first.pk]),
-                                                    {"indicator": _ind(first, "1.1").pk, "score": "1"})
+        response = getattr(login(outsider), method)(
+            reverse(name, args=[first.pk]), {"indicator": _ind(first, "1.1").pk, "score": "1"}
+        )
         assert response.status_code == 404
     assert not InspectionScore.objects.filter(assignment=first).exists()
 
@@ -97,10 +105,14 @@ def test_another_inspectors_assignment_is_404(login, accepted, name, method):
 def test_the_list_shows_only_own_assignments(login, accepted, committee):
     first, _second = accepted
     other_po = factories.PartyOrganizationFactory(committee=committee, name="别人的党支部")
-    sub = Submission.objects.create(cycle=first.submission.cycle, party_organization=other_po,
-                                    status=Status.ACCEPTED)
-    InspectionAssignment.objects.create(submission=sub, inspector=factories.InspectorUserFactory(committee=committee),
-                                        assigned_by=first.assigned_by)
+    sub = Submission.objects.create(
+        cycle=first.submission.cycle, party_organization=other_po, status=Status.ACCEPTED
+    )
+    InspectionAssignment.objects.create(
+        submission=sub,
+        inspector=factories.InspectorUserFactory(committee=committee),
+        assigned_by=first.assigned_by,
+    )
 
     response = login(first.inspector).get(reverse("ratings:inspections"))
 
@@ -173,14 +185,17 @@ def test_saving_by_fetch_answers_json(login, accepted):
     assert InspectionScore.objects.get(assignment=first).score == Decimal("20")
 
 
-@pytest.mark.parametrize(("score", "message"), [
-    ("41", "应在 0 到 40"),
-    ("3.25", "0.5"),
-    ("-1", "0"),
-    ("abc", "数字"),
-    ("NaN", "数字"),
-    ("Infinity", "数字"),
-])
+@pytest.mark.parametrize(
+    ("score", "message"),
+    [
+        ("41", "应在 0 到 40"),
+        ("3.25", "0.5"),
+        ("-1", "0"),
+        ("abc", "数字"),
+        ("NaN", "数字"),
+        ("Infinity", "数字"),
+    ],
+)
 def test_a_bad_score_shows_a_message_next_to_the_indicator_and_saves_nothing(login, accepted, score, message):
     first, _ = accepted
     client = login(first.inspector)
@@ -197,8 +212,9 @@ def test_a_bad_score_shows_a_message_next_to_the_indicator_and_saves_nothing(log
 def test_an_indicator_of_another_rubric_is_refused(login, accepted, committee):
     first, _ = accepted
     foreign = factories.make_rubric(committee).indicators().first()
-    response = login(first.inspector).post(reverse("ratings:inspection-score-save", args=[first.pk]),
-                                           {"indicator": foreign.pk, "score": "1"})
+    response = login(first.inspector).post(
+        reverse("ratings:inspection-score-save", args=[first.pk]), {"indicator": foreign.pk, "score": "1"}
+    )
     assert response.status_code == 200
     assert "不属于本周期的测评标准" in response.content.decode()
     assert not InspectionScore.objects.exists()
@@ -206,15 +222,27 @@ def test_an_indicator_of_another_rubric_is_refused(login, accepted, committee):
 
 def test_score_save_takes_only_post(login, accepted):
     first, _ = accepted
-    assert login(first.inspector).get(reverse("ratings:inspection-score-save", args=[first.pk])).status_code == 405
+    assert (
+        login(first.inspector).get(reverse("ratings:inspection-score-save", args=[first.pk])).status_code
+        == 405
+    )
 
 
 def test_inspectors_do_not_see_each_others_scores(login, accepted):
     first, second = accepted
-    services.inspection_score_save(assignment=second, indicator_id=_ind(second, "1.1").pk, score=Decimal("12.5"),
-                                   finding="乙的独立意见", by=second.inspector)
-    services.inspection_photo_add(assignment=second, indicator_id=_ind(second, "1.1").pk,
-                                  upload=factories.png_upload("b.png"), by=second.inspector)
+    services.inspection_score_save(
+        assignment=second,
+        indicator_id=_ind(second, "1.1").pk,
+        score=Decimal("12.5"),
+        finding="乙的独立意见",
+        by=second.inspector,
+    )
+    services.inspection_photo_add(
+        assignment=second,
+        indicator_id=_ind(second, "1.1").pk,
+        upload=factories.png_upload("b.png"),
+        by=second.inspector,
+    )
     photo = InspectionPhoto.objects.get()
 
     page = login(first.inspector).get(reverse("ratings:inspection", args=[first.pk])).content.decode()
@@ -232,8 +260,10 @@ def test_a_photo_is_stored_and_served_to_its_inspector(login, accepted):
     client = login(first.inspector)
     upload = factories.png_upload("现场.png")
 
-    response = client.post(reverse("ratings:inspection-photo-upload", args=[first.pk]),
-                           {"indicator": _ind(first, "2.1").pk, "photo": upload})
+    response = client.post(
+        reverse("ratings:inspection-photo-upload", args=[first.pk]),
+        {"indicator": _ind(first, "2.1").pk, "photo": upload},
+    )
 
     assert response.status_code == 302
     photo = InspectionPhoto.objects.get(assignment=first)
@@ -247,15 +277,20 @@ def test_a_photo_is_stored_and_served_to_its_inspector(login, accepted):
     served.close()
 
 
-@pytest.mark.parametrize(("files", "message"), [
-    ([SimpleUploadedFile("fake.jpg", b"this is not a picture", content_type="image/jpeg")], "不符"),
-    ([SimpleUploadedFile("notes.pdf", b"%PDF-1.4 ...", content_type="application/pdf")], "类型不支持"),
-    ([], "请先拍照或选择照片"),
-])
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ([SimpleUploadedFile("fake.jpg", b"this is not a picture", content_type="image/jpeg")], "不符"),
+        ([SimpleUploadedFile("notes.pdf", b"%PDF-1.4 ...", content_type="application/pdf")], "类型不支持"),
+        ([], "请先拍照或选择照片"),
+    ],
+)
 def test_a_bad_photo_is_refused_with_a_message(login, accepted, files, message):
     first, _ = accepted
-    response = login(first.inspector).post(reverse("ratings:inspection-photo-upload", args=[first.pk]),
-                                           {"indicator": _ind(first, "1.1").pk, "photo": files})
+    response = login(first.inspector).post(
+        reverse("ratings:inspection-photo-upload", args=[first.pk]),
+        {"indicator": _ind(first, "1.1").pk, "photo": files},
+    )
     assert response.status_code == 200
     row = next(r for r in response.context["rows"] if r.indicator.code == "1.1")
     assert message in row.photo_error
@@ -265,8 +300,12 @@ def test_a_bad_photo_is_refused_with_a_message(login, accepted, files, message):
 @pytest.fixture
 def photo(accepted):
     first, _ = accepted
-    services.inspection_photo_add(assignment=first, indicator_id=_ind(first, "1.1").pk,
-                                  upload=factories.png_upload(), by=first.inspector)
+    services.inspection_photo_add(
+        assignment=first,
+        indicator_id=_ind(first, "1.1").pk,
+        upload=factories.png_upload(),
+        by=first.inspector,
+    )
     return InspectionPhoto.objects.get()
 
 
@@ -275,17 +314,21 @@ def test_photo_file_for_anonymous_redirects_to_login(client, photo):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("taker", 200),
-    ("staff", 200),
-    ("other_inspector_same_submission", 404),
-    ("other_staff", 404),
-    ("secretary_before_review", 404),
-    ("other_secretary", 404),
-    ("no_role", 404),
-])
-def test_who_may_open_an_inspection_photo(login, photo, accepted, staff_user, other_staff_user, secretary_user,
-                                          other_secretary_user, who, status):
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("taker", 200),
+        ("staff", 200),
+        ("other_inspector_same_submission", 404),
+        ("other_staff", 404),
+        ("secretary_before_review", 404),
+        ("other_secretary", 404),
+        ("no_role", 404),
+    ],
+)
+def test_who_may_open_an_inspection_photo(
+    login, photo, accepted, staff_user, other_staff_user, secretary_user, other_secretary_user, who, status
+):
     user = {
         "taker": accepted[0].inspector,
         "staff": staff_user,
@@ -311,8 +354,12 @@ def test_the_branch_secretary_sees_photos_once_reviewed(login, photo, secretary_
 def test_a_guessed_storage_path_gets_nothing(login, photo, staff_user):
     client = login(staff_user)
     assert photo.file.name.startswith("inspection/")
-    for url in (f"/media/{photo.file.name}", f"/{photo.file.name}", f"/private/{photo.file.name}",
-                f"/static/{photo.file.name}"):
+    for url in (
+        f"/media/{photo.file.name}",
+        f"/{photo.file.name}",
+        f"/private/{photo.file.name}",
+        f"/static/{photo.file.name}",
+    ):
         assert client.get(url).status_code == 404, url
 
 
@@ -337,13 +384,16 @@ def test_the_last_signature_completes_the_inspection(login, accepted, django_cap
     _score_all(first)
     _score_all(second, Decimal("20"))
 
-    response = login(first.inspector).post(reverse("ratings:inspection-sign-off", args=[first.pk]), follow=True)
+    response = login(first.inspector).post(
+        reverse("ratings:inspection-sign-off", args=[first.pk]), follow=True
+    )
     assert "其他验收人员签字后" in " ".join(_messages(response))
     assert Submission.objects.get(pk=first.submission_id).status == Status.ACCEPTED
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(second.inspector).post(reverse("ratings:inspection-sign-off", args=[second.pk]),
-                                                follow=True)
+        response = login(second.inspector).post(
+            reverse("ratings:inspection-sign-off", args=[second.pk]), follow=True
+        )
     assert "实地验收完成" in " ".join(_messages(response))
     submission = Submission.objects.get(pk=first.submission_id)
     assert submission.status == Status.INSPECTED
@@ -366,11 +416,16 @@ def test_after_sign_off_the_page_is_read_only_and_edits_are_refused(login, accep
     response = _save(client, first, "1.1", "40")
     assert "已签字确认，不能再修改" in response.context["rows"][0].error
     assert "已签字确认，不能再修改" in response.content.decode()
-    photo = client.post(reverse("ratings:inspection-photo-upload", args=[first.pk]),
-                        {"indicator": _ind(first, "1.1").pk, "photo": factories.png_upload()})
+    photo = client.post(
+        reverse("ratings:inspection-photo-upload", args=[first.pk]),
+        {"indicator": _ind(first, "1.1").pk, "photo": factories.png_upload()},
+    )
     assert "不能再修改" in photo.context["rows"][0].photo_error
-    veto = client.post(reverse("ratings:inspection-veto-raise", args=[first.pk]),
-                       {"item": first.submission.cycle.rubric.vetoes.first().pk, "note": "x"}, follow=True)
+    veto = client.post(
+        reverse("ratings:inspection-veto-raise", args=[first.pk]),
+        {"item": first.submission.cycle.rubric.vetoes.first().pk, "note": "x"},
+        follow=True,
+    )
     assert "不能再提出一票否决" in " ".join(_messages(veto))
     assert InspectionScore.objects.get(assignment=first, indicator=_ind(first, "1.1")).score == Decimal("10")
     assert not InspectionPhoto.objects.exists() and not VetoDecision.objects.exists()
@@ -384,16 +439,24 @@ def test_an_inspector_raises_a_veto_item_with_a_note(login, accepted):
     item = first.submission.cycle.rubric.vetoes.get(code="V2")
     client = login(first.inspector)
 
-    response = client.post(reverse("ratings:inspection-veto-raise", args=[first.pk]),
-                           {"item": item.pk, "note": "现场发现组织已被撤销登记"})
+    response = client.post(
+        reverse("ratings:inspection-veto-raise", args=[first.pk]),
+        {"item": item.pk, "note": "现场发现组织已被撤销登记"},
+    )
 
     assert response.status_code == 302
     veto = VetoDecision.objects.get()
     assert (veto.item, veto.state, veto.raised_by, veto.raised_note) == (
-        item, VetoDecision.State.OPEN, first.inspector, "现场发现组织已被撤销登记")
+        item,
+        VetoDecision.State.OPEN,
+        first.inspector,
+        "现场发现组织已被撤销登记",
+    )
 
 
-@pytest.mark.parametrize(("data", "message"), [({"note": ""}, "请写明发现的线索"), ({"item": "999999"}, "不属于本周期")])
+@pytest.mark.parametrize(
+    ("data", "message"), [({"note": ""}, "请写明发现的线索"), ({"item": "999999"}, "不属于本周期")]
+)
 def test_a_veto_without_note_or_with_a_foreign_item_is_refused(login, accepted, data, message):
     first, _ = accepted
     post = {"item": first.submission.cycle.rubric.vetoes.first().pk, "note": "线索", **data}
@@ -407,19 +470,36 @@ def test_a_veto_without_note_or_with_a_foreign_item_is_refused(login, accepted, 
 
 
 def _assignment_with(committee, staff_user, n_indicators):
-    rubric = factories.make_rubric(committee, indicators=[(f"1.{i}", 4, True) for i in range(1, n_indicators + 1)])
+    rubric = factories.make_rubric(
+        committee, indicators=[(f"1.{i}", 4, True) for i in range(1, n_indicators + 1)]
+    )
     cycle = factories.CycleFactory(committee=committee, rubric=rubric, status="open")
     submission = factories.SubmissionFactory(cycle=cycle, status=Status.ACCEPTED)
     inspector = factories.InspectorUserFactory(committee=committee)
-    assignment = InspectionAssignment.objects.create(submission=submission, inspector=inspector,
-                                                     assigned_by=staff_user)
+    assignment = InspectionAssignment.objects.create(
+        submission=submission, inspector=inspector, assigned_by=staff_user
+    )
     for ind in rubric.indicators():
         submission.scores.create(indicator=ind, score=Decimal("3"), comment="说明")
-        submission.evidence.create(indicator=ind, file="evidence/x.png", original_name="x.png",
-                                   content_type="image/png", size=1, uploaded_by=staff_user)
-        InspectionScore.objects.create(assignment=assignment, indicator=ind, score=Decimal("3.5"), finding="好")
-        InspectionPhoto.objects.create(assignment=assignment, indicator=ind, file="inspection/x.png",
-                                       original_name="x.png", content_type="image/png", size=1)
+        submission.evidence.create(
+            indicator=ind,
+            file="evidence/x.png",
+            original_name="x.png",
+            content_type="image/png",
+            size=1,
+            uploaded_by=staff_user,
+        )
+        InspectionScore.objects.create(
+            assignment=assignment, indicator=ind, score=Decimal("3.5"), finding="好"
+        )
+        InspectionPhoto.objects.create(
+            assignment=assignment,
+            indicator=ind,
+            file="inspection/x.png",
+            original_name="x.png",
+            content_type="image/png",
+            size=1,
+        )
     return assignment
 
 

@@ -84,8 +84,13 @@ def test_the_notice_is_public_and_lists_only_starred_results(anon, published):
 
 
 def test_the_notice_shows_nothing_private(anon, published):
-    Objection.objects.create(submission=published.four, reference="YY-PRIVATE", name="举报人王五",
-                             contact="wangwu@example.com", reason="机密理由")
+    Objection.objects.create(
+        submission=published.four,
+        reference="YY-PRIVATE",
+        name="举报人王五",
+        contact="wangwu@example.com",
+        reason="机密理由",
+    )
     page = text(anon.get(notice_url(published)))
     names = list(Member.objects.values_list("name", flat=True))
     assert names and not any(name in page for name in names)
@@ -106,7 +111,8 @@ def test_before_and_after_the_period_the_page_says_so_and_offers_no_form(anon, r
     assert "公示期未开始" in page and objection_url(results_cycle) not in page
     Cycle.objects.filter(pk=results_cycle.cycle.pk).update(
         notice_starts_on=timezone.localdate() - dt.timedelta(days=9),
-        notice_ends_on=timezone.localdate() - dt.timedelta(days=3))
+        notice_ends_on=timezone.localdate() - dt.timedelta(days=3),
+    )
     page = text(anon.get(notice_url(results_cycle)))
     assert "公示期已结束" in page and objection_url(results_cycle) not in page
 
@@ -147,13 +153,24 @@ def test_anyone_files_an_objection_and_gets_a_reference_number(anon, published):
     response = anon.get(objection_url(published))
     assert response.status_code == 200
     assert "csrfmiddlewaretoken" in text(response) and 'enctype="multipart/form-data"' in text(response)
-    response = anon.post(objection_url(published), {
-        "name": "张三", "contact": "13800138000", "reason": "该支部全年只开过一次支委会。",
-        "files": [pdf_upload("a.pdf"), pdf_upload("b.pdf")]}, REMOTE_ADDR="203.0.113.9")
+    response = anon.post(
+        objection_url(published),
+        {
+            "name": "张三",
+            "contact": "13800138000",
+            "reason": "该支部全年只开过一次支委会。",
+            "files": [pdf_upload("a.pdf"), pdf_upload("b.pdf")],
+        },
+        REMOTE_ADDR="203.0.113.9",
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("ratings:public-objection-received")
     objection = Objection.objects.get()
-    assert (objection.submission_id, objection.name, objection.contact) == (published.four.pk, "张三", "13800138000")
+    assert (objection.submission_id, objection.name, objection.contact) == (
+        published.four.pk,
+        "张三",
+        "13800138000",
+    )
     assert objection.attachments.count() == 2
     assert objection.ip_hash == client_ip_hash("203.0.113.9")
     page = text(anon.get(response["Location"]))
@@ -167,14 +184,17 @@ def test_name_and_contact_are_optional(anon, published):
     assert Objection.objects.get().name == ""
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"reason": ""}, "请写明异议理由"),
-    ({"reason": "理" * 2001}, "不能超过2000字"),
-    ({"reason": "理由", "name": "名" * 51}, "50"),
-    ({"reason": "理由", "contact": "1" * 101}, "100"),
-    ({"reason": "理由", "files": "4"}, "附件最多 3 个"),
-    ({"reason": "理由", "files": "bad"}, "内容与扩展名"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reason": ""}, "请写明异议理由"),
+        ({"reason": "理" * 2001}, "不能超过2000字"),
+        ({"reason": "理由", "name": "名" * 51}, "50"),
+        ({"reason": "理由", "contact": "1" * 101}, "100"),
+        ({"reason": "理由", "files": "4"}, "附件最多 3 个"),
+        ({"reason": "理由", "files": "bad"}, "内容与扩展名"),
+    ],
+)
 def test_a_bad_objection_shows_a_clear_message_and_saves_nothing(anon, published, data, message):
     if data.get("files") == "4":
         data["files"] = [pdf_upload(f"{i}.pdf") for i in range(4)]
@@ -190,8 +210,9 @@ def test_a_bad_objection_shows_a_clear_message_and_saves_nothing(anon, published
 
 
 @pytest.mark.parametrize(("offset", "message"), [(2, "公示期未开始"), (-10, "公示期已结束")])
-def test_outside_the_period_the_form_is_closed_and_a_post_is_refused(anon, results_cycle, staff_user, offset,
-                                                                    message):
+def test_outside_the_period_the_form_is_closed_and_a_post_is_refused(
+    anon, results_cycle, staff_user, offset, message
+):
     publish(results_cycle, staff_user, starts_on=timezone.localdate() + dt.timedelta(days=offset))
     response = anon.get(objection_url(results_cycle))
     assert response.status_code == 200 and message in text(response)
@@ -202,7 +223,9 @@ def test_outside_the_period_the_form_is_closed_and_a_post_is_refused(anon, resul
 
 
 def test_after_the_results_are_final_the_form_is_closed(anon, published, staff_user):
-    results_finalize(cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(1))
+    results_finalize(
+        cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(1)
+    )
     response = anon.post(objection_url(published), {"reason": "理由"})
     assert response.status_code == 409 and "公示期已结束" in text(response)
     assert not Objection.objects.exists()
@@ -227,14 +250,22 @@ def test_the_rate_limit_gives_a_clear_message(anon, published, committee):
     settings.objections_per_ip_per_hour = 2
     settings.save()
     for key in ("five", "four"):
-        assert anon.post(objection_url(published, key), {"reason": "理由"},
-                         REMOTE_ADDR="198.51.100.4").status_code == 302
+        assert (
+            anon.post(
+                objection_url(published, key), {"reason": "理由"}, REMOTE_ADDR="198.51.100.4"
+            ).status_code
+            == 302
+        )
     response = anon.post(objection_url(published, "three"), {"reason": "理由"}, REMOTE_ADDR="198.51.100.4")
     assert response.status_code == 429
     assert "提交过于频繁，请一小时后再试" in text(response)
     assert Objection.objects.count() == 2
-    assert anon.post(objection_url(published, "three"), {"reason": "理由"},
-                     REMOTE_ADDR="198.51.100.5").status_code == 302
+    assert (
+        anon.post(
+            objection_url(published, "three"), {"reason": "理由"}, REMOTE_ADDR="198.51.100.5"
+        ).status_code
+        == 302
+    )
 
 
 def test_the_objection_form_is_protected_by_csrf(published):
@@ -253,7 +284,9 @@ def test_the_confirmation_page_without_an_objection_shows_nothing(anon):
 
 @pytest.fixture
 def awarded(published, staff_user):
-    results_finalize(cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(1))
+    results_finalize(
+        cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(1)
+    )
     return published.refresh()
 
 
@@ -291,7 +324,9 @@ def test_the_qr_target_shows_the_certificate_as_it_stands(anon, award):
 
 def test_the_verification_page_shows_nothing_private(anon, award):
     page = text(anon.get(verify_url(award)))
-    names = list(Member.objects.filter(party_organization=award.party_organization).values_list("name", flat=True))
+    names = list(
+        Member.objects.filter(party_organization=award.party_organization).values_list("name", flat=True)
+    )
     assert names and not any(name in page for name in names)
     assert "总分" not in page
 
@@ -315,9 +350,12 @@ def test_an_expired_certificate_says_so(anon, award):
 
 
 def test_a_certificate_is_found_by_its_number(anon, award):
-    for typed in (award.certificate_no, f"  {award.certificate_no} ",
-                  award.certificate_no.replace("〔", "[").replace("〕", "]"),
-                  award.certificate_no.replace("〔", "（").replace("〕", "）")):
+    for typed in (
+        award.certificate_no,
+        f"  {award.certificate_no} ",
+        award.certificate_no.replace("〔", "[").replace("〕", "]"),
+        award.certificate_no.replace("〔", "（").replace("〕", "）"),
+    ):
         response = lookup(anon, typed)
         assert response.status_code == 200, typed
         assert 'class="verdict verdict-valid"' in text(response)
@@ -332,7 +370,9 @@ def test_the_lookup_form_without_a_number_is_just_the_form(anon):
 def test_anything_unknown_gets_the_same_plain_not_found(anon, award):
     responses = [
         anon.get(reverse("ratings:verify", args=["no-such-token"])),
-        anon.get(reverse("ratings:verify", args=[award.token[:-1] + ("A" if award.token[-1] != "A" else "B")])),
+        anon.get(
+            reverse("ratings:verify", args=[award.token[:-1] + ("A" if award.token[-1] != "A" else "B")])
+        ),
         anon.get(reverse("ratings:verify", args=["x" * 200])),
         lookup(anon, award.certificate_no.replace("002", "099")),
         lookup(anon, "川社二党委星〔1999〕第001号"),

@@ -69,23 +69,33 @@ def world(results_cycle, staff_user):
     w.sub = w.results.four
     w.po = w.sub.party_organization
     w.secretary = factories.SecretaryUserFactory(party_organization=w.po, username="four-secretary")
-    w.objection = Objection.objects.create(submission=w.sub, reference="YY-TEST-1", reason="理由",
-                                           contact="13800138000", name="王五")
-    w.attachment = ObjectionAttachment(objection=w.objection, original_name="证据.pdf",
-                                       content_type="application/pdf", size=len(PDF))
+    w.objection = Objection.objects.create(
+        submission=w.sub, reference="YY-TEST-1", reason="理由", contact="13800138000", name="王五"
+    )
+    w.attachment = ObjectionAttachment(
+        objection=w.objection, original_name="证据.pdf", content_type="application/pdf", size=len(PDF)
+    )
     w.attachment.file.save("e.pdf", SimpleUploadedFile("e.pdf", PDF), save=False)
     w.attachment.save()
     w.award = Award.objects.get(submission=w.sub)
     w.five_award = Award.objects.get(submission=w.results.five)
-    award_downgrade(award=w.five_award, to_level=4, grounds="veto", reason="违纪", by=staff_user,
-                    evidence=pdf_upload("决定.pdf"))
+    award_downgrade(
+        award=w.five_award,
+        to_level=4,
+        grounds="veto",
+        reason="违纪",
+        by=staff_user,
+        evidence=pdf_upload("决定.pdf"),
+    )
     w.event = AwardEvent.objects.get(award=w.five_award, kind="downgraded")
-    w.item = rectification_create(submission=w.sub, by=staff_user, problem="记录不全", requirement="补齐",
-                                  due_on=in_days(10))
+    w.item = rectification_create(
+        submission=w.sub, by=staff_user, problem="记录不全", requirement="补齐", due_on=in_days(10)
+    )
     rectification_answer(item=w.item, by=w.secretary, answer="已补齐", files=[pdf_upload("台账.pdf")])
     w.evidence = RectificationEvidence.objects.get(rectification=w.item)
-    w.open_item = rectification_create(submission=w.sub, by=staff_user, problem="阵地不规范", requirement="整改",
-                                       due_on=in_days(20))
+    w.open_item = rectification_create(
+        submission=w.sub, by=staff_user, problem="阵地不规范", requirement="整改", due_on=in_days(20)
+    )
     return w
 
 
@@ -150,8 +160,11 @@ def test_a_wrong_role_gets_403(login, world, spec, inspector_user, staff_user):
 
 @pytest.mark.parametrize("spec", [v for v in VIEWS if v[0] not in WITHOUT_OBJECT], ids=lambda v: v[0])
 def test_outsiders_get_404(login, world, spec, other_staff_user, other_secretary_user):
-    outsiders = {STAFF: [other_staff_user], BOTH: [other_staff_user, other_secretary_user],
-                 SECRETARY: [other_secretary_user]}[spec[3]]
+    outsiders = {
+        STAFF: [other_staff_user],
+        BOTH: [other_staff_user, other_secretary_user],
+        SECRETARY: [other_secretary_user],
+    }[spec[3]]
     for user in outsiders:
         assert call(login(user), spec, world).status_code == 404, user
 
@@ -183,27 +196,41 @@ def test_staff_publish_the_results_from_the_results_page(staff_client, results_c
     page = text(staff_client.get(url))
     assert "发布公示" in page and reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]) in page
     start = in_days(1)
-    response = staff_client.post(reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]),
-                                 {"starts_on": start.isoformat()}, follow=True)
+    response = staff_client.post(
+        reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]),
+        {"starts_on": start.isoformat()},
+        follow=True,
+    )
     cycle = Cycle.objects.get(pk=results_cycle.cycle.pk)
     assert cycle.status == Cycle.Status.PUBLISHED and cycle.notice_starts_on == start
-    assert "已发布公示" in text(response) and reverse("ratings:public-notice", args=[cycle.pk]) in text(response)
+    assert "已发布公示" in text(response) and reverse("ratings:public-notice", args=[cycle.pk]) in text(
+        response
+    )
 
 
-@pytest.mark.parametrize(("status", "data", "message"), [
-    (Status.INSPECTED, {}, "尚未完成评审，不能公示"),
-    (Status.DRAFT, {"starts_on": "31/12/2024"}, "请按“年-月-日”填写日期"),
-])
-def test_a_refused_publication_says_why_and_changes_nothing(staff_client, results_cycle, status, data, message):
+@pytest.mark.parametrize(
+    ("status", "data", "message"),
+    [
+        (Status.INSPECTED, {}, "尚未完成评审，不能公示"),
+        (Status.DRAFT, {"starts_on": "31/12/2024"}, "请按“年-月-日”填写日期"),
+    ],
+)
+def test_a_refused_publication_says_why_and_changes_nothing(
+    staff_client, results_cycle, status, data, message
+):
     Submission.objects.filter(pk=results_cycle.draft.pk).update(status=status)
     response = staff_client.post(reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]), data)
     assert response.status_code == 200 and message in text(response)
     assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.OPEN
 
 
-def test_finalising_before_the_end_of_the_period_is_refused_with_the_reason(staff_client, results_cycle, staff_user):
+def test_finalising_before_the_end_of_the_period_is_refused_with_the_reason(
+    staff_client, results_cycle, staff_user
+):
     cycle_publish(cycle=results_cycle.cycle, by=staff_user)
-    response = staff_client.post(reverse("ratings:results-finalize", args=[results_cycle.cycle.pk]), follow=True)
+    response = staff_client.post(
+        reverse("ratings:results-finalize", args=[results_cycle.cycle.pk]), follow=True
+    )
     assert "不能确定结果" in text(response) and "期满后才能确定结果" in text(response)
     assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.PUBLISHED
 
@@ -234,8 +261,9 @@ def test_the_objection_page_shows_the_contact_to_staff_and_when_to_phone(staff_c
 
 
 def test_the_objection_list_filters_by_state(staff_client, world):
-    Objection.objects.create(submission=world.results.three, reference="YY-TEST-2", reason="理由",
-                             state=Objection.State.REJECTED)
+    Objection.objects.create(
+        submission=world.results.three, reference="YY-TEST-2", reason="理由", state=Objection.State.REJECTED
+    )
     url = reverse("ratings:objection-list", args=[world.cycle.pk])
     page = text(staff_client.get(url, {"state": "open"}))
     assert "YY-TEST-1" in page and "YY-TEST-2" not in page
@@ -254,7 +282,9 @@ def test_an_attachment_is_served_to_staff_only_as_a_download(staff_client, world
 def published(results_cycle, staff_user):
     cycle_publish(cycle=results_cycle.cycle, by=staff_user)
     results_cycle.refresh()
-    results_cycle.objection = Objection.objects.create(submission=results_cycle.four, reference="YY-P", reason="理由")
+    results_cycle.objection = Objection.objects.create(
+        submission=results_cycle.four, reference="YY-P", reason="理由"
+    )
     return results_cycle
 
 
@@ -282,10 +312,16 @@ def test_the_uphold_form_lists_indicators_with_their_current_final_score(staff_c
 
 def test_staff_uphold_an_objection_with_a_changed_score(staff_client, published):
     indicators = {i.code: i for i in published.cycle.rubric.indicators()}
-    data = {"outcome": "部分活动未开展。", f"score_{indicators['1.1'].pk}": "20",
-            f"score_{indicators['1.2'].pk}": "30.00", f"score_{indicators['2.1'].pk}": "30", "veto_item": ""}
-    response = staff_client.post(reverse("ratings:objection-uphold", args=[published.objection.pk]), data,
-                                 follow=True)
+    data = {
+        "outcome": "部分活动未开展。",
+        f"score_{indicators['1.1'].pk}": "20",
+        f"score_{indicators['1.2'].pk}": "30.00",
+        f"score_{indicators['2.1'].pk}": "30",
+        "veto_item": "",
+    }
+    response = staff_client.post(
+        reverse("ratings:objection-uphold", args=[published.objection.pk]), data, follow=True
+    )
     assert "结果已改正：三星" in text(response)
     sub = Submission.objects.get(pk=published.four.pk)
     assert (sub.proposed_level, sub.total) == (3, Decimal("80.00"))
@@ -295,18 +331,24 @@ def test_staff_uphold_an_objection_with_a_changed_score(staff_client, published)
 
 def test_staff_uphold_an_objection_with_a_veto(staff_client, published):
     veto = published.cycle.rubric.vetoes.get(code="V1")
-    response = staff_client.post(reverse("ratings:objection-uphold", args=[published.objection.pk]),
-                                 {"outcome": "属实", "veto_item": str(veto.pk)}, follow=True)
+    response = staff_client.post(
+        reverse("ratings:objection-uphold", args=[published.objection.pk]),
+        {"outcome": "属实", "veto_item": str(veto.pk)},
+        follow=True,
+    )
     assert "结果已改正：一票否决" in text(response)
     assert Submission.objects.get(pk=published.four.pk).vetoed
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"outcome": "属实"}, "采纳异议须同时改正结果"),
-    ({"outcome": "属实", "score_X": "41"}, "小于或等于40"),
-    ({"outcome": ""}, "请写明复核结论和理由"),
-    ({"outcome": "属实", "veto_item": "999999"}, "选择一个有效的选项"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"outcome": "属实"}, "采纳异议须同时改正结果"),
+        ({"outcome": "属实", "score_X": "41"}, "小于或等于40"),
+        ({"outcome": ""}, "请写明复核结论和理由"),
+        ({"outcome": "属实", "veto_item": "999999"}, "选择一个有效的选项"),
+    ],
+)
 def test_a_bad_uphold_says_why_and_changes_nothing(staff_client, published, data, message):
     indicator = published.cycle.rubric.indicators().get(code="1.1")
     if "score_X" in data:
@@ -323,7 +365,9 @@ def test_a_bad_uphold_says_why_and_changes_nothing(staff_client, published, data
 
 def test_the_award_list_shows_numbers_levels_states_and_plaques(staff_client, world, staff_user):
     award_revoke(award=world.award, grounds="other", reason="撤销", by=staff_user)
-    Plaque.objects.filter(award=world.results.three.award).update(made_on=in_days(-3), delivered_on=in_days(-1))
+    Plaque.objects.filter(award=world.results.three.award).update(
+        made_on=in_days(-3), delivered_on=in_days(-1)
+    )
     page = text(staff_client.get(reverse("ratings:award-list")))
     for award in Award.objects.all():
         assert award.certificate_no in page
@@ -355,22 +399,34 @@ def test_the_award_page_shows_the_history(staff_client, world):
 
 def test_staff_downgrade_an_award_with_evidence(staff_client, world):
     url = reverse("ratings:award-downgrade", args=[world.award.pk])
-    response = staff_client.post(url, {"down-to_level": "3", "down-grounds": "rectification",
-                                       "down-reason": "整改逾期未完成", "down-evidence": pdf_upload("通报.pdf")},
-                                 follow=True)
+    response = staff_client.post(
+        url,
+        {
+            "down-to_level": "3",
+            "down-grounds": "rectification",
+            "down-reason": "整改逾期未完成",
+            "down-evidence": pdf_upload("通报.pdf"),
+        },
+        follow=True,
+    )
     assert "已降为三星" in text(response)
     award = Award.objects.get(pk=world.award.pk)
     assert (award.state, award.level) == (Award.State.DOWNGRADED, 3)
     assert award.events.get(kind="downgraded").evidence_name == "通报.pdf"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"down-to_level": "3", "down-reason": "理由"}, "请选择事由"),
-    ({"down-to_level": "4", "down-grounds": "veto", "down-reason": "理由"}, "选择一个有效的选项"),
-    ({"down-to_level": "3", "down-grounds": "veto", "down-reason": ""}, "请写明理由"),
-    ({"down-to_level": "3", "down-grounds": "veto", "down-reason": "理由",
-      "down-evidence": "bad"}, "内容与扩展名"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"down-to_level": "3", "down-reason": "理由"}, "请选择事由"),
+        ({"down-to_level": "4", "down-grounds": "veto", "down-reason": "理由"}, "选择一个有效的选项"),
+        ({"down-to_level": "3", "down-grounds": "veto", "down-reason": ""}, "请写明理由"),
+        (
+            {"down-to_level": "3", "down-grounds": "veto", "down-reason": "理由", "down-evidence": "bad"},
+            "内容与扩展名",
+        ),
+    ],
+)
 def test_a_bad_downgrade_says_why_and_changes_nothing(staff_client, world, data, message):
     if data.get("down-evidence") == "bad":
         data["down-evidence"] = SimpleUploadedFile("x.pdf", b"not really")
@@ -381,8 +437,10 @@ def test_a_bad_downgrade_says_why_and_changes_nothing(staff_client, world, data,
 
 
 def test_a_revocation_through_the_page_shows_on_the_public_verification_at_once(staff_client, world, client):
-    staff_client.post(reverse("ratings:award-revoke", args=[world.award.pk]),
-                      {"revoke-grounds": "deregistered", "revoke-reason": "社会组织已注销"})
+    staff_client.post(
+        reverse("ratings:award-revoke", args=[world.award.pk]),
+        {"revoke-grounds": "deregistered", "revoke-reason": "社会组织已注销"},
+    )
     assert Award.objects.get(pk=world.award.pk).state == Award.State.REVOKED
     client.logout()
     page = text(client.get(reverse("ratings:verify", args=[world.award.token])))
@@ -393,12 +451,25 @@ def test_a_revocation_through_the_page_shows_on_the_public_verification_at_once(
 
 def test_staff_register_a_plaque(staff_client, world):
     url = reverse("ratings:plaque-update", args=[world.award.pk])
-    staff_client.post(url, {"made_on": in_days(-5).isoformat(), "delivered_on": in_days(-1).isoformat(),
-                            "delivered_by": "综合党委书记", "received_by": "支部书记"})
+    staff_client.post(
+        url,
+        {
+            "made_on": in_days(-5).isoformat(),
+            "delivered_on": in_days(-1).isoformat(),
+            "delivered_by": "综合党委书记",
+            "received_by": "支部书记",
+        },
+    )
     plaque = Plaque.objects.get(award=world.award)
     assert (plaque.made_on, plaque.delivered_on, plaque.delivered_by, plaque.received_by) == (
-        in_days(-5), in_days(-1), "综合党委书记", "支部书记")
-    response = staff_client.post(url, {"made_on": in_days(-5).isoformat(), "delivered_on": in_days(1).isoformat()})
+        in_days(-5),
+        in_days(-1),
+        "综合党委书记",
+        "支部书记",
+    )
+    response = staff_client.post(
+        url, {"made_on": in_days(-5).isoformat(), "delivered_on": in_days(1).isoformat()}
+    )
     assert response.status_code == 200 and "日期不能晚于今天" in text(response)
     assert Plaque.objects.get(award=world.award).delivered_on == in_days(-1)
 
@@ -408,9 +479,14 @@ def test_a_returned_plaque_is_registered_after_a_revocation(staff_client, world,
     award_revoke(award=world.award, grounds="veto", reason="否决", by=staff_user)
     page = text(staff_client.get(reverse("ratings:award-detail", args=[world.award.pk])))
     assert "牌匾应于" in page and 'name="returned_on"' in page
-    staff_client.post(reverse("ratings:plaque-update", args=[world.award.pk]), {
-        "made_on": in_days(-9).isoformat(), "delivered_on": in_days(-8).isoformat(),
-        "returned_on": timezone.localdate().isoformat()})
+    staff_client.post(
+        reverse("ratings:plaque-update", args=[world.award.pk]),
+        {
+            "made_on": in_days(-9).isoformat(),
+            "delivered_on": in_days(-8).isoformat(),
+            "returned_on": timezone.localdate().isoformat(),
+        },
+    )
     assert Plaque.objects.get(award=world.award).returned_on == timezone.localdate()
 
 
@@ -424,7 +500,9 @@ def test_the_certificate_pdf_for_staff_and_the_branchs_secretary(login, world, s
 
 def test_a_revoked_certificate_is_no_longer_handed_to_the_branch(login, world, staff_user):
     award_revoke(award=world.award, grounds="other", reason="撤销", by=staff_user)
-    response = login(world.secretary).get(reverse("ratings:certificate-pdf", args=[world.award.pk]), follow=True)
+    response = login(world.secretary).get(
+        reverse("ratings:certificate-pdf", args=[world.award.pk]), follow=True
+    )
     assert "证书不能再下载" in text(response)
     assert response.redirect_chain[-1][0] == reverse("ratings:branch-history", args=[world.po.pk])
     assert login(staff_user).get(reverse("ratings:certificate-pdf", args=[world.award.pk])).status_code == 200
@@ -438,7 +516,9 @@ def test_all_certificates_of_a_cycle_as_one_zip(staff_client, world):
 
 
 def test_a_cycle_without_awards_has_no_zip(staff_client, results_cycle):
-    response = staff_client.get(reverse("ratings:certificates-zip", args=[results_cycle.cycle.pk]), follow=True)
+    response = staff_client.get(
+        reverse("ratings:certificates-zip", args=[results_cycle.cycle.pk]), follow=True
+    )
     assert "没有可下载的证书" in text(response)
 
 
@@ -454,20 +534,34 @@ def test_staff_create_a_rectification_item(staff_client, results_cycle):
     indicator = results_cycle.cycle.rubric.indicators().get(code="2.1")
     url = reverse("ratings:rectification-create", args=[results_cycle.three.pk])
     assert "整改期限" in text(staff_client.get(url))
-    response = staff_client.post(url, {"indicator": str(indicator.pk), "problem": "阵地建设不规范",
-                                       "requirement": "按标准设置活动室", "due_on": in_days(30).isoformat()})
+    response = staff_client.post(
+        url,
+        {
+            "indicator": str(indicator.pk),
+            "problem": "阵地建设不规范",
+            "requirement": "按标准设置活动室",
+            "due_on": in_days(30).isoformat(),
+        },
+    )
     item = Rectification.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("ratings:rectification-detail",
-                                                                           args=[item.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "ratings:rectification-detail", args=[item.pk]
+    )
     assert (item.indicator, item.due_on, item.state) == (indicator, in_days(30), Rectification.State.OPEN)
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"problem": "", "requirement": "要求", "due_on": "D+5"}, "请写明存在问题"),
-    ({"problem": "问题", "requirement": "要求", "due_on": ""}, "请填写整改期限"),
-    ({"problem": "问题", "requirement": "要求", "due_on": "D-1"}, "整改期限不能早于今天"),
-    ({"problem": "问题", "requirement": "要求", "due_on": "D+5", "indicator": "999999"}, "选择一个有效的选项"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"problem": "", "requirement": "要求", "due_on": "D+5"}, "请写明存在问题"),
+        ({"problem": "问题", "requirement": "要求", "due_on": ""}, "请填写整改期限"),
+        ({"problem": "问题", "requirement": "要求", "due_on": "D-1"}, "整改期限不能早于今天"),
+        (
+            {"problem": "问题", "requirement": "要求", "due_on": "D+5", "indicator": "999999"},
+            "选择一个有效的选项",
+        ),
+    ],
+)
 def test_a_bad_rectification_item_says_why_and_creates_nothing(staff_client, results_cycle, data, message):
     if data["due_on"].startswith("D"):
         data["due_on"] = in_days(int(data["due_on"][1:])).isoformat()
@@ -480,7 +574,9 @@ def test_a_submission_not_yet_reviewed_gets_no_rectification_form(staff_client, 
     url = reverse("ratings:rectification-create", args=[results_cycle.draft.pk])
     page = text(staff_client.get(url))
     assert "评审完成后才能下达整改事项" in page and 'name="problem"' not in page
-    response = staff_client.post(url, {"problem": "问题", "requirement": "要求", "due_on": in_days(5).isoformat()})
+    response = staff_client.post(
+        url, {"problem": "问题", "requirement": "要求", "due_on": in_days(5).isoformat()}
+    )
     assert "评审完成后才能下达整改事项" in text(response)
     assert not Rectification.objects.exists()
 
@@ -493,23 +589,32 @@ def test_the_secretary_sees_and_answers_their_own_items(login, world, other_secr
     assert "报送整改情况" in text(client.get(url))
     response = client.post(reverse("ratings:rectification-answer", args=[world.open_item.pk]), {"answer": ""})
     assert response.status_code == 200 and "请写明整改情况" in text(response)
-    response = client.post(reverse("ratings:rectification-answer", args=[world.open_item.pk]),
-                           {"answer": "已按标准整改", "files": [pdf_upload("照片说明.pdf"), pdf_upload("制度.pdf")]})
+    response = client.post(
+        reverse("ratings:rectification-answer", args=[world.open_item.pk]),
+        {"answer": "已按标准整改", "files": [pdf_upload("照片说明.pdf"), pdf_upload("制度.pdf")]},
+    )
     assert response.status_code == 302
     item = Rectification.objects.get(pk=world.open_item.pk)
     assert (item.state, item.evidence.count()) == (Rectification.State.ANSWERED, 2)
-    other = factories.SecretaryUserFactory(party_organization=world.results.three.party_organization,
-                                           username="three-secretary")
+    other = factories.SecretaryUserFactory(
+        party_organization=world.results.three.party_organization, username="three-secretary"
+    )
     assert "记录不全" not in text(login(other).get(reverse("ratings:rectification-list")))
 
 
 def test_staff_verify_or_send_back_an_answered_item(staff_client, world):
     detail = text(staff_client.get(reverse("ratings:rectification-detail", args=[world.item.pk])))
-    assert "已补齐" in detail and reverse("ratings:rectification-evidence", args=[world.evidence.pk]) in detail
-    response = staff_client.post(reverse("ratings:rectification-send-back", args=[world.item.pk]), {"note": ""})
+    assert (
+        "已补齐" in detail and reverse("ratings:rectification-evidence", args=[world.evidence.pk]) in detail
+    )
+    response = staff_client.post(
+        reverse("ratings:rectification-send-back", args=[world.item.pk]), {"note": ""}
+    )
     assert response.status_code == 200 and "退回重改须写明原因" in text(response)
     assert Rectification.objects.get(pk=world.item.pk).state == Rectification.State.ANSWERED
-    staff_client.post(reverse("ratings:rectification-send-back", args=[world.item.pk]), {"note": "台账不完整"})
+    staff_client.post(
+        reverse("ratings:rectification-send-back", args=[world.item.pk]), {"note": "台账不完整"}
+    )
     assert Rectification.objects.get(pk=world.item.pk).state == Rectification.State.SENT_BACK
     response = staff_client.post(reverse("ratings:rectification-verify", args=[world.item.pk]), {"note": ""})
     assert response.status_code == 200 and "不能验证销号" in text(response)
@@ -536,8 +641,9 @@ def add_past_cycle(committee, staff, po, year, scores, level):
     return sub
 
 
-def test_the_history_shows_levels_over_cycles_and_compares_indicators_with_last_year(login, world, committee,
-                                                                                      staff_user):
+def test_the_history_shows_levels_over_cycles_and_compares_indicators_with_last_year(
+    login, world, committee, staff_user
+):
     add_past_cycle(committee, staff_user, world.po, world.cycle.year - 1, {"1.1": 35, "2.1": 20}, 4)
     for user in (staff_user, world.secretary):
         response = login(user).get(reverse("ratings:branch-history", args=[world.po.pk]))
@@ -572,7 +678,9 @@ def test_the_history_takes_a_fixed_number_of_queries(login, world, committee, st
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     for years_back in (1, 2, 3):
-        add_past_cycle(committee, staff_user, world.po, world.cycle.year - years_back, {"1.1": 30 - years_back}, 3)
+        add_past_cycle(
+            committee, staff_user, world.po, world.cycle.year - years_back, {"1.1": 30 - years_back}, 3
+        )
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert len(response.context["history"]) == 4

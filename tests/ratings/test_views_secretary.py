@@ -45,7 +45,9 @@ def submit_url(submission):
 @pytest.fixture
 def other_submission(rating_cycle, other_secretary_user):
     """A submission of another branch of the same committee."""
-    return factories.SubmissionFactory(cycle=rating_cycle, party_organization=other_secretary_user.party_organization)
+    return factories.SubmissionFactory(
+        cycle=rating_cycle, party_organization=other_secretary_user.party_organization
+    )
 
 
 @pytest.fixture
@@ -55,8 +57,12 @@ def secretary(login, secretary_user):
 
 @pytest.fixture
 def evidence(rating_submission, secretary_user):
-    return services.evidence_add(submission=rating_submission, indicator_id=ind(rating_submission, "1.1").pk,
-                                 upload=pdf_upload(), by=secretary_user)
+    return services.evidence_add(
+        submission=rating_submission,
+        indicator_id=ind(rating_submission, "1.1").pk,
+        upload=pdf_upload(),
+        by=secretary_user,
+    )
 
 
 def _assert_login_redirect(response):
@@ -67,13 +73,33 @@ def _assert_login_redirect(response):
 # --- Access -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("actor, expected", [
-    ("anonymous", "login"), ("secretary", 200), ("other_secretary", 404), ("staff", 403), ("inspector", 403),
-])
-def test_self_assessment_page_access(login, rating_submission, secretary_user, other_secretary_user, staff_user,
-                                     inspector_user, actor, expected):
-    users = {"anonymous": None, "secretary": secretary_user, "other_secretary": other_secretary_user,
-             "staff": staff_user, "inspector": inspector_user}
+@pytest.mark.parametrize(
+    "actor, expected",
+    [
+        ("anonymous", "login"),
+        ("secretary", 200),
+        ("other_secretary", 404),
+        ("staff", 403),
+        ("inspector", 403),
+    ],
+)
+def test_self_assessment_page_access(
+    login,
+    rating_submission,
+    secretary_user,
+    other_secretary_user,
+    staff_user,
+    inspector_user,
+    actor,
+    expected,
+):
+    users = {
+        "anonymous": None,
+        "secretary": secretary_user,
+        "other_secretary": other_secretary_user,
+        "staff": staff_user,
+        "inspector": inspector_user,
+    }
     response = login(users[actor]).get(page_url(rating_submission))
     if expected == "login":
         _assert_login_redirect(response)
@@ -81,10 +107,18 @@ def test_self_assessment_page_access(login, rating_submission, secretary_user, o
         assert response.status_code == expected
 
 
-@pytest.mark.parametrize("actor, expected", [
-    ("anonymous", "login"), ("secretary", 200), ("staff", 403), ("inspector", 403),
-])
-def test_my_cycles_access(login, rating_submission, secretary_user, staff_user, inspector_user, actor, expected):
+@pytest.mark.parametrize(
+    "actor, expected",
+    [
+        ("anonymous", "login"),
+        ("secretary", 200),
+        ("staff", 403),
+        ("inspector", 403),
+    ],
+)
+def test_my_cycles_access(
+    login, rating_submission, secretary_user, staff_user, inspector_user, actor, expected
+):
     users = {"anonymous": None, "secretary": secretary_user, "staff": staff_user, "inspector": inspector_user}
     response = login(users[actor]).get(reverse("ratings:my-cycles"))
     if expected == "login":
@@ -128,7 +162,11 @@ def test_page_lists_indicators_progress_and_what_is_missing(secretary, rating_su
     response = secretary.get(page_url(rating_submission))
     html = response.content.decode()
     assert response.status_code == 200
-    for code, title, max_score in (("1.1", "指标1.1", "40"), ("1.2", "指标1.2", "30"), ("2.1", "指标2.1", "30")):
+    for code, title, max_score in (
+        ("1.1", "指标1.1", "40"),
+        ("1.2", "指标1.2", "30"),
+        ("2.1", "指标2.1", "30"),
+    ):
         assert code in html and title in html and f"满分 {max_score}" in html
     assert "指标1.1的佐证" in html  # what must be shown
     assert "须上传佐证" in html
@@ -145,6 +183,7 @@ def test_the_script_is_served_locally(secretary, rating_submission):
     html = secretary.get(page_url(rating_submission)).content.decode()
     assert "cdn" not in html.lower()
     from django.contrib.staticfiles import finders
+
     assert finders.find("js/selfassessment.js")
 
 
@@ -153,7 +192,9 @@ def test_the_script_is_served_locally(secretary, rating_submission):
 
 def test_saving_without_script_redirects_back_to_the_indicator(secretary, rating_submission):
     indicator = ind(rating_submission, "1.2")
-    response = secretary.post(save_url(rating_submission, indicator), {"score": "25.5", "comment": "按时召开"})
+    response = secretary.post(
+        save_url(rating_submission, indicator), {"score": "25.5", "comment": "按时召开"}
+    )
     assert response.status_code == 302
     assert response.url == page_url(rating_submission) + f"#ind-{indicator.pk}"
     row = IndicatorScore.objects.get(submission=rating_submission, indicator=indicator)
@@ -164,8 +205,9 @@ def test_saving_without_script_redirects_back_to_the_indicator(secretary, rating
 
 def test_saving_with_script_answers_with_the_new_progress(secretary, rating_submission):
     indicator = ind(rating_submission, "1.2")
-    response = secretary.post(save_url(rating_submission, indicator), {"score": "30", "comment": ""},
-                              HTTP_ACCEPT="application/json")
+    response = secretary.post(
+        save_url(rating_submission, indicator), {"score": "30", "comment": ""}, HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 200
     body = json.loads(response.content)
     assert body["ok"] is True
@@ -176,19 +218,29 @@ def test_saving_with_script_answers_with_the_new_progress(secretary, rating_subm
 
 
 def test_an_indicator_with_required_evidence_is_not_done_without_it(secretary, rating_submission):
-    body = json.loads(secretary.post(save_url(rating_submission, ind(rating_submission, "1.1")), {"score": "40"},
-                                     HTTP_ACCEPT="application/json").content)
+    body = json.loads(
+        secretary.post(
+            save_url(rating_submission, ind(rating_submission, "1.1")),
+            {"score": "40"},
+            HTTP_ACCEPT="application/json",
+        ).content
+    )
     assert (body["done"], body["indicator_done"]) == (0, False)
     assert "1.1 指标1.1：须上传佐证材料" in body["missing"]
 
 
-@pytest.mark.parametrize("score, message", [
-    ("41", "应在 0 到 40.0 之间"),
-    ("-1", "应在 0 到 40.0 之间"),
-    ("3.25", "0.5"),
-    ("abc", "请填写数字"),
-])
-def test_a_bad_score_is_refused_next_to_the_field_and_nothing_changes(secretary, rating_submission, score, message):
+@pytest.mark.parametrize(
+    "score, message",
+    [
+        ("41", "应在 0 到 40.0 之间"),
+        ("-1", "应在 0 到 40.0 之间"),
+        ("3.25", "0.5"),
+        ("abc", "请填写数字"),
+    ],
+)
+def test_a_bad_score_is_refused_next_to_the_field_and_nothing_changes(
+    secretary, rating_submission, score, message
+):
     indicator = ind(rating_submission, "1.1")
     response = secretary.post(save_url(rating_submission, indicator), {"score": score, "comment": "写了说明"})
     html = response.content.decode()
@@ -199,8 +251,11 @@ def test_a_bad_score_is_refused_next_to_the_field_and_nothing_changes(secretary,
 
 
 def test_a_bad_score_with_script_gets_a_json_error(secretary, rating_submission):
-    response = secretary.post(save_url(rating_submission, ind(rating_submission, "1.1")), {"score": "99"},
-                              HTTP_ACCEPT="application/json")
+    response = secretary.post(
+        save_url(rating_submission, ind(rating_submission, "1.1")),
+        {"score": "99"},
+        HTTP_ACCEPT="application/json",
+    )
     assert response.status_code == 400
     assert "应在 0 到 40.0 之间" in json.loads(response.content)["error"]
     assert not IndicatorScore.objects.filter(submission=rating_submission).exists()
@@ -250,7 +305,9 @@ def test_an_unsupported_type_is_refused(secretary, rating_submission):
 
 def test_an_oversize_file_is_refused(secretary, rating_submission, settings):
     settings.UPLOAD_MAX_BYTES = 50
-    response = secretary.post(upload_url(rating_submission, ind(rating_submission, "1.1")), {"file": pdf_upload()})
+    response = secretary.post(
+        upload_url(rating_submission, ind(rating_submission, "1.1")), {"file": pdf_upload()}
+    )
     assert response.status_code == 200
     assert "太大" in response.content.decode()
     assert not Evidence.objects.exists()
@@ -290,7 +347,9 @@ def test_submitting_an_incomplete_self_assessment_lists_exactly_what_is_missing(
     assert rating_submission.status == Status.DRAFT
 
 
-def test_a_complete_self_assessment_is_submitted_and_becomes_read_only(secretary, rating_submission, rating_flow):
+def test_a_complete_self_assessment_is_submitted_and_becomes_read_only(
+    secretary, rating_submission, rating_flow
+):
     rating_flow.fill(rating_submission)
     response = secretary.post(submit_url(rating_submission))
     assert response.status_code == 302
@@ -335,8 +394,11 @@ def test_submitting_twice_says_why_and_changes_nothing(secretary, rating_submiss
 def test_return_reasons_are_visible_and_resubmit_works(secretary, rating_submission, rating_flow, staff_user):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
     indicator = ind(submission, "2.1")
-    services.submission_return(submission=submission, by=staff_user,
-                               reasons=[(None, "请补充签到表"), (indicator.pk, "活动照片看不清")])
+    services.submission_return(
+        submission=submission,
+        by=staff_user,
+        reasons=[(None, "请补充签到表"), (indicator.pk, "活动照片看不清")],
+    )
     html = secretary.get(page_url(submission)).content.decode()
     assert "第 1 次退回意见" in html
     assert "请补充签到表" in html and "活动照片看不清" in html
@@ -357,11 +419,13 @@ def test_return_reasons_are_visible_and_resubmit_works(secretary, rating_submiss
 
 def _close(submission):
     Cycle.objects.filter(pk=submission.cycle_id).update(
-        self_assessment_deadline=timezone.now() - dt.timedelta(hours=1))
+        self_assessment_deadline=timezone.now() - dt.timedelta(hours=1)
+    )
 
 
-def test_after_the_deadline_submit_is_closed_until_staff_extend(login, secretary_user, staff_user, rating_submission,
-                                                                 rating_flow):
+def test_after_the_deadline_submit_is_closed_until_staff_extend(
+    login, secretary_user, staff_user, rating_submission, rating_flow
+):
     rating_flow.fill(rating_submission)
     _close(rating_submission)
     client = login(secretary_user)
@@ -375,8 +439,10 @@ def test_after_the_deadline_submit_is_closed_until_staff_extend(login, secretary
     assert rating_submission.status == Status.DRAFT
 
     until = timezone.localtime(timezone.now() + dt.timedelta(days=3))
-    response = login(staff_user).post(reverse("ratings:submission-extend", args=[rating_submission.pk]),
-                                      {"until": until.strftime("%Y-%m-%dT%H:%M"), "reason": "疫情原因"})
+    response = login(staff_user).post(
+        reverse("ratings:submission-extend", args=[rating_submission.pk]),
+        {"until": until.strftime("%Y-%m-%dT%H:%M"), "reason": "疫情原因"},
+    )
     assert response.status_code == 302
 
     client = login(secretary_user)
@@ -391,8 +457,9 @@ def test_after_the_deadline_submit_is_closed_until_staff_extend(login, secretary
 # --- Private evidence files ------------------------------------------------------------------
 
 
-def test_evidence_file_access(login, evidence, secretary_user, other_secretary_user, staff_user, other_staff_user,
-                              inspector_user):
+def test_evidence_file_access(
+    login, evidence, secretary_user, other_secretary_user, staff_user, other_staff_user, inspector_user
+):
     url = reverse("ratings:evidence-file", args=[evidence.pk])
     _assert_login_redirect(login(None).get(url))
     for user in (other_secretary_user, other_staff_user, inspector_user):
@@ -415,8 +482,12 @@ def test_an_assigned_inspector_may_open_evidence(login, rating_submission, ratin
 
 
 def test_an_image_is_shown_inline(secretary, rating_submission, secretary_user):
-    ev = services.evidence_add(submission=rating_submission, indicator_id=ind(rating_submission, "1.1").pk,
-                               upload=factories.png_upload(), by=secretary_user)
+    ev = services.evidence_add(
+        submission=rating_submission,
+        indicator_id=ind(rating_submission, "1.1").pk,
+        upload=factories.png_upload(),
+        by=secretary_user,
+    )
     response = secretary.get(reverse("ratings:evidence-file", args=[ev.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -430,4 +501,5 @@ def test_a_guessed_evidence_id_gives_nothing(secretary):
 
 def test_submission_is_visible_through_the_selector_only(rating_submission, other_submission, secretary_user):
     from ratings.selectors import submissions_visible_to
+
     assert list(submissions_visible_to(secretary_user)) == [Submission.objects.get(pk=rating_submission.pk)]

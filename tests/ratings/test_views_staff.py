@@ -42,8 +42,13 @@ def _check(response, expected):
 
 @pytest.fixture
 def users(staff_user, other_staff_user, secretary_user, inspector_user):
-    return {"anonymous": None, "staff": staff_user, "other_staff": other_staff_user, "secretary": secretary_user,
-            "inspector": inspector_user}
+    return {
+        "anonymous": None,
+        "staff": staff_user,
+        "other_staff": other_staff_user,
+        "secretary": secretary_user,
+        "inspector": inspector_user,
+    }
 
 
 @pytest.fixture
@@ -65,36 +70,78 @@ def ind(submission, code):
 # --- Access -----------------------------------------------------------------------------------
 
 
-PAGES = ["ratings:cycle-list", "ratings:cycle-create", "ratings:cycle-detail", "ratings:queue",
-         "ratings:submission-detail"]
+PAGES = [
+    "ratings:cycle-list",
+    "ratings:cycle-create",
+    "ratings:cycle-detail",
+    "ratings:queue",
+    "ratings:submission-detail",
+]
 EXPECTED = {
     # lists and the create form are the staff member's own committee: another committee sees its own (200)
-    "ratings:cycle-list": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403, "inspector": 403},
-    "ratings:cycle-create": {"anonymous": LOGIN, "staff": 200, "other_staff": 200, "secretary": 403,
-                             "inspector": 403},
-    "ratings:cycle-detail": {"anonymous": LOGIN, "staff": 200, "other_staff": 404, "secretary": 403,
-                             "inspector": 403},
-    "ratings:queue": {"anonymous": LOGIN, "staff": 200, "other_staff": 404, "secretary": 403, "inspector": 403},
-    "ratings:submission-detail": {"anonymous": LOGIN, "staff": 200, "other_staff": 404, "secretary": 403,
-                                  "inspector": 403},
+    "ratings:cycle-list": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "inspector": 403,
+    },
+    "ratings:cycle-create": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "inspector": 403,
+    },
+    "ratings:cycle-detail": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "inspector": 403,
+    },
+    "ratings:queue": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "inspector": 403,
+    },
+    "ratings:submission-detail": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "inspector": 403,
+    },
 }
 
 
 @pytest.mark.parametrize("name", PAGES)
 @pytest.mark.parametrize("actor", ["anonymous", "staff", "other_staff", "secretary", "inspector"])
 def test_page_access(login, users, rating_submission, name, actor):
-    args = {"ratings:cycle-detail": [rating_submission.cycle_id], "ratings:queue": [rating_submission.cycle_id],
-            "ratings:submission-detail": [rating_submission.pk]}.get(name, [])
+    args = {
+        "ratings:cycle-detail": [rating_submission.cycle_id],
+        "ratings:queue": [rating_submission.cycle_id],
+        "ratings:submission-detail": [rating_submission.pk],
+    }.get(name, [])
     _check(login(users[actor]).get(reverse(name, args=args)), EXPECTED[name][actor])
 
 
-WRITES = ["ratings:cycle-open", "ratings:cycle-exclude", "ratings:submission-return", "ratings:submission-accept",
-          "ratings:submission-extend", "ratings:assign-inspector"]
+WRITES = [
+    "ratings:cycle-open",
+    "ratings:cycle-exclude",
+    "ratings:submission-return",
+    "ratings:submission-accept",
+    "ratings:submission-extend",
+    "ratings:assign-inspector",
+]
 
 
 @pytest.mark.parametrize("name", WRITES)
-@pytest.mark.parametrize("actor, expected", [("anonymous", LOGIN), ("other_staff", 404), ("secretary", 403),
-                                             ("inspector", 403)])
+@pytest.mark.parametrize(
+    "actor, expected", [("anonymous", LOGIN), ("other_staff", 404), ("secretary", 403), ("inspector", 403)]
+)
 def test_writes_are_refused_to_outsiders_and_wrong_roles(login, users, submitted, name, actor, expected):
     pk = submitted.cycle_id if name.startswith("ratings:cycle") else submitted.pk
     _check(login(users[actor]).post(reverse(name, args=[pk]), {"general": "不行"}), expected)
@@ -118,10 +165,15 @@ def test_the_nav_shows_the_rating_item_to_staff(staff_client):
 
 def _cycle_data(rubric, **overrides):
     now = timezone.now()
-    data = {"year": "2025", "title": "", "rubric": rubric.pk,
-            "self_assessment_deadline": _local(now + dt.timedelta(days=30)),
-            "inspection_deadline": _local(now + dt.timedelta(days=60)),
-            "review_deadline": _local(now + dt.timedelta(days=90)), "notice_days": "7"}
+    data = {
+        "year": "2025",
+        "title": "",
+        "rubric": rubric.pk,
+        "self_assessment_deadline": _local(now + dt.timedelta(days=30)),
+        "inspection_deadline": _local(now + dt.timedelta(days=60)),
+        "review_deadline": _local(now + dt.timedelta(days=90)),
+        "notice_days": "7",
+    }
     data.update(overrides)
     return data
 
@@ -132,7 +184,12 @@ def test_staff_create_a_cycle_on_their_committees_rubric(staff_client, committee
     cycle = Cycle.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("ratings:cycle-detail", args=[cycle.pk])
-    assert (cycle.committee, cycle.rubric, cycle.year, cycle.status) == (committee, rubric, 2025, Cycle.Status.DRAFT)
+    assert (cycle.committee, cycle.rubric, cycle.year, cycle.status) == (
+        committee,
+        rubric,
+        2025,
+        Cycle.Status.DRAFT,
+    )
 
 
 def test_another_committees_rubric_cannot_be_chosen(staff_client, other_committee):
@@ -155,8 +212,10 @@ def test_a_second_cycle_for_the_same_year_is_refused(staff_client, committee):
 def test_deadlines_out_of_order_are_refused(staff_client, committee):
     rubric = create_default_rubric(committee)
     now = timezone.now()
-    response = staff_client.post(reverse("ratings:cycle-create"), _cycle_data(
-        rubric, review_deadline=_local(now + dt.timedelta(days=1))))
+    response = staff_client.post(
+        reverse("ratings:cycle-create"),
+        _cycle_data(rubric, review_deadline=_local(now + dt.timedelta(days=1))),
+    )
     assert "截止时间应依次为" in response.content.decode()
     assert not Cycle.objects.exists()
 
@@ -174,14 +233,17 @@ def draft_cycle(committee, party_organization):
     return factories.CycleFactory(committee=committee, year=2025)
 
 
-def test_exclude_a_party_organisation_before_opening_then_open(staff_client, draft_cycle, party_organization,
-                                                               committee):
+def test_exclude_a_party_organisation_before_opening_then_open(
+    staff_client, draft_cycle, party_organization, committee
+):
     other = factories.PartyOrganizationFactory(committee=committee, name="第二党支部")
     html = staff_client.get(reverse("ratings:cycle-detail", args=[draft_cycle.pk])).content.decode()
     assert party_organization.name in html and "第二党支部" in html
 
-    response = staff_client.post(reverse("ratings:cycle-exclude", args=[draft_cycle.pk]),
-                                 {"party_organization": other.pk, "reason": "新成立不足一年"})
+    response = staff_client.post(
+        reverse("ratings:cycle-exclude", args=[draft_cycle.pk]),
+        {"party_organization": other.pk, "reason": "新成立不足一年"},
+    )
     assert response.status_code == 302
     assert CycleExclusion.objects.get().reason == "新成立不足一年"
 
@@ -189,22 +251,29 @@ def test_exclude_a_party_organisation_before_opening_then_open(staff_client, dra
     html = response.content.decode()
     draft_cycle.refresh_from_db()
     assert draft_cycle.status == Cycle.Status.OPEN
-    assert list(draft_cycle.submissions.values_list("party_organization", flat=True)) == [party_organization.pk]
+    assert list(draft_cycle.submissions.values_list("party_organization", flat=True)) == [
+        party_organization.pk
+    ]
     assert "已为 1 个党组织生成申报" in html
     assert "新成立不足一年" in html
 
 
 def test_an_exclusion_needs_a_reason(staff_client, draft_cycle, party_organization):
-    response = staff_client.post(reverse("ratings:cycle-exclude", args=[draft_cycle.pk]),
-                                 {"party_organization": party_organization.pk, "reason": "  "})
+    response = staff_client.post(
+        reverse("ratings:cycle-exclude", args=[draft_cycle.pk]),
+        {"party_organization": party_organization.pk, "reason": "  "},
+    )
     assert response.status_code == 200
     assert "这个字段是必填项" in response.content.decode() or "必须说明原因" in response.content.decode()
     assert not CycleExclusion.objects.exists()
 
 
-def test_an_exclusion_can_be_taken_back_before_opening(staff_client, draft_cycle, party_organization, staff_user):
-    ex = services.cycle_exclusion_set(cycle=draft_cycle, party_organization=party_organization, reason="暂缓",
-                                      by=staff_user)
+def test_an_exclusion_can_be_taken_back_before_opening(
+    staff_client, draft_cycle, party_organization, staff_user
+):
+    ex = services.cycle_exclusion_set(
+        cycle=draft_cycle, party_organization=party_organization, reason="暂缓", by=staff_user
+    )
     response = staff_client.post(reverse("ratings:cycle-exclusion-remove", args=[draft_cycle.pk, ex.pk]))
     assert response.status_code == 302
     assert not CycleExclusion.objects.exists()
@@ -219,8 +288,11 @@ def test_opening_twice_says_why(staff_client, rating_cycle):
 
 def test_exclusions_cannot_change_after_opening(staff_client, rating_cycle, committee):
     other = factories.PartyOrganizationFactory(committee=committee)
-    response = staff_client.post(reverse("ratings:cycle-exclude", args=[rating_cycle.pk]),
-                                 {"party_organization": other.pk, "reason": "晚了"}, follow=True)
+    response = staff_client.post(
+        reverse("ratings:cycle-exclude", args=[rating_cycle.pk]),
+        {"party_organization": other.pk, "reason": "晚了"},
+        follow=True,
+    )
     assert "评星周期已启动" in response.content.decode()
     assert not CycleExclusion.objects.exists()
 
@@ -253,6 +325,7 @@ def open_cycle_of(committee, staff_user):
             factories.PartyOrganizationFactory(committee=committee, name=f"队列党支部{year}-{i:03d}")
         cycle = factories.CycleFactory(committee=committee, year=year)
         return services.cycle_open(cycle=cycle, by=staff_user)
+
     return make
 
 
@@ -302,12 +375,16 @@ def _queue_queries(client, cycle):
     return len(ctx.captured_queries)
 
 
-def test_queue_query_count_does_not_grow_with_rows(staff_client, open_cycle_of, staff_user, rating_inspectors):
+def test_queue_query_count_does_not_grow_with_rows(
+    staff_client, open_cycle_of, staff_user, rating_inspectors
+):
     small, large = open_cycle_of(3, year=2026), open_cycle_of(30, year=2027)
     for cycle in (small, large):
         for sub in cycle.submissions.all()[:2]:
             Submission.objects.filter(pk=sub.pk).update(status=Status.ACCEPTED)
-            InspectionAssignment.objects.create(submission=sub, inspector=rating_inspectors[0], assigned_by=staff_user)
+            InspectionAssignment.objects.create(
+                submission=sub, inspector=rating_inspectors[0], assigned_by=staff_user
+            )
     assert _queue_queries(staff_client, small) == _queue_queries(staff_client, large)
 
 
@@ -326,9 +403,14 @@ def test_staff_see_self_scores_comments_and_evidence(staff_client, submitted):
 
 def test_return_with_reasons_per_indicator_and_general(staff_client, submitted):
     indicator = ind(submitted, "1.1")
-    response = staff_client.post(reverse("ratings:submission-return", args=[submitted.pk]),
-                                 {"general": "请补齐材料", f"reason_{indicator.pk}": "缺少学习记录",
-                                  f"reason_{ind(submitted, '1.2').pk}": "  "})
+    response = staff_client.post(
+        reverse("ratings:submission-return", args=[submitted.pk]),
+        {
+            "general": "请补齐材料",
+            f"reason_{indicator.pk}": "缺少学习记录",
+            f"reason_{ind(submitted, '1.2').pk}": "  ",
+        },
+    )
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == Status.RETURNED
@@ -350,8 +432,10 @@ def test_return_without_any_reason_is_refused(staff_client, submitted):
 
 def test_returning_a_draft_says_why(staff_client, rating_submission):
     indicator = ind(rating_submission, "1.1")
-    response = staff_client.post(reverse("ratings:submission-return", args=[rating_submission.pk]),
-                                 {f"reason_{indicator.pk}": "写好的原因"})
+    response = staff_client.post(
+        reverse("ratings:submission-return", args=[rating_submission.pk]),
+        {f"reason_{indicator.pk}": "写好的原因"},
+    )
     html = response.content.decode()
     assert "不能退回" in html
     assert not ReturnReason.objects.exists()
@@ -378,8 +462,10 @@ def test_extend_needs_a_future_date_and_a_reason(staff_client, rating_submission
 
 
 def test_extend_is_only_for_branches_that_have_not_submitted(staff_client, submitted):
-    response = staff_client.post(reverse("ratings:submission-extend", args=[submitted.pk]),
-                                 {"until": _local(timezone.now() + dt.timedelta(days=2)), "reason": "理由"})
+    response = staff_client.post(
+        reverse("ratings:submission-extend", args=[submitted.pk]),
+        {"until": _local(timezone.now() + dt.timedelta(days=2)), "reason": "理由"},
+    )
     assert "只有尚未提交的申报可以延期" in response.content.decode()
 
 
@@ -391,8 +477,9 @@ def test_assign_and_unassign_inspectors(staff_client, accepted, rating_inspector
     html = staff_client.get(detail).content.decode()
     assert "至少需要 2 名验收人员" in html and "已分配 0 名" in html
     for inspector in rating_inspectors:
-        response = staff_client.post(reverse("ratings:assign-inspector", args=[accepted.pk]),
-                                     {"inspector": inspector.pk})
+        response = staff_client.post(
+            reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": inspector.pk}
+        )
         assert response.status_code == 302
     html = staff_client.get(detail).content.decode()
     assert "已分配 2 名" in html and "未签字" in html
@@ -411,11 +498,15 @@ def test_min_inspectors_comes_from_the_committee_setting(staff_client, accepted,
 def test_a_conflict_of_interest_is_refused_with_the_message(staff_client, accepted, committee):
     inspector = factories.InspectorUserFactory(committee=committee, username="linked", display_name="李验收")
     org = accepted.party_organization.organizations.get()
-    InspectorConflict.objects.create(inspector=inspector, organization=org, kind=InspectorConflict.Kind.RELATIVE)
+    InspectorConflict.objects.create(
+        inspector=inspector, organization=org, kind=InspectorConflict.Kind.RELATIVE
+    )
     html = staff_client.get(reverse("ratings:submission-detail", args=[accepted.pk])).content.decode()
     assert "李验收（须回避）" in html
 
-    response = staff_client.post(reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": inspector.pk})
+    response = staff_client.post(
+        reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": inspector.pk}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "须回避" in html and "近亲属在该组织任职" in html
@@ -425,22 +516,27 @@ def test_a_conflict_of_interest_is_refused_with_the_message(staff_client, accept
 def test_a_member_of_the_branch_must_stand_aside(staff_client, accepted, committee):
     inspector = factories.InspectorUserFactory(committee=committee, username="member-inspector")
     factories.MemberFactory(party_organization=accepted.party_organization, user=inspector)
-    response = staff_client.post(reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": inspector.pk})
+    response = staff_client.post(
+        reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": inspector.pk}
+    )
     assert "的党员，须回避" in response.content.decode()
     assert not InspectionAssignment.objects.exists()
 
 
 def test_an_inspector_of_another_committee_cannot_be_chosen(staff_client, accepted, other_committee):
     foreign = factories.InspectorUserFactory(committee=other_committee, username="foreign")
-    response = staff_client.post(reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": foreign.pk})
+    response = staff_client.post(
+        reverse("ratings:assign-inspector", args=[accepted.pk]), {"inspector": foreign.pk}
+    )
     assert response.status_code == 200
     assert "选择一个有效的选项" in response.content.decode()
     assert not InspectionAssignment.objects.exists()
 
 
 def test_inspectors_cannot_be_assigned_before_acceptance(staff_client, submitted, rating_inspectors):
-    response = staff_client.post(reverse("ratings:assign-inspector", args=[submitted.pk]),
-                                 {"inspector": rating_inspectors[0].pk})
+    response = staff_client.post(
+        reverse("ratings:assign-inspector", args=[submitted.pk]), {"inspector": rating_inspectors[0].pk}
+    )
     assert "只能为“待实地验收”的申报分配验收人员" in response.content.decode()
     assert not InspectionAssignment.objects.exists()
 

@@ -4,18 +4,25 @@ from branches import demo
 
 
 class Command(BaseCommand):
-    help = ("Create (or complete) the demo data: 四川省社会组织第二综合党委, its register, the 2023 and 2024 "
-            "rating cycles and a year of meetings. Safe to run again.")
+    help = (
+        "Create (or complete) the demo data: 四川省社会组织第二综合党委, its register, the 2023 and 2024 "
+        "rating cycles and a year of meetings. Safe to run again."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--register-only", action="store_true",
-                            help="Only the register (committees, organisations, party organisations, people).")
+        parser.add_argument(
+            "--register-only",
+            action="store_true",
+            help="Only the register (committees, organisations, party organisations, people).",
+        )
 
     def handle(self, *args, **options):
         data = demo.load_register()
-        self.stdout.write(self.style.SUCCESS(
-            f"演示数据就绪：{data['committee'].name}，{len(data['orgs'])} 个社会组织，{len(data['party_orgs'])} 个党组织。"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"演示数据就绪：{data['committee'].name}，{len(data['orgs'])} 个社会组织，{len(data['party_orgs'])} 个党组织。"
+            )
+        )
         if not options["register_only"]:
             self._ratings_and_meetings()
         self._logins()
