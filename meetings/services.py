@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import Committee, Member, MemberRole, Membership, PartyOrganization, User
 from branches.services import audit_record, snapshot
-from starfire.uploads import DOCUMENTS, sniff
+from core.uploads import DOCUMENTS, sniff
 
 from .defaults import default_rows
 from .models import (

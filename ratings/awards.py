@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import Committee, User
-from starfire.uploads import DOCUMENTS, sniff
+from core.uploads import DOCUMENTS, sniff
 
 from . import services
 from .models import Award, AwardEvent, Cycle, Plaque, RatingSettings, Submission, level_name

@@ -44,7 +44,7 @@ class SelfScoreForm(forms.Form):
 
 
 class EvidenceUploadForm(forms.Form):
-    """The file type is checked by its content in the service (starfire.uploads.sniff)."""
+    """The file type is checked by its content in the service (core.uploads.sniff)."""
 
     file = forms.FileField(
         label=_("佐证材料"),

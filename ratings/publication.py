@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from branches.models import User
-from starfire.uploads import DOCUMENTS, sniff
+from core.uploads import DOCUMENTS, sniff
 
 from . import services
 from .models import Cycle, Objection, ObjectionAttachment, RatingSettings, Status, Submission, VetoDecision

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from branches.models import Role, User
-from starfire.uploads import DOCUMENTS, sniff
+from core.uploads import DOCUMENTS, sniff
 
 from . import services
 from .models import Rectification, RectificationEvidence, Status, Submission

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from branches.models import PartyOrganization, Role, User
 from branches.services import audit_record
-from starfire.uploads import DOCUMENTS, IMAGES, sniff
+from core.uploads import DOCUMENTS, IMAGES, sniff
 
 from . import rules, tasks
 from .models import (

@@ -256,7 +256,7 @@ class SubmissionFactory(DjangoModelFactory):
 
 
 def png_upload(name="photo.png"):
-    """A real 1×1 PNG as an upload (passes the content check of starfire.uploads.sniff)."""
+    """A real 1×1 PNG as an upload (passes the content check of core.uploads.sniff)."""
     import struct
     import zlib
 

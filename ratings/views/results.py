@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from branches.access import role_required, staff_required
 from branches.models import Role
 from branches.selectors import party_organizations_visible_to, scope_filter
-from starfire.uploads import private_file_response
+from core.uploads import private_file_response
 
 from .. import awards as award_services
 from .. import publication

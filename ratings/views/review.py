@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from branches.access import staff_required
 from branches.models import AuditEntry, Role, User
-from starfire.uploads import private_file_response
+from core.uploads import private_file_response
 
 from .. import services
 from ..forms_review import (

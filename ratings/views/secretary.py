@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from branches.access import role_required
 from branches.models import AuditEntry, Role
-from starfire.uploads import private_file_response
+from core.uploads import private_file_response
 
 from .. import services
 from ..forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm

@@ -18,7 +18,7 @@ from ratings.models import (
     Status,
     Submission,
 )
-from starfire.uploads import DOCUMENTS, sniff
+from core.uploads import DOCUMENTS, sniff
 
 pytestmark = pytest.mark.django_db
 

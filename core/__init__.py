@@ -1,0 +1,1 @@
+"""The shared kernel under every app: helpers with no knowledge of the domain (uploads, errors)."""
