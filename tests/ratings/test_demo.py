@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from branches import demo as register_demo
 from branches.models import AuditEntry, PartyOrganization
+from core.uploads import DOCUMENTS, sniff
 from ratings import demo
 from ratings.models import (
     Award,
@@ -18,7 +19,6 @@ from ratings.models import (
     Status,
     Submission,
 )
-from core.uploads import DOCUMENTS, sniff
 
 pytestmark = pytest.mark.django_db
 
