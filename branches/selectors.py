@@ -1,10 +1,11 @@
-"""Reads scoped to a user. One place decides what each role may see."""
+"""Reads of the register scoped to a user; what each role may see is decided by `branches.access`."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 
+from . import access
 from .models import (
     Division,
     Instructor,
@@ -12,33 +13,15 @@ from .models import (
     OrgStatus,
     OrgType,
     PartyOrganization,
-    Role,
     SocialOrganization,
     User,
 )
 
 
-def scope_filter(user: User, *, committee_path: str, party_org_path: str | None) -> Q | None:
-    """The one filter that decides visibility; None means nothing is visible.
-
-    committee staff: all of their committee; secretary: their own party organisation only;
-    superuser: everything. Inspectors reach the register only through their assignments,
-    which the rating issue adds on top of this.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_superuser:
-        return Q()
-    if user.role == Role.STAFF and user.committee_id:
-        return Q(**{committee_path: user.committee_id})
-    if user.role == Role.SECRETARY and user.party_organization_id and party_org_path:
-        return Q(**{party_org_path: user.party_organization_id})
-    return None
-
-
-def _scoped(qs: QuerySet, user: User, **paths) -> QuerySet:
-    q = scope_filter(user, **paths)
-    return qs.none() if q is None else qs.filter(q)
+def _scoped(qs: QuerySet, user: User, *, committee_path: str, party_org_path: str | None) -> QuerySet:
+    return access.scoped(
+        qs, user, "register.view", access.Paths(committee=committee_path, party_organization=party_org_path)
+    )
 
 
 def organizations_visible_to(user: User) -> QuerySet[SocialOrganization]:

@@ -9,8 +9,8 @@ Decisions worth knowing
   party constitution; for a 支委会 it means the branch committee (书记 and 支委委员). A record
   below quorum is saved, flagged and does not count toward compliance.
 - Only the branch secretary records their own branch's meetings; committee staff read all of
-  their committee; inspectors read the branches that selectors.party_organization_ids_assigned_to
-  returns (filled in by the ratings work).
+  their committee; inspectors read the branches the rating assigned to them (the access policy,
+  branches.access, learns them from the rating app; meetings does not import it).
 - Periods are calendar periods in settings.TIME_ZONE; see meetings/compliance.py for the rules.
 
 For the rating evidence link

@@ -2,38 +2,23 @@
 
 - committee staff: every meeting of their committee (read-only on the site);
 - branch secretary: the meetings of their own party organisation (and they record them);
-- inspector: read-only, the meetings of the party organisations assigned to them for inspection;
+- inspector: read-only, the meetings of the party organisations assigned to them for inspection
+  (the rating app tells the access policy which those are; meetings does not import it);
 - anyone else: nothing (views answer 404 for objects outside the scope, 403 for a wrong role).
 """
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from branches import access
 from branches.models import Member, PartyOrganization, Role, User
-from branches.selectors import scope_filter
 
 from .models import Attendance, Meeting, MeetingStatus, MeetingType
 
 
-def party_organization_ids_assigned_to(user: User) -> QuerySet:
-    """Ids of the party organisations `user` (an inspector) is assigned to inspect (实地验收).
-
-    A queryset, not a list: it is used as a subquery, so deciding what an inspector may see
-    remains a single query.
-    """
-    from ratings.models import InspectionAssignment
-
-    return InspectionAssignment.objects.filter(inspector=user).values("submission__party_organization_id")
-
-
 def _scope(user: User, *, po_path: str, committee_path: str) -> Q | None:
-    q = scope_filter(user, committee_path=committee_path, party_org_path=po_path)
-    if q is not None:
-        return q
-    if user.is_authenticated and user.is_active and user.role == Role.INSPECTOR and user.committee_id:
-        return Q(
-            **{committee_path: user.committee_id, f"{po_path}__in": party_organization_ids_assigned_to(user)}
-        )
-    return None
+    return access.scope(
+        user, "meetings.view", access.Paths(committee=committee_path, party_organization=po_path)
+    )
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class RatingsConfig(AppConfig):
     name = "ratings"
     verbose_name = _("星级评定")
+
+    def ready(self):
+        from branches import access
+
+        from .selectors import party_organization_ids_assigned_to
+
+        # The register's access policy learns from here which branches an inspector is assigned to.
+        access.register_assignment_source(party_organization_ids_assigned_to)

@@ -2,25 +2,19 @@
 
 from django.db.models import Q, QuerySet
 
+from branches import access
 from branches.models import Role, User
 
 from .models import Cycle, InspectionAssignment, Submission
 
+SUBMISSION_PATHS = access.Paths(
+    committee="cycle__committee", party_organization="party_organization", inspector="assignments__inspector"
+)
+
 
 def submissions_visible_to(user: User) -> QuerySet[Submission]:
     """Staff: their committee; secretary: their own party organisation; inspector: assigned only."""
-    qs = Submission.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_superuser:
-        return qs
-    if user.role == Role.STAFF and user.committee_id:
-        return qs.filter(cycle__committee_id=user.committee_id)
-    if user.role == Role.SECRETARY and user.party_organization_id:
-        return qs.filter(party_organization_id=user.party_organization_id)
-    if user.role == Role.INSPECTOR and user.committee_id:
-        return qs.filter(assignments__inspector=user, cycle__committee_id=user.committee_id).distinct()
-    return qs.none()
+    return access.scoped(Submission.objects.all(), user, "rating.view", SUBMISSION_PATHS)
 
 
 def cycles_visible_to(user: User) -> QuerySet[Cycle]:

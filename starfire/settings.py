@@ -37,6 +37,12 @@ INSTALLED_APPS = [
     "notifications",
 ]
 
+# Object permissions come from the one access policy (branches.access) through `rules`.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

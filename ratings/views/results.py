@@ -23,9 +23,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from branches import access
 from branches.access import role_required, staff_required
 from branches.models import Role
-from branches.selectors import party_organizations_visible_to, scope_filter
+from branches.selectors import party_organizations_visible_to
 from core.uploads import private_file_response
 
 from .. import awards as award_services
@@ -72,10 +73,9 @@ PAGE_SIZE = 50
 
 
 def _scoped(qs, user, *, committee_path, party_org_path=None):
-    """The same rule as the register (branches.selectors.scope_filter): staff their committee,
-    a secretary their own party organisation, anyone else nothing."""
-    q = scope_filter(user, committee_path=committee_path, party_org_path=party_org_path)
-    return qs.none() if q is None else qs.filter(q)
+    """Outcomes a user may see: staff their committee, a secretary their own party organisation."""
+    paths = access.Paths(committee=committee_path, party_organization=party_org_path)
+    return access.scoped(qs, user, "outcome.view", paths)
 
 
 def _is_staff(user) -> bool:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from branches import access
 from branches.models import AuditEntry, PartyOrganization
 from meetings import selectors, services
 from meetings.models import Meeting, MeetingAttachment
@@ -36,7 +37,8 @@ def actors(committee, other_committee, branch, branch_secretary, monkeypatch):
         ids = [branch.pk] if user.pk == assigned.pk else []
         return PartyOrganization.objects.filter(pk__in=ids).values("pk")
 
-    monkeypatch.setattr(selectors, "party_organization_ids_assigned_to", assigned_to)
+    # the rating app is what normally tells the policy; here the meetings pages are tested alone
+    monkeypatch.setattr(access, "_assignment_sources", [assigned_to])
     return {
         "anonymous": None,
         "owner": branch_secretary,
