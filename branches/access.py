@@ -251,6 +251,22 @@ def acting_committee_id(request) -> int | None:
     return user.committee_id
 
 
+class CommitteeNotChosen(Exception):
+    """A superuser opened a committee's page without picking a committee (the project's middleware
+    sends them to the committee switcher)."""
+
+
+def require_acting_committee(request) -> int:
+    """`acting_committee_id`, or CommitteeNotChosen for a superuser who has not picked one yet
+    (and PermissionDenied for anyone with no committee at all)."""
+    committee_id = acting_committee_id(request)
+    if committee_id is not None:
+        return committee_id
+    if request.user.is_authenticated and request.user.is_superuser:
+        raise CommitteeNotChosen
+    raise PermissionDenied(DEFAULT_DENIED)
+
+
 def set_acting_committee(request, committee_id: int | None) -> None:
     """Only a superuser switches committee; the choice lives in their session."""
     if not request.user.is_superuser:
