@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Committee, PartyOrganization, Role
+from .models import Committee, Member, PartyOrganization, Role, SocialOrganization
 
 # --- who -----------------------------------------------------------------------------------------
 
@@ -76,19 +76,27 @@ DEFAULT_DENIED = _("您没有权限进行此操作。")
 
 @dataclass(frozen=True)
 class Target:
-    """What the policy needs to know of a row: its committee, its party organisation (if any)
-    and, for rows that have inspectors of their own (a submission), those inspectors' ids."""
+    """What the policy needs to know of a row: its committee, the party organisation it belongs to
+    (or several, for an organisation covered by more than one), and, for rows that have inspectors
+    of their own (a submission), those inspectors' ids."""
 
     committee_id: int | None
     party_organization_id: int | None = None
     inspector_ids: frozenset[int] | None = None
+    party_organization_ids: frozenset[int] = frozenset()
+
+    @property
+    def branches(self) -> frozenset[int]:
+        if self.party_organization_id is None:
+            return self.party_organization_ids
+        return self.party_organization_ids | {self.party_organization_id}
 
 
 def target_of(obj) -> Target:
     """A Target for a model instance (or a Target as is).
 
-    Models say how they reach their committee and party organisation through `access_target()`;
-    rows that have a `committee_id` (or are a Committee) need nothing more.
+    A model may say how it reaches its committee and party organisation with `access_target()`;
+    the register's rows and rows with `committee_id` / `party_organization_id` need nothing more.
     """
     if isinstance(obj, Target):
         return obj
@@ -96,10 +104,14 @@ def target_of(obj) -> Target:
         return obj.access_target()
     if isinstance(obj, Committee):
         return Target(committee_id=obj.pk)
-    return Target(
-        committee_id=getattr(obj, "committee_id", None),
-        party_organization_id=getattr(obj, "party_organization_id", None),
-    )
+    if isinstance(obj, PartyOrganization):
+        return Target(obj.committee_id, obj.pk)
+    if isinstance(obj, SocialOrganization):
+        ids = frozenset(obj.party_organizations.values_list("pk", flat=True)) if obj.pk else frozenset()
+        return Target(committee_id=obj.committee_id, party_organization_ids=ids)
+    if isinstance(obj, Member):
+        return Target(obj.party_organization.committee_id, obj.party_organization_id)
+    return Target(getattr(obj, "committee_id", None), getattr(obj, "party_organization_id", None))
 
 
 # --- inspection assignments, supplied by the rating app -----------------------------------------
@@ -117,11 +129,11 @@ def register_assignment_source(source: Callable) -> None:
 def _is_assigned(user, target: Target) -> bool:
     if target.inspector_ids is not None:
         return user.pk in target.inspector_ids
-    if target.party_organization_id is None or not _assignment_sources:
+    if not target.branches or not _assignment_sources:
         return False
-    return PartyOrganization.objects.filter(
-        pk=target.party_organization_id, pk__in=_subquery_ids(user)
-    ).exists()
+    return (
+        PartyOrganization.objects.filter(pk__in=target.branches).filter(pk__in=_subquery_ids(user)).exists()
+    )
 
 
 # --- the actor ----------------------------------------------------------------------------------
@@ -160,7 +172,7 @@ def can(user, action: str, target=None) -> bool:
     if kind == STAFF:
         return t.committee_id is not None and t.committee_id == user.committee_id
     if kind == SECRETARY:
-        return t.party_organization_id is not None and t.party_organization_id == user.party_organization_id
+        return user.party_organization_id in t.branches
     if kind == INSPECTOR:
         return t.committee_id == user.committee_id and _is_assigned(user, t)
     return False
