@@ -25,28 +25,6 @@ def _committee_id(request):
     return first
 
 
-@login_required
-def home(request):
-    user = request.user
-    if user.role == Role.SECRETARY and user.party_organization_id:
-        return redirect("branches:party-organization-detail", pk=user.party_organization_id)
-    context = {}
-    if user.role == Role.STAFF or user.is_superuser:
-        committee_id = _committee_id(request)
-        if committee_id:
-            context["coverage"] = selectors.coverage_report(committee_id).overall
-    if user.role == Role.INSPECTOR:
-        from ratings.models import Status
-        from ratings.selectors import assignments_of
-
-        context["open_assignments"] = list(
-            assignments_of(user)
-            .filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
-            .prefetch_related("submission__party_organization__organizations")
-        )
-    return render(request, "home.html", context)
-
-
 @staff_required
 def organization_list(request):
     committee_id = _committee_id(request)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ratings",
     "meetings",
     "notifications",
+    "starfire",
 ]
 
 # Object permissions come from the one access policy (branches.access) through `rules`.

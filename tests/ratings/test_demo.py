@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from branches import demo as register_demo
 from branches.models import AuditEntry, PartyOrganization
 from core.uploads import DOCUMENTS, sniff
-from ratings import demo
 from ratings.models import (
     Award,
     Cycle,
@@ -19,6 +18,7 @@ from ratings.models import (
     Status,
     Submission,
 )
+from starfire import demo
 
 pytestmark = pytest.mark.django_db
 
