@@ -8,26 +8,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import importing, selectors
-from .access import role_required, staff_required
+from .access import require_acting_committee, role_required, staff_required
 from .forms import ImportUploadForm, OrganizationFilterForm
-from .models import ImportBatch, Member, PartyOrganization, Role
+from .models import Committee, ImportBatch, Member, PartyOrganization, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _committee_id(request):
-    """The committee a staff page shows; a superuser without one sees the first committee's pages."""
-    if request.user.committee_id:
-        return request.user.committee_id
-    from .models import Committee
-
-    first = Committee.objects.order_by("pk").values_list("pk", flat=True).first()
-    return first
-
-
 @staff_required
 def organization_list(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     form = OrganizationFilterForm(request.GET or None, divisions=selectors.divisions_in_use(committee_id))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.organization_list(
@@ -69,7 +59,8 @@ def organization_detail(request, pk):
 @staff_required
 def party_organization_list(request):
     q = request.GET.get("q", "")[:100]
-    qs = selectors.party_organization_list(request.user, search=q).filter(committee_id=_committee_id(request))
+    committee_id = require_acting_committee(request)
+    qs = selectors.party_organization_list(request.user, search=q).filter(committee_id=committee_id)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "branches/party_organization_list.html", {"page": page, "q": q})
 
@@ -91,7 +82,7 @@ def party_organization_detail(request, pk):
 
 @staff_required
 def coverage(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     report = selectors.coverage_report(committee_id)
     uncovered = Paginator(selectors.uncovered_organizations(committee_id), 100).get_page(
         request.GET.get("page")
@@ -101,11 +92,10 @@ def coverage(request):
 
 @staff_required
 def import_upload(request):
+    committee_id = require_acting_committee(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        from .models import Committee
-
-        committee = Committee.objects.get(pk=_committee_id(request))
+        committee = Committee.objects.get(pk=committee_id)
         batch, result, file_error = importing.import_batch_create(
             committee=committee, by=request.user, upload=form.cleaned_data["file"]
         )
@@ -113,14 +103,12 @@ def import_upload(request):
             form.add_error("file", file_error)
         else:
             return redirect("branches:import-batch", pk=batch.pk)
-    batches = ImportBatch.objects.filter(committee_id=_committee_id(request)).select_related("uploaded_by")[
-        :20
-    ]
+    batches = ImportBatch.objects.filter(committee_id=committee_id).select_related("uploaded_by")[:20]
     return render(request, "branches/import_upload.html", {"form": form, "batches": batches})
 
 
 def _batch_for(request, pk):
-    return get_object_or_404(ImportBatch, pk=pk, committee_id=_committee_id(request))
+    return get_object_or_404(ImportBatch, pk=pk, committee_id=require_acting_committee(request))
 
 
 @staff_required

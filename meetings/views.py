@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.access import role_required, staff_required
+from branches.access import acting_committee_id, require_acting_committee, role_required, staff_required
 from branches.models import AuditEntry, Member, PartyOrganization, Role
-from branches.views import _committee_id
 
 from . import compliance, exports, selectors, services
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
@@ -76,10 +75,16 @@ def meeting_list(request):
     qs = selectors.meeting_list(
         user, year=year, party_organization_id=po_id, meeting_type_code=type_code, status=status
     )
+    if user.is_superuser:
+        # a superuser sees the meetings of the committee they picked, like staff see their own
+        committee_id = require_acting_committee(request)
+        pos = pos.filter(committee_id=committee_id)
+        qs = qs.filter(party_organization__committee_id=committee_id)
+    else:
+        committee_id = acting_committee_id(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    committee_id = user.committee_id or _committee_id(request)
     types = selectors.meeting_types_for(committee_id, active_only=False) if committee_id else []
     show_po_filter = user.role != Role.SECRETARY
     return render(
@@ -418,7 +423,7 @@ SORTS = {
 
 @staff_required
 def compliance_overview(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     year = _year(request)
     branches = compliance.committee_compliance(committee_id, year)
     sort = request.GET.get("sort", "gaps")
@@ -446,7 +451,7 @@ def compliance_overview(request):
 
 @staff_required
 def compliance_export(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     year = _year(request)
     branches = compliance.committee_compliance(committee_id, year)
     content = exports.compliance_workbook(branches, year)

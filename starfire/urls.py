@@ -12,6 +12,7 @@ admin.site.index_title = _("综合党委管理")
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("committee/", views.committee_switch, name="committee-switch"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
