@@ -1,11 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.errors import attempt
 
 from . import importing, selectors
 from .access import require_acting_committee, role_required, staff_required
@@ -41,8 +45,6 @@ def organization_list(request):
 @login_required
 def organization_detail(request, pk):
     if request.user.role not in (Role.STAFF, Role.SECRETARY) and not request.user.is_superuser:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     org = get_object_or_404(
         selectors.organizations_visible_to(request.user)
@@ -132,18 +134,15 @@ def import_batch(request, pk):
 @staff_required
 @require_POST
 def import_confirm(request, pk):
-    from django.contrib import messages
-
     batch = _batch_for(request, pk)
-    try:
+    with attempt(request, catch_denied=False) as outcome:
         count, result = importing.import_batch_confirm(batch=batch, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if not outcome.ok:
         return redirect("branches:import-batch", pk=batch.pk)
     if not result.ok:
-        messages.error(request, "文件中有错误，未导入任何数据。请按下表修改后重新上传。")
+        messages.error(request, _("文件中有错误，未导入任何数据。请按下表修改后重新上传。"))
         return redirect("branches:import-batch", pk=batch.pk)
-    messages.success(request, f"已导入 {count} 个社会组织。")
+    messages.success(request, _("已导入 %(n)d 个社会组织。") % {"n": count})
     return redirect(reverse("branches:organization-list"))
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from branches.access import acting_committee_id, require_acting_committee, role_required, staff_required
 from branches.models import AuditEntry, Member, PartyOrganization, Role
+from core.errors import attempt
 
 from . import compliance, exports, selectors, services
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
@@ -163,21 +164,6 @@ def _entries(formset):
     ]
 
 
-def _apply_errors(form, exc: ValidationError) -> list[str]:
-    """Put the service's messages next to their fields; return the ones for the attendance list."""
-    attendance_errors = []
-    for field, msgs in exc.message_dict.items():
-        if field == "attendance":
-            attendance_errors.extend(msgs)
-        elif field in form.fields:
-            for msg in msgs:
-                form.add_error(field, msg)
-        else:
-            for msg in msgs:
-                form.add_error(None, msg)
-    return attendance_errors
-
-
 def _form_page(request, *, po, meeting=None, meeting_type=None):
     creating = meeting is None
     members = selectors.members_for_attendance(po.pk)
@@ -226,7 +212,9 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
             fields = {k: data[k] for k in services.EDITABLE_FIELDS}
-            try:
+            with attempt(
+                form=form, catch_denied=False, fields_elsewhere={"attendance": attendance_errors}
+            ) as outcome:
                 if creating:
                     meeting = services.meeting_create(
                         party_organization=po,
@@ -246,9 +234,7 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
                         **fields,
                     )
                     messages.success(request, _("会议记录已修改。"))
-            except ValidationError as exc:
-                attendance_errors = _apply_errors(form, exc)
-            else:
+            if outcome.ok:
                 if meeting.below_quorum:
                     messages.warning(
                         request,
@@ -327,17 +313,14 @@ def attachment_add(request, pk):
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("meetings:meeting-detail", pk=meeting.pk)
-    try:
+    with attempt(request, catch_denied=False) as outcome:
         services.meeting_update(
             meeting=meeting,
             by=request.user,
             reason=form.cleaned_data["reason"],
             uploads=form.cleaned_data["files"],
         )
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
+    if outcome.ok:
         messages.success(request, _("已上传 %(n)d 个文件。") % {"n": len(form.cleaned_data["files"])})
     return redirect("meetings:meeting-detail", pk=meeting.pk)
 
@@ -372,14 +355,11 @@ def attachment_remove(request, pk):
     attachment = _attachment_for(request, pk, for_edit=True)
     form = RemoveAttachmentForm(request.POST)
     form.is_valid()
-    try:
+    with attempt(request, catch_denied=False) as outcome:
         services.meeting_attachment_remove(
             attachment=attachment, by=request.user, reason=form.cleaned_data.get("reason", "")
         )
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
+    if outcome.ok:
         messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name})
     return redirect("meetings:meeting-detail", pk=attachment.meeting_id)
 
