@@ -1,4 +1,5 @@
-"""Demo data of the 星火 rating for 四川省社会组织第二综合党委: the story of domain.md.
+"""Demo data of the 星火 rating for 四川省社会组织第二综合党委: a committee with one rating year behind
+it and one under way, so that every page has something true to show.
 
 * 2023, completed: every party organisation of the demo register took part and was reviewed;
   30 of them end at 3★ or above (成都市武侯社区发展基金会党支部 at 5★), two at 2★, one at 1★

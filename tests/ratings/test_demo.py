@@ -1,5 +1,5 @@
-"""The rating demo data tells the story of domain.md: 2023 completed with 30 branches at 3★ or
-above, 2024 in progress with a submission in every state, and loading it twice changes nothing."""
+"""The rating demo data shows a committee one rating year on: 2023 completed with 30 branches at
+3★ or above, 2024 in progress with a submission in every state, and loading it twice changes nothing."""
 
 import pytest
 from django.apps import apps
