@@ -1,55 +1,27 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import attempt
+
 from . import importing, selectors
-from .access import role_required, staff_required
+from .access import require_acting_committee, role_required, staff_required
 from .forms import ImportUploadForm, OrganizationFilterForm
-from .models import ImportBatch, Member, PartyOrganization, Role
+from .models import Committee, ImportBatch, Member, PartyOrganization, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _committee_id(request):
-    """The committee a staff page shows; a superuser without one sees the first committee's pages."""
-    if request.user.committee_id:
-        return request.user.committee_id
-    from .models import Committee
-
-    first = Committee.objects.order_by("pk").values_list("pk", flat=True).first()
-    return first
-
-
-@login_required
-def home(request):
-    user = request.user
-    if user.role == Role.SECRETARY and user.party_organization_id:
-        return redirect("branches:party-organization-detail", pk=user.party_organization_id)
-    context = {}
-    if user.role == Role.STAFF or user.is_superuser:
-        committee_id = _committee_id(request)
-        if committee_id:
-            context["coverage"] = selectors.coverage_report(committee_id).overall
-    if user.role == Role.INSPECTOR:
-        from ratings.models import Status
-        from ratings.selectors import assignments_of
-
-        context["open_assignments"] = list(
-            assignments_of(user)
-            .filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
-            .prefetch_related("submission__party_organization__organizations")
-        )
-    return render(request, "home.html", context)
-
-
 @staff_required
 def organization_list(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     form = OrganizationFilterForm(request.GET or None, divisions=selectors.divisions_in_use(committee_id))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.organization_list(
@@ -73,8 +45,6 @@ def organization_list(request):
 @login_required
 def organization_detail(request, pk):
     if request.user.role not in (Role.STAFF, Role.SECRETARY) and not request.user.is_superuser:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     org = get_object_or_404(
         selectors.organizations_visible_to(request.user)
@@ -91,7 +61,8 @@ def organization_detail(request, pk):
 @staff_required
 def party_organization_list(request):
     q = request.GET.get("q", "")[:100]
-    qs = selectors.party_organization_list(request.user, search=q).filter(committee_id=_committee_id(request))
+    committee_id = require_acting_committee(request)
+    qs = selectors.party_organization_list(request.user, search=q).filter(committee_id=committee_id)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "branches/party_organization_list.html", {"page": page, "q": q})
 
@@ -113,7 +84,7 @@ def party_organization_detail(request, pk):
 
 @staff_required
 def coverage(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     report = selectors.coverage_report(committee_id)
     uncovered = Paginator(selectors.uncovered_organizations(committee_id), 100).get_page(
         request.GET.get("page")
@@ -123,11 +94,10 @@ def coverage(request):
 
 @staff_required
 def import_upload(request):
+    committee_id = require_acting_committee(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        from .models import Committee
-
-        committee = Committee.objects.get(pk=_committee_id(request))
+        committee = Committee.objects.get(pk=committee_id)
         batch, result, file_error = importing.import_batch_create(
             committee=committee, by=request.user, upload=form.cleaned_data["file"]
         )
@@ -135,14 +105,12 @@ def import_upload(request):
             form.add_error("file", file_error)
         else:
             return redirect("branches:import-batch", pk=batch.pk)
-    batches = ImportBatch.objects.filter(committee_id=_committee_id(request)).select_related("uploaded_by")[
-        :20
-    ]
+    batches = ImportBatch.objects.filter(committee_id=committee_id).select_related("uploaded_by")[:20]
     return render(request, "branches/import_upload.html", {"form": form, "batches": batches})
 
 
 def _batch_for(request, pk):
-    return get_object_or_404(ImportBatch, pk=pk, committee_id=_committee_id(request))
+    return get_object_or_404(ImportBatch, pk=pk, committee_id=require_acting_committee(request))
 
 
 @staff_required
@@ -166,18 +134,15 @@ def import_batch(request, pk):
 @staff_required
 @require_POST
 def import_confirm(request, pk):
-    from django.contrib import messages
-
     batch = _batch_for(request, pk)
-    try:
+    with attempt(request, catch_denied=False) as outcome:
         count, result = importing.import_batch_confirm(batch=batch, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    if not outcome.ok:
         return redirect("branches:import-batch", pk=batch.pk)
     if not result.ok:
-        messages.error(request, "文件中有错误，未导入任何数据。请按下表修改后重新上传。")
+        messages.error(request, _("文件中有错误，未导入任何数据。请按下表修改后重新上传。"))
         return redirect("branches:import-batch", pk=batch.pk)
-    messages.success(request, f"已导入 {count} 个社会组织。")
+    messages.success(request, _("已导入 %(n)d 个社会组织。") % {"n": count})
     return redirect(reverse("branches:organization-list"))
 
 

@@ -1,4 +1,6 @@
-"""Default meeting types and minimum frequencies (domain.md, branch work regulations).
+"""Default meeting types and minimum frequencies, as the branch work regulations set them: 三会一课
+(the members' meeting each quarter, the branch committee and the party groups each month, a party
+lecture each quarter), a themed party day each month, 组织生活会 and 民主评议党员 once a year.
 
 Every committee gets a copy when it is created; from then on they are the committee's own
 settings, edited in the admin. The data migration 0002 carries a frozen copy of this list.

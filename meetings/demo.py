@@ -14,7 +14,7 @@ from django.utils import timezone
 from branches.demo import COMMITTEE, WUHOU_BRANCH
 from branches.models import Committee, MemberRole, PartyOrganization, Role, User
 
-from .compliance import _periods_of, local_tz
+from .compliance import local_tz, periods_of
 from .models import Attendance, AttendanceStatus, Frequency, Meeting, MeetingStatus, MeetingType
 from .services import expected_members, meeting_types_seed, quorum_met, voting_members
 
@@ -147,7 +147,7 @@ def _branch_meetings(po, members, types, users, *, today, now):
                 occasions = [(1, 12)] * rng.randint(0, EXTRAS.get(mt.code, 1))
             else:
                 occasions = []
-                for _index, first, last in _periods_of(mt.frequency, year):
+                for _index, first, last in periods_of(mt.frequency, year):
                     if wuhou or rng.random() < diligence:
                         occasions += [(first, last)] * mt.min_count
             for first, last in occasions:

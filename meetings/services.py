@@ -5,9 +5,7 @@ messages) before anything is written; the write itself is one transaction, so ba
 leaves a meeting half saved.
 """
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from branches.models import Committee, Member, MemberRole, Membership, PartyOrganization, User
 from branches.services import audit_record, snapshot
-from core.uploads import DOCUMENTS, sniff
 
 from .defaults import default_rows
 from .models import (
@@ -30,6 +27,7 @@ from .models import (
     MeetingStatus,
     MeetingType,
 )
+from .validation import AttendanceEntry, add_error, check_attendance, check_meeting, check_uploads
 
 EDITABLE_FIELDS = (
     "meeting_type",
@@ -44,26 +42,6 @@ EDITABLE_FIELDS = (
     "guests",
     "minutes",
 )
-
-
-@dataclass(frozen=True)
-class AttendanceEntry:
-    """One row of an attendance list as handed to the services."""
-
-    member: int
-    status: str
-    reason: str = ""
-
-    @classmethod
-    def coerce(cls, value) -> "AttendanceEntry":
-        if isinstance(value, cls):
-            entry = value
-        elif isinstance(value, dict):
-            entry = cls(value["member"], value["status"], value.get("reason", "") or "")
-        else:
-            entry = cls(*value)
-        member = entry.member.pk if isinstance(entry.member, Member) else entry.member
-        return cls(int(member), entry.status, (entry.reason or "").strip())
 
 
 # --- settings and defaults ---------------------------------------------------------------
@@ -124,132 +102,12 @@ def _recount(meeting: Meeting, members: list[Member], entries: list[AttendanceEn
     )
 
 
-# --- validation ------------------------------------------------------------------------
-
-
-def _add(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
-def _check_attendance(
-    entries: list[AttendanceEntry], members: dict[int, Member], po: PartyOrganization, errors: dict
-) -> None:
-    valid = set(AttendanceStatus.values)
-    counts = Counter(e.member for e in entries)
-    outsiders = [e.member for e in entries if e.member not in members]
-    names = dict(Member.objects.filter(pk__in=outsiders).values_list("pk", "name")) if outsiders else {}
-    reported = set()
-    for e in entries:
-        if e.member not in members:
-            if e.member in names:
-                _add(
-                    errors,
-                    "attendance",
-                    _("“%(name)s”不是%(po)s的党员，不能记入出席名单。")
-                    % {"name": names[e.member], "po": po.name},
-                )
-            else:
-                _add(errors, "attendance", _("编号为 %(id)s 的党员不存在。") % {"id": e.member})
-            continue
-        name = members[e.member].name
-        if counts[e.member] > 1:
-            if e.member not in reported:
-                reported.add(e.member)
-                _add(
-                    errors,
-                    "attendance",
-                    _("“%(name)s”有%(n)d条出席记录（不能既出席又缺席），每人只能记一条。")
-                    % {"name": name, "n": counts[e.member]},
-                )
-            continue
-        if e.status not in valid:
-            _add(
-                errors,
-                "attendance",
-                _("“%(name)s”的出席情况“%(status)s”无效，应为出席、缺席或请假。")
-                % {"name": name, "status": e.status},
-            )
-        elif e.status == AttendanceStatus.EXCUSED and not e.reason:
-            _add(errors, "attendance", _("“%(name)s”请假，须填写请假原因。") % {"name": name})
-
-
-def _check_meeting(meeting: Meeting, members: dict[int, Member], errors: dict, *, type_changed: bool) -> None:
-    po = meeting.party_organization
-    mt = meeting.meeting_type
-    if mt.committee_id != po.committee_id:
-        _add(errors, "meeting_type", _("该会议类型不属于本综合党委。"))
-    elif type_changed and not mt.is_active:
-        _add(errors, "meeting_type", _("会议类型“%(name)s”已停用。") % {"name": mt.name})
-    if meeting.starts_at is None:
-        _add(errors, "starts_at", _("请填写会议开始时间。"))
-    else:
-        if timezone.is_naive(meeting.starts_at):
-            meeting.starts_at = timezone.make_aware(meeting.starts_at)
-        local = timezone.localtime(meeting.starts_at)
-        if meeting.status == MeetingStatus.HELD and meeting.starts_at > timezone.now():
-            _add(
-                errors,
-                "status",
-                _("会议开始时间（%(at)s）还没到，不能标记为“已召开”；请先保存为“计划召开”，开完会再改。")
-                % {"at": f"{local:%Y-%m-%d %H:%M}"},
-            )
-        if po.founded_on and local.date() < po.founded_on:
-            _add(
-                errors,
-                "starts_at",
-                _("会议时间早于党组织成立日期（%(d)s）。") % {"d": po.founded_on.isoformat()},
-            )
-    for field, label in (("host", _("主持人")), ("minutes_taker", _("记录人"))):
-        person = getattr(meeting, f"{field}_id")
-        if person is not None and person not in members:
-            _add(errors, field, _("%(label)s须是%(po)s的党员。") % {"label": label, "po": po.name})
-    if not (meeting.topic or "").strip():
-        _add(errors, "topic", _("请填写会议主题。"))
-    if not (meeting.place or "").strip():
-        _add(errors, "place", _("请填写会议地点。"))
-    if mt.is_lecture and meeting.status == MeetingStatus.HELD:
-        if not meeting.lecturer.strip():
-            _add(errors, "lecturer", _("党课须填写授课人。"))
-        if not meeting.lecture_topic.strip():
-            _add(errors, "lecture_topic", _("党课须填写党课题目。"))
-    try:
-        meeting.full_clean(
-            exclude=[
-                "party_organization",
-                "meeting_type",
-                "host",
-                "minutes_taker",
-                "created_by",
-                "updated_by",
-            ],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            for message in messages:
-                if message not in errors.get(field, []):
-                    _add(errors, field, message)
-
-
-def _check_uploads(uploads: list, errors: dict) -> list[str]:
-    mimes = []
-    for upload in uploads:
-        try:
-            mimes.append(sniff(upload, DOCUMENTS))
-        except ValidationError as exc:
-            for message in exc.messages:
-                _add(errors, "attachments", message)
-            mimes.append("")
-    return mimes
-
-
 def _require_reason_if_late(meeting: Meeting, reason: str, errors: dict) -> bool:
     """After the committee's edit window a change needs a reason. Returns whether it is late."""
     window = meeting_settings_for(meeting.party_organization.committee_id).edit_window_days
     late = timezone.now() > meeting.edit_deadline(window)
     if late and not (reason or "").strip():
-        _add(
+        add_error(
             errors,
             "reason",
             _("这条记录登记已超过%(n)d天，修改须填写原因（将记入审计日志）。") % {"n": window},
@@ -369,10 +227,10 @@ def meeting_create(
     members = _members_of(party_organization)
     errors: dict = {}
     if not party_organization.is_active:
-        _add(errors, "party_organization", _("该党组织已撤销，不能再登记会议。"))
-    _check_meeting(meeting, members, errors, type_changed=True)
-    _check_attendance(entries, members, party_organization, errors)
-    mimes = _check_uploads(uploads, errors)
+        add_error(errors, "party_organization", _("该党组织已撤销，不能再登记会议。"))
+    check_meeting(meeting, members, errors, type_changed=True)
+    check_attendance(entries, members, party_organization, errors)
+    mimes = check_uploads(uploads, errors)
     if errors:
         raise ValidationError(errors)
     stored: list[str] = []
@@ -429,10 +287,10 @@ def meeting_update(
         entries = None if attendance is None else [AttendanceEntry.coerce(e) for e in attendance]
         errors: dict = {}
         late = _require_reason_if_late(meeting, reason, errors)
-        _check_meeting(meeting, members, errors, type_changed=meeting.meeting_type_id != old_type)
+        check_meeting(meeting, members, errors, type_changed=meeting.meeting_type_id != old_type)
         if entries is not None:
-            _check_attendance(entries, members, po, errors)
-        mimes = _check_uploads(uploads, errors)
+            check_attendance(entries, members, po, errors)
+        mimes = check_uploads(uploads, errors)
         if errors:
             raise ValidationError(errors)
         stored: list[str] = []

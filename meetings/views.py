@@ -7,7 +7,7 @@ import datetime as dt
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.access import role_required, staff_required
+from branches.access import acting_committee_id, require_acting_committee, role_required, staff_required
 from branches.models import AuditEntry, Member, PartyOrganization, Role
-from branches.views import _committee_id
+from core.errors import attempt
 
 from . import compliance, exports, selectors, services
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
@@ -76,10 +76,16 @@ def meeting_list(request):
     qs = selectors.meeting_list(
         user, year=year, party_organization_id=po_id, meeting_type_code=type_code, status=status
     )
+    if user.is_superuser:
+        # a superuser sees the meetings of the committee they picked, like staff see their own
+        committee_id = require_acting_committee(request)
+        pos = pos.filter(committee_id=committee_id)
+        qs = qs.filter(party_organization__committee_id=committee_id)
+    else:
+        committee_id = acting_committee_id(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    committee_id = user.committee_id or _committee_id(request)
     types = selectors.meeting_types_for(committee_id, active_only=False) if committee_id else []
     show_po_filter = user.role != Role.SECRETARY
     return render(
@@ -158,21 +164,6 @@ def _entries(formset):
     ]
 
 
-def _apply_errors(form, exc: ValidationError) -> list[str]:
-    """Put the service's messages next to their fields; return the ones for the attendance list."""
-    attendance_errors = []
-    for field, msgs in exc.message_dict.items():
-        if field == "attendance":
-            attendance_errors.extend(msgs)
-        elif field in form.fields:
-            for msg in msgs:
-                form.add_error(field, msg)
-        else:
-            for msg in msgs:
-                form.add_error(None, msg)
-    return attendance_errors
-
-
 def _form_page(request, *, po, meeting=None, meeting_type=None):
     creating = meeting is None
     members = selectors.members_for_attendance(po.pk)
@@ -221,7 +212,9 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
             fields = {k: data[k] for k in services.EDITABLE_FIELDS}
-            try:
+            with attempt(
+                form=form, catch_denied=False, fields_elsewhere={"attendance": attendance_errors}
+            ) as outcome:
                 if creating:
                     meeting = services.meeting_create(
                         party_organization=po,
@@ -241,9 +234,7 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
                         **fields,
                     )
                     messages.success(request, _("会议记录已修改。"))
-            except ValidationError as exc:
-                attendance_errors = _apply_errors(form, exc)
-            else:
+            if outcome.ok:
                 if meeting.below_quorum:
                     messages.warning(
                         request,
@@ -322,17 +313,14 @@ def attachment_add(request, pk):
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("meetings:meeting-detail", pk=meeting.pk)
-    try:
+    with attempt(request, catch_denied=False) as outcome:
         services.meeting_update(
             meeting=meeting,
             by=request.user,
             reason=form.cleaned_data["reason"],
             uploads=form.cleaned_data["files"],
         )
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
+    if outcome.ok:
         messages.success(request, _("已上传 %(n)d 个文件。") % {"n": len(form.cleaned_data["files"])})
     return redirect("meetings:meeting-detail", pk=meeting.pk)
 
@@ -367,14 +355,11 @@ def attachment_remove(request, pk):
     attachment = _attachment_for(request, pk, for_edit=True)
     form = RemoveAttachmentForm(request.POST)
     form.is_valid()
-    try:
+    with attempt(request, catch_denied=False) as outcome:
         services.meeting_attachment_remove(
             attachment=attachment, by=request.user, reason=form.cleaned_data.get("reason", "")
         )
-    except ValidationError as exc:
-        for msg in exc.messages:
-            messages.error(request, msg)
-    else:
+    if outcome.ok:
         messages.success(request, _("已删除附件“%(name)s”。") % {"name": attachment.original_name})
     return redirect("meetings:meeting-detail", pk=attachment.meeting_id)
 
@@ -418,7 +403,7 @@ SORTS = {
 
 @staff_required
 def compliance_overview(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     year = _year(request)
     branches = compliance.committee_compliance(committee_id, year)
     sort = request.GET.get("sort", "gaps")
@@ -446,7 +431,7 @@ def compliance_overview(request):
 
 @staff_required
 def compliance_export(request):
-    committee_id = _committee_id(request)
+    committee_id = require_acting_committee(request)
     year = _year(request)
     branches = compliance.committee_compliance(committee_id, year)
     content = exports.compliance_workbook(branches, year)

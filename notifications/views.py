@@ -1,7 +1,9 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -44,9 +46,7 @@ def preferences(request):
         services.email_preferences_set(
             user=request.user, choices={k: request.POST.get(f"kind_{k}") == "on" for k in kinds}
         )
-        from django.contrib import messages
-
-        messages.success(request, "邮件设置已保存。")
+        messages.success(request, _("邮件设置已保存。"))
         return redirect("notifications:preferences")
     rows = [(k, Kind(k).label, current.get(k, True)) for k in kinds]
     return render(request, "notifications/preferences.html", {"rows": rows})

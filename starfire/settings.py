@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ratings",
     "meetings",
     "notifications",
+    "starfire",
 ]
 
 # Object permissions come from the one access policy (branches.access) through `rules`.
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "starfire.middleware.CommitteeChoiceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -70,6 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "branches.context_processors.navigation",
                 "notifications.context_processors.unread",
+                "starfire.context_processors.committee_switcher",
             ],
         },
     },

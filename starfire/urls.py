@@ -1,16 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-from branches import views as branch_views
+from starfire import views
 from starfire.health import healthz
 
-admin.site.site_header = "星火评星管理后台"
-admin.site.site_title = "星火评星"
-admin.site.index_title = "综合党委管理"
+admin.site.site_header = _("星火评星管理后台")
+admin.site.site_title = _("星火评星")
+admin.site.index_title = _("综合党委管理")
 
 urlpatterns = [
-    path("", branch_views.home, name="home"),
+    path("", views.home, name="home"),
+    path("committee/", views.committee_switch, name="committee-switch"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -225,12 +225,13 @@ def test_staff_lists_show_only_their_committee(login, world, other_committee):
 
 def test_a_superuser_without_a_committee_may_use_the_staff_pages(login, world):
     client = login(factories.UserFactory(username="root", is_superuser=True, is_staff=True))
-    for name in (
-        "home",
-        "branches:organization-list",
-        "branches:party-organization-list",
-        "branches:coverage",
-    ):
+    assert client.get(reverse("home")).status_code == 200
+    # the staff pages are about one committee: a superuser picks it first (the committee switcher)
+    pages = ("branches:organization-list", "branches:party-organization-list", "branches:coverage")
+    for name in pages:
+        assert client.get(reverse(name)).url.startswith(reverse("committee-switch"))
+    client.post(reverse("committee-switch"), {"committee": world["org"].committee_id})
+    for name in ("home", *pages):
         assert client.get(reverse(name)).status_code == 200
 
 

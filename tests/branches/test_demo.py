@@ -1,4 +1,5 @@
-"""The demo register: idempotent, valid, and able to tell the story in domain.md."""
+"""The demo register: idempotent, valid, and complete enough to show every page: one committee
+with about 40 social organisations, joint branches, instructors, members and a login per role."""
 
 import io
 

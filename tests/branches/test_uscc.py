@@ -1,4 +1,6 @@
-"""统一社会信用代码 (GB 32100-2015): the validator against the rule as domain.md states it."""
+"""统一社会信用代码 (GB 32100-2015): the validator against the rule of the standard — 18 characters
+from a 31-character alphabet (no I, O, S, V, Z): registration authority, organisation type, six-digit
+division code, nine-character organisation code and a check character computed modulo 31."""
 
 import pytest
 from django.core.exceptions import ValidationError

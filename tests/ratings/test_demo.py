@@ -1,5 +1,5 @@
-"""The rating demo data tells the story of domain.md: 2023 completed with 30 branches at 3★ or
-above, 2024 in progress with a submission in every state, and loading it twice changes nothing."""
+"""The rating demo data shows a committee one rating year on: 2023 completed with 30 branches at
+3★ or above, 2024 in progress with a submission in every state, and loading it twice changes nothing."""
 
 import pytest
 from django.apps import apps
@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from branches import demo as register_demo
 from branches.models import AuditEntry, PartyOrganization
 from core.uploads import DOCUMENTS, sniff
-from ratings import demo
 from ratings.models import (
     Award,
     Cycle,
@@ -19,6 +18,7 @@ from ratings.models import (
     Status,
     Submission,
 )
+from starfire import demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,9 @@
 """The star rules (ratings/rules.py): total with capped bonus/deduction → band → promotion limit
 → quotas across the cycle, and the explanation in words. Pure functions, no database.
 
-Expected values here come from domain.md and issue 4, worked out by hand, not from the code.
+Expected values here come from the rating rules as the committee applies them (issue 4): capped
+bonus and deduction, the star bands, at most one star up a year, the quotas — worked out by hand,
+not from the code.
 """
 
 import math

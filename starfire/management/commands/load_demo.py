@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from branches import demo
+from meetings.demo import load_meetings
+from starfire.demo import load_ratings
 
 
 class Command(BaseCommand):
@@ -28,13 +30,9 @@ class Command(BaseCommand):
         self._logins()
 
     def _ratings_and_meetings(self):
-        from ratings.demo import load_ratings
-
         ratings = load_ratings()
         for line in ratings["cycles"]:
             self.stdout.write(f"评星周期：{line}")
-        from meetings.demo import load_meetings
-
         meetings = load_meetings()
         self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
 

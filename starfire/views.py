@@ -1,0 +1,76 @@
+"""Pages of the project as a whole: the home page of every role and the committee switcher.
+
+They compose the apps (the register, the rating), so they live above them; the apps' own pages
+never link upwards except through URL names.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from branches import access, selectors
+from branches.models import Committee, Role
+from ratings.models import Status
+from ratings.selectors import assignments_of
+
+from .forms import CommitteeChoiceForm
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.role == Role.SECRETARY and user.party_organization_id:
+        return redirect("branches:party-organization-detail", pk=user.party_organization_id)
+    context = {}
+    if user.role == Role.STAFF or user.is_superuser:
+        committee_id = access.acting_committee_id(request)
+        if committee_id:
+            context["committee"] = Committee.objects.get(pk=committee_id)
+            context["coverage"] = selectors.coverage_report(committee_id).overall
+    if user.role == Role.INSPECTOR:
+        context["open_assignments"] = list(
+            assignments_of(user)
+            .filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
+            .prefetch_related("submission__party_organization__organizations")
+        )
+    return render(request, "starfire/home.html", context)
+
+
+def safe_next(request, candidate: str | None) -> str | None:
+    """`candidate` if it is a path on this site (no other host, no other scheme), else None."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+@login_required
+def committee_switch(request):
+    """A superuser picks the committee whose pages they work in (staff and inspectors have theirs)."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    current = access.acting_committee_id(request)
+    if request.method == "POST":
+        form = CommitteeChoiceForm(request.POST)
+        if form.is_valid():
+            committee = form.cleaned_data["committee"]
+            access.set_acting_committee(request, committee.pk)
+            messages.success(request, _("现在查看的是%(name)s。") % {"name": committee.name})
+            return redirect(next_url or "home")
+    else:
+        form = CommitteeChoiceForm(initial={"committee": current})
+    return render(
+        request,
+        "starfire/committee_switch.html",
+        {
+            "form": form,
+            "next": next_url or "",
+            "current": current,
+            "committees": Committee.objects.order_by("name"),
+        },
+    )
