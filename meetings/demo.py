@@ -10,6 +10,7 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from branches.demo import COMMITTEE, WUHOU_BRANCH
 from branches.models import Committee, MemberRole, PartyOrganization, Role, User
@@ -251,13 +252,14 @@ def load_meetings(stdout=None) -> dict:
         if not members:
             continue
         pairs = _branch_meetings(po, members, types, users, today=today, now=now)
-        Meeting.objects.bulk_create([m for m, _rows in pairs], batch_size=500)
-        Attendance.objects.bulk_create(
+        bulk_create_with_history([m for m, _rows in pairs], Meeting, batch_size=500)
+        bulk_create_with_history(
             [
                 Attendance(meeting=m, member=member, member_name=member.name, status=status, reason=reason)
                 for m, rows in pairs
                 for member, status, reason in rows
             ],
+            Attendance,
             batch_size=2000,
         )
         created += len(pairs)

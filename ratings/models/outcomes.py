@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from branches.models import PartyOrganization
 
@@ -46,6 +47,8 @@ class Objection(models.Model):
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     objector_notified_at = models.DateTimeField(_("告知异议人时间"), null=True, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("公示异议")
         verbose_name_plural = _("公示异议")
@@ -69,6 +72,8 @@ class ObjectionAttachment(models.Model):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("异议附件")
@@ -99,6 +104,8 @@ class Award(models.Model):
     valid_from = models.DateField(_("有效期起"))
     valid_until = models.DateField(_("有效期至"))
     awarded_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("星级命名")
@@ -151,6 +158,8 @@ class AwardEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("命名变动")
         verbose_name_plural = _("命名变动")
@@ -167,6 +176,8 @@ class Plaque(models.Model):
     received_by = models.CharField(_("接收人"), max_length=50, blank=True)
     return_due_on = models.DateField(_("应退回日期"), null=True, blank=True)
     returned_on = models.DateField(_("实际退回日期"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("牌匾")
@@ -203,6 +214,8 @@ class Rectification(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("整改事项")
         verbose_name_plural = _("整改事项")
@@ -228,3 +241,4 @@ class RectificationEvidence(models.Model):
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .workflow import Cycle
 
@@ -16,6 +17,8 @@ class TallySnapshot(models.Model):
     computed_at = models.DateTimeField(_("统计时间"))
     duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
     data = models.JSONField(_("统计数据"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("年度星级统计")
@@ -51,6 +54,8 @@ class TallyRun(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     error = models.TextField(_("错误"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("统计任务")

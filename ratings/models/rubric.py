@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from branches.models import Committee
 
@@ -48,6 +49,8 @@ class Rubric(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("测评标准")
         verbose_name_plural = _("测评标准")
@@ -77,6 +80,8 @@ class RubricCategory(models.Model):
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("一级指标"), max_length=100)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("一级指标")
@@ -110,6 +115,8 @@ class Indicator(models.Model):
         verbose_name=_("关联会议类型"),
         help_text=_("如“三会一课按规定频次落实”：自评、验收和评审时显示这些会议的落实情况。"),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("二级指标")
@@ -146,6 +153,8 @@ class AdjustmentItem(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("加减分项")
         verbose_name_plural = _("加减分项")
@@ -165,6 +174,8 @@ class VetoItem(models.Model):
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("否决事项"), max_length=300)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("一票否决项")
@@ -196,6 +207,8 @@ class StarBand(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("留空为不限名额；例如五星不超过参评党组织的10%。"),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("星级分数线")

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, PartyOrganization, SocialOrganization
 
@@ -46,6 +47,8 @@ class RatingSettings(models.Model):
     objections_per_ip_per_hour = models.PositiveSmallIntegerField(
         _("每个IP每小时最多异议数"), default=5, validators=[MinValueValidator(1)]
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("评星设置")
@@ -92,6 +95,8 @@ class Cycle(models.Model):
     finalized_at = models.DateTimeField(_("结果确定时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("评星周期")
         verbose_name_plural = _("评星周期")
@@ -119,6 +124,8 @@ class CycleExclusion(models.Model):
         PartyOrganization, on_delete=models.PROTECT, related_name="+", verbose_name=_("党组织")
     )
     reason = models.CharField(_("不参评原因"), max_length=300)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("不参评党组织")
@@ -174,6 +181,8 @@ class Submission(models.Model):
     finalized_at = models.DateTimeField(_("确定时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("评星申报")
         verbose_name_plural = _("评星申报")
@@ -217,6 +226,8 @@ class IndicatorScore(models.Model):
     comment = models.TextField(_("自评说明"), blank=True, max_length=2000)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("自评分")
         verbose_name_plural = _("自评分")
@@ -253,6 +264,8 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("佐证材料")
         verbose_name_plural = _("佐证材料")
@@ -273,6 +286,8 @@ class ReturnReason(models.Model):
     round = models.PositiveSmallIntegerField(_("第几次退回"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("退回原因")
@@ -301,6 +316,8 @@ class InspectorConflict(models.Model):
     kind = models.CharField(_("关联类型"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("回避登记")
         verbose_name_plural = _("回避登记")
@@ -323,6 +340,8 @@ class InspectionAssignment(models.Model):
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
     signed_off_at = models.DateTimeField(_("签字确认时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("验收分工")
@@ -350,6 +369,8 @@ class InspectionScore(models.Model):
     finding = models.TextField(_("验收意见"), blank=True, max_length=2000)
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("验收评分")
         verbose_name_plural = _("验收评分")
@@ -371,6 +392,8 @@ class InspectionPhoto(models.Model):
     size = models.PositiveIntegerField()
     taken_at = models.DateTimeField(_("上传时间"), default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("验收照片")
         verbose_name_plural = _("验收照片")
@@ -389,6 +412,8 @@ class FinalScore(models.Model):
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("最终得分")
         verbose_name_plural = _("最终得分")
@@ -403,6 +428,8 @@ class AppliedAdjustment(models.Model):
     times = models.PositiveSmallIntegerField(_("次数"), default=1, validators=[MinValueValidator(1)])
     note = models.CharField(_("依据"), max_length=300)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("加减分")
@@ -435,6 +462,8 @@ class VetoDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("一票否决认定")
