@@ -2,7 +2,7 @@
 
 成都市武侯社区发展基金会党支部 holds every required meeting with a quorum (fully compliant); the
 other branches miss some, and a few 支委会/党员大会 fall below quorum. Idempotent: a party
-organisation that already has meetings is left alone. Written with bulk_create for speed.
+organisation that already has meetings is left alone. Written in bulk (history rows included) for speed.
 """
 
 import datetime as dt

@@ -310,3 +310,20 @@ def test_a_bulk_import_writes_history(staff_user, committee):
     orgs = [factories.SocialOrganizationFactory.build(committee=committee) for _i in range(3)]
     bulk_create_with_history(orgs, SocialOrganization, default_user=staff_user)
     assert SocialOrganization.history.filter(history_type="+", history_user=staff_user).count() == 3
+
+
+def test_staff_see_the_history_of_their_rows_but_cannot_revert(staff_client, staff_user, committee):
+    org = factories.SocialOrganizationFactory(committee=committee, name="原名称")
+    org._history_user = staff_user
+    org.name = "新名称"
+    org.save()
+    url = reverse("admin:branches_socialorganization_history", args=[org.pk])
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert "新名称" in response.content.decode()
+
+    first = org.history.earliest()
+    revert = reverse("admin:branches_socialorganization_simple_history", args=[org.pk, first.history_id])
+    assert staff_client.post(revert, {"name": "原名称"}).status_code == 403
+    org.refresh_from_db()
+    assert org.name == "新名称"
