@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import selectors, services
+from .audited_admin import ADMIN_NOTE, AuditedAdmin
 from .models import (
     AuditEntry,
     Committee,
@@ -22,7 +23,6 @@ from .models import (
     User,
     validate_coverage,
 )
-from .services import audit_record, snapshot
 
 
 def is_committee_staff(request) -> bool:
@@ -30,7 +30,7 @@ def is_committee_staff(request) -> bool:
     return u.is_active and u.is_staff and u.role == Role.STAFF and u.committee_id is not None
 
 
-class CommitteeScopedAdmin(admin.ModelAdmin):
+class CommitteeScopedAdmin(AuditedAdmin):
     """Committee staff see and edit only their committee's rows; superusers see all.
 
     `committee_path` is the lookup from the model to its committee.
@@ -96,44 +96,11 @@ class CommitteeScopedAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
-    # -- writes: fill the committee, keep an audit trail ---------------------------------
+    # -- writes: fill the committee; AuditedAdmin keeps the audit trail ----------------------
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser and self.committee_path == "committee":
             obj.committee_id = request.user.committee_id
-        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
-            target=obj,
-            before=before,
-            after=snapshot(obj),
-            note=_("管理后台"),
-            committee_id=_committee_of(obj),
-        )
-
-    def delete_model(self, request, obj):
-        audit_record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.delete",
-            target=obj,
-            before=snapshot(obj),
-            note=_("管理后台"),
-            committee_id=_committee_of(obj),
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
-def _committee_of(obj):
-    if hasattr(obj, "committee_id"):
-        return obj.committee_id
-    if isinstance(obj, Member):
-        return obj.party_organization.committee_id
-    return None
 
 
 class CommitteeFormMixin:
@@ -171,7 +138,7 @@ class CommitteeAdmin(CommitteeScopedAdmin):
 
 
 @admin.register(Division)
-class DivisionAdmin(admin.ModelAdmin):
+class DivisionAdmin(AuditedAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
@@ -297,6 +264,20 @@ class SocialOrganizationAdmin(CommitteeScopedAdmin):
         return form
 
 
+class CoverageThroughServiceMixin:
+    """Which social organisations a row covers is set by its service (validated and audited),
+    not by the form's save_m2m."""
+
+    def set_organizations(self, request, obj, organizations):
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        organizations = form.cleaned_data.pop("organizations", None)
+        super().save_related(request, form, formsets, change)
+        if organizations is not None:
+            self.set_organizations(request, form.instance, organizations)
+
+
 class MemberInline(admin.TabularInline):
     model = Member
     extra = 1
@@ -325,7 +306,7 @@ class PartyOrganizationForm(CommitteeFormMixin, forms.ModelForm):
 
 
 @admin.register(PartyOrganization)
-class PartyOrganizationAdmin(CommitteeScopedAdmin):
+class PartyOrganizationAdmin(CoverageThroughServiceMixin, CommitteeScopedAdmin):
     form = PartyOrganizationForm
     list_display = ("name", "kind", "founded_on", "parent", "is_active")
     list_filter = ("kind", "is_active")
@@ -338,6 +319,11 @@ class PartyOrganizationAdmin(CommitteeScopedAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.request_committee = None if request.user.is_superuser else request.user.committee
         return form
+
+    def set_organizations(self, request, obj, organizations):
+        services.party_organization_set_organizations(
+            party_organization=obj, organizations=organizations, by=request.user, note=str(ADMIN_NOTE)
+        )
 
 
 @admin.register(Member)
@@ -370,12 +356,17 @@ class InstructorForm(CommitteeFormMixin, forms.ModelForm):
 
 
 @admin.register(Instructor)
-class InstructorAdmin(CommitteeScopedAdmin):
+class InstructorAdmin(CoverageThroughServiceMixin, CommitteeScopedAdmin):
     form = InstructorForm
     list_display = ("name", "kind", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
     autocomplete_fields = ("organizations",)
+
+    def set_organizations(self, request, obj, organizations):
+        services.instructor_set_organizations(
+            instructor=obj, organizations=organizations, by=request.user, note=str(ADMIN_NOTE)
+        )
 
 
 @admin.register(User)

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from . import uscc as uscc_rules
 from .models import (
@@ -236,7 +237,7 @@ def load_register(stdout=None) -> dict:
                     joined_on=dt.date(rng.randint(1985, 2022), rng.randint(1, 12), rng.randint(1, 28)),
                 )
             )
-        Member.objects.bulk_create(people)
+        bulk_create_with_history(people, Member)
 
     for name, (kind, org_names) in INSTRUCTOR_ONLY.items():
         ins, created = Instructor.objects.get_or_create(

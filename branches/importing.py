@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
+from simple_history.utils import bulk_create_with_history
 
 from . import uscc as uscc_rules
 from .models import Committee, ImportBatch, OrgStatus, OrgType, SocialOrganization, User
@@ -304,7 +305,7 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckRes
             org = SocialOrganization(committee=batch.committee, **row.values)
             org.apply_uscc_defaults()
             objs.append(org)
-        SocialOrganization.objects.bulk_create(objs, batch_size=1000)
+        bulk_create_with_history(objs, SocialOrganization, batch_size=1000, default_user=by)
         batch.status = ImportBatch.Status.IMPORTED
         batch.imported_at = timezone.now()
         batch.save(update_fields=["status", "imported_at"])

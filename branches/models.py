@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import uscc as uscc_rules
 
@@ -23,6 +24,8 @@ class Committee(models.Model):
         _("党支部最少正式党员数"), default=3, validators=[MinValueValidator(1)]
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("综合党委")
@@ -43,6 +46,8 @@ class Division(models.Model):
         validators=[RegexValidator(r"^\d{6}$", _("区划代码应为6位数字。"))],
     )
     name = models.CharField(_("名称"), max_length=50)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("行政区划")
@@ -118,6 +123,8 @@ class SocialOrganization(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = SocialOrganizationQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("社会组织")
@@ -209,6 +216,8 @@ class PartyOrganization(models.Model):
     is_active = models.BooleanField(_("正常运行"), default=True, help_text=_("已撤销的党组织不再计入覆盖。"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
@@ -298,6 +307,8 @@ class Member(models.Model):
         help_text=_("该党员在本系统的账号（如有）；用于验收回避等判断。"),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
@@ -340,6 +351,8 @@ class Instructor(models.Model):
     )
     is_active = models.BooleanField(_("在岗"), default=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("党建工作指导员/联络员")
         verbose_name_plural = _("党建工作指导员/联络员")
@@ -379,6 +392,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("显示名"), max_length=50, blank=True)
 
     objects = UserManager()
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -478,6 +493,8 @@ class ImportBatch(models.Model):
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("导入批次")

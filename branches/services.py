@@ -4,7 +4,15 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
-from .models import AuditEntry, Instructor, PartyOrganization, SocialOrganization, User, validate_coverage
+from .models import (
+    AuditEntry,
+    Instructor,
+    Member,
+    PartyOrganization,
+    SocialOrganization,
+    User,
+    validate_coverage,
+)
 
 
 def _jsonable(value):
@@ -53,27 +61,76 @@ def audit_record(
     )
 
 
-def organization_save(*, organization: SocialOrganization, by: User | None) -> SocialOrganization:
-    """Create or change a social organisation after full validation."""
+def record_save(
+    obj: models.Model, *, by: User | None, note: str = "", committee_id=None, clean: bool = False
+):
+    """Save any row and write its audit entry (`<model>.create` or `<model>.update`) in one transaction.
+
+    The row history (django-simple-history) is written by the save itself; this adds the business
+    entry with who, why and the changed fields. `clean=True` validates the whole row first."""
+    model = type(obj)
     with transaction.atomic():
         before = None
-        if organization.pk:
-            old = SocialOrganization.objects.select_for_update().get(pk=organization.pk)
-            before = snapshot(old)
-        organization.full_clean()
-        organization.save()
+        if not obj._state.adding:
+            old = model._default_manager.select_for_update().filter(pk=obj.pk).first()
+            before = snapshot(old) if old is not None else None
+        if clean:
+            obj.full_clean()
+        obj.save()
         audit_record(
             actor=by,
-            action="organization.update" if before else "organization.create",
-            target=organization,
+            action=f"{model._meta.model_name}.{'update' if before is not None else 'create'}",
+            target=obj,
             before=before,
-            after=snapshot(organization),
+            after=snapshot(obj),
+            note=note,
+            committee_id=committee_id,
         )
-    return organization
+    return obj
+
+
+def record_delete(obj: models.Model, *, by: User | None, note: str = "", committee_id=None) -> None:
+    """Delete a row, recording what it was (`<model>.delete`)."""
+    with transaction.atomic():
+        audit_record(
+            actor=by,
+            action=f"{obj._meta.model_name}.delete",
+            target=obj,
+            before=snapshot(obj),
+            note=note,
+            committee_id=committee_id,
+        )
+        obj.delete()
+
+
+def organization_save(
+    *, organization: SocialOrganization, by: User | None, note: str = ""
+) -> SocialOrganization:
+    """Create or change a social organisation after full validation."""
+    return record_save(organization, by=by, note=note, clean=True)
+
+
+def party_organization_save(
+    *, party_organization: PartyOrganization, by: User | None, note: str = ""
+) -> PartyOrganization:
+    """Create or change a party organisation (its coverage: party_organization_set_organizations)."""
+    return record_save(party_organization, by=by, note=note, clean=True)
+
+
+def member_save(*, member: Member, by: User | None, note: str = "") -> Member:
+    """Create or change a party member of a party organisation."""
+    return record_save(
+        member, by=by, note=note, clean=True, committee_id=member.party_organization.committee_id
+    )
+
+
+def instructor_save(*, instructor: Instructor, by: User | None, note: str = "") -> Instructor:
+    """Create or change an instructor/liaison (assignment: instructor_set_organizations)."""
+    return record_save(instructor, by=by, note=note, clean=True)
 
 
 def party_organization_set_organizations(
-    *, party_organization: PartyOrganization, organizations, by: User | None
+    *, party_organization: PartyOrganization, organizations, by: User | None, note: str = ""
 ):
     """Which social organisations a party organisation covers; the kind decides how many."""
     organizations = list(organizations)
@@ -90,11 +147,12 @@ def party_organization_set_organizations(
                 target=po,
                 before={"organizations": before},
                 after={"organizations": after},
+                note=note,
             )
     return po
 
 
-def instructor_set_organizations(*, instructor: Instructor, organizations, by: User | None):
+def instructor_set_organizations(*, instructor: Instructor, organizations, by: User | None, note: str = ""):
     """Assign an instructor/liaison; only to organisations without a party organisation."""
     organizations = list(organizations)
     with transaction.atomic():
@@ -121,5 +179,6 @@ def instructor_set_organizations(*, instructor: Instructor, organizations, by: U
                 target=ins,
                 before={"organizations": before},
                 after={"organizations": after},
+                note=note,
             )
     return ins

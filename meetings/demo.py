@@ -2,7 +2,7 @@
 
 成都市武侯社区发展基金会党支部 holds every required meeting with a quorum (fully compliant); the
 other branches miss some, and a few 支委会/党员大会 fall below quorum. Idempotent: a party
-organisation that already has meetings is left alone. Written with bulk_create for speed.
+organisation that already has meetings is left alone. Written in bulk (history rows included) for speed.
 """
 
 import datetime as dt
@@ -10,6 +10,7 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from branches.demo import COMMITTEE, WUHOU_BRANCH
 from branches.models import Committee, MemberRole, PartyOrganization, Role, User
@@ -251,13 +252,14 @@ def load_meetings(stdout=None) -> dict:
         if not members:
             continue
         pairs = _branch_meetings(po, members, types, users, today=today, now=now)
-        Meeting.objects.bulk_create([m for m, _rows in pairs], batch_size=500)
-        Attendance.objects.bulk_create(
+        bulk_create_with_history([m for m, _rows in pairs], Meeting, batch_size=500)
+        bulk_create_with_history(
             [
                 Attendance(meeting=m, member=member, member_name=member.name, status=status, reason=reason)
                 for m, rows in pairs
                 for member, status, reason in rows
             ],
+            Attendance,
             batch_size=2000,
         )
         created += len(pairs)

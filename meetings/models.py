@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, Member, PartyOrganization
 
@@ -73,6 +74,8 @@ class MeetingType(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("会议类型")
         verbose_name_plural = _("会议类型")
@@ -108,6 +111,8 @@ class MeetingSettings(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(3650)],
         help_text=_("会议记录登记超过这么多天后再修改，须填写原因并留痕。"),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("会议记录设置")
@@ -165,6 +170,8 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
     updated_at = models.DateTimeField(_("修改时间"), default=timezone.now)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("会议记录")
         verbose_name_plural = _("会议记录")
@@ -219,6 +226,8 @@ class Attendance(models.Model):
     status = models.CharField(_("出席情况"), max_length=10, choices=AttendanceStatus.choices)
     reason = models.CharField(_("原因"), max_length=200, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("出席记录")
         verbose_name_plural = _("出席记录")
@@ -266,6 +275,8 @@ class MeetingAttachment(models.Model):
         "branches.User", verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("会议附件")

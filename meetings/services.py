@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from branches.models import Committee, Member, MemberRole, Membership, PartyOrganization, User
 from branches.services import audit_record, snapshot
@@ -53,7 +54,7 @@ def meeting_types_seed(*, committee: Committee) -> list[MeetingType]:
     Safe to run again: existing types, edited or not, are left alone."""
     existing = set(MeetingType.objects.filter(committee=committee).values_list("code", flat=True))
     new = [MeetingType(committee=committee, **row) for row in default_rows() if row["code"] not in existing]
-    MeetingType.objects.bulk_create(new)
+    new = bulk_create_with_history(new, MeetingType)
     MeetingSettings.objects.get_or_create(committee=committee)
     return new
 
@@ -124,7 +125,7 @@ def _members_of(po: PartyOrganization) -> dict[int, Member]:
 
 def _write_attendance(meeting: Meeting, members: dict[int, Member], entries: list[AttendanceEntry]) -> None:
     meeting.attendance.all().delete()
-    Attendance.objects.bulk_create(
+    bulk_create_with_history(
         [
             Attendance(
                 meeting=meeting,
@@ -134,7 +135,8 @@ def _write_attendance(meeting: Meeting, members: dict[int, Member], entries: lis
                 reason=e.reason if e.status != AttendanceStatus.PRESENT else "",
             )
             for e in entries
-        ]
+        ],
+        Attendance,
     )
 
 
