@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import access, selectors, services
 from .audited_admin import ADMIN_NOTE, AuditedAdmin
 from .models import (
     AuditEntry,
@@ -25,9 +25,9 @@ from .models import (
 )
 
 
-def is_committee_staff(request) -> bool:
-    u = request.user
-    return u.is_active and u.is_staff and u.role == Role.STAFF and u.committee_id is not None
+def may_use_admin(request, action: str = "register.manage") -> bool:
+    """Committee staff (with admin access) and superusers, as the access policy grants `action`."""
+    return request.user.is_staff and access.has_role_for(request.user, action)
 
 
 class CommitteeScopedAdmin(AuditedAdmin):
@@ -37,16 +37,17 @@ class CommitteeScopedAdmin(AuditedAdmin):
     """
 
     committee_path = "committee"
+    access_action = "register.manage"  # the access policy's action that governs these rows
     show_full_result_count = False  # no second COUNT(*) over the whole table on big changelists
 
-    # -- scope -----------------------------------------------------------------------------
+    # -- scope: the access policy decides, as everywhere else ------------------------------
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        if is_committee_staff(request):
-            return qs.filter(**{self.committee_path: request.user.committee_id})
-        return qs.none()
+        if not request.user.is_staff:
+            return qs.none()
+        return access.scoped(
+            qs, request.user, self.access_action, access.Paths(committee=self.committee_path)
+        )
 
     def _limit(self, request, model, qs):
         if request.user.is_superuser:
@@ -80,9 +81,9 @@ class CommitteeScopedAdmin(AuditedAdmin):
             exclude.append("committee")
         return exclude
 
-    # -- permissions: committee staff manage their register; superusers everything --------
+    # -- permissions: committee staff manage their committee's rows; superusers everything ----
     def has_module_permission(self, request):
-        return request.user.is_superuser or is_committee_staff(request)
+        return may_use_admin(request, self.access_action)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -143,7 +144,7 @@ class DivisionAdmin(AuditedAdmin):
     search_fields = ("code", "name")
 
     def has_module_permission(self, request):
-        return request.user.is_superuser or is_committee_staff(request)
+        return may_use_admin(request)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

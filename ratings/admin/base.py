@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from branches.admin import CommitteeScopedAdmin, is_committee_staff
+from branches.admin import CommitteeScopedAdmin, may_use_admin
 from branches.models import PartyOrganization, Role, SocialOrganization, User
 from ratings.models import (
     AdjustmentItem,
@@ -17,10 +17,6 @@ from ratings.models import (
 
 FROZEN_MESSAGE = _("该测评标准已被评星周期使用后冻结，请用“复制为新版本”")
 FROZEN_HELP = _("被评星周期使用后冻结，请用“复制为新版本”")
-
-
-def _may_use_admin(request) -> bool:
-    return request.user.is_superuser or is_committee_staff(request)
 
 
 def _committee_id_at(obj, path: str):
@@ -64,6 +60,8 @@ class RatingsAdmin(CommitteeScopedAdmin):
     committee through a path (rubric__committee, cycle__committee…). Saves, deletes and inline rows
     are audited by CommitteeScopedAdmin; models with a service here save through it."""
 
+    access_action = "rating.manage"
+
     def _limit(self, request, model, qs):
         return _scope(request, model, qs)
 
@@ -106,7 +104,7 @@ class ScopedInline:
     """Inline permissions for committee staff (who hold no Django model permissions) and scoped choices."""
 
     def _ok(self, request):
-        return _may_use_admin(request)
+        return may_use_admin(request, "rating.manage")
 
     def has_view_permission(self, request, obj=None):
         return self._ok(request)
