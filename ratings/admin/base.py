@@ -29,10 +29,6 @@ def _committee_id_at(obj, path: str):
     return getattr(obj, f"{last}_id", None)
 
 
-def _error_text(exc) -> str:
-    return " ".join(getattr(exc, "messages", None) or [str(exc)])
-
-
 def _scope(request, model, qs):
     """Choices offered in a form: only the staff member's committee (superusers: everything)."""
     if request.user.is_superuser:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import error_text
 from ratings import services
 from ratings.models import (
     AdjustmentItem,
@@ -26,7 +27,6 @@ from .base import (
     RatingsAdmin,
     RubricFilter,
     ScopedInline,
-    _error_text,
 )
 
 # --- Rubric ---------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ class RubricAdmin(RatingsAdmin):
             try:
                 new = services.rubric_copy(rubric=rubric, by=request.user)
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, _error_text(exc), messages.ERROR)
+                self.message_user(request, error_text(exc), messages.ERROR)
                 continue
             self.message_user(
                 request,

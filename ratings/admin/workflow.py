@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Role
+from core.errors import error_text
 from ratings import services
 from ratings.models import (
     AppliedAdjustment,
@@ -30,7 +31,6 @@ from .base import (
     ReadOnlyAdmin,
     ReadOnlyInline,
     ScopedInline,
-    _error_text,
 )
 
 # --- Settings, cycles, conflicts --------------------------------------------------------------
@@ -126,7 +126,7 @@ class CycleAdmin(RatingsAdmin):
             try:
                 services.cycle_open(cycle=cycle, by=request.user)
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{cycle}：{_error_text(exc)}", messages.ERROR)
+                self.message_user(request, f"{cycle}：{error_text(exc)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(cycle)s已启动。") % {"cycle": cycle}, messages.SUCCESS)
 

@@ -1,6 +1,6 @@
-"""The register: committees (the tenant), social organisations, party organisations, people."""
+"""The register: committees (the tenant), divisions, social organisations, party organisations,
+members and instructors."""
 
-from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import uscc as uscc_rules
+from .. import uscc as uscc_rules
 
 
 class Committee(models.Model):
@@ -360,146 +360,3 @@ class Instructor(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.get_kind_display()}）"
-
-
-class Role(models.TextChoices):
-    STAFF = "staff", _("综合党委工作人员")
-    SECRETARY = "secretary", _("支部书记")
-    INSPECTOR = "inspector", _("验收人员")
-
-
-class User(AbstractUser):
-    """A login. Its role and committee (and, for a secretary, party organisation) decide what it sees."""
-
-    committee = models.ForeignKey(
-        Committee,
-        verbose_name=_("综合党委"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="users",
-    )
-    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, blank=True)
-    party_organization = models.ForeignKey(
-        PartyOrganization,
-        verbose_name=_("所在党组织"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="secretary_users",
-        help_text=_("支部书记必填：只能看到并填报这个党组织。"),
-    )
-    display_name = models.CharField(_("显示名"), max_length=50, blank=True)
-
-    objects = UserManager()
-
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
-
-    class Meta(AbstractUser.Meta):
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(role="secretary", party_organization__isnull=False, committee__isnull=False)
-                | Q(role__in=["staff", "inspector"], party_organization__isnull=True, committee__isnull=False)
-                | Q(role="", party_organization__isnull=True),
-                name="user_role_fits_scope",
-                violation_error_message=_(
-                    "角色与所属范围不符：书记须指定党组织，工作人员和验收人员须指定综合党委。"
-                ),
-            ),
-        ]
-
-    def __str__(self):
-        return self.display_name or self.get_full_name() or self.username
-
-    def clean(self):
-        super().clean()
-        if (
-            self.role == Role.SECRETARY
-            and self.party_organization_id
-            and self.committee_id
-            and self.party_organization.committee_id != self.committee_id
-        ):
-            raise ValidationError({"party_organization": _("党组织不属于该用户的综合党委。")})
-
-    @property
-    def is_committee_staff(self) -> bool:
-        return self.role == Role.STAFF and self.committee_id is not None
-
-    @property
-    def is_secretary(self) -> bool:
-        return self.role == Role.SECRETARY and self.party_organization_id is not None
-
-    @property
-    def is_inspector(self) -> bool:
-        return self.role == Role.INSPECTOR and self.committee_id is not None
-
-
-class AuditEntry(models.Model):
-    """Append-only record of who changed what. Nothing in the app or admin edits or deletes it."""
-
-    committee = models.ForeignKey(
-        Committee, verbose_name=_("综合党委"), null=True, on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        User, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(_("动作"), max_length=60)
-    target_type = models.CharField(_("对象类型"), max_length=60)
-    target_id = models.CharField(_("对象编号"), max_length=40)
-    target_repr = models.CharField(_("对象"), max_length=300)
-    before = models.JSONField(_("变更前"), null=True, blank=True)
-    after = models.JSONField(_("变更后"), null=True, blank=True)
-    note = models.TextField(_("说明"), blank=True)
-
-    class Meta:
-        verbose_name = _("审计记录")
-        verbose_name_plural = _("审计记录")
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["target_type", "target_id", "at"], name="audit_target")]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("审计记录不可修改。"))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("审计记录不可删除。"))
-
-
-class ImportBatch(models.Model):
-    """An uploaded organisation list: checked in a dry run, written only when confirmed and clean."""
-
-    class Status(models.TextChoices):
-        CHECKED = "checked", _("已预检")
-        IMPORTED = "imported", _("已导入")
-        FAILED = "failed", _("失败")
-
-    committee = models.ForeignKey(
-        Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_by = models.ForeignKey(
-        User, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    original_name = models.CharField(_("文件名"), max_length=200)
-    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.CHECKED)
-    row_count = models.PositiveIntegerField(_("行数"), default=0)
-    error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("导入批次")
-        verbose_name_plural = _("导入批次")
-        ordering = ["-uploaded_at"]
-
-    def __str__(self):
-        return f"{self.original_name} ({self.get_status_display()})"
