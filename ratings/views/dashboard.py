@@ -9,10 +9,11 @@ from django.views.decorators.http import require_POST
 from branches.access import staff_required
 from branches.selectors import coverage_report
 
-from .. import reports, tally
-from ..charts import grouped_bars, horizontal_bars
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
-from ..selectors import cycles_visible_to
+from ..reports import tally
+from ..reports import xlsx as reports
+from ..reports.charts import grouped_bars, horizontal_bars
+from ..workflow.selectors import cycles_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEVELS = [("5", "五星"), ("4", "四星"), ("3", "三星"), ("2", "二星"), ("1", "一星"), ("0", "无星")]

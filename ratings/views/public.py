@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..forms_results import ObjectionForm, VerifyLookupForm
 from ..models import Award, Cycle, Objection, level_name
-from ..publication import listed_results, objection_file
+from ..outcomes.objections import objection_file
+from ..outcomes.publication import listed_results
+from .forms_results import ObjectionForm, VerifyLookupForm
 
 PUBLIC_STATES = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
 SESSION_KEY = "objection_received"

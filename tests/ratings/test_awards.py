@@ -16,19 +16,11 @@ from django.db import connection
 from django.utils import timezone
 
 from branches.models import AuditEntry, Committee
-from ratings.awards import (
-    GROUNDS,
-    award_downgrade,
-    award_revoke,
-    certificate_html,
-    certificate_number,
-    certificate_pdf,
-    certificates_zip,
-    plaque_update,
-)
 from ratings.models import Award, AwardEvent, Plaque, RatingSettings
-from ratings.publication import cycle_publish, results_finalize
-from ratings.services import TransitionNotAllowed
+from ratings.outcomes.awards import GROUNDS, award_downgrade, award_revoke, certificate_number, plaque_update
+from ratings.outcomes.certificates import certificate_html, certificate_pdf, certificates_zip
+from ratings.outcomes.publication import cycle_publish, results_finalize
+from ratings.workflow.edges import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
 

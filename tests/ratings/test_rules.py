@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratings.rules import Band, Candidate, Rules, decide
+from ratings.workflow.rules import Band, Candidate, Rules, decide
 
 STANDARD = ((5, 95), (4, 85), (3, 75), (2, 65), (1, 60))
 # "Another committee uses 90/80/70/60": four levels, 1★ from 60.

@@ -7,9 +7,9 @@ limit, file types by content) are checked by ratings.publication / awards / rect
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .awards import GROUNDS
-from .models import Award, Objection, Rectification, level_name
-from .publication import MAX_OBJECTION_FILES
+from ..models import Award, Objection, Rectification, level_name
+from ..outcomes.awards import GROUNDS
+from ..outcomes.objections import MAX_OBJECTION_FILES
 
 DOCUMENT_ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx"
 

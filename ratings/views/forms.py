@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyOrganization
 
-from .models import Cycle, Rubric, Status
+from ..models import Cycle, Rubric, Status
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx"

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .models import (
+from ..models import (
     Evidence,
     FinalScore,
     Indicator,
@@ -20,7 +20,7 @@ from .models import (
     RatingSettings,
     Submission,
 )
-from .services import inspector_averages
+from .levels import inspector_averages
 
 
 @dataclass

@@ -1,81 +1,53 @@
-"""A rubric (测评标准) as an .xlsx workbook: export one version; import a workbook as a new version.
-
-The import checks every row of every sheet before it writes anything and reports each problem
-with its sheet and row number (as the user sees them, header = row 1); a file with any error
-writes nothing.
-"""
+"""Read a rubric workbook and check every row of every sheet, reporting each problem with its
+sheet and row number as the user sees them (header = row 1)."""
 
 import io
 import zipfile
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from branches.models import Committee, User
-from branches.services import audit_record
+from branches.models import Committee
 
-from .models import AdjustmentItem, Indicator, Rubric, StarBand, VetoItem
-from .services import _has_meeting_link, _require_staff
-
-SHEET_INDICATORS = "指标"
-SHEET_ADJUSTMENTS = "加减分"
-SHEET_VETOES = "一票否决"
-SHEET_BANDS = "星级"
-SHEET_SETTINGS = "设置"
-SHEETS = (SHEET_INDICATORS, SHEET_ADJUSTMENTS, SHEET_VETOES, SHEET_BANDS, SHEET_SETTINGS)
-
-# (key, header); a header is how the column is found, so columns may be reordered.
-INDICATOR_COLUMNS = [
-    ("category_code", "一级指标编号"),
-    ("category_title", "一级指标"),
-    ("code", "二级指标编号"),
-    ("title", "二级指标"),
-    ("max_score", "分值"),
-    ("evidence_required", "须上传佐证"),
-    ("evidence_description", "佐证材料要求"),
-    ("guidance", "验收要点"),
-]
-MEETING_COLUMN = ("meeting_types", "关联会议类型")  # only while indicators link to meeting types
-ADJUSTMENT_COLUMNS = [
-    ("kind", "类别"),
-    ("code", "编号"),
-    ("title", "事项"),
-    ("points", "每次分值"),
-    ("max_points", "本项上限"),
-]
-VETO_COLUMNS = [("code", "编号"), ("title", "否决事项")]
-BAND_COLUMNS = [("level", "星级"), ("min_total", "最低总分"), ("quota_percent", "名额比例（%）")]
-SETTINGS_COLUMNS = [("key", "项目"), ("value", "值"), ("note", "说明")]
-# setting key, label in the sheet, required
-SETTINGS_ROWS = [
-    ("name", "名称", False),
-    ("bonus_cap", "加分上限", True),
-    ("deduction_cap", "减分上限", True),
-    ("promotion_limit", "逐级晋升", True),
-    ("plaque_min_level", "授牌最低星级", True),
-    ("quota_tie_rule", "名额同分规则", True),
-]
-SETTINGS_NOTES = {
-    "name": "测评标准名称，留空则沿用默认名称",
-    "bonus_cap": "加分合计最多计入的分数",
-    "deduction_cap": "减分合计最多扣除的分数",
-    "promotion_limit": "是：每个周期最多比上一周期升一级；否：不限",
-    "plaque_min_level": "达到该星级及以上授牌（1–5）",
-    "quota_tie_rule": "exclude：名额边界同分者一并降档（名额不超）；include：同分者一并保留（可超名额）",
-}
+from ..models import AdjustmentItem, Rubric
+from .services import has_meeting_link
+from .workbook import (
+    ADJUSTMENT_COLUMNS,
+    BAND_COLUMNS,
+    INDICATOR_COLUMNS,
+    MAX_ROWS_PER_SHEET,
+    MEETING_COLUMN,
+    SETTINGS_COLUMNS,
+    SETTINGS_ROWS,
+    SHEET_ADJUSTMENTS,
+    SHEET_BANDS,
+    SHEET_INDICATORS,
+    SHEET_SETTINGS,
+    SHEET_VETOES,
+    SHEETS,
+    VETO_COLUMNS,
+    ParsedCategory,
+    ParsedIndicator,
+    ParsedRubric,
+    RowError,
+    RubricFileError,
+)
 
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
+
+
 _FALSE = {"否", "n", "no", "false", "0", "×", "✗"}
+
+
 _KINDS = {
     "加分": AdjustmentItem.Kind.BONUS,
     "bonus": AdjustmentItem.Kind.BONUS,
     "减分": AdjustmentItem.Kind.DEDUCTION,
     "deduction": AdjustmentItem.Kind.DEDUCTION,
 }
+
+
 _TIE_RULES = {
     "exclude": Rubric.TieRule.EXCLUDE,
     "一并降档": Rubric.TieRule.EXCLUDE,
@@ -86,160 +58,12 @@ _TIE_RULES = {
     "保留": Rubric.TieRule.INCLUDE,
     str(Rubric.TieRule.INCLUDE.label): Rubric.TieRule.INCLUDE,
 }
+
+
 _LEVEL_WORDS = {"一星": 1, "二星": 2, "三星": 3, "四星": 4, "五星": 5}
-MAX_ROWS_PER_SHEET = 1000
-MAX_FILE_BYTES = 5 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class RubricFileError(Exception):
-    """The file as a whole cannot be read as a rubric workbook."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    sheet: str
-    row: int | None  # None: the sheet as a whole
-    message: str
-
-    def __str__(self):
-        where = f"“{self.sheet}”表" + (f"第{self.row}行" if self.row else "")
-        return f"{where}：{self.message}"
-
-
-class RubricImportError(Exception):
-    """The workbook has errors; nothing was written."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} 处错误")
-        self.errors = errors
-
-
-@dataclass
-class ParsedIndicator:
-    code: str
-    title: str
-    max_score: Decimal
-    evidence_required: bool
-    evidence_description: str
-    guidance: str
-    meeting_types: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ParsedCategory:
-    code: str
-    title: str
-    indicators: list[ParsedIndicator] = field(default_factory=list)
-
-
-@dataclass
-class ParsedRubric:
-    name: str = ""
-    bonus_cap: Decimal | None = None
-    deduction_cap: Decimal | None = None
-    promotion_limit: bool | None = None
-    plaque_min_level: int | None = None
-    quota_tie_rule: str = ""
-    categories: list[ParsedCategory] = field(default_factory=list)
-    adjustments: list[tuple[str, str, str, Decimal, Decimal | None]] = field(default_factory=list)
-    vetoes: list[tuple[str, str]] = field(default_factory=list)
-    bands: list[tuple[int, Decimal, Decimal | None]] = field(default_factory=list)
-
-
-# --- export ---------------------------------------------------------------------------------
-
-
-def _yes_no(value: bool) -> str:
-    return "是" if value else "否"
-
-
-def _header(ws, columns):
-    ws.append([label for _key, label in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = "A2"
-
-
-def _widths(ws, widths):
-    for col, width in zip("ABCDEFGHIJ", widths, strict=False):
-        ws.column_dimensions[col].width = width
-
-
-def export_rubric(rubric: Rubric) -> bytes:
-    """The whole rubric as an .xlsx workbook with the sheets 指标, 加减分, 一票否决, 星级, 设置."""
-    linked = _has_meeting_link()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET_INDICATORS
-    columns = INDICATOR_COLUMNS + ([MEETING_COLUMN] if linked else [])
-    _header(ws, columns)
-    prefetch = ["indicators__meeting_types"] if linked else ["indicators"]
-    for cat in rubric.categories.order_by("order", "pk").prefetch_related(*prefetch):
-        for ind in sorted(cat.indicators.all(), key=lambda i: (i.order, i.pk)):
-            row = [
-                cat.code,
-                cat.title,
-                ind.code,
-                ind.title,
-                ind.max_score,
-                _yes_no(ind.evidence_required),
-                ind.evidence_description,
-                ind.guidance,
-            ]
-            if linked:
-                row.append("、".join(sorted(mt.code for mt in ind.meeting_types.all())))
-            ws.append(row)
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _widths(ws, (12, 14, 12, 50, 8, 12, 30, 40, 24))
-
-    ws = wb.create_sheet(SHEET_ADJUSTMENTS)
-    _header(ws, ADJUSTMENT_COLUMNS)
-    for adj in rubric.adjustments.order_by("kind", "order", "pk"):
-        ws.append([adj.get_kind_display(), adj.code, adj.title, adj.points, adj.max_points])
-    _widths(ws, (8, 8, 50, 10, 10))
-
-    ws = wb.create_sheet(SHEET_VETOES)
-    _header(ws, VETO_COLUMNS)
-    for veto in rubric.vetoes.order_by("order", "pk"):
-        ws.append([veto.code, veto.title])
-    _widths(ws, (8, 60))
-
-    ws = wb.create_sheet(SHEET_BANDS)
-    _header(ws, BAND_COLUMNS)
-    for band in rubric.bands.order_by("-level"):
-        ws.append([band.level, band.min_total, band.quota_percent])
-    _widths(ws, (8, 10, 14))
-
-    ws = wb.create_sheet(SHEET_SETTINGS)
-    _header(ws, SETTINGS_COLUMNS)
-    values = {
-        "name": rubric.name,
-        "bonus_cap": rubric.bonus_cap,
-        "deduction_cap": rubric.deduction_cap,
-        "promotion_limit": _yes_no(rubric.promotion_limit),
-        "plaque_min_level": rubric.plaque_min_level,
-        "quota_tie_rule": rubric.quota_tie_rule,
-    }
-    for key, label, _required in SETTINGS_ROWS:
-        ws.append([label, values[key], SETTINGS_NOTES[key]])
-    _widths(ws, (16, 40, 70))
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def export_filename(rubric: Rubric) -> str:
-    return f"rubric-v{rubric.version}.xlsx"
-
-
-# --- reading and checking -------------------------------------------------------------------
-
-
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -251,7 +75,7 @@ def _decimal(value) -> Decimal | None:
     """A number from a cell (number or text), or None when it is not one."""
     if isinstance(value, bool):
         return None
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     try:
@@ -268,7 +92,7 @@ def _is_step(number: Decimal, step: Decimal) -> bool:
 def _bool(value) -> bool | None:
     if isinstance(value, bool):
         return value
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -312,7 +136,7 @@ def read_workbook(content: bytes) -> dict[str, list[tuple[int, dict]]]:
             ws = wb[name]
             rows = ws.iter_rows(values_only=True)
             header = next(rows, None) or ()
-            labels = [_text(c) for c in header]
+            labels = [cell_text(c) for c in header]
             positions = {key: labels.index(label) for key, label in columns[name] if label in labels}
             lost = [label for key, label in columns[name] if key not in positions and key not in optional]
             if lost:
@@ -321,7 +145,7 @@ def read_workbook(content: bytes) -> dict[str, list[tuple[int, dict]]]:
             data = []
             for number, raw in enumerate(rows, start=2):
                 values = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
-                if not any(_text(v) for v in values.values()):
+                if not any(cell_text(v) for v in values.values()):
                     continue
                 if len(data) >= MAX_ROWS_PER_SHEET:
                     raise RubricFileError(f"“{name}”表超过 {MAX_ROWS_PER_SHEET} 行。")
@@ -344,7 +168,7 @@ def check_workbook(sheets: dict[str, list[tuple[int, dict]]]) -> tuple[ParsedRub
 
 
 def _required_text(values, key, label, max_length, err):
-    text = _text(values.get(key))
+    text = cell_text(values.get(key))
     if not text:
         err(f"{label}：必填，不能为空。")
     elif len(text) > max_length:
@@ -358,7 +182,7 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
         errors.append(RowError(sheet, None, "没有任何二级指标。"))
     categories: dict[str, tuple[ParsedCategory, int]] = {}
     seen_codes: dict[str, int] = {}
-    linked = _has_meeting_link()
+    linked = has_meeting_link()
     for number, v in rows:
 
         def err(msg, number=number):
@@ -374,7 +198,7 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
             else:
                 seen_codes[code] = number
         max_score = _decimal(v.get("max_score"))
-        raw_max = _text(v.get("max_score"))
+        raw_max = cell_text(v.get("max_score"))
         if not raw_max:
             err("分值：必填，不能为空。")
         elif max_score is None:
@@ -385,10 +209,10 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
             err(f"分值：只能精确到0.5分（例如 3 或 3.5），而不是 {raw_max}。")
         evidence = _bool(v.get("evidence_required"))
         if evidence is None:
-            err(f"须上传佐证：应填“是”或“否”，而不是“{_text(v.get('evidence_required'))}”。")
+            err(f"须上传佐证：应填“是”或“否”，而不是“{cell_text(v.get('evidence_required'))}”。")
         meeting_codes = [
             c
-            for c in _text(v.get("meeting_types"))
+            for c in cell_text(v.get("meeting_types"))
             .replace(",", "、")
             .replace("，", "、")
             .replace(" ", "、")
@@ -412,8 +236,8 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
                     title=title,
                     max_score=max_score or Decimal(0),
                     evidence_required=bool(evidence),
-                    evidence_description=_text(v.get("evidence_description")),
-                    guidance=_text(v.get("guidance")),
+                    evidence_description=cell_text(v.get("evidence_description")),
+                    guidance=cell_text(v.get("guidance")),
                     meeting_types=meeting_codes,
                 )
             )
@@ -427,7 +251,7 @@ def _check_adjustments(rows, parsed: ParsedRubric, errors: list[RowError]):
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
-        raw_kind = _text(v.get("kind"))
+        raw_kind = cell_text(v.get("kind"))
         kind = _KINDS.get(raw_kind.lower())
         if kind is None:
             err(f"类别：应填“加分”或“减分”，而不是“{raw_kind}”。")
@@ -446,7 +270,7 @@ def _check_adjustments(rows, parsed: ParsedRubric, errors: list[RowError]):
 
 
 def _points(value, label, err, *, required: bool) -> Decimal | None:
-    raw = _text(value)
+    raw = cell_text(value)
     if not raw:
         if required:
             err(f"{label}：必填，不能为空。")
@@ -482,7 +306,7 @@ def _check_vetoes(rows, parsed: ParsedRubric, errors: list[RowError]):
 
 
 def _level(value) -> int | None:
-    text = _text(value).replace("★", "").replace("☆", "")
+    text = cell_text(value).replace("★", "").replace("☆", "")
     if text in _LEVEL_WORDS:
         return _LEVEL_WORDS[text]
     number = _decimal(text)
@@ -505,13 +329,13 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
         before = len(errors)
         level = _level(v.get("level"))
         if level is None or not 1 <= level <= 5:
-            err(f"星级：应为 1 到 5 的整数，而不是“{_text(v.get('level'))}”。")
+            err(f"星级：应为 1 到 5 的整数，而不是“{cell_text(v.get('level'))}”。")
             level = None
         elif level in seen:
             err(f"星级 {level} 与第{seen[level]}行重复。")
         else:
             seen[level] = number
-        raw_min = _text(v.get("min_total"))
+        raw_min = cell_text(v.get("min_total"))
         min_total = _decimal(v.get("min_total"))
         if not raw_min:
             err("最低总分：必填，不能为空。")
@@ -523,7 +347,7 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
         elif not _is_step(min_total, Decimal("0.1")):
             err(f"最低总分：最多一位小数，而不是 {raw_min}。")
             min_total = None
-        raw_quota = _text(v.get("quota_percent")).rstrip("%").strip()
+        raw_quota = cell_text(v.get("quota_percent")).rstrip("%").strip()
         quota = None
         if raw_quota:
             quota = _decimal(raw_quota)
@@ -576,7 +400,7 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
-        label = _text(v.get("key"))
+        label = cell_text(v.get("key"))
         key = by_label.get(label)
         if key is None:
             known = "、".join(f"“{lbl}”" for _k, lbl, _r in SETTINGS_ROWS)
@@ -586,7 +410,7 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
             err(f"项目“{label}”与第{seen[key]}行重复。")
             continue
         seen[key] = number
-        value, raw = v.get("value"), _text(v.get("value"))
+        value, raw = v.get("value"), cell_text(v.get("value"))
         if key == "name":
             if len(raw) > 100:
                 err(f"名称：不能超过100个字符（现有{len(raw)}个）。")
@@ -627,7 +451,7 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
             errors.append(RowError(sheet, None, f"缺少项目“{label}”。"))
 
 
-def _meeting_types_by_code(
+def meeting_types_by_code(
     committee: Committee, parsed: ParsedRubric, errors: list[RowError], rows: list[tuple[int, dict]]
 ) -> dict:
     wanted = {c for cat in parsed.categories for i in cat.indicators for c in i.meeting_types}
@@ -639,7 +463,7 @@ def _meeting_types_by_code(
     for number, v in rows:
         codes = [
             c
-            for c in _text(v.get("meeting_types"))
+            for c in cell_text(v.get("meeting_types"))
             .replace(",", "、")
             .replace("，", "、")
             .replace(" ", "、")
@@ -655,139 +479,3 @@ def _meeting_types_by_code(
                 )
             )
     return known
-
-
-# --- import ---------------------------------------------------------------------------------
-
-
-def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
-    """Create the committee's next rubric version from a workbook, all or nothing.
-
-    Raises RubricFileError (unreadable file) or RubricImportError (row-by-row errors).
-    """
-    _require_staff(by, committee.pk)
-    if len(content) > MAX_FILE_BYTES:
-        raise RubricFileError("文件太大，测评标准文件不应超过 5 MB。")
-    sheets = read_workbook(content)
-    parsed, errors = check_workbook(sheets)
-    linked = _has_meeting_link()
-    meeting_types = (
-        _meeting_types_by_code(committee, parsed, errors, sheets[SHEET_INDICATORS]) if linked else {}
-    )
-    if errors:
-        raise RubricImportError(errors)
-    with transaction.atomic():
-        last = (
-            Rubric.objects.select_for_update()
-            .filter(committee=committee)
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
-        ) or 0
-        rubric = Rubric.objects.create(
-            committee=committee,
-            version=last + 1,
-            name=parsed.name or Rubric._meta.get_field("name").default,
-            bonus_cap=parsed.bonus_cap,
-            deduction_cap=parsed.deduction_cap,
-            promotion_limit=parsed.promotion_limit,
-            plaque_min_level=parsed.plaque_min_level,
-            quota_tie_rule=parsed.quota_tie_rule,
-        )
-        for c_order, cat in enumerate(parsed.categories, start=1):
-            new_cat = rubric.categories.create(code=cat.code, title=cat.title, order=c_order)
-            created = Indicator.objects.bulk_create(
-                [
-                    Indicator(
-                        category=new_cat,
-                        code=i.code,
-                        title=i.title,
-                        max_score=i.max_score,
-                        evidence_required=i.evidence_required,
-                        evidence_description=i.evidence_description,
-                        guidance=i.guidance,
-                        order=i_order,
-                    )
-                    for i_order, i in enumerate(cat.indicators, start=1)
-                ]
-            )
-            if linked:
-                for ind, parsed_ind in zip(created, cat.indicators, strict=True):
-                    if parsed_ind.meeting_types:
-                        ind.meeting_types.set([meeting_types[c] for c in parsed_ind.meeting_types])
-        orders: dict[str, int] = {}
-        adjustments = []
-        for kind, code, title, points, cap in parsed.adjustments:
-            orders[kind] = orders.get(kind, 0) + 1
-            adjustments.append(
-                AdjustmentItem(
-                    rubric=rubric,
-                    kind=kind,
-                    code=code,
-                    title=title,
-                    points=points,
-                    max_points=cap,
-                    order=orders[kind],
-                )
-            )
-        AdjustmentItem.objects.bulk_create(adjustments)
-        VetoItem.objects.bulk_create(
-            [
-                VetoItem(rubric=rubric, code=code, title=title, order=order)
-                for order, (code, title) in enumerate(parsed.vetoes, start=1)
-            ]
-        )
-        StarBand.objects.bulk_create(
-            [
-                StarBand(rubric=rubric, level=level, min_total=min_total, quota_percent=quota)
-                for level, min_total, quota in parsed.bands
-            ]
-        )
-        audit_record(
-            actor=by,
-            action="rubric.import",
-            target=rubric,
-            after={
-                "version": rubric.version,
-                "categories": len(parsed.categories),
-                "indicators": sum(len(c.indicators) for c in parsed.categories),
-            },
-        )
-    return rubric
-
-
-def rubric_content(rubric: Rubric) -> dict:
-    """Everything a rubric says, without ids or version: for comparing two versions."""
-    linked = _has_meeting_link()
-    cats = []
-    for cat in rubric.categories.order_by("order", "pk").prefetch_related("indicators"):
-        inds = []
-        for ind in sorted(cat.indicators.all(), key=lambda i: (i.order, i.pk)):
-            row = (
-                ind.code,
-                ind.title,
-                ind.max_score,
-                ind.evidence_required,
-                ind.evidence_description,
-                ind.guidance,
-            )
-            if linked:
-                row += (tuple(sorted(ind.meeting_types.values_list("code", flat=True))),)
-            inds.append(row)
-        cats.append((cat.code, cat.title, tuple(inds)))
-    return {
-        "name": rubric.name,
-        "bonus_cap": rubric.bonus_cap,
-        "deduction_cap": rubric.deduction_cap,
-        "promotion_limit": rubric.promotion_limit,
-        "plaque_min_level": rubric.plaque_min_level,
-        "quota_tie_rule": rubric.quota_tie_rule,
-        "categories": tuple(cats),
-        "adjustments": tuple(
-            rubric.adjustments.order_by("kind", "order", "pk").values_list(
-                "kind", "code", "title", "points", "max_points"
-            )
-        ),
-        "vetoes": tuple(rubric.vetoes.order_by("order", "pk").values_list("code", "title")),
-        "bands": tuple(rubric.bands.order_by("-level").values_list("level", "min_total", "quota_percent")),
-    }

@@ -1,0 +1,98 @@
+"""Celery tasks of the reports: tally recomputation and the weekly digest (names ``ratings.tasks.<name>``)."""
+
+from celery import shared_task
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.models import Kind
+from notifications.services import notify
+
+from ..models import Cycle, Status, Submission
+from ..workflow.tasks import OPEN_FOR_BRANCH, staff_of
+
+
+@shared_task(
+    name="ratings.tasks.recompute_tally",
+    bind=True,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=10,
+    max_retries=3,
+)
+def recompute_tally(self, run_id: int) -> dict:
+    """Recompute one cycle's tally for a TallyRun and tell staff the key figures when they changed."""
+    from ..models import TallyRun
+    from .tally import fingerprint, tally_recompute
+
+    run = TallyRun.objects.select_related("cycle").get(pk=run_id)
+    if run.state == TallyRun.State.DONE:
+        return {"state": "done", "skipped": True}
+    snapshot = tally_recompute(cycle_id=run.cycle_id, run=run)
+    _notify_tally_ready(snapshot, fingerprint(snapshot.data))
+    return {"state": "done", "three_plus": snapshot.data["three_plus"]}
+
+
+@shared_task(name="ratings.tasks.recompute_all_tallies")
+def recompute_all_tallies() -> int:
+    """Nightly: recompute the tally of every cycle that has started."""
+    from ..models import TallyRun
+
+    count = 0
+    for cycle in Cycle.objects.exclude(status=Cycle.Status.DRAFT):
+        run = TallyRun.objects.create(cycle=cycle, reason="nightly")
+        recompute_tally.run(run.pk)
+        count += 1
+    return count
+
+
+def _notify_tally_ready(snapshot, digest: str) -> int:
+    d = snapshot.data
+    cycle = snapshot.cycle
+    levels = "，".join(f"{k}星 {d['levels'][k]}" for k in ("5", "4", "3", "2", "1"))
+    body = (
+        f"{d['cycle']['title']}：参评 {d['participants']} 个党组织，已评定 {d['rated']} 个；"
+        f"三星及以上 {d['three_plus']} 个（占 {d['three_plus_share'] or '—'}%）；{levels}；"
+        f"一票否决 {d['vetoed']} 个，未评定 {d['unrated']} 个。"
+        f"组织覆盖率 {d['coverage']['org_rate'] or '—'}%，工作覆盖率 {d['coverage']['work_rate'] or '—'}%。"
+    )
+    return len(
+        notify(
+            recipients=staff_of(cycle.committee_id),
+            kind=Kind.TALLY_READY,
+            key=f"tally:{cycle.pk}:{digest}",
+            title=f"{cycle.year}年度星级统计已更新",
+            body=body,
+            url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
+        )
+    )
+
+
+@shared_task(name="ratings.tasks.send_weekly_digest")
+def send_weekly_digest() -> int:
+    """Weekly: each committee's staff get one summary of where the rating stands (once per ISO week)."""
+    from django.db.models import Count
+
+    year, week, _day = timezone.localdate().isocalendar()
+    sent = 0
+    for cycle in Cycle.objects.filter(status__in=[Cycle.Status.OPEN, Cycle.Status.PUBLISHED]):
+        counts = dict(Submission.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")))
+        lines = [f"· {Status(s).label}：{counts.get(s.value, 0)}" for s in Status]
+        now = timezone.now()
+        overdue = sum(
+            1
+            for s in Submission.objects.filter(cycle=cycle, status__in=OPEN_FOR_BRANCH).select_related(
+                "cycle"
+            )
+            if s.deadline < now
+        )
+        lines.append(f"· 逾期未提交：{overdue}")
+        sent += len(
+            notify(
+                recipients=staff_of(cycle.committee_id),
+                kind=Kind.WEEKLY_DIGEST,
+                key=f"digest:{cycle.pk}:{year}-W{week:02d}",
+                title=f"{cycle.year}年度评星每周摘要（{year}年第{week}周）",
+                body="申报进度：\n" + "\n".join(lines),
+                url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
+            )
+        )
+    return sent
