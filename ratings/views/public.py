@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import attempt
+
 from ..models import Award, Cycle, Objection, level_name
 from ..outcomes.objections import objection_file
 from ..outcomes.publication import listed_results
@@ -88,7 +90,7 @@ def public_objection(request, pk, submission_pk):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with attempt(form=form, catch_denied=False) as outcome:
             objection = objection_file(
                 submission=submission,
                 reason=data["reason"],
@@ -97,25 +99,23 @@ def public_objection(request, pk, submission_pk):
                 files=data["files"],
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
-        except ValidationError as exc:
-            status = _show_error(form, exc)
-        else:
+        if outcome.ok:
             request.session[SESSION_KEY] = {
                 "reference": objection.reference,
                 "cycle": cycle.pk,
                 "party_organization": submission.party_organization.name,
             }
             return redirect("ratings:public-objection-received")
+        status = _refusal_status(outcome.error)
     context["form"] = form
     return render(request, "ratings/public/objection_form.html", context, status=status)
 
 
-def _show_error(form, exc: ValidationError) -> int:
+def _refusal_status(exc: ValidationError) -> int:
+    """Field errors are the objector's to fix (200); a refusal of the whole objection is a 429
+    when it came too often, else a 409."""
     if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
         return 200
-    form.add_error(None, exc.messages)
     if getattr(exc, "code", None) == "rate_limited":
         return 429
     return 409  # e.g. the period closed while the form was open

@@ -1,7 +1,7 @@
 """The star rules (ratings/rules.py): total with capped bonus/deduction → band → promotion limit
 → quotas across the cycle, and the explanation in words. Pure functions, no database.
 
-Expected values here come from domain.md and issue 4, worked out by hand, not from the code.
+Expected values here come from the star rules as the committee wrote them (and issue 4), worked out by hand, not from the code.
 """
 
 import math

@@ -1,8 +1,8 @@
 """The submission state machine, through the real services with the actor each edge needs.
 
-One parametrized test over every status × every action: the edges of the procedure (issue 4,
-domain.md steps 1–4) succeed with the expected target and an audit entry; every other edge
-raises and changes nothing. Then the rules around the edges: no editing after submit, the
+One parametrized test over every status × every action: the edges of the procedure (issue 4:
+self-assessment, preliminary check, on-site inspection, review) succeed with the expected target
+and an audit entry; every other edge raises and changes nothing. Then the rules around the edges: no editing after submit, the
 deadline and its extension, reasons for reopening, open vetoes, and when an inspection is done.
 """
 
