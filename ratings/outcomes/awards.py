@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.models import Committee, User
@@ -32,14 +34,16 @@ from . import tasks
 
 class _SafeDict(dict):
     def __missing__(self, key):
-        raise ValidationError("证书编号格式中有未知的占位符 {%s}，只能用 {short}、{year}、{seq}。" % key)
+        raise ValidationError(
+            _("证书编号格式中有未知的占位符 {%(key)s}，只能用 {short}、{year}、{seq}。") % {"key": key}
+        )
 
 
 def certificate_number(pattern: str, *, committee: Committee, year: int, seq: int) -> str:
     try:
         return pattern.format_map(_SafeDict(short=committee.short_name or committee.name, year=year, seq=seq))
     except (ValueError, IndexError) as exc:
-        raise ValidationError("证书编号格式无效：%s" % exc) from exc
+        raise ValidationError(_("证书编号格式无效：%(exc)s") % {"exc": exc}) from exc
 
 
 def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Award:
@@ -79,10 +83,10 @@ def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Awa
 
 
 GROUNDS = {
-    "veto": "发生一票否决事项",
-    "rectification": "整改逾期未完成",
-    "deregistered": "社会组织注销或被撤销登记",
-    "other": "其他",
+    "veto": gettext_lazy("发生一票否决事项"),
+    "rectification": gettext_lazy("整改逾期未完成"),
+    "deregistered": gettext_lazy("社会组织注销或被撤销登记"),
+    "other": gettext_lazy("其他"),
 }
 
 
@@ -90,17 +94,17 @@ def _lock_award(award: Award, by: User) -> Award:
     award = Award.objects.select_for_update().select_related("cycle", "party_organization").get(pk=award.pk)
     access.require(by, "rating.manage", access.Target(committee_id=award.cycle.committee_id))
     if award.state == Award.State.REVOKED:
-        raise TransitionNotAllowed("该命名已撤销。")
+        raise TransitionNotAllowed(_("该命名已撤销。"))
     if award.valid_until < timezone.localdate():
-        raise TransitionNotAllowed("该命名已过有效期。")
+        raise TransitionNotAllowed(_("该命名已过有效期。"))
     return award
 
 
 def _event(award, kind, *, by, from_level, to_level, grounds, reason, evidence):
     if grounds not in GROUNDS:
-        raise ValidationError("请选择事由。")
+        raise ValidationError(_("请选择事由。"))
     if not (reason or "").strip():
-        raise ValidationError("请写明理由。")
+        raise ValidationError(_("请写明理由。"))
     event = AwardEvent(
         award=award,
         kind=kind,
@@ -125,7 +129,9 @@ def award_downgrade(
     with transaction.atomic():
         award = _lock_award(award, by)
         if not (0 <= int(to_level) < award.level):
-            raise ValidationError("降级后的星级必须低于当前的%s。" % level_name(award.level))
+            raise ValidationError(
+                _("降级后的星级必须低于当前的%(level)s。") % {"level": level_name(award.level)}
+            )
         _event(
             award,
             AwardEvent.Kind.DOWNGRADED,
@@ -193,18 +199,18 @@ def plaque_update(*, plaque: Plaque, by: User, **fields) -> Plaque:
     allowed = {"made_on", "delivered_on", "delivered_by", "received_by", "returned_on"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError("不能修改：%s" % "、".join(sorted(unknown)))
+        raise ValidationError(_("不能修改：%(sorted)s") % {"sorted": "、".join(sorted(unknown))})
     with transaction.atomic():
         plaque = Plaque.objects.select_for_update().select_related("award__cycle").get(pk=plaque.pk)
         access.require(by, "rating.manage", access.Target(committee_id=plaque.award.cycle.committee_id))
         today = timezone.localdate()
         for name in ("made_on", "delivered_on", "returned_on"):
             if fields.get(name) and fields[name] > today:
-                raise ValidationError("日期不能晚于今天。")
+                raise ValidationError(_("日期不能晚于今天。"))
         if fields.get("delivered_on") and not (fields.get("made_on") or plaque.made_on):
-            raise ValidationError("请先登记制作日期。")
+            raise ValidationError(_("请先登记制作日期。"))
         if fields.get("returned_on") and plaque.award.state != Award.State.REVOKED:
-            raise ValidationError("只有已撤销命名的牌匾需要退回。")
+            raise ValidationError(_("只有已撤销命名的牌匾需要退回。"))
         before = {k: str(getattr(plaque, k) or "") for k in fields}
         for k, v in fields.items():
             setattr(plaque, k, v)

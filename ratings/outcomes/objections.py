@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.models import User
@@ -56,11 +58,16 @@ def objection_file(
     """Anyone files an objection against one listed result while the notice is open."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请写明异议理由。"})
+        raise ValidationError({"reason": _("请写明异议理由。")})
     if len(reason) > 2000:
-        raise ValidationError({"reason": "异议理由不能超过2000字。"})
+        raise ValidationError({"reason": _("异议理由不能超过2000字。")})
     if len(files) > MAX_OBJECTION_FILES:
-        raise ValidationError({"files": f"附件最多 {MAX_OBJECTION_FILES} 个。"})
+        raise ValidationError(
+            {
+                "files": _("附件最多 %(MAX_OBJECTION_FILES)s 个。")
+                % {"MAX_OBJECTION_FILES": MAX_OBJECTION_FILES}
+            }
+        )
     for f in files:
         try:
             sniff(f, DOCUMENTS)
@@ -69,13 +76,13 @@ def objection_file(
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=submission.cycle_id)
         if not notice_is_open(cycle):
-            raise TransitionNotAllowed("公示期不在进行中，不能提出异议。")
+            raise TransitionNotAllowed(_("公示期不在进行中，不能提出异议。"))
         if not listed_results(cycle).filter(pk=submission.pk).exists():
-            raise ValidationError("该结果不在公示名单中。")
+            raise ValidationError(_("该结果不在公示名单中。"))
         ip_hash = client_ip_hash(ip) if ip else ""
         limit = RatingSettings.for_committee(cycle.committee_id).objections_per_ip_per_hour
         if ip_hash and rate_limited(ip_hash, limit):
-            raise ValidationError("提交过于频繁，请一小时后再试。", code="rate_limited")
+            raise ValidationError(_("提交过于频繁，请一小时后再试。"), code="rate_limited")
         objection = Objection.objects.create(
             submission=submission,
             reference=_new_reference(cycle),
@@ -109,7 +116,11 @@ OBJECTION_TRANSITIONS = {
 }
 
 
-_OBJECTION_LABELS = {"investigate": "开始核查", "reject": "不予采纳", "uphold": "采纳"}
+_OBJECTION_LABELS = {
+    "investigate": gettext_lazy("开始核查"),
+    "reject": gettext_lazy("不予采纳"),
+    "uphold": gettext_lazy("采纳"),
+}
 
 
 def _lock_objection(objection: Objection, action: str, by: User) -> tuple[Objection, str]:
@@ -122,7 +133,8 @@ def _lock_objection(objection: Objection, action: str, by: User) -> tuple[Object
     allowed = OBJECTION_TRANSITIONS[action]
     if objection.state not in allowed:
         raise TransitionNotAllowed(
-            "该异议当前为“%s”，不能%s。" % (objection.get_state_display(), _OBJECTION_LABELS[action])
+            _("该异议当前为“%(state)s”，不能%(OBJECTION_LABELS)s。")
+            % {"state": objection.get_state_display(), "OBJECTION_LABELS": _OBJECTION_LABELS[action]}
         )
     return objection, allowed[objection.state]
 
@@ -142,7 +154,7 @@ def objection_reject(*, objection: Objection, by: User, outcome: str) -> Objecti
     with transaction.atomic():
         objection, target = _lock_objection(objection, "reject", by)
         if not outcome:
-            raise ValidationError("请写明不予采纳的理由。")
+            raise ValidationError(_("请写明不予采纳的理由。"))
         _close(objection, target, outcome, by)
         audit(
             by,
@@ -165,13 +177,16 @@ def objection_uphold(
     with transaction.atomic():
         objection, target = _lock_objection(objection, "uphold", by)
         if not outcome:
-            raise ValidationError("请写明采纳的理由。")
+            raise ValidationError(_("请写明采纳的理由。"))
         if not final_scores and not veto_item_id:
-            raise ValidationError("采纳异议须同时改正结果：调整指标最终得分或认定一票否决。")
+            raise ValidationError(_("采纳异议须同时改正结果：调整指标最终得分或认定一票否决。"))
         submission = objection.submission
         if submission.status != Status.REVIEWED:
-            raise TransitionNotAllowed("该结果当前不处于“已评审”状态，无法改正。")
-        reason = f"异议 {objection.reference} 复核：{outcome}"
+            raise TransitionNotAllowed(_("该结果当前不处于“已评审”状态，无法改正。"))
+        reason = _("异议 %(reference)s 复核：%(outcome)s") % {
+            "reference": objection.reference,
+            "outcome": outcome,
+        }
         submission_reopen(submission=submission, by=by, reason=reason)
         for indicator_id, score in final_scores.items():
             final_score_set(

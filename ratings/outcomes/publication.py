@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
@@ -53,7 +54,8 @@ def cycle_publish(*, cycle: Cycle, by: User, starts_on: dt.date | None = None) -
     access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
     if cycle.status != Cycle.Status.OPEN:
         raise TransitionNotAllowed(
-            "只有进行中的评星周期可以发布公示（当前：%s）。" % cycle.get_status_display()
+            _("只有进行中的评星周期可以发布公示（当前：%(status)s）。")
+            % {"status": cycle.get_status_display()}
         )
     in_progress = list(
         cycle.submissions.filter(
@@ -61,9 +63,12 @@ def cycle_publish(*, cycle: Cycle, by: User, starts_on: dt.date | None = None) -
         ).values_list("party_organization__name", flat=True)
     )
     if in_progress:
-        raise ValidationError("以下党组织的申报尚未完成评审，不能公示：%s。" % "、".join(in_progress[:20]))
+        raise ValidationError(
+            _("以下党组织的申报尚未完成评审，不能公示：%(in_progress)s。")
+            % {"in_progress": "、".join(in_progress[:20])}
+        )
     if not cycle.submissions.filter(status=Status.REVIEWED).exists():
-        raise ValidationError("还没有完成评审的申报，无可公示的结果。")
+        raise ValidationError(_("还没有完成评审的申报，无可公示的结果。"))
     starts_on = starts_on or timezone.localdate()
     cycle.status = Cycle.Status.PUBLISHED
     cycle.notice_starts_on = starts_on
@@ -91,9 +96,12 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
         if cycle.status == Cycle.Status.FINAL:
             return {"finalized": 0, "waiting": 0, "awards": 0}
         if cycle.status != Cycle.Status.PUBLISHED:
-            raise TransitionNotAllowed("只有公示中的评星周期可以确定结果。")
+            raise TransitionNotAllowed(_("只有公示中的评星周期可以确定结果。"))
         if today <= cycle.notice_ends_on:
-            raise TransitionNotAllowed("公示期至 %s 结束，期满后才能确定结果。" % cycle.notice_ends_on)
+            raise TransitionNotAllowed(
+                _("公示期至 %(notice_ends_on)s 结束，期满后才能确定结果。")
+                % {"notice_ends_on": cycle.notice_ends_on}
+            )
         waiting = set(
             Objection.objects.filter(
                 submission__cycle=cycle, state__in=[Objection.State.OPEN, Objection.State.INVESTIGATING]

@@ -3,6 +3,8 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.models import User
@@ -33,7 +35,11 @@ TRANSITIONS = {
 }
 
 
-LABELS = {"answer": "报送整改情况", "verify": "验证销号", "send_back": "退回重改"}
+LABELS = {
+    "answer": gettext_lazy("报送整改情况"),
+    "verify": gettext_lazy("验证销号"),
+    "send_back": gettext_lazy("退回重改"),
+}
 
 
 def rectification_create(
@@ -44,12 +50,12 @@ def rectification_create(
         submission = lock_submission(submission)
         access.require(by, "rating.manage", access.Target(committee_id=submission.cycle.committee_id))
         if submission.status != Status.REVIEWED:
-            raise TransitionNotAllowed("评审完成后才能下达整改事项。")
+            raise TransitionNotAllowed(_("评审完成后才能下达整改事项。"))
         problem, requirement = (problem or "").strip(), (requirement or "").strip()
         if not problem or not requirement:
-            raise ValidationError("请写明存在问题和整改要求。")
+            raise ValidationError(_("请写明存在问题和整改要求。"))
         if due_on is None or due_on < timezone.localdate():
-            raise ValidationError("整改期限不能早于今天。")
+            raise ValidationError(_("整改期限不能早于今天。"))
         indicator = indicator_of(submission, indicator_id) if indicator_id else None
         item = Rectification.objects.create(
             submission=submission,
@@ -74,7 +80,8 @@ def _lock_item(item: Rectification, action: str) -> tuple[Rectification, str]:
     allowed = TRANSITIONS[action]
     if item.state not in allowed:
         raise TransitionNotAllowed(
-            "整改事项当前为“%s”，不能%s。" % (item.get_state_display(), LABELS[action])
+            _("整改事项当前为“%(state)s”，不能%(LABELS)s。")
+            % {"state": item.get_state_display(), "LABELS": LABELS[action]}
         )
     return item, allowed[item.state]
 
@@ -85,9 +92,9 @@ def rectification_answer(*, item: Rectification, by: User, answer: str, files=()
     with transaction.atomic():
         item, target = _lock_item(item, "answer")
         if not access.can(by, "outcome.respond", submission_target(item.submission)):
-            raise PermissionDenied("只有本党组织的书记可以报送整改情况。")
+            raise PermissionDenied(_("只有本党组织的书记可以报送整改情况。"))
         if not answer:
-            raise ValidationError("请写明整改情况。")
+            raise ValidationError(_("请写明整改情况。"))
         checked = [(f, sniff(f, DOCUMENTS)) for f in files]
         for f, mime in checked:
             ev = RectificationEvidence(
@@ -124,7 +131,7 @@ def rectification_send_back(*, item: Rectification, by: User, note: str) -> Rect
         item, target = _lock_item(item, "send_back")
         access.require(by, "rating.manage", access.Target(committee_id=item.submission.cycle.committee_id))
         if not note:
-            raise ValidationError("退回重改须写明原因。")
+            raise ValidationError(_("退回重改须写明原因。"))
         item.state, item.staff_note = target, note[:2000]
         item.save(update_fields=["state", "staff_note"])
         audit(

@@ -6,6 +6,7 @@ import datetime as dt
 from celery import shared_task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from notifications.services import notify
@@ -24,17 +25,23 @@ def notify_results_published(cycle_id: int) -> int:
     for sub in Submission.objects.filter(cycle=cycle, status=Status.REVIEWED).select_related(
         "party_organization"
     ):
-        body = f"{cycle}结果公示期为 {cycle.notice_starts_on} 至 {cycle.notice_ends_on}。" + (
-            f"{sub.party_organization}的建议星级为{sub.proposed_level_name}。"
+        body = _("%(cycle)s结果公示期为 %(notice_starts_on)s 至 %(notice_ends_on)s。") % {
+            "cycle": cycle,
+            "notice_starts_on": cycle.notice_starts_on,
+            "notice_ends_on": cycle.notice_ends_on,
+        } + (
+            _("%(party_organization)s的建议星级为%(proposed_level_name)s。")
+            % {"party_organization": sub.party_organization, "proposed_level_name": sub.proposed_level_name}
             if sub.pk in listed
-            else f"{sub.party_organization}本周期未列入公示名单（{sub.level_explanation}）。"
+            else _("%(party_organization)s本周期未列入公示名单（%(level_explanation)s）。")
+            % {"party_organization": sub.party_organization, "level_explanation": sub.level_explanation}
         )
         sent += len(
             notify(
                 recipients=secretaries_of(sub.party_organization_id),
                 kind=Kind.RESULTS_PUBLISHED,
                 key=f"published:{cycle.pk}:{sub.pk}",
-                title=f"{cycle.year}年度评星结果公示",
+                title=_("%(year)s年度评星结果公示") % {"year": cycle.year},
                 body=body,
                 url=reverse("ratings:public-notice", args=[cycle.pk]),
             )
@@ -54,8 +61,9 @@ def notify_objection_filed(objection_id: int) -> int:
             recipients=staff_of(o.submission.cycle.committee_id),
             kind=Kind.OBJECTION_FILED,
             key=f"objection:{o.pk}",
-            title=f"收到公示异议 {o.reference}",
-            body=f"针对{o.submission.party_organization}的公示结果：\n{o.reason[:500]}",
+            title=_("收到公示异议 %(reference)s") % {"reference": o.reference},
+            body=_("针对%(party_organization)s的公示结果：\n%(reason)s")
+            % {"party_organization": o.submission.party_organization, "reason": o.reason[:500]},
             url=reverse("ratings:objection-detail", args=[o.pk]),
         )
     )
@@ -86,9 +94,16 @@ def tell_objector(self, objection_id: int) -> str:
         except ValidationError:
             return "no-email"  # staff see the contact on the objection page and tell them by phone
         send_mail(
-            subject=f"【星火评星】您提出的异议 {o.reference} 已有复核结论",
-            message=f"您好：\n\n您针对{o.submission.cycle}公示结果提出的异议（受理编号 {o.reference}）复核结论为："
-            f"{o.get_state_display()}。\n{o.outcome}\n\n—— {o.submission.cycle}工作组",
+            subject=_("【星火评星】您提出的异议 %(reference)s 已有复核结论") % {"reference": o.reference},
+            message=_(
+                "您好：\n\n您针对%(cycle)s公示结果提出的异议（受理编号 %(reference)s）复核结论为：%(state)s。\n%(outcome)s\n\n—— %(cycle)s工作组"
+            )
+            % {
+                "cycle": o.submission.cycle,
+                "reference": o.reference,
+                "state": o.get_state_display(),
+                "outcome": o.outcome,
+            },
             from_email=None,
             recipient_list=[o.contact],
         )
@@ -103,11 +118,15 @@ def notify_award_change(award_id: int, event: str) -> int:
 
     a = Award.objects.select_related("cycle", "party_organization").get(pk=award_id)
     titles = {
-        "issued": f"{a.party_organization}被命名为{level_name(a.awarded_level)}党组织",
-        "downgraded": f"{a.party_organization}的星级调整为{level_name(a.level)}",
-        "revoked": f"{a.party_organization}的星级命名已撤销",
+        "issued": _("%(party_organization)s被命名为%(awarded_level)s党组织")
+        % {"party_organization": a.party_organization, "awarded_level": level_name(a.awarded_level)},
+        "downgraded": _("%(party_organization)s的星级调整为%(level)s")
+        % {"party_organization": a.party_organization, "level": level_name(a.level)},
+        "revoked": _("%(party_organization)s的星级命名已撤销") % {"party_organization": a.party_organization},
     }
-    body = f"证书编号：{a.certificate_no}。" + ("请按要求退回牌匾。" if event == "revoked" else "")
+    body = _("证书编号：%(certificate_no)s。") % {"certificate_no": a.certificate_no} + (
+        _("请按要求退回牌匾。") if event == "revoked" else ""
+    )
     return len(
         notify(
             recipients=secretaries_of(a.party_organization_id),
@@ -155,8 +174,9 @@ def send_rectification_reminders() -> int:
                     recipients=secretaries_of(po.pk),
                     kind=Kind.RECTIFICATION_DUE,
                     key=f"rect_due:{item.pk}:{item.due_on}",
-                    title="整改事项即将到期",
-                    body=f"{po}：{item.problem[:100]}，整改期限 {item.due_on}。",
+                    title=_("整改事项即将到期"),
+                    body=_("%(po)s：%(problem)s，整改期限 %(due_on)s。")
+                    % {"po": po, "problem": item.problem[:100], "due_on": item.due_on},
                     url=reverse("ratings:rectification-list"),
                 )
             )
@@ -164,14 +184,20 @@ def send_rectification_reminders() -> int:
             overdue_by_committee.setdefault(item.submission.cycle.committee_id, []).append(item)
     for committee_id, items in overdue_by_committee.items():
         lines = "\n".join(
-            f"· {i.submission.party_organization}：{i.problem[:60]}（期限 {i.due_on}）" for i in items
+            _("· %(party_organization)s：%(problem)s（期限 %(due_on)s）")
+            % {
+                "party_organization": i.submission.party_organization,
+                "problem": i.problem[:60],
+                "due_on": i.due_on,
+            }
+            for i in items
         )
         sent += len(
             notify(
                 recipients=staff_of(committee_id),
                 kind=Kind.RECTIFICATION_OVERDUE,
                 key=f"rect_overdue:{committee_id}:{today}",
-                title=f"{len(items)} 项整改逾期",
+                title=_("%(items)s 项整改逾期") % {"items": len(items)},
                 body=lines,
                 url=reverse("ratings:rectification-list") + "?overdue=1",
             )
@@ -184,7 +210,12 @@ def send_rectification_reminders() -> int:
         by_committee.setdefault(p.award.cycle.committee_id, []).append(p)
     for committee_id, items in by_committee.items():
         lines = "\n".join(
-            f"· {p.award.party_organization}（{p.award.certificate_no}，应于 {p.return_due_on} 退回）"
+            _("· %(party_organization)s（%(certificate_no)s，应于 %(return_due_on)s 退回）")
+            % {
+                "party_organization": p.award.party_organization,
+                "certificate_no": p.award.certificate_no,
+                "return_due_on": p.return_due_on,
+            }
             for p in items
         )
         sent += len(
@@ -192,7 +223,7 @@ def send_rectification_reminders() -> int:
                 recipients=staff_of(committee_id),
                 kind=Kind.PLAQUE_RETURN_OVERDUE,
                 key=f"plaque_overdue:{committee_id}:{today}",
-                title=f"{len(items)} 块牌匾逾期未退回",
+                title=_("%(items)s 块牌匾逾期未退回") % {"items": len(items)},
                 body=lines,
                 url=reverse("ratings:award-list"),
             )

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from notifications.services import notify
@@ -47,19 +48,29 @@ def recompute_all_tallies() -> int:
 def _notify_tally_ready(snapshot, digest: str) -> int:
     d = snapshot.data
     cycle = snapshot.cycle
-    levels = "，".join(f"{k}星 {d['levels'][k]}" for k in ("5", "4", "3", "2", "1"))
-    body = (
-        f"{d['cycle']['title']}：参评 {d['participants']} 个党组织，已评定 {d['rated']} 个；"
-        f"三星及以上 {d['three_plus']} 个（占 {d['three_plus_share'] or '—'}%）；{levels}；"
-        f"一票否决 {d['vetoed']} 个，未评定 {d['unrated']} 个。"
-        f"组织覆盖率 {d['coverage']['org_rate'] or '—'}%，工作覆盖率 {d['coverage']['work_rate'] or '—'}%。"
+    levels = "，".join(
+        _("%(level)s星 %(count)s") % {"level": k, "count": d["levels"][k]} for k in ("5", "4", "3", "2", "1")
     )
+    body = _(
+        "%(title)s：参评 %(participants)s 个党组织，已评定 %(rated)s 个；三星及以上 %(three_plus)s 个（占 %(three_plus_share)s%%）；%(levels)s；一票否决 %(vetoed)s 个，未评定 %(unrated)s 个。组织覆盖率 %(org_rate)s%%，工作覆盖率 %(work_rate)s%%。"
+    ) % {
+        "title": d["cycle"]["title"],
+        "participants": d["participants"],
+        "rated": d["rated"],
+        "three_plus": d["three_plus"],
+        "three_plus_share": d["three_plus_share"] or "—",
+        "levels": levels,
+        "vetoed": d["vetoed"],
+        "unrated": d["unrated"],
+        "org_rate": d["coverage"]["org_rate"] or "—",
+        "work_rate": d["coverage"]["work_rate"] or "—",
+    }
     return len(
         notify(
             recipients=staff_of(cycle.committee_id),
             kind=Kind.TALLY_READY,
             key=f"tally:{cycle.pk}:{digest}",
-            title=f"{cycle.year}年度星级统计已更新",
+            title=_("%(year)s年度星级统计已更新") % {"year": cycle.year},
             body=body,
             url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
         )
@@ -84,14 +95,15 @@ def send_weekly_digest() -> int:
             )
             if s.deadline < now
         )
-        lines.append(f"· 逾期未提交：{overdue}")
+        lines.append(_("· 逾期未提交：%(overdue)s") % {"overdue": overdue})
         sent += len(
             notify(
                 recipients=staff_of(cycle.committee_id),
                 kind=Kind.WEEKLY_DIGEST,
                 key=f"digest:{cycle.pk}:{year}-W{week:02d}",
-                title=f"{cycle.year}年度评星每周摘要（{year}年第{week}周）",
-                body="申报进度：\n" + "\n".join(lines),
+                title=_("%(year)s年度评星每周摘要（%(year2)s年第%(week)s周）")
+                % {"year": cycle.year, "year2": year, "week": week},
+                body=_("申报进度：\n") + "\n".join(lines),
                 url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
             )
         )

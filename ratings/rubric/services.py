@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
@@ -22,17 +23,18 @@ def rubric_check(rubric: Rubric) -> list[str]:
     problems = []
     indicators = list(rubric.indicators())
     if not indicators:
-        problems.append("测评标准没有任何二级指标。")
+        problems.append(_("测评标准没有任何二级指标。"))
     bands = list(rubric.bands.order_by("-level"))
     if not bands:
-        problems.append("没有设置星级分数线。")
+        problems.append(_("没有设置星级分数线。"))
     for higher, lower in zip(bands, bands[1:], strict=False):
         if higher.min_total <= lower.min_total:
-            problems.append(f"{higher} 的分数线应高于 {lower}。")
+            problems.append(_("%(higher)s 的分数线应高于 %(lower)s。") % {"higher": higher, "lower": lower})
     total = sum((i.max_score for i in indicators), Decimal(0))
     if bands and bands[0].min_total > total + rubric.bonus_cap:
         problems.append(
-            f"最高星级分数线 {bands[0].min_total} 超过了可能的最高总分 {total + rubric.bonus_cap}。"
+            _("最高星级分数线 %(min_total)s 超过了可能的最高总分 %(total)s。")
+            % {"min_total": bands[0].min_total, "total": total + rubric.bonus_cap}
         )
     return problems
 

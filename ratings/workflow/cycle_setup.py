@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import PartyOrganization, User
@@ -26,14 +27,14 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
     cycle = Cycle.objects.select_for_update().select_related("rubric").get(pk=cycle.pk)
     access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
     if cycle.status != Cycle.Status.DRAFT:
-        raise TransitionNotAllowed("评星周期已启动，不能重复启动。")
+        raise TransitionNotAllowed(_("评星周期已启动，不能重复启动。"))
     problems = rubric_check(cycle.rubric)
     if problems:
         raise ValidationError(problems)
     exclusions = exclusions or {}
     for po_id, reason in exclusions.items():
         if not (reason or "").strip():
-            raise ValidationError("不参评的党组织必须说明原因。")
+            raise ValidationError(_("不参评的党组织必须说明原因。"))
         CycleExclusion.objects.update_or_create(
             cycle=cycle, party_organization_id=po_id, defaults={"reason": reason.strip()}
         )
@@ -63,7 +64,7 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
 def cycle_create(*, cycle: Cycle, by: User) -> Cycle:
     """Staff prepare a yearly cycle on a rubric of their committee; it stays in 筹备 until opened."""
     if cycle.pk:
-        raise ValidationError("该评星周期已经创建。")
+        raise ValidationError(_("该评星周期已经创建。"))
     access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
     cycle.status = Cycle.Status.DRAFT
     cycle.full_clean()
@@ -82,12 +83,12 @@ def cycle_exclusion_set(
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
         if cycle.status != Cycle.Status.DRAFT:
-            raise TransitionNotAllowed("评星周期已启动，不能再调整参评党组织。")
+            raise TransitionNotAllowed(_("评星周期已启动，不能再调整参评党组织。"))
         if party_organization.committee_id != cycle.committee_id:
-            raise ValidationError("该党组织不属于本综合党委。")
+            raise ValidationError(_("该党组织不属于本综合党委。"))
         reason = (reason or "").strip()
         if not reason:
-            raise ValidationError("不参评的党组织必须说明原因。")
+            raise ValidationError(_("不参评的党组织必须说明原因。"))
         exclusion, _created = CycleExclusion.objects.update_or_create(
             cycle=cycle, party_organization=party_organization, defaults={"reason": reason[:300]}
         )
@@ -107,7 +108,7 @@ def cycle_exclusion_remove(*, exclusion: CycleExclusion, by: User) -> None:
         cycle = Cycle.objects.select_for_update().get(pk=exclusion.cycle_id)
         access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
         if cycle.status != Cycle.Status.DRAFT:
-            raise TransitionNotAllowed("评星周期已启动，不能再调整参评党组织。")
+            raise TransitionNotAllowed(_("评星周期已启动，不能再调整参评党组织。"))
         audit_record(
             actor=by,
             action="cycle.include",

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.services import audit_record
@@ -22,12 +24,12 @@ class TransitionNotAllowed(ValidationError):
 
 
 ACTION_LABELS = {
-    "submit": "提交",
-    "return": "退回",
-    "accept": "初核通过",
-    "sign_off": "验收签字",
-    "review": "完成评审",
-    "reopen": "重新打开",
+    "submit": gettext_lazy("提交"),
+    "return": gettext_lazy("退回"),
+    "accept": gettext_lazy("初核通过"),
+    "sign_off": gettext_lazy("验收签字"),
+    "review": gettext_lazy("完成评审"),
+    "reopen": gettext_lazy("重新打开"),
 }
 
 
@@ -63,7 +65,7 @@ def require_transition(submission: Submission, action: str) -> Status:
     allowed = TRANSITIONS[action]
     if submission.status not in allowed:
         raise TransitionNotAllowed(
-            "当前状态为“%(state)s”，不能%(action)s。"
+            _("当前状态为“%(state)s”，不能%(action)s。")
             % {"state": Status(submission.status).label, "action": ACTION_LABELS[action]},
             code="transition_not_allowed",
         )
@@ -83,18 +85,19 @@ def audit(by, action, target, *, submission=None, before=None, after=None, note=
     )
 
 
-def score_bounds(score, indicator: Indicator, label="得分"):
+def score_bounds(score, indicator: Indicator, label=None):
     if score is None:
         return None
+    label = label or _("得分")
     try:
         score = Decimal(str(score))
     except ArithmeticError as exc:
-        raise ValidationError("%s不是有效数字。" % label) from exc
+        raise ValidationError(_("%(label)s不是有效数字。") % {"label": label}) from exc
     if not score.is_finite():  # NaN would raise InvalidOperation in the comparisons below
-        raise ValidationError("%s不是有效数字。" % label)
+        raise ValidationError(_("%(label)s不是有效数字。") % {"label": label})
     if score < 0 or score > indicator.max_score:
         raise ValidationError(
-            "指标 %(code)s 的%(label)s应在 0 到 %(max)s 之间，而不是 %(v)s。"
+            _("指标 %(code)s 的%(label)s应在 0 到 %(max)s 之间，而不是 %(v)s。")
             % {"code": indicator.code, "label": label, "max": indicator.max_score, "v": score}
         )
     validate_half_step(score)
@@ -107,7 +110,7 @@ def indicator_of(submission: Submission, indicator_id) -> Indicator:
             pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
         )
     except (Indicator.DoesNotExist, ValueError, TypeError) as exc:
-        raise ValidationError("该指标不属于本周期的测评标准。") from exc
+        raise ValidationError(_("该指标不属于本周期的测评标准。")) from exc
 
 
 def audit_value(value):

@@ -4,6 +4,7 @@ signatures."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import Role, User
@@ -43,14 +44,17 @@ def conflict_reason(inspector: User, submission: Submission) -> str | None:
         .first()
     )
     if conflict:
-        return "%s与%s存在关联（%s%s），须回避。" % (
-            inspector,
-            conflict.organization,
-            conflict.get_kind_display(),
-            "：" + conflict.note if conflict.note else "",
-        )
+        return _("%(inspector)s与%(organization)s存在关联（%(kind)s%(note)s），须回避。") % {
+            "inspector": inspector,
+            "organization": conflict.organization,
+            "kind": conflict.get_kind_display(),
+            "note": "：" + conflict.note if conflict.note else "",
+        }
     if inspector.memberships.filter(party_organization_id=submission.party_organization_id).exists():
-        return "%s是%s的党员，须回避。" % (inspector, submission.party_organization)
+        return _("%(inspector)s是%(party_organization)s的党员，须回避。") % {
+            "inspector": inspector,
+            "party_organization": submission.party_organization,
+        }
     return None
 
 
@@ -60,9 +64,9 @@ def inspector_assign(*, submission: Submission, inspector: User, by: User) -> In
         submission = lock_submission(submission)
         access.require(by, "rating.manage", submission_target(submission))
         if submission.status != Status.ACCEPTED:
-            raise TransitionNotAllowed("只能为“待实地验收”的申报分配验收人员。")
+            raise TransitionNotAllowed(_("只能为“待实地验收”的申报分配验收人员。"))
         if inspector.role != Role.INSPECTOR or inspector.committee_id != submission.cycle.committee_id:
-            raise ValidationError("%s不是本综合党委的验收人员。" % inspector)
+            raise ValidationError(_("%(inspector)s不是本综合党委的验收人员。") % {"inspector": inspector})
         reason = conflict_reason(inspector, submission)
         if reason:
             raise ValidationError(reason, code="conflict_of_interest")
@@ -70,7 +74,7 @@ def inspector_assign(*, submission: Submission, inspector: User, by: User) -> In
             submission=submission, inspector=inspector, defaults={"assigned_by": by}
         )
         if not created:
-            raise ValidationError("%s已经分配给该申报。" % inspector)
+            raise ValidationError(_("%(inspector)s已经分配给该申报。") % {"inspector": inspector})
         audit(by, "inspection.assign", submission, after={"inspector": inspector.pk}, note=str(inspector))
         transaction.on_commit(lambda: tasks.notify_inspection_assigned.delay(assignment.pk), robust=True)
     return assignment
@@ -81,7 +85,7 @@ def inspector_unassign(*, assignment: InspectionAssignment, by: User) -> None:
         submission = lock_submission(assignment.submission)
         access.require(by, "rating.manage", submission_target(submission))
         if submission.status != Status.ACCEPTED or assignment.signed_off_at:
-            raise TransitionNotAllowed("已签字或验收已完成，不能撤销分配。")
+            raise TransitionNotAllowed(_("已签字或验收已完成，不能撤销分配。"))
         audit(
             by,
             "inspection.unassign",
@@ -100,11 +104,11 @@ def _lock_assignment(assignment: InspectionAssignment, by: User) -> InspectionAs
         .get(pk=assignment.pk)
     )
     if assignment.inspector_id != by.pk:
-        raise PermissionDenied("只能填写分配给自己的验收。")
+        raise PermissionDenied(_("只能填写分配给自己的验收。"))
     if assignment.submission.status != Status.ACCEPTED:
-        raise TransitionNotAllowed("验收已结束，不能再修改。")
+        raise TransitionNotAllowed(_("验收已结束，不能再修改。"))
     if assignment.signed_off_at:
-        raise TransitionNotAllowed("您已签字确认，不能再修改。")
+        raise TransitionNotAllowed(_("您已签字确认，不能再修改。"))
     return assignment
 
 
@@ -116,7 +120,7 @@ def inspection_score_save(
         assignment = _lock_assignment(assignment, by)
         submission = assignment.submission
         indicator = indicator_of(submission, indicator_id)
-        score = score_bounds(score, indicator, "验收分")
+        score = score_bounds(score, indicator, _("验收分"))
         finding = (finding or "").strip()[:2000]
         row, _created = InspectionScore.objects.select_for_update().get_or_create(
             assignment=assignment, indicator=indicator
@@ -174,7 +178,9 @@ def inspection_sign_off(*, assignment: InspectionAssignment, by: User) -> Inspec
                 .order_by("category__order", "order")
                 .values_list("code", flat=True)
             )
-            raise ValidationError("还有指标未评分：%s。" % "、".join(codes), code="incomplete")
+            raise ValidationError(
+                _("还有指标未评分：%(codes)s。") % {"codes": "、".join(codes)}, code="incomplete"
+            )
         assignment.signed_off_at = timezone.now()
         assignment.save(update_fields=["signed_off_at"])
         audit(by, "inspection.sign_off", submission, note=str(by))

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
@@ -35,7 +36,7 @@ from .signals import results_changed
 def require_reviewable(submission):
     if submission.status != Status.INSPECTED:
         raise TransitionNotAllowed(
-            "只有“已验收”的申报可以评审（当前：%s）。" % Status(submission.status).label
+            _("只有“已验收”的申报可以评审（当前：%(label)s）。") % {"label": Status(submission.status).label}
         )
 
 
@@ -49,18 +50,20 @@ def final_score_set(*, submission: Submission, indicator_id, score, reason: str,
         try:
             score = Decimal(str(score))
         except ArithmeticError as exc:
-            raise ValidationError("最终得分不是有效数字。") from exc
+            raise ValidationError(_("最终得分不是有效数字。")) from exc
         if not score.is_finite():
-            raise ValidationError("最终得分不是有效数字。")
+            raise ValidationError(_("最终得分不是有效数字。"))
         if score < 0 or score > indicator.max_score:
             raise ValidationError(
-                "指标 %s 的最终得分应在 0 到 %s 之间。" % (indicator.code, indicator.max_score)
+                _("指标 %(code)s 的最终得分应在 0 到 %(max_score)s 之间。")
+                % {"code": indicator.code, "max_score": indicator.max_score}
             )
         avg = inspector_averages([submission.pk]).get((submission.pk, indicator.pk))
         reason = (reason or "").strip()
         if avg is not None and score != avg and not reason:
             raise ValidationError(
-                "指标 %s 的最终得分 %s 与验收平均分 %s 不同，须说明理由。" % (indicator.code, score, avg),
+                _("指标 %(code)s 的最终得分 %(score)s 与验收平均分 %(avg)s 不同，须说明理由。")
+                % {"code": indicator.code, "score": score, "avg": avg},
                 code="reason_required",
             )
         row = FinalScore.objects.filter(submission=submission, indicator=indicator).first()
@@ -94,9 +97,9 @@ def adjustment_set(
         require_reviewable(submission)
         item = AdjustmentItem.objects.filter(pk=item_id, rubric_id=submission.cycle.rubric_id).first()
         if item is None:
-            raise ValidationError("该加减分项不属于本周期的测评标准。")
+            raise ValidationError(_("该加减分项不属于本周期的测评标准。"))
         if times < 0 or times > 99:
-            raise ValidationError("次数应在 0 到 99 之间。")
+            raise ValidationError(_("次数应在 0 到 99 之间。"))
         existing = AppliedAdjustment.objects.filter(submission=submission, item=item).first()
         before = {"times": existing.times if existing else 0}
         if times == 0:
@@ -105,7 +108,7 @@ def adjustment_set(
             result = None
         else:
             if not (note or "").strip():
-                raise ValidationError("加减分须写明依据。")
+                raise ValidationError(_("加减分须写明依据。"))
             result, _c = AppliedAdjustment.objects.update_or_create(
                 submission=submission,
                 item=item,
@@ -124,10 +127,10 @@ def veto_raise(*, submission: Submission, item_id, note: str, by: User) -> VetoD
         if not is_assigned:
             access.require(by, "rating.manage", submission_target(submission))
         if submission.status not in (Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED):
-            raise TransitionNotAllowed("当前状态不能提出一票否决。")
+            raise TransitionNotAllowed(_("当前状态不能提出一票否决。"))
         item = VetoItem.objects.filter(pk=item_id, rubric_id=submission.cycle.rubric_id).first()
         if item is None:
-            raise ValidationError("该否决项不属于本周期的测评标准。")
+            raise ValidationError(_("该否决项不属于本周期的测评标准。"))
         veto, created = VetoDecision.objects.get_or_create(
             submission=submission,
             item=item,
@@ -154,7 +157,7 @@ def veto_decide(*, veto: VetoDecision, confirmed: bool, reason: str, by: User) -
         require_reviewable(submission)
         veto = VetoDecision.objects.select_for_update().select_related("item").get(pk=veto.pk)
         if not (reason or "").strip():
-            raise ValidationError("认定或排除一票否决都必须写明理由。")
+            raise ValidationError(_("认定或排除一票否决都必须写明理由。"))
         before = {"state": veto.state}
         veto.state = VetoDecision.State.CONFIRMED if confirmed else VetoDecision.State.CLEARED
         veto.reason, veto.decided_by, veto.decided_at = reason.strip()[:2000], by, timezone.now()
@@ -171,7 +174,7 @@ def submission_review(*, submission: Submission, by: User) -> Submission:
         access.require(by, "rating.manage", submission_target(submission))
         target = require_transition(submission, "review")
         if submission.vetoes.filter(state=VetoDecision.State.OPEN).exists():
-            raise ValidationError("还有待认定的一票否决事项，请先认定或排除。")
+            raise ValidationError(_("还有待认定的一票否决事项，请先认定或排除。"))
         averages = inspector_averages([submission.pk])
         have = set(submission.final_scores.values_list("indicator_id", flat=True))
         for ind in Indicator.objects.filter(category__rubric_id=submission.cycle.rubric_id).exclude(
@@ -179,7 +182,7 @@ def submission_review(*, submission: Submission, by: User) -> Submission:
         ):
             avg = averages.get((submission.pk, ind.pk))
             if avg is None:
-                raise ValidationError("指标 %s 没有验收分，请先设定最终得分。" % ind.code)
+                raise ValidationError(_("指标 %(code)s 没有验收分，请先设定最终得分。") % {"code": ind.code})
             FinalScore.objects.create(submission=submission, indicator=ind, score=avg, set_by=by)
         submission.status = target
         submission.reviewed_at = timezone.now()
@@ -200,7 +203,7 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
         access.require(by, "rating.manage", submission_target(submission))
         target = require_transition(submission, "reopen")
         if not (reason or "").strip():
-            raise ValidationError("重新打开必须说明原因。")
+            raise ValidationError(_("重新打开必须说明原因。"))
         before = submission.status
         if target == Status.ACCEPTED:
             submission.assignments.update(signed_off_at=None)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
@@ -37,7 +38,7 @@ def submission_return(
         access.require(by, "rating.manage", submission_target(submission))
         target = require_transition(submission, "return")
         if not reasons:
-            raise ValidationError("退回时至少要写明一条原因。")
+            raise ValidationError(_("退回时至少要写明一条原因。"))
         last_round = submission.return_reasons.order_by("-round").values_list("round", flat=True).first() or 0
         rows = []
         for indicator_id, text in reasons:
@@ -91,11 +92,11 @@ def submission_extend_deadline(
         submission = lock_submission(submission)
         access.require(by, "rating.manage", submission_target(submission))
         if submission.status not in EDITABLE_BY_BRANCH:
-            raise TransitionNotAllowed("只有尚未提交的申报可以延期。")
+            raise TransitionNotAllowed(_("只有尚未提交的申报可以延期。"))
         if not (reason or "").strip():
-            raise ValidationError("延期必须说明原因。")
+            raise ValidationError(_("延期必须说明原因。"))
         if until <= timezone.now():
-            raise ValidationError("延期后的截止时间必须晚于现在。")
+            raise ValidationError(_("延期后的截止时间必须晚于现在。"))
         before = submission.deadline_extended_to
         submission.deadline_extended_to = until
         submission.save(update_fields=["deadline_extended_to"])

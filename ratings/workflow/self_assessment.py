@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
@@ -36,13 +37,14 @@ def self_score_save(*, submission: Submission, indicator_id, score, comment: str
         access.require(by, "rating.self_assess", submission_target(submission))
         if submission.status not in EDITABLE_BY_BRANCH:
             raise TransitionNotAllowed(
-                "申报已提交，不能再修改（当前状态：%s）。" % Status(submission.status).label
+                _("申报已提交，不能再修改（当前状态：%(label)s）。")
+                % {"label": Status(submission.status).label}
             )
         indicator = indicator_of(submission, indicator_id)
-        score = score_bounds(score, indicator, "自评分")
+        score = score_bounds(score, indicator, _("自评分"))
         comment = (comment or "").strip()
         if len(comment) > 2000:
-            raise ValidationError("自评说明不能超过2000字。")
+            raise ValidationError(_("自评说明不能超过2000字。"))
         row, _created = IndicatorScore.objects.get_or_create(submission=submission, indicator=indicator)
         before = {"score": audit_value(row.score), "comment": row.comment}
         row.score, row.comment = score, comment
@@ -58,7 +60,7 @@ def evidence_add(*, submission: Submission, indicator_id, upload, by: User) -> E
         submission = lock_submission(submission)
         access.require(by, "rating.self_assess", submission_target(submission))
         if submission.status not in EDITABLE_BY_BRANCH:
-            raise TransitionNotAllowed("申报已提交，不能再上传佐证材料。")
+            raise TransitionNotAllowed(_("申报已提交，不能再上传佐证材料。"))
         indicator = indicator_of(submission, indicator_id)
         mime = sniff(upload, DOCUMENTS)
         ev = Evidence(
@@ -85,29 +87,32 @@ def evidence_attach_meeting(*, submission: Submission, indicator_id, meeting_id,
         submission = lock_submission(submission)
         access.require(by, "rating.self_assess", submission_target(submission))
         if submission.status not in EDITABLE_BY_BRANCH:
-            raise TransitionNotAllowed("申报已提交，不能再添加佐证材料。")
+            raise TransitionNotAllowed(_("申报已提交，不能再添加佐证材料。"))
         indicator = indicator_of(submission, indicator_id)
         codes = indicator_codes(submission.cycle.rubric_id).get(indicator.pk, [])
         if not codes:
-            raise ValidationError("指标 %s 没有关联会议类型，不能以会议记录作佐证。" % indicator.code)
+            raise ValidationError(
+                _("指标 %(code)s 没有关联会议类型，不能以会议记录作佐证。") % {"code": indicator.code}
+            )
         meeting = (
             Meeting.objects.select_related("meeting_type")
             .filter(pk=meeting_id, party_organization_id=submission.party_organization_id)
             .first()
         )
         if meeting is None:
-            raise ValidationError("找不到本党组织的这条会议记录。")
+            raise ValidationError(_("找不到本党组织的这条会议记录。"))
         if (
             meeting.status != MeetingStatus.HELD
             or timezone.localtime(meeting.starts_at).year != submission.cycle.year
         ):
-            raise ValidationError("只能附上%s年已召开的会议记录。" % submission.cycle.year)
+            raise ValidationError(_("只能附上%(year)s年已召开的会议记录。") % {"year": submission.cycle.year})
         if meeting.meeting_type.code not in codes:
             raise ValidationError(
-                "“%s”不是指标 %s 关联的会议类型。" % (meeting.meeting_type.name, indicator.code)
+                _("“%(name)s”不是指标 %(code)s 关联的会议类型。")
+                % {"name": meeting.meeting_type.name, "code": indicator.code}
             )
         if submission.evidence.filter(indicator=indicator, meeting=meeting).exists():
-            raise ValidationError("这条会议记录已经附上。")
+            raise ValidationError(_("这条会议记录已经附上。"))
         name = f"会议记录：{timezone.localtime(meeting.starts_at):%Y-%m-%d} {meeting.meeting_type.name} {meeting.topic}"
         ev = Evidence.objects.create(
             submission=submission,
@@ -125,7 +130,7 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
         submission = lock_submission(evidence.submission)
         access.require(by, "rating.self_assess", submission_target(submission))
         if submission.status not in EDITABLE_BY_BRANCH:
-            raise TransitionNotAllowed("申报已提交，不能再删除佐证材料。")
+            raise TransitionNotAllowed(_("申报已提交，不能再删除佐证材料。"))
         audit(
             by,
             "evidence.remove",
@@ -151,9 +156,9 @@ def submission_missing(submission: Submission) -> list[str]:
     missing = []
     for ind in indicators:
         if ind.pk not in scored:
-            missing.append(f"{ind.code} {ind.title}：未填写自评分")
+            missing.append(_("%(code)s %(title)s：未填写自评分") % {"code": ind.code, "title": ind.title})
         if ind.evidence_required and ind.pk not in with_evidence:
-            missing.append(f"{ind.code} {ind.title}：须上传佐证材料")
+            missing.append(_("%(code)s %(title)s：须上传佐证材料") % {"code": ind.code, "title": ind.title})
     return missing
 
 
@@ -165,12 +170,12 @@ def submission_submit(*, submission: Submission, by: User) -> Submission:
         target = require_transition(submission, "submit")
         if submission.deadline_passed:
             raise TransitionNotAllowed(
-                "自评截止时间（%s）已过，不能再提交；如需延期请联系综合党委。"
-                % timezone.localtime(submission.deadline).strftime("%Y-%m-%d %H:%M")
+                _("自评截止时间（%(deadline)s）已过，不能再提交；如需延期请联系综合党委。")
+                % {"deadline": timezone.localtime(submission.deadline).strftime("%Y-%m-%d %H:%M")}
             )
         missing = submission_missing(submission)
         if missing:
-            raise ValidationError(["还不能提交，以下内容未完成："] + missing, code="incomplete")
+            raise ValidationError([_("还不能提交，以下内容未完成：")] + missing, code="incomplete")
         before = submission.status
         submission.status = target
         submission.submitted_at = timezone.now()

@@ -10,6 +10,7 @@ import datetime as dt
 from celery import shared_task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.models import Role, User
 from notifications.models import Kind
@@ -44,8 +45,9 @@ def notify_cycle_opened(cycle_id: int) -> int:
                 recipients=secretaries_of(sub.party_organization_id),
                 kind=Kind.CYCLE_OPENED,
                 key=f"cycle_opened:{cycle.pk}:{sub.pk}",
-                title=f"{cycle}已启动",
-                body=f"{sub.party_organization}请在 {when_text(sub.deadline)} 前完成网上自评并提交。",
+                title=_("%(cycle)s已启动") % {"cycle": cycle},
+                body=_("%(party_organization)s请在 %(deadline)s 前完成网上自评并提交。")
+                % {"party_organization": sub.party_organization, "deadline": when_text(sub.deadline)},
                 url=reverse("ratings:self-assessment", args=[sub.pk]),
             )
         )
@@ -62,8 +64,8 @@ def notify_submission_returned(submission_id: int, round_no: int) -> int:
             recipients=secretaries_of(sub.party_organization_id),
             kind=Kind.SUBMISSION_RETURNED,
             key=f"returned:{sub.pk}:{round_no}",
-            title=f"{sub.cycle.year}年度评星申报被退回",
-            body="综合党委初核后退回了申报，请按以下意见修改后重新提交：\n" + "\n".join(lines),
+            title=_("%(year)s年度评星申报被退回") % {"year": sub.cycle.year},
+            body=_("综合党委初核后退回了申报，请按以下意见修改后重新提交：\n") + "\n".join(lines),
             url=reverse("ratings:self-assessment", args=[sub.pk]),
         )
     )
@@ -80,8 +82,15 @@ def notify_inspection_assigned(assignment_id: int) -> int:
             recipients=[a.inspector],
             kind=Kind.INSPECTION_ASSIGNED,
             key=f"assigned:{a.pk}",
-            title=f"实地验收任务：{a.submission.party_organization}",
-            body=f"您被分配为{a.submission.party_organization}的验收人员，请在 {when_text(cycle.inspection_deadline)} 前完成实地验收并签字。",
+            title=_("实地验收任务：%(party_organization)s")
+            % {"party_organization": a.submission.party_organization},
+            body=_(
+                "您被分配为%(party_organization)s的验收人员，请在 %(inspection_deadline)s 前完成实地验收并签字。"
+            )
+            % {
+                "party_organization": a.submission.party_organization,
+                "inspection_deadline": when_text(cycle.inspection_deadline),
+            },
             url=reverse("ratings:inspection", args=[a.pk]),
         )
     )
@@ -104,8 +113,13 @@ def send_deadline_reminders() -> int:
                         recipients=secretaries_of(sub.party_organization_id),
                         kind=Kind.DEADLINE_NEAR,
                         key=f"deadline:{sub.pk}:{days}:{sub.deadline:%Y%m%d%H%M}",
-                        title=f"自评将于{days}天内截止",
-                        body=f"{sub.party_organization}的{sub.cycle.year}年度自评截止时间为 {when_text(sub.deadline)}，尚未提交。",
+                        title=_("自评将于%(days)s天内截止") % {"days": days},
+                        body=_("%(party_organization)s的%(year)s年度自评截止时间为 %(deadline)s，尚未提交。")
+                        % {
+                            "party_organization": sub.party_organization,
+                            "year": sub.cycle.year,
+                            "deadline": when_text(sub.deadline),
+                        },
                         url=reverse("ratings:self-assessment", args=[sub.pk]),
                     )
                 )
@@ -125,8 +139,12 @@ def send_deadline_reminders() -> int:
                         recipients=[a.inspector],
                         kind=Kind.INSPECTION_DEADLINE,
                         key=f"inspection_deadline:{a.pk}:{days}:{deadline:%Y%m%d}",
-                        title=f"实地验收将于{days}天内截止",
-                        body=f"{a.submission.party_organization}的实地验收截止时间为 {when_text(deadline)}，您尚未签字确认。",
+                        title=_("实地验收将于%(days)s天内截止") % {"days": days},
+                        body=_("%(party_organization)s的实地验收截止时间为 %(deadline)s，您尚未签字确认。")
+                        % {
+                            "party_organization": a.submission.party_organization,
+                            "deadline": when_text(deadline),
+                        },
                         url=reverse("ratings:inspection", args=[a.pk]),
                     )
                 )
@@ -150,14 +168,19 @@ def report_overdue_submissions() -> int:
         ]
         if not overdue:
             continue
-        names = "\n".join(f"· {s.party_organization}（截止 {when_text(s.deadline)}）" for s in overdue)
+        names = "\n".join(
+            _("· %(party_organization)s（截止 %(deadline)s）")
+            % {"party_organization": s.party_organization, "deadline": when_text(s.deadline)}
+            for s in overdue
+        )
         sent += len(
             notify(
                 recipients=staff_of(cycle.committee_id),
                 kind=Kind.SUBMISSIONS_OVERDUE,
                 key=f"overdue:{cycle.pk}:{today:%Y%m%d}",
-                title=f"{cycle.year}年度评星：{len(overdue)} 个党组织逾期未提交",
-                body=f"以下党组织已过自评截止时间仍未提交：\n{names}",
+                title=_("%(year)s年度评星：%(overdue)s 个党组织逾期未提交")
+                % {"year": cycle.year, "overdue": len(overdue)},
+                body=_("以下党组织已过自评截止时间仍未提交：\n%(names)s") % {"names": names},
                 url=reverse("ratings:queue", args=[cycle.pk]) + "?overdue=1",
             )
         )
