@@ -43,7 +43,7 @@ def certificate_number(pattern: str, *, committee: Committee, year: int, seq: in
     try:
         return pattern.format_map(_SafeDict(short=committee.short_name or committee.name, year=year, seq=seq))
     except (ValueError, IndexError) as exc:
-        raise ValidationError(_("证书编号格式无效：%(exc)s") % {"exc": exc}) from exc
+        raise ValidationError(_("证书编号格式无效：%(error)s") % {"error": exc}) from exc
 
 
 def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Award:
@@ -199,7 +199,7 @@ def plaque_update(*, plaque: Plaque, by: User, **fields) -> Plaque:
     allowed = {"made_on", "delivered_on", "delivered_by", "received_by", "returned_on"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError(_("不能修改：%(sorted)s") % {"sorted": "、".join(sorted(unknown))})
+        raise ValidationError(_("不能修改：%(fields)s") % {"fields": "、".join(sorted(unknown))})
     with transaction.atomic():
         plaque = Plaque.objects.select_for_update().select_related("award__cycle").get(pk=plaque.pk)
         access.require(by, "rating.manage", access.Target(committee_id=plaque.award.cycle.committee_id))

@@ -62,12 +62,7 @@ def objection_file(
     if len(reason) > 2000:
         raise ValidationError({"reason": _("异议理由不能超过2000字。")})
     if len(files) > MAX_OBJECTION_FILES:
-        raise ValidationError(
-            {
-                "files": _("附件最多 %(MAX_OBJECTION_FILES)s 个。")
-                % {"MAX_OBJECTION_FILES": MAX_OBJECTION_FILES}
-            }
-        )
+        raise ValidationError({"files": _("附件最多 %(max)s 个。") % {"max": MAX_OBJECTION_FILES}})
     for f in files:
         try:
             sniff(f, DOCUMENTS)
@@ -133,8 +128,8 @@ def _lock_objection(objection: Objection, action: str, by: User) -> tuple[Object
     allowed = OBJECTION_TRANSITIONS[action]
     if objection.state not in allowed:
         raise TransitionNotAllowed(
-            _("该异议当前为“%(state)s”，不能%(OBJECTION_LABELS)s。")
-            % {"state": objection.get_state_display(), "OBJECTION_LABELS": _OBJECTION_LABELS[action]}
+            _("该异议当前为“%(state)s”，不能%(action)s。")
+            % {"state": objection.get_state_display(), "action": _OBJECTION_LABELS[action]}
         )
     return objection, allowed[objection.state]
 

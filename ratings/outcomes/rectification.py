@@ -80,8 +80,8 @@ def _lock_item(item: Rectification, action: str) -> tuple[Rectification, str]:
     allowed = TRANSITIONS[action]
     if item.state not in allowed:
         raise TransitionNotAllowed(
-            _("整改事项当前为“%(state)s”，不能%(LABELS)s。")
-            % {"state": item.get_state_display(), "LABELS": LABELS[action]}
+            _("整改事项当前为“%(state)s”，不能%(action)s。")
+            % {"state": item.get_state_display(), "action": LABELS[action]}
         )
     return item, allowed[item.state]
 

@@ -36,7 +36,7 @@ from .signals import results_changed
 def require_reviewable(submission):
     if submission.status != Status.INSPECTED:
         raise TransitionNotAllowed(
-            _("只有“已验收”的申报可以评审（当前：%(label)s）。") % {"label": Status(submission.status).label}
+            _("只有“已验收”的申报可以评审（当前：%(state)s）。") % {"state": Status(submission.status).label}
         )
 
 

@@ -37,8 +37,8 @@ def self_score_save(*, submission: Submission, indicator_id, score, comment: str
         access.require(by, "rating.self_assess", submission_target(submission))
         if submission.status not in EDITABLE_BY_BRANCH:
             raise TransitionNotAllowed(
-                _("申报已提交，不能再修改（当前状态：%(label)s）。")
-                % {"label": Status(submission.status).label}
+                _("申报已提交，不能再修改（当前状态：%(state)s）。")
+                % {"state": Status(submission.status).label}
             )
         indicator = indicator_of(submission, indicator_id)
         score = score_bounds(score, indicator, _("自评分"))
