@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from notifications.models import Kind
 from notifications.services import notify
 
-from ..models import Cycle, Status, Submission
+from ..models import Cycle, Status, Submission, TallyRun
 from ..workflow.tasks import OPEN_FOR_BRANCH, staff_of
+from .tally import fingerprint, tally_recompute
 
 
 @shared_task(
@@ -21,9 +22,6 @@ from ..workflow.tasks import OPEN_FOR_BRANCH, staff_of
 )
 def recompute_tally(self, run_id: int) -> dict:
     """Recompute one cycle's tally for a TallyRun and tell staff the key figures when they changed."""
-    from ..models import TallyRun
-    from .tally import fingerprint, tally_recompute
-
     run = TallyRun.objects.select_related("cycle").get(pk=run_id)
     if run.state == TallyRun.State.DONE:
         return {"state": "done", "skipped": True}
@@ -35,8 +33,6 @@ def recompute_tally(self, run_id: int) -> dict:
 @shared_task(name="ratings.tasks.recompute_all_tallies")
 def recompute_all_tallies() -> int:
     """Nightly: recompute the tally of every cycle that has started."""
-    from ..models import TallyRun
-
     count = 0
     for cycle in Cycle.objects.exclude(status=Cycle.Status.DRAFT):
         run = TallyRun.objects.create(cycle=cycle, reason="nightly")

@@ -1,4 +1,4 @@
-"""Forms of the rating pages. They parse input; rules are checked by ratings.services."""
+"""Forms of the rating pages. They parse input; rules are checked by the stage services (ratings.workflow, ratings.rubric)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

@@ -1,7 +1,7 @@
 """Forms of 公示, objections, awards, plaques and rectification.
 
 They parse and bound what was typed; the rules of the procedure (notice period, states, rate
-limit, file types by content) are checked by ratings.publication / awards / rectification.
+limit, file types by content) are checked by the outcome services (ratings.outcomes).
 """
 
 from django import forms

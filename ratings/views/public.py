@@ -3,7 +3,7 @@
 Safe for anonymous visitors: they show what the notice makes public (organisations, party
 organisation, proposed star level) and nothing else — no member names, no objectors' contacts,
 no scores. Input is bounded by the forms; the rate limit per address is the service's
-(ratings.publication.objection_file). Unknown certificates all get the same plain answer.
+(ratings.outcomes.objections.objection_file). Unknown certificates all get the same plain answer.
 """
 
 import re
@@ -33,7 +33,7 @@ def _public_cycle(pk) -> Cycle:
 
 
 def notice_state(cycle: Cycle, today=None) -> str:
-    """ "open", "not_started" or "ended" — the same test as ratings.publication.notice_is_open."""
+    """ "open", "not_started" or "ended" — the same test as ratings.outcomes.publication.notice_is_open."""
     today = today or timezone.localdate()
     if cycle.status == Cycle.Status.FINAL or cycle.notice_ends_on is None or today > cycle.notice_ends_on:
         return "ended"

@@ -2,7 +2,7 @@
 
 Review pages are for committee staff (the panel works under staff accounts): another
 committee's submission is a 404, any other role a 403. The proposed star level shown here is
-the one ratings.services keeps up to date after every score change (cycle_recompute_levels).
+the one ratings.workflow.levels keeps up to date after every score change (cycle_recompute_levels).
 """
 
 from dataclasses import dataclass

@@ -41,7 +41,7 @@ class ReviewRow:
     self_comment: str
     evidence: list[Evidence]
     cells: list[InspectorCell]  # one per inspector, in the order of ReviewMatrix.assignments
-    average: Decimal | None  # the inspectors' average, exactly as ratings.services computes it
+    average: Decimal | None  # the inspectors' average, exactly as ratings.workflow.levels computes it
     spread: Decimal | None  # max − min of the inspectors' scores
     flagged: bool  # spread above the committee's threshold
     final: FinalScore | None

@@ -1,5 +1,5 @@
 """命名/授牌 and dynamic management: certificate numbers, the award transition matrix (downgrade /
-revoke), plaques, and the certificate PDF (ratings.awards)."""
+revoke), plaques, and the certificate PDF (ratings.outcomes.awards, ratings.outcomes.certificates)."""
 
 import datetime as dt
 import io

@@ -1,5 +1,5 @@
 """公示 and 复核: publishing, objections (filing, rate limit, the full transition matrix), telling the
-objector, and making results final (ratings.publication)."""
+objector, and making results final (ratings.outcomes.publication, ratings.outcomes.objections)."""
 
 import datetime as dt
 from decimal import Decimal

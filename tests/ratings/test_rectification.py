@@ -1,5 +1,5 @@
 """整改: creating items from the review, and the full transition matrix answer / verify / send back
-(ratings.rectification)."""
+(ratings.outcomes.rectification)."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""The rating services (ratings/services.py) beyond the state machine: input checks, conflicts of
+"""The rating services (ratings.workflow and ratings.rubric) beyond the state machine: input checks, conflicts of
 interest, who may call what, opening a cycle, copying a rubric, the star levels of a cycle worked
 out by hand, and the audit trail of score changes."""
 
