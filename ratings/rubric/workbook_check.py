@@ -5,6 +5,7 @@ import io
 import zipfile
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -109,13 +110,15 @@ def read_workbook(content: bytes) -> dict[str, list[tuple[int, dict]]]:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise RubricFileError(
-            "文件无法作为 Excel (.xlsx) 读取，请先导出一份测评标准，在其基础上修改后另存为 .xlsx。"
+            _("文件无法作为 Excel (.xlsx) 读取，请先导出一份测评标准，在其基础上修改后另存为 .xlsx。")
         ) from exc
     try:
         missing = [name for name in SHEETS if name not in wb.sheetnames]
         if missing:
             names = "、".join(f"“{m}”" for m in missing)
-            raise RubricFileError(f"缺少工作表：{names}。请使用导出的测评标准文件作为模板。")
+            raise RubricFileError(
+                _("缺少工作表：%(names)s。请使用导出的测评标准文件作为模板。") % {"names": names}
+            )
         columns = {
             SHEET_INDICATORS: INDICATOR_COLUMNS + [MEETING_COLUMN],
             SHEET_ADJUSTMENTS: ADJUSTMENT_COLUMNS,
@@ -141,14 +144,18 @@ def read_workbook(content: bytes) -> dict[str, list[tuple[int, dict]]]:
             lost = [label for key, label in columns[name] if key not in positions and key not in optional]
             if lost:
                 lost_text = "、".join(f"“{c}”" for c in lost)
-                raise RubricFileError(f"“{name}”表第1行缺少列：{lost_text}。")
+                raise RubricFileError(
+                    _("“%(name)s”表第1行缺少列：%(lost_text)s。") % {"name": name, "lost_text": lost_text}
+                )
             data = []
             for number, raw in enumerate(rows, start=2):
                 values = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
                 if not any(cell_text(v) for v in values.values()):
                     continue
                 if len(data) >= MAX_ROWS_PER_SHEET:
-                    raise RubricFileError(f"“{name}”表超过 {MAX_ROWS_PER_SHEET} 行。")
+                    raise RubricFileError(
+                        _("“%(name)s”表超过 %(max)s 行。") % {"name": name, "max": MAX_ROWS_PER_SHEET}
+                    )
                 data.append((number, values))
             out[name] = data
         return out
@@ -170,16 +177,19 @@ def check_workbook(sheets: dict[str, list[tuple[int, dict]]]) -> tuple[ParsedRub
 def _required_text(values, key, label, max_length, err):
     text = cell_text(values.get(key))
     if not text:
-        err(f"{label}：必填，不能为空。")
+        err(_("%(label)s：必填，不能为空。") % {"label": label})
     elif len(text) > max_length:
-        err(f"{label}：不能超过{max_length}个字符（现有{len(text)}个）。")
+        err(
+            _("%(label)s：不能超过%(max_length)s个字符（现有%(count)s个）。")
+            % {"label": label, "max_length": max_length, "count": len(text)}
+        )
     return text
 
 
 def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
     sheet = SHEET_INDICATORS
     if not rows:
-        errors.append(RowError(sheet, None, "没有任何二级指标。"))
+        errors.append(RowError(sheet, None, _("没有任何二级指标。")))
     categories: dict[str, tuple[ParsedCategory, int]] = {}
     seen_codes: dict[str, int] = {}
     linked = has_meeting_link()
@@ -188,28 +198,31 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
-        ccode = _required_text(v, "category_code", "一级指标编号", 10, err)
-        ctitle = _required_text(v, "category_title", "一级指标", 100, err)
-        code = _required_text(v, "code", "二级指标编号", 10, err)
-        title = _required_text(v, "title", "二级指标", 300, err)
+        ccode = _required_text(v, "category_code", _("一级指标编号"), 10, err)
+        ctitle = _required_text(v, "category_title", _("一级指标"), 100, err)
+        code = _required_text(v, "code", _("二级指标编号"), 10, err)
+        title = _required_text(v, "title", _("二级指标"), 300, err)
         if code:
             if code in seen_codes:
-                err(f"二级指标编号“{code}”与第{seen_codes[code]}行重复。")
+                err(_("二级指标编号“%(code)s”与第%(row)s行重复。") % {"code": code, "row": seen_codes[code]})
             else:
                 seen_codes[code] = number
         max_score = _decimal(v.get("max_score"))
         raw_max = cell_text(v.get("max_score"))
         if not raw_max:
-            err("分值：必填，不能为空。")
+            err(_("分值：必填，不能为空。"))
         elif max_score is None:
-            err(f"分值：“{raw_max}”不是数字。")
+            err(_("分值：“%(raw_max)s”不是数字。") % {"raw_max": raw_max})
         elif max_score <= 0 or max_score >= 1000:
-            err(f"分值：应大于0且小于1000，而不是 {raw_max}。")
+            err(_("分值：应大于0且小于1000，而不是 %(raw_max)s。") % {"raw_max": raw_max})
         elif not _is_step(max_score, Decimal("0.5")):
-            err(f"分值：只能精确到0.5分（例如 3 或 3.5），而不是 {raw_max}。")
+            err(_("分值：只能精确到0.5分（例如 3 或 3.5），而不是 %(raw_max)s。") % {"raw_max": raw_max})
         evidence = _bool(v.get("evidence_required"))
         if evidence is None:
-            err(f"须上传佐证：应填“是”或“否”，而不是“{cell_text(v.get('evidence_required'))}”。")
+            err(
+                _("须上传佐证：应填“是”或“否”，而不是“%(raw)s”。")
+                % {"raw": cell_text(v.get("evidence_required"))}
+            )
         meeting_codes = [
             c
             for c in cell_text(v.get("meeting_types"))
@@ -225,7 +238,10 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
             if ccode in categories:
                 cat, first = categories[ccode]
                 if cat.title != ctitle:
-                    err(f"一级指标编号“{ccode}”在第{first}行是“{cat.title}”，这里却是“{ctitle}”。")
+                    err(
+                        _("一级指标编号“%(ccode)s”在第%(first)s行是“%(title)s”，这里却是“%(ctitle)s”。")
+                        % {"ccode": ccode, "first": first, "title": cat.title, "ctitle": ctitle}
+                    )
             else:
                 cat = ParsedCategory(ccode, ctitle)
                 categories[ccode] = (cat, number)
@@ -254,18 +270,18 @@ def _check_adjustments(rows, parsed: ParsedRubric, errors: list[RowError]):
         raw_kind = cell_text(v.get("kind"))
         kind = _KINDS.get(raw_kind.lower())
         if kind is None:
-            err(f"类别：应填“加分”或“减分”，而不是“{raw_kind}”。")
-        code = _required_text(v, "code", "编号", 10, err)
+            err(_("类别：应填“加分”或“减分”，而不是“%(raw_kind)s”。") % {"raw_kind": raw_kind})
+        code = _required_text(v, "code", _("编号"), 10, err)
         if code:
             if code in seen:
-                err(f"编号“{code}”与第{seen[code]}行重复。")
+                err(_("编号“%(code)s”与第%(row)s行重复。") % {"code": code, "row": seen[code]})
             else:
                 seen[code] = number
-        title = _required_text(v, "title", "事项", 300, err)
-        points = _points(v.get("points"), "每次分值", err, required=True)
-        cap = _points(v.get("max_points"), "本项上限", err, required=False)
+        title = _required_text(v, "title", _("事项"), 300, err)
+        points = _points(v.get("points"), _("每次分值"), err, required=True)
+        cap = _points(v.get("max_points"), _("本项上限"), err, required=False)
         if points is not None and cap is not None and cap < points:
-            err(f"本项上限 {cap} 不能小于每次分值 {points}。")
+            err(_("本项上限 %(cap)s 不能小于每次分值 %(points)s。") % {"cap": cap, "points": points})
         parsed.adjustments.append((kind or "", code, title, points or Decimal(0), cap))
 
 
@@ -273,15 +289,15 @@ def _points(value, label, err, *, required: bool) -> Decimal | None:
     raw = cell_text(value)
     if not raw:
         if required:
-            err(f"{label}：必填，不能为空。")
+            err(_("%(label)s：必填，不能为空。") % {"label": label})
         return None
     number = _decimal(value)
     if number is None:
-        err(f"{label}：“{raw}”不是数字。")
+        err(_("%(label)s：“%(raw)s”不是数字。") % {"label": label, "raw": raw})
     elif number < Decimal("0.5") or number >= 1000:
-        err(f"{label}：应在 0.5 到 999.5 之间，而不是 {raw}。")
+        err(_("%(label)s：应在 0.5 到 999.5 之间，而不是 %(raw)s。") % {"label": label, "raw": raw})
     elif not _is_step(number, Decimal("0.1")):
-        err(f"{label}：最多一位小数，而不是 {raw}。")
+        err(_("%(label)s：最多一位小数，而不是 %(raw)s。") % {"label": label, "raw": raw})
     else:
         return number
     return None
@@ -295,13 +311,13 @@ def _check_vetoes(rows, parsed: ParsedRubric, errors: list[RowError]):
         def err(msg, number=number):
             errors.append(RowError(sheet, number, msg))
 
-        code = _required_text(v, "code", "编号", 10, err)
+        code = _required_text(v, "code", _("编号"), 10, err)
         if code:
             if code in seen:
-                err(f"编号“{code}”与第{seen[code]}行重复。")
+                err(_("编号“%(code)s”与第%(row)s行重复。") % {"code": code, "row": seen[code]})
             else:
                 seen[code] = number
-        title = _required_text(v, "title", "否决事项", 300, err)
+        title = _required_text(v, "title", _("否决事项"), 300, err)
         parsed.vetoes.append((code, title))
 
 
@@ -318,7 +334,7 @@ def _level(value) -> int | None:
 def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
     sheet = SHEET_BANDS
     if not rows:
-        errors.append(RowError(sheet, None, "没有设置星级分数线。"))
+        errors.append(RowError(sheet, None, _("没有设置星级分数线。")))
     seen: dict[int, int] = {}
     good: list[tuple[int, int, Decimal]] = []  # (row, level, min_total) of rows without errors
     for number, v in rows:
@@ -329,35 +345,35 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
         before = len(errors)
         level = _level(v.get("level"))
         if level is None or not 1 <= level <= 5:
-            err(f"星级：应为 1 到 5 的整数，而不是“{cell_text(v.get('level'))}”。")
+            err(_("星级：应为 1 到 5 的整数，而不是“%(raw)s”。") % {"raw": cell_text(v.get("level"))})
             level = None
         elif level in seen:
-            err(f"星级 {level} 与第{seen[level]}行重复。")
+            err(_("星级 %(level)s 与第%(row)s行重复。") % {"level": level, "row": seen[level]})
         else:
             seen[level] = number
         raw_min = cell_text(v.get("min_total"))
         min_total = _decimal(v.get("min_total"))
         if not raw_min:
-            err("最低总分：必填，不能为空。")
+            err(_("最低总分：必填，不能为空。"))
         elif min_total is None:
-            err(f"最低总分：“{raw_min}”不是数字。")
+            err(_("最低总分：“%(raw_min)s”不是数字。") % {"raw_min": raw_min})
         elif min_total < 0 or min_total >= 10000:
-            err(f"最低总分：应在 0 到 9999.9 之间，而不是 {raw_min}。")
+            err(_("最低总分：应在 0 到 9999.9 之间，而不是 %(raw_min)s。") % {"raw_min": raw_min})
             min_total = None
         elif not _is_step(min_total, Decimal("0.1")):
-            err(f"最低总分：最多一位小数，而不是 {raw_min}。")
+            err(_("最低总分：最多一位小数，而不是 %(raw_min)s。") % {"raw_min": raw_min})
             min_total = None
         raw_quota = cell_text(v.get("quota_percent")).rstrip("%").strip()
         quota = None
         if raw_quota:
             quota = _decimal(raw_quota)
             if quota is None:
-                err(f"名额比例：“{raw_quota}”不是数字（不限名额请留空）。")
+                err(_("名额比例：“%(raw_quota)s”不是数字（不限名额请留空）。") % {"raw_quota": raw_quota})
             elif not 0 <= quota <= 100:
-                err(f"名额比例：应在 0 到 100 之间，而不是 {raw_quota}。")
+                err(_("名额比例：应在 0 到 100 之间，而不是 %(raw_quota)s。") % {"raw_quota": raw_quota})
                 quota = None
             elif not _is_step(quota, Decimal("0.01")):
-                err(f"名额比例：最多两位小数，而不是 {raw_quota}。")
+                err(_("名额比例：最多两位小数，而不是 %(raw_quota)s。") % {"raw_quota": raw_quota})
                 quota = None
         if level is not None and min_total is not None:
             parsed.bands.append((level, min_total, quota))
@@ -371,8 +387,10 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
                 RowError(
                     sheet,
                     r_lo,
-                    f"分数线应随星级严格递减：{lo_level}星的最低总分 {lo_min} "
-                    f"应低于{hi_level}星的 {hi_min}。",
+                    _(
+                        "分数线应随星级严格递减：%(lo_level)s星的最低总分 %(lo_min)s 应低于%(hi_level)s星的 %(hi_min)s。"
+                    )
+                    % {"lo_level": lo_level, "lo_min": lo_min, "hi_level": hi_level, "hi_min": hi_min},
                 )
             )
     if ordered and parsed.bonus_cap is not None and not any(e.sheet == SHEET_INDICATORS for e in errors):
@@ -385,8 +403,10 @@ def _check_bands(rows, parsed: ParsedRubric, errors: list[RowError]):
                 RowError(
                     sheet,
                     row,
-                    f"{level}星的最低总分 {top} 超过了可能的最高总分 {possible}"
-                    f"（指标满分加加分上限），没有党组织能达到。",
+                    _(
+                        "%(level)s星的最低总分 %(top)s 超过了可能的最高总分 %(possible)s（指标满分加加分上限），没有党组织能达到。"
+                    )
+                    % {"level": level, "top": top, "possible": possible},
                 )
             )
 
@@ -404,51 +424,54 @@ def _check_settings(rows, parsed: ParsedRubric, errors: list[RowError]):
         key = by_label.get(label)
         if key is None:
             known = "、".join(f"“{lbl}”" for _k, lbl, _r in SETTINGS_ROWS)
-            err(f"项目：无法识别“{label}”，应为{known}之一。")
+            err(_("项目：无法识别“%(label)s”，应为%(known)s之一。") % {"label": label, "known": known})
             continue
         if key in seen:
-            err(f"项目“{label}”与第{seen[key]}行重复。")
+            err(_("项目“%(label)s”与第%(row)s行重复。") % {"label": label, "row": seen[key]})
             continue
         seen[key] = number
         value, raw = v.get("value"), cell_text(v.get("value"))
         if key == "name":
             if len(raw) > 100:
-                err(f"名称：不能超过100个字符（现有{len(raw)}个）。")
+                err(_("名称：不能超过100个字符（现有%(count)s个）。") % {"count": len(raw)})
             parsed.name = raw
         elif key in ("bonus_cap", "deduction_cap"):
             number_value = _decimal(value)
             if not raw:
-                err(f"{label}：必填，不能为空（不设加减分请填0）。")
+                err(_("%(label)s：必填，不能为空（不设加减分请填0）。") % {"label": label})
             elif number_value is None:
-                err(f"{label}：“{raw}”不是数字。")
+                err(_("%(label)s：“%(raw)s”不是数字。") % {"label": label, "raw": raw})
             elif number_value < 0 or number_value >= 10000:
-                err(f"{label}：应在 0 到 9999.9 之间，而不是 {raw}。")
+                err(_("%(label)s：应在 0 到 9999.9 之间，而不是 %(raw)s。") % {"label": label, "raw": raw})
             elif not _is_step(number_value, Decimal("0.1")):
-                err(f"{label}：最多一位小数，而不是 {raw}。")
+                err(_("%(label)s：最多一位小数，而不是 %(raw)s。") % {"label": label, "raw": raw})
             else:
                 setattr(parsed, key, number_value)
         elif key == "promotion_limit":
             flag = _bool(value)
             if flag is None:
-                err(f"逐级晋升：应填“是”或“否”，而不是“{raw}”。")
+                err(_("逐级晋升：应填“是”或“否”，而不是“%(raw)s”。") % {"raw": raw})
             parsed.promotion_limit = flag
         elif key == "plaque_min_level":
             level = _level(value)
             if level is None or not 1 <= level <= 5:
-                err(f"授牌最低星级：应为 1 到 5 的整数，而不是“{raw}”。")
+                err(_("授牌最低星级：应为 1 到 5 的整数，而不是“%(raw)s”。") % {"raw": raw})
             else:
                 parsed.plaque_min_level = level
         elif key == "quota_tie_rule":
             rule = _TIE_RULES.get(raw) or _TIE_RULES.get(raw.lower())
             if rule is None:
                 err(
-                    f"名额同分规则：无法识别“{raw}”，应为 exclude（同分一并降档）或 include（同分一并保留）。"
+                    _(
+                        "名额同分规则：无法识别“%(raw)s”，应为 exclude（同分一并降档）或 include（同分一并保留）。"
+                    )
+                    % {"raw": raw}
                 )
             else:
                 parsed.quota_tie_rule = rule
     for key, label, required in SETTINGS_ROWS:
         if required and key not in seen:
-            errors.append(RowError(sheet, None, f"缺少项目“{label}”。"))
+            errors.append(RowError(sheet, None, _("缺少项目“%(label)s”。") % {"label": label}))
 
 
 def meeting_types_by_code(
@@ -475,7 +498,10 @@ def meeting_types_by_code(
             codes_text = "、".join(f"“{c}”" for c in unknown)
             errors.append(
                 RowError(
-                    SHEET_INDICATORS, number, f"关联会议类型：本综合党委没有代码为{codes_text}的会议类型。"
+                    SHEET_INDICATORS,
+                    number,
+                    _("关联会议类型：本综合党委没有代码为%(codes_text)s的会议类型。")
+                    % {"codes_text": codes_text},
                 )
             )
     return known

@@ -2,6 +2,7 @@
 writes nothing."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import Committee, User
@@ -20,7 +21,7 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
     """
     access.require(by, "rating.manage", committee)
     if len(content) > MAX_FILE_BYTES:
-        raise RubricFileError("文件太大，测评标准文件不应超过 5 MB。")
+        raise RubricFileError(_("文件太大，测评标准文件不应超过 5 MB。"))
     sheets = read_workbook(content)
     parsed, errors = check_workbook(sheets)
     linked = has_meeting_link()
