@@ -18,11 +18,7 @@ from ..models import (
 from ..workflow.selectors import cycles_visible_to
 
 staff_or_secretary = role_required(Role.STAFF, Role.SECRETARY)
-
-
 secretary_required = role_required(Role.SECRETARY)
-
-
 PAGE_SIZE = 50
 
 

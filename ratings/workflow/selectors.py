@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from branches import access
-from branches.models import Role, User
+from branches.models import User
 
 from ..models import Cycle, InspectionAssignment, Submission
 
@@ -17,18 +17,16 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
     return access.scoped(Submission.objects.all(), user, "rating.view", SUBMISSION_PATHS)
 
 
+CYCLE_PATHS = access.Paths(committee="committee")
+
+
 def cycles_visible_to(user: User) -> QuerySet[Cycle]:
-    if not user.is_authenticated:
-        return Cycle.objects.none()
-    if user.is_superuser:
-        return Cycle.objects.all()
-    if user.committee_id:
-        return Cycle.objects.filter(committee_id=user.committee_id)
-    return Cycle.objects.none()
+    """The cycles whose rating `user` manages: staff their committee's, a superuser every one."""
+    return access.scoped(Cycle.objects.all(), user, "rating.manage", CYCLE_PATHS)
 
 
 def assignments_of(user: User) -> QuerySet[InspectionAssignment]:
-    if user.role != Role.INSPECTOR:
+    if access.actor_kind(user) != access.INSPECTOR:
         return InspectionAssignment.objects.none()
     return (
         InspectionAssignment.objects.filter(inspector=user)
