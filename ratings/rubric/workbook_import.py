@@ -11,7 +11,8 @@ from branches.services import audit_record
 from ..models import AdjustmentItem, Indicator, Rubric, StarBand, VetoItem
 from .services import has_meeting_link
 from .workbook import MAX_FILE_BYTES, SHEET_INDICATORS, RubricFileError, RubricImportError
-from .workbook_check import check_workbook, meeting_types_by_code, read_workbook
+from .workbook_check import check_workbook, meeting_types_by_code
+from .workbook_read import read_workbook
 
 
 def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
