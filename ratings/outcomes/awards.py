@@ -16,19 +16,8 @@ from branches.models import Committee, User
 from branches.services import audit_record
 from core.uploads import DOCUMENTS, sniff
 
-from ..models import (
-    Award,
-    AwardEvent,
-    Cycle,
-    Plaque,
-    RatingSettings,
-    Submission,
-    level_name,
-)
-from ..workflow.edges import (
-    TransitionNotAllowed,
-    stored_name,
-)
+from ..models import Award, AwardEvent, Cycle, Plaque, RatingSettings, Submission, level_name
+from ..workflow.edges import TransitionNotAllowed, stored_name
 from . import tasks
 
 

@@ -9,11 +9,7 @@ from django.urls import reverse
 
 from branches.models import Committee
 
-from ..models import (
-    Award,
-    Cycle,
-    level_name,
-)
+from ..models import Award, Cycle, level_name
 
 
 def verification_url(award: Award, site_url: str) -> str:

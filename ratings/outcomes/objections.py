@@ -15,14 +15,7 @@ from branches import access
 from branches.models import User
 from core.uploads import DOCUMENTS, sniff
 
-from ..models import (
-    Cycle,
-    Objection,
-    ObjectionAttachment,
-    RatingSettings,
-    Status,
-    Submission,
-)
+from ..models import Cycle, Objection, ObjectionAttachment, RatingSettings, Status, Submission
 from ..workflow.edges import TransitionNotAllowed, audit, stored_name
 from ..workflow.levels import cycle_recompute_levels
 from ..workflow.panel import final_score_set, submission_reopen, submission_review, veto_decide, veto_raise

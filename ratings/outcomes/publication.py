@@ -14,16 +14,8 @@ from branches import access
 from branches.models import User
 from branches.services import audit_record
 
-from ..models import (
-    Cycle,
-    Objection,
-    Status,
-    Submission,
-    VetoDecision,
-)
-from ..workflow.edges import (
-    TransitionNotAllowed,
-)
+from ..models import Cycle, Objection, Status, Submission, VetoDecision
+from ..workflow.edges import TransitionNotAllowed
 from . import tasks
 from .awards import award_issue
 

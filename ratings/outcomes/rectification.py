@@ -10,12 +10,7 @@ from branches import access
 from branches.models import User
 from core.uploads import DOCUMENTS, sniff
 
-from ..models import (
-    Rectification,
-    RectificationEvidence,
-    Status,
-    Submission,
-)
+from ..models import Rectification, RectificationEvidence, Status, Submission
 from ..workflow.edges import (
     TransitionNotAllowed,
     audit,

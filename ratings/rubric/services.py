@@ -9,13 +9,7 @@ from branches import access
 from branches.models import User
 from branches.services import audit_record
 
-from ..models import (
-    AdjustmentItem,
-    Indicator,
-    Rubric,
-    StarBand,
-    VetoItem,
-)
+from ..models import AdjustmentItem, Indicator, Rubric, StarBand, VetoItem
 
 
 def rubric_check(rubric: Rubric) -> list[str]:

@@ -16,21 +16,11 @@ from branches.access import staff_required
 from core.errors import attempt
 from core.uploads import private_file_response
 
-from ..models import (
-    Award,
-    AwardEvent,
-    Cycle,
-    level_name,
-)
+from ..models import Award, AwardEvent, Cycle, level_name
 from ..outcomes import awards as award_services
 from ..outcomes import certificates
 from ..workflow.selectors import cycles_visible_to
-from .forms_results import (
-    AwardDowngradeForm,
-    AwardFilterForm,
-    AwardRevokeForm,
-    PlaqueForm,
-)
+from .forms_results import AwardDowngradeForm, AwardFilterForm, AwardRevokeForm, PlaqueForm
 from .outcome_access import (
     PAGE_SIZE,
     award_for,

@@ -9,17 +9,8 @@ from django.views.decorators.http import require_GET
 
 from branches.selectors import party_organizations_visible_to
 
-from ..models import (
-    Cycle,
-    FinalScore,
-    Status,
-    Submission,
-    level_name,
-)
-from .outcome_access import (
-    is_committee_staff,
-    staff_or_secretary,
-)
+from ..models import Cycle, FinalScore, Status, Submission, level_name
+from .outcome_access import is_committee_staff, staff_or_secretary
 
 
 def _result_visible(sub: Submission, is_staff: bool) -> bool:

@@ -11,20 +11,9 @@ from branches.access import staff_required
 from core.errors import attempt
 from core.uploads import private_file_response
 
-from ..models import (
-    FinalScore,
-    Indicator,
-    Objection,
-    ObjectionAttachment,
-    Submission,
-    VetoItem,
-)
+from ..models import FinalScore, Indicator, Objection, ObjectionAttachment, Submission, VetoItem
 from ..outcomes import objections
-from .forms_results import (
-    ObjectionFilterForm,
-    ObjectionOutcomeForm,
-    ObjectionUpholdForm,
-)
+from .forms_results import ObjectionFilterForm, ObjectionOutcomeForm, ObjectionUpholdForm
 from .outcome_access import PAGE_SIZE, cycle_for, is_email, objection_for, outcomes_scoped
 
 

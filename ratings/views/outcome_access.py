@@ -9,12 +9,7 @@ from branches import access
 from branches.access import role_required
 from branches.models import Role
 
-from ..models import (
-    Award,
-    Cycle,
-    Objection,
-    Rectification,
-)
+from ..models import Award, Cycle, Objection, Rectification
 from ..workflow.selectors import cycles_visible_to
 
 staff_or_secretary = role_required(Role.STAFF, Role.SECRETARY)

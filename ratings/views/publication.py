@@ -11,19 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from branches.access import staff_required
 from core.errors import attempt
 
-from ..models import (
-    Award,
-    Cycle,
-    Objection,
-    Status,
-    Submission,
-    level_name,
-)
+from ..models import Award, Cycle, Objection, Status, Submission, level_name
 from ..outcomes import publication
 from ..workflow.selectors import cycles_visible_to
-from .forms_results import (
-    PublishForm,
-)
+from .forms_results import PublishForm
 from .outcome_access import cycle_for
 
 

@@ -12,12 +12,7 @@ from branches.access import staff_required
 from core.errors import attempt
 from core.uploads import private_file_response
 
-from ..models import (
-    Indicator,
-    Rectification,
-    RectificationEvidence,
-    Status,
-)
+from ..models import Indicator, Rectification, RectificationEvidence, Status
 from ..outcomes import rectification as rect_services
 from ..workflow.edges import submission_target
 from ..workflow.selectors import submissions_visible_to

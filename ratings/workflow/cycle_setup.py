@@ -9,12 +9,7 @@ from branches import access
 from branches.models import PartyOrganization, User
 from branches.services import audit_record
 
-from ..models import (
-    Cycle,
-    CycleExclusion,
-    Rubric,
-    Submission,
-)
+from ..models import Cycle, CycleExclusion, Rubric, Submission
 from ..rubric.services import rubric_check
 from . import tasks
 from .edges import TransitionNotAllowed

@@ -11,12 +11,7 @@ from django.utils.translation import gettext_lazy
 from branches import access
 from branches.services import audit_record
 
-from ..models import (
-    Indicator,
-    Status,
-    Submission,
-    validate_half_step,
-)
+from ..models import Indicator, Status, Submission, validate_half_step
 
 
 class TransitionNotAllowed(ValidationError):

@@ -10,11 +10,7 @@ from django.utils.translation import gettext as _
 from branches import access
 from branches.models import User
 
-from ..models import (
-    ReturnReason,
-    Status,
-    Submission,
-)
+from ..models import ReturnReason, Status, Submission
 from . import tasks
 from .edges import (
     EDITABLE_BY_BRANCH,

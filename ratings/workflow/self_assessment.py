@@ -9,13 +9,7 @@ from branches import access
 from branches.models import User
 from core.uploads import DOCUMENTS, sniff
 
-from ..models import (
-    Evidence,
-    Indicator,
-    IndicatorScore,
-    Status,
-    Submission,
-)
+from ..models import Evidence, Indicator, IndicatorScore, Status, Submission
 from .edges import (
     EDITABLE_BY_BRANCH,
     TransitionNotAllowed,
