@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import access
-from branches.models import Role, User
+from branches.models import User
 from core.uploads import IMAGES, sniff
 
 from ..models import (
@@ -65,7 +65,10 @@ def inspector_assign(*, submission: Submission, inspector: User, by: User) -> In
         access.require(by, "rating.manage", submission_target(submission))
         if submission.status != Status.ACCEPTED:
             raise TransitionNotAllowed(_("只能为“待实地验收”的申报分配验收人员。"))
-        if inspector.role != Role.INSPECTOR or inspector.committee_id != submission.cycle.committee_id:
+        if (
+            access.actor_kind(inspector) != access.INSPECTOR
+            or inspector.committee_id != submission.cycle.committee_id
+        ):
             raise ValidationError(_("%(inspector)s不是本综合党委的验收人员。") % {"inspector": inspector})
         reason = conflict_reason(inspector, submission)
         if reason:
