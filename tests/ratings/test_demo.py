@@ -1,4 +1,4 @@
-"""The rating demo data tells the story of domain.md: 2023 completed with 30 branches at 3★ or
+"""The rating demo data tells the story of two rating years: 2023 completed with 30 branches at 3★ or
 above, 2024 in progress with a submission in every state, and loading it twice changes nothing."""
 
 import pytest
