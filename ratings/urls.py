@@ -1,6 +1,19 @@
 from django.urls import path  # noqa: F401
 
-from .views import dashboard, inspector, public, results, review, rubric, secretary, staff  # noqa: F401
+from .views import (  # noqa: F401
+    awards,
+    dashboard,
+    history,
+    inspector,
+    objections,
+    public,
+    publication,
+    rectifications,
+    review,
+    rubric,
+    secretary,
+    staff,
+)
 
 app_name = "ratings"
 
@@ -79,35 +92,41 @@ urlpatterns = [
     path("public/verify/", public.verify_lookup, name="verify-lookup"),
     path("public/verify/<str:token>/", public.verify, name="verify"),
     # staff: 公示, 确定结果, 异议复核
-    path("results/", results.results_index, name="results-index"),
-    path("results/<int:pk>/", results.cycle_results, name="cycle-results"),
-    path("results/<int:pk>/publish/", results.cycle_publish, name="cycle-publish"),
-    path("results/<int:pk>/finalize/", results.results_finalize, name="results-finalize"),
-    path("results/<int:pk>/objections/", results.objection_list, name="objection-list"),
-    path("results/<int:pk>/certificates.zip", results.certificates_zip, name="certificates-zip"),
-    path("objections/<int:pk>/", results.objection_detail, name="objection-detail"),
-    path("objections/<int:pk>/investigate/", results.objection_investigate, name="objection-investigate"),
-    path("objections/<int:pk>/reject/", results.objection_reject, name="objection-reject"),
-    path("objections/<int:pk>/uphold/", results.objection_uphold, name="objection-uphold"),
-    path("files/objections/<int:pk>/", results.objection_attachment, name="objection-attachment"),
+    path("results/", publication.results_index, name="results-index"),
+    path("results/<int:pk>/", publication.cycle_results, name="cycle-results"),
+    path("results/<int:pk>/publish/", publication.cycle_publish, name="cycle-publish"),
+    path("results/<int:pk>/finalize/", publication.results_finalize, name="results-finalize"),
+    path("results/<int:pk>/objections/", objections.objection_list, name="objection-list"),
+    path("results/<int:pk>/certificates.zip", awards.certificates_zip, name="certificates-zip"),
+    path("objections/<int:pk>/", objections.objection_detail, name="objection-detail"),
+    path("objections/<int:pk>/investigate/", objections.objection_investigate, name="objection-investigate"),
+    path("objections/<int:pk>/reject/", objections.objection_reject, name="objection-reject"),
+    path("objections/<int:pk>/uphold/", objections.objection_uphold, name="objection-uphold"),
+    path("files/objections/<int:pk>/", objections.objection_attachment, name="objection-attachment"),
     # awards, certificates, plaques
-    path("awards/", results.award_list, name="award-list"),
-    path("awards/<int:pk>/", results.award_detail, name="award-detail"),
-    path("awards/<int:pk>/downgrade/", results.award_downgrade, name="award-downgrade"),
-    path("awards/<int:pk>/revoke/", results.award_revoke, name="award-revoke"),
-    path("awards/<int:pk>/plaque/", results.plaque_update, name="plaque-update"),
-    path("awards/<int:pk>/certificate.pdf", results.certificate_pdf, name="certificate-pdf"),
-    path("files/award-events/<int:pk>/", results.award_evidence, name="award-evidence"),
+    path("awards/", awards.award_list, name="award-list"),
+    path("awards/<int:pk>/", awards.award_detail, name="award-detail"),
+    path("awards/<int:pk>/downgrade/", awards.award_downgrade, name="award-downgrade"),
+    path("awards/<int:pk>/revoke/", awards.award_revoke, name="award-revoke"),
+    path("awards/<int:pk>/plaque/", awards.plaque_update, name="plaque-update"),
+    path("awards/<int:pk>/certificate.pdf", awards.certificate_pdf, name="certificate-pdf"),
+    path("files/award-events/<int:pk>/", awards.award_evidence, name="award-evidence"),
     # rectification (staff and secretary)
-    path("rectification/", results.rectification_list, name="rectification-list"),
-    path("review/<int:pk>/rectification/new/", results.rectification_create, name="rectification-create"),
-    path("rectification/<int:pk>/", results.rectification_detail, name="rectification-detail"),
-    path("rectification/<int:pk>/answer/", results.rectification_answer, name="rectification-answer"),
-    path("rectification/<int:pk>/verify/", results.rectification_verify, name="rectification-verify"),
+    path("rectification/", rectifications.rectification_list, name="rectification-list"),
     path(
-        "rectification/<int:pk>/send-back/", results.rectification_send_back, name="rectification-send-back"
+        "review/<int:pk>/rectification/new/", rectifications.rectification_create, name="rectification-create"
     ),
-    path("files/rectification/<int:pk>/", results.rectification_evidence, name="rectification-evidence"),
+    path("rectification/<int:pk>/", rectifications.rectification_detail, name="rectification-detail"),
+    path("rectification/<int:pk>/answer/", rectifications.rectification_answer, name="rectification-answer"),
+    path("rectification/<int:pk>/verify/", rectifications.rectification_verify, name="rectification-verify"),
+    path(
+        "rectification/<int:pk>/send-back/",
+        rectifications.rectification_send_back,
+        name="rectification-send-back",
+    ),
+    path(
+        "files/rectification/<int:pk>/", rectifications.rectification_evidence, name="rectification-evidence"
+    ),
     # star history of a party organisation (staff and its secretary)
-    path("branches/<int:pk>/history/", results.branch_history, name="branch-history"),
+    path("branches/<int:pk>/history/", history.branch_history, name="branch-history"),
 ]

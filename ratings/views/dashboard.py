@@ -4,18 +4,28 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches.access import staff_required
 from branches.selectors import coverage_report
 
-from .. import reports, tally
-from ..charts import grouped_bars, horizontal_bars
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
-from ..selectors import cycles_visible_to
+from ..reports import tally
+from ..reports import xlsx as reports
+from ..reports.charts import grouped_bars, horizontal_bars
+from ..workflow.selectors import cycles_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LEVELS = [("5", "五星"), ("4", "四星"), ("3", "三星"), ("2", "二星"), ("1", "一星"), ("0", "无星")]
+LEVELS = [
+    ("5", gettext_lazy("五星")),
+    ("4", gettext_lazy("四星")),
+    ("3", gettext_lazy("三星")),
+    ("2", gettext_lazy("二星")),
+    ("1", gettext_lazy("一星")),
+    ("0", gettext_lazy("无星")),
+]
 
 
 def _cycle(request, pk=None):
@@ -29,18 +39,25 @@ def _cycle(request, pk=None):
             raise Http404 from exc
     cycle = cycles.first()
     if cycle is None:
-        raise Http404("还没有已启动的评星周期。")
+        raise Http404(_("还没有已启动的评星周期。"))
     return cycle
 
 
 def _charts(data: dict, previous: dict | None) -> dict:
-    series = [(f"{data['cycle']['year']}年", [data["levels"][k] for k, _n in LEVELS])]
+    series = [(_("%(year)s年") % {"year": data["cycle"]["year"]}, [data["levels"][k] for k, _n in LEVELS])]
     if previous:
-        series.append((f"{previous['cycle']['year']}年", [previous["levels"][k] for k, _n in LEVELS]))
-    stars = grouped_bars([n for _k, n in LEVELS], series, title="星级分布（本周期与上一周期）", unit="个")
+        series.append(
+            (
+                _("%(year)s年") % {"year": previous["cycle"]["year"]},
+                [previous["levels"][k] for k, _n in LEVELS],
+            )
+        )
+    stars = grouped_bars(
+        [str(n) for _k, n in LEVELS], series, title=_("星级分布（本周期与上一周期）"), unit=_("个")
+    )
     cov = horizontal_bars(
         [(r["label"], float(r["org_rate"] or 0)) for r in data["coverage_by_region"]],
-        title="各区划组织覆盖率",
+        title=_("各区划组织覆盖率"),
     )
     return {"stars": stars, "coverage": cov}
 
@@ -142,7 +159,7 @@ def export_results(request, pk):
 def _snapshot_or_404(cycle):
     snap = TallySnapshot.objects.filter(cycle=cycle).first()
     if snap is None:
-        raise Http404("该周期还没有统计结果，请先在统计页面计算。")
+        raise Http404(_("该周期还没有统计结果，请先在统计页面计算。"))
     return snap
 
 
@@ -163,7 +180,7 @@ def tally_report_pdf(request, pk):
     cycle = _cycle(request, pk)
     snap, prev = _snapshots(cycle)
     if snap is None:
-        raise Http404("该周期还没有统计结果。")
+        raise Http404(_("该周期还没有统计结果。"))
     from branches.models import Committee
 
     pdf = reports.tally_pdf(

@@ -2,7 +2,7 @@
 
 An inspector sees only their own assignments (anything else is a 404) and never another
 inspector's scores on the same submission: each scores independently, the panel compares them.
-Every write goes through ratings.services; the score form also answers a small fetch() from
+Every write goes through the workflow services (ratings.workflow); the score form also answers a small fetch() from
 static/js/inspection.js with JSON, and works the same without JavaScript.
 """
 
@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,10 +20,8 @@ from django.views.decorators.http import require_POST
 
 from branches.access import role_required
 from branches.models import Role, SocialOrganization
+from core.errors import attempt
 
-from .. import services
-from ..forms_review import InspectionScoreForm, PhotoUploadForm, VetoRaiseForm, first_error
-from ..meeting_evidence import meeting_compliance_rows
 from ..models import (
     Evidence,
     Indicator,
@@ -36,17 +33,13 @@ from ..models import (
     VetoDecision,
     VetoItem,
 )
-from ..selectors import assignments_of
+from ..workflow import onsite, panel
+from ..workflow.meeting_evidence import meeting_compliance_rows
+from ..workflow.selectors import assignments_of
+from .forms_review import InspectionScoreForm, PhotoUploadForm, VetoRaiseForm, first_error
 
 inspector_required = role_required(Role.INSPECTOR)
 MAX_PHOTOS_PER_UPLOAD = 10
-
-
-def error_text(exc: Exception) -> str:
-    """One line for a ValidationError / PermissionDenied raised by a service."""
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or _("您没有权限进行此操作。")
 
 
 def _assignment_for(request, pk) -> InspectionAssignment:
@@ -226,18 +219,15 @@ def inspection_score_save(request, pk):
     indicator_id = _indicator_key(request.POST.get("indicator"))
     row = None
     if form.is_valid():
-        try:
-            row = services.inspection_score_save(
+        with attempt() as outcome:
+            row = onsite.inspection_score_save(
                 assignment=assignment,
                 indicator_id=form.cleaned_data["indicator"],
                 score=form.cleaned_data["score"],
                 finding=form.cleaned_data["finding"],
                 by=request.user,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            error = error_text(exc)
-        else:
-            error = ""
+        error = outcome.text
     else:
         error = first_error(form)
 
@@ -283,17 +273,17 @@ def inspection_photo_upload(request, pk):
         problems.append(_("一次最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS_PER_UPLOAD})
     else:
         for upload in files:
-            try:
-                services.inspection_photo_add(
+            with attempt() as outcome:
+                onsite.inspection_photo_add(
                     assignment=assignment,
                     indicator_id=form.cleaned_data["indicator"],
                     upload=upload,
                     by=request.user,
                 )
-            except (ValidationError, PermissionDenied) as exc:
-                problems.append(error_text(exc))
-            else:
+            if outcome.ok:
                 saved += 1
+            else:
+                problems.append(outcome.text)
     if saved:
         messages.success(request, _("已上传 %(n)d 张照片。") % {"n": saved})
     if not problems:
@@ -307,10 +297,10 @@ def inspection_photo_upload(request, pk):
 def inspection_sign_off(request, pk):
     """Sign off one's own results; the last required signature completes the inspection."""
     assignment = _assignment_for(request, pk)
-    try:
-        services.inspection_sign_off(assignment=assignment, by=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _("不能签字确认：") + error_text(exc))
+    with attempt() as outcome:
+        onsite.inspection_sign_off(assignment=assignment, by=request.user)
+    if not outcome.ok:
+        messages.error(request, _("不能签字确认：") + outcome.text)
         return _back(assignment)
     assignment.submission.refresh_from_db(fields=["status"])
     if assignment.submission.status == Status.INSPECTED:
@@ -330,16 +320,14 @@ def inspection_veto_raise(request, pk):
         messages.error(request, _("您已签字确认或验收已结束，不能再提出一票否决；如有情况请联系综合党委。"))
         return _back(assignment)
     if form.is_valid():
-        try:
-            veto = services.veto_raise(
+        with attempt(form=form) as outcome:
+            veto = panel.veto_raise(
                 submission=assignment.submission,
                 item_id=form.cleaned_data["item"],
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, error_text(exc))
-        else:
+        if outcome.ok:
             messages.success(
                 request, _("已提出一票否决事项“%(item)s”，由评审组认定。") % {"item": veto.item.title}
             )

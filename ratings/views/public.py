@@ -3,7 +3,7 @@
 Safe for anonymous visitors: they show what the notice makes public (organisations, party
 organisation, proposed star level) and nothing else — no member names, no objectors' contacts,
 no scores. Input is bounded by the forms; the rate limit per address is the service's
-(ratings.publication.objection_file). Unknown certificates all get the same plain answer.
+(ratings.outcomes.objections.objection_file). Unknown certificates all get the same plain answer.
 """
 
 import re
@@ -16,9 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..forms_results import ObjectionForm, VerifyLookupForm
+from core.errors import attempt
+
 from ..models import Award, Cycle, Objection, level_name
-from ..publication import listed_results, objection_file
+from ..outcomes.objections import objection_file
+from ..outcomes.publication import listed_results
+from .forms_results import ObjectionForm, VerifyLookupForm
 
 PUBLIC_STATES = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
 SESSION_KEY = "objection_received"
@@ -30,7 +33,7 @@ def _public_cycle(pk) -> Cycle:
 
 
 def notice_state(cycle: Cycle, today=None) -> str:
-    """ "open", "not_started" or "ended" — the same test as ratings.publication.notice_is_open."""
+    """ "open", "not_started" or "ended" — the same test as ratings.outcomes.publication.notice_is_open."""
     today = today or timezone.localdate()
     if cycle.status == Cycle.Status.FINAL or cycle.notice_ends_on is None or today > cycle.notice_ends_on:
         return "ended"
@@ -87,7 +90,7 @@ def public_objection(request, pk, submission_pk):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with attempt(form=form, catch_denied=False) as outcome:
             objection = objection_file(
                 submission=submission,
                 reason=data["reason"],
@@ -96,25 +99,23 @@ def public_objection(request, pk, submission_pk):
                 files=data["files"],
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
-        except ValidationError as exc:
-            status = _show_error(form, exc)
-        else:
+        if outcome.ok:
             request.session[SESSION_KEY] = {
                 "reference": objection.reference,
                 "cycle": cycle.pk,
                 "party_organization": submission.party_organization.name,
             }
             return redirect("ratings:public-objection-received")
+        status = _refusal_status(outcome.error)
     context["form"] = form
     return render(request, "ratings/public/objection_form.html", context, status=status)
 
 
-def _show_error(form, exc: ValidationError) -> int:
+def _refusal_status(exc: ValidationError) -> int:
+    """Field errors are the objector's to fix (200); a refusal of the whole objection is a 429
+    when it came too often, else a 409."""
     if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
         return 200
-    form.add_error(None, exc.messages)
     if getattr(exc, "code", None) == "rate_limited":
         return 429
     return 409  # e.g. the period closed while the form was open

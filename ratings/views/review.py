@@ -2,14 +2,13 @@
 
 Review pages are for committee staff (the panel works under staff accounts): another
 committee's submission is a 404, any other role a 403. The proposed star level shown here is
-the one ratings.services keeps up to date after every score change (cycle_recompute_levels).
+the one ratings.workflow.levels keeps up to date after every score change (cycle_recompute_levels).
 """
 
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,20 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from branches import access
 from branches.access import staff_required
-from branches.models import AuditEntry, Role, User
+from branches.models import AuditEntry, User
+from core.errors import attempt
 from core.uploads import private_file_response
 
-from .. import services
-from ..forms_review import (
-    AdjustmentForm,
-    FinalScoreForm,
-    ReopenForm,
-    VetoDecideForm,
-    VetoRaiseForm,
-    first_error,
-)
-from ..meeting_evidence import meeting_compliance_rows
 from ..models import (
     AdjustmentItem,
     AppliedAdjustment,
@@ -42,9 +33,18 @@ from ..models import (
     VetoItem,
     level_name,
 )
-from ..review_data import review_matrix
-from ..selectors import submissions_visible_to
-from .inspector import error_text
+from ..workflow import edges, panel
+from ..workflow.meeting_evidence import meeting_compliance_rows
+from ..workflow.review_data import review_matrix
+from ..workflow.selectors import submissions_visible_to
+from .forms_review import (
+    AdjustmentForm,
+    FinalScoreForm,
+    ReopenForm,
+    VetoDecideForm,
+    VetoRaiseForm,
+    first_error,
+)
 
 
 def _submission_for(request, pk) -> Submission:
@@ -152,8 +152,8 @@ def _render_review(
         "reopen_form": reopen_form or ReopenForm(),
         "can_edit": submission.status == Status.INSPECTED,
         "can_raise": submission.status in (Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED),
-        "can_reopen": submission.status in services.TRANSITIONS["reopen"],
-        "reopen_to": services.TRANSITIONS["reopen"].get(submission.status),
+        "can_reopen": submission.status in edges.TRANSITIONS["reopen"],
+        "reopen_to": edges.TRANSITIONS["reopen"].get(submission.status),
         "is_preview": submission.status == Status.INSPECTED,
         "has_result": submission.status in (Status.INSPECTED, Status.REVIEWED)
         and submission.total is not None,
@@ -186,19 +186,19 @@ def review_final_score(request, pk):
     form = FinalScoreForm(request.POST)
     indicator_id = _int(request.POST.get("indicator"))
     if form.is_valid():
-        try:
-            services.final_score_set(
+        with attempt() as outcome:
+            panel.final_score_set(
                 submission=submission,
                 indicator_id=form.cleaned_data["indicator"],
                 score=form.cleaned_data["score"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            error = error_text(exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("最终得分已保存，建议星级已重新计算。"))
             return _back(submission, f"ind-{indicator_id}")
+        else:
+            error = outcome.text
     else:
         error = first_error(form)
     typed = {indicator_id: {"score": request.POST.get("score", ""), "reason": request.POST.get("reason", "")}}
@@ -213,19 +213,19 @@ def review_adjustment(request, pk):
     form = AdjustmentForm(request.POST)
     item_id = _int(request.POST.get("item"))
     if form.is_valid():
-        try:
-            services.adjustment_set(
+        with attempt() as outcome:
+            panel.adjustment_set(
                 submission=submission,
                 item_id=form.cleaned_data["item"],
                 times=form.cleaned_data["times"],
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            error = error_text(exc)
-        else:
+        if outcome.ok:
             messages.success(request, _("加减分已保存，建议星级已重新计算。"))
             return _back(submission, f"adj-{item_id}")
+        else:
+            error = outcome.text
     else:
         error = first_error(form)
     typed = {item_id: {"times": request.POST.get("times", ""), "note": request.POST.get("note", "")}}
@@ -239,16 +239,14 @@ def review_veto_raise(request, pk):
     submission = _submission_for(request, pk)
     form = VetoRaiseForm(request.POST)
     if form.is_valid():
-        try:
-            veto = services.veto_raise(
+        with attempt(form=form) as outcome:
+            veto = panel.veto_raise(
                 submission=submission,
                 item_id=form.cleaned_data["item"],
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, error_text(exc))
-        else:
+        if outcome.ok:
             messages.success(
                 request, _("已提出一票否决事项“%(item)s”，请认定或排除。") % {"item": veto.item.title}
             )
@@ -266,16 +264,14 @@ def review_veto_decide(request, pk, veto_pk):
     )
     form = VetoDecideForm(request.POST)
     if form.is_valid():
-        try:
-            services.veto_decide(
+        with attempt() as outcome:
+            panel.veto_decide(
                 veto=veto,
                 confirmed=form.cleaned_data["decision"] == "confirm",
                 reason=form.cleaned_data["reason"],
                 by=request.user,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            error = error_text(exc)
-        else:
+        if outcome.ok:
             messages.success(
                 request,
                 _("一票否决事项已认定。")
@@ -283,6 +279,8 @@ def review_veto_decide(request, pk, veto_pk):
                 else _("一票否决事项已排除。"),
             )
             return _back(submission, "vetoes")
+        else:
+            error = outcome.text
     else:
         error = first_error(form)
     return _render_review(
@@ -298,10 +296,10 @@ def review_veto_decide(request, pk, veto_pk):
 def review_complete(request, pk):
     """完成评审: final scores default to the inspectors' average; the star level is proposed."""
     submission = _submission_for(request, pk)
-    try:
-        submission = services.submission_review(submission=submission, by=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _("不能完成评审：") + error_text(exc))
+    with attempt() as outcome:
+        submission = panel.submission_review(submission=submission, by=request.user)
+    if not outcome.ok:
+        messages.error(request, _("不能完成评审：") + outcome.text)
         return _back(submission, "complete")
     messages.success(
         request, _("评审已完成，建议星级：%(level)s。") % {"level": submission.proposed_level_name}
@@ -316,17 +314,17 @@ def submission_reopen(request, pk):
     submission = _submission_for(request, pk)
     form = ReopenForm(request.POST)
     if form.is_valid():
-        try:
-            submission = services.submission_reopen(
+        with attempt() as outcome:
+            submission = panel.submission_reopen(
                 submission=submission, by=request.user, reason=form.cleaned_data["reason"]
             )
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error("reason", error_text(exc))
-        else:
+        if outcome.ok:
             messages.success(
                 request, _("已重新打开，当前状态：%(status)s。") % {"status": submission.get_status_display()}
             )
             return _back(submission)
+        else:
+            form.add_error("reason", outcome.text)
     return _render_review(request, submission, reopen_form=form)
 
 
@@ -415,17 +413,14 @@ def may_see_photo(user: User, photo: InspectionPhoto) -> bool:
     Everybody else gets a 404, like a file that does not exist.
     """
     submission = photo.assignment.submission
-    if user.is_superuser:
-        return True
-    if user.role == Role.STAFF and user.committee_id and user.committee_id == submission.cycle.committee_id:
-        return True
-    if user.role == Role.INSPECTOR and photo.assignment.inspector_id == user.pk:
-        return True
-    return (
-        user.role == Role.SECRETARY
-        and user.party_organization_id == submission.party_organization_id
-        and submission.status == Status.REVIEWED
+    target = access.Target(
+        committee_id=submission.cycle.committee_id,
+        party_organization_id=submission.party_organization_id,
+        inspector_ids=frozenset({photo.assignment.inspector_id}),
     )
+    if access.can(user, "rating.manage", target) or access.can(user, "rating.inspect", target):
+        return True
+    return submission.status == Status.REVIEWED and access.can(user, "outcome.view", target)
 
 
 @login_required

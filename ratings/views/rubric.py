@@ -4,29 +4,25 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from branches import access
 from branches.access import staff_required
 from branches.models import Committee
+from core.errors import attempt
 
-from .. import rubric_io, services
 from ..models import Cycle, Indicator, Rubric, RubricCategory
-
-
-def _committee_id(request):
-    """The committee whose rubrics a staff page shows; a superuser without one sees the first committee."""
-    if request.user.committee_id:
-        return request.user.committee_id
-    return Committee.objects.order_by("pk").values_list("pk", flat=True).first()
+from ..rubric import services as rubric_services
+from ..rubric import workbook, workbook_export, workbook_import
 
 
 def _rubrics(request):
-    return Rubric.objects.filter(committee_id=_committee_id(request))
+    """The rubrics of the committee the page is about (a superuser picks it first, never by default)."""
+    return Rubric.objects.filter(committee_id=access.require_acting_committee(request))
 
 
 def _get_rubric(request, pk) -> Rubric:
@@ -40,7 +36,7 @@ class RubricImportForm(forms.Form):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("只支持 .xlsx 文件，当前文件是“%(name)s”。") % {"name": f.name})
-        if f.size > rubric_io.MAX_FILE_BYTES:
+        if f.size > workbook.MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("文件太大（%(size).1f MB），测评标准文件不应超过 5 MB。") % {"size": f.size / 1048576}
             )
@@ -66,7 +62,7 @@ def rubric_list(request):
         r.max_total_value = totals.get(r.pk, Decimal(0))
     # "Copy last year's rubric": the version the latest cycle used, else the newest version.
     latest_cycle = (
-        Cycle.objects.filter(committee_id=_committee_id(request))
+        Cycle.objects.filter(committee_id=access.require_acting_committee(request))
         .select_related("rubric")
         .order_by("-year")
         .first()
@@ -108,7 +104,7 @@ def rubric_detail(request, pk):
             "deductions": list(rubric.adjustments.filter(kind="deduction").order_by("order", "pk")),
             "vetoes": list(rubric.vetoes.order_by("order", "pk")),
             "cycles": list(rubric.cycles.order_by("-year")),
-            "problems": services.rubric_check(rubric),
+            "problems": rubric_services.rubric_check(rubric),
         },
     )
 
@@ -116,8 +112,10 @@ def rubric_detail(request, pk):
 @staff_required
 def rubric_export(request, pk):
     rubric = _get_rubric(request, pk)
-    response = HttpResponse(rubric_io.export_rubric(rubric), content_type=rubric_io.XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{rubric_io.export_filename(rubric)}"
+    response = HttpResponse(workbook_export.export_rubric(rubric), content_type=workbook.XLSX)
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{workbook_export.export_filename(rubric)}"
+    )
     return response
 
 
@@ -126,18 +124,20 @@ def rubric_import(request):
     form = RubricImportForm(request.POST, request.FILES) if request.method == "POST" else RubricImportForm()
     errors = []
     if form.is_bound and form.is_valid():
-        committee = get_object_or_404(Committee, pk=_committee_id(request))
-        try:
-            rubric = rubric_io.rubric_import(
-                committee=committee, content=form.cleaned_data["file"].read(), by=request.user
-            )
-        except rubric_io.RubricFileError as exc:
-            form.add_error("file", str(exc))
-        except rubric_io.RubricImportError as exc:
-            errors = exc.errors
-        except (ValidationError, PermissionDenied) as exc:
-            form.add_error("file", " ".join(getattr(exc, "messages", [str(exc)])))
-        else:
+        committee = get_object_or_404(Committee, pk=access.require_acting_committee(request))
+        rubric = None
+        with attempt() as outcome:
+            try:
+                rubric = workbook_import.rubric_import(
+                    committee=committee, content=form.cleaned_data["file"].read(), by=request.user
+                )
+            except workbook.RubricFileError as exc:
+                form.add_error("file", str(exc))
+            except workbook.RubricImportError as exc:
+                errors = exc.errors
+        if not outcome.ok:
+            form.add_error("file", outcome.text)
+        elif rubric is not None:
             messages.success(request, _("已导入为第%(v)s版测评标准。") % {"v": rubric.version})
             return redirect("ratings:rubric-detail", pk=rubric.pk)
     return render(request, "ratings/rubric/import.html", {"form": form, "errors": errors})
@@ -147,10 +147,10 @@ def rubric_import(request):
 @require_POST
 def rubric_copy(request, pk):
     rubric = _get_rubric(request, pk)
-    try:
-        new = services.rubric_copy(rubric=rubric, by=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    with attempt() as outcome:
+        new = rubric_services.rubric_copy(rubric=rubric, by=request.user)
+    if not outcome.ok:
+        messages.error(request, outcome.text)
         return redirect("ratings:rubric-list")
     messages.success(
         request,

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,13 +14,15 @@ from django.views.decorators.http import require_POST
 
 from branches.access import role_required
 from branches.models import AuditEntry, Role
+from core.errors import attempt
 from core.uploads import private_file_response
 
-from .. import services
-from ..forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm
-from ..meeting_evidence import attachable_meetings, linked_compliance
 from ..models import Evidence, Indicator, IndicatorScore, Submission
-from ..selectors import submissions_visible_to
+from ..workflow import edges
+from ..workflow import self_assessment as assessment
+from ..workflow.meeting_evidence import attachable_meetings, linked_compliance
+from ..workflow.selectors import submissions_visible_to
+from .forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm
 
 secretary_required = role_required(Role.SECRETARY)
 
@@ -132,10 +133,6 @@ def submission_timeline(submission: Submission, actions=None) -> list[dict]:
     return steps
 
 
-def error_text(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
-
-
 # --- Secretary pages -----------------------------------------------------------------------
 
 
@@ -167,7 +164,7 @@ def my_cycles(request):
         "ratings/secretary/my_cycles.html",
         {
             "submissions": submissions,
-            "editable": services.EDITABLE_BY_BRANCH,
+            "editable": edges.EDITABLE_BY_BRANCH,
         },
     )
 
@@ -186,7 +183,7 @@ def _render_self_assessment(
     reasons = last_return_reasons(submission)
     blocks = indicator_rows(submission, reasons=reasons)
     done, total = progress_of(blocks)
-    editable = submission.status in services.EDITABLE_BY_BRANCH
+    editable = submission.status in edges.EDITABLE_BY_BRANCH
     score_errors, typed, upload_errors = score_errors or {}, typed or {}, upload_errors or {}
     page_errors, submit_errors = list(page_errors or []), list(submit_errors or [])
     if not editable:  # the submit box is not shown on a read-only page
@@ -216,7 +213,7 @@ def _render_self_assessment(
         "progress_text": progress_text(done, total),
         "editable": editable,
         "can_submit": editable and not submission.deadline_passed,
-        "missing": services.submission_missing(submission) if editable else [],
+        "missing": assessment.submission_missing(submission) if editable else [],
         "general_reasons": [r for r in reasons if r.indicator_id is None],
         "reasons": reasons,
         "timeline": submission_timeline(submission),
@@ -241,16 +238,16 @@ def self_score_save(request, pk, indicator_id):
     form = SelfScoreForm(request.POST)
     error = ""
     if form.is_valid():
-        try:
-            services.self_score_save(
+        with attempt(catch_denied=False) as outcome:
+            assessment.self_score_save(
                 submission=submission,
                 indicator_id=indicator_id,
                 score=form.cleaned_data["score"],
                 comment=form.cleaned_data["comment"],
                 by=request.user,
             )
-        except ValidationError as exc:
-            error = error_text(exc)
+        if not outcome.ok:
+            error = outcome.text
     else:
         error = "；".join(msg for errors in form.errors.values() for msg in errors)
     if _wants_json(request):
@@ -266,7 +263,7 @@ def self_score_save(request, pk, indicator_id):
                 "total": total,
                 "progress_text": progress_text(done, total),
                 "indicator_done": bool(row and row.done),
-                "missing": services.submission_missing(submission),
+                "missing": assessment.submission_missing(submission),
             }
         )
     if error:
@@ -275,7 +272,7 @@ def self_score_save(request, pk, indicator_id):
         ).exists():
             return _render_self_assessment(request, submission, page_errors=[error])
         typed = {indicator_id: (request.POST.get("score", ""), request.POST.get("comment", ""))}
-        if submission.status not in services.EDITABLE_BY_BRANCH:
+        if submission.status not in edges.EDITABLE_BY_BRANCH:
             return _render_self_assessment(request, submission, page_errors=[error])
         return _render_self_assessment(request, submission, score_errors={indicator_id: error}, typed=typed)
     messages.success(request, _("已保存。"))
@@ -287,20 +284,20 @@ def self_score_save(request, pk, indicator_id):
 def evidence_attach_meeting(request, pk, indicator_id):
     """Attach one of the branch's held meetings (of a linked type) as evidence for an indicator."""
     submission = _submission_for(request, pk)
-    try:
-        services.evidence_attach_meeting(
+    with attempt(catch_denied=False) as outcome:
+        assessment.evidence_attach_meeting(
             submission=submission,
             indicator_id=indicator_id,
             meeting_id=request.POST.get("meeting"),
             by=request.user,
         )
-    except ValidationError as exc:
+    if not outcome.ok:
         known = Indicator.objects.filter(
             pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
         ).exists()
-        if not known or submission.status not in services.EDITABLE_BY_BRANCH:
-            return _render_self_assessment(request, submission, page_errors=[error_text(exc)])
-        return _render_self_assessment(request, submission, upload_errors={indicator_id: error_text(exc)})
+        if not known or submission.status not in edges.EDITABLE_BY_BRANCH:
+            return _render_self_assessment(request, submission, page_errors=[outcome.text])
+        return _render_self_assessment(request, submission, upload_errors={indicator_id: outcome.text})
     messages.success(request, _("已附上会议记录。"))
     return redirect(_anchor(submission, indicator_id))
 
@@ -312,22 +309,22 @@ def evidence_upload(request, pk, indicator_id):
     form = EvidenceUploadForm(request.POST, request.FILES)
     error = ""
     if form.is_valid():
-        try:
-            evidence = services.evidence_add(
+        with attempt(catch_denied=False) as outcome:
+            evidence = assessment.evidence_add(
                 submission=submission,
                 indicator_id=indicator_id,
                 upload=form.cleaned_data["file"],
                 by=request.user,
             )
-        except ValidationError as exc:
-            error = error_text(exc)
+        if not outcome.ok:
+            error = outcome.text
     else:
         error = "；".join(msg for errors in form.errors.values() for msg in errors)
     if error:
         known = Indicator.objects.filter(
             pk=indicator_id, category__rubric_id=submission.cycle.rubric_id
         ).exists()
-        if not known or submission.status not in services.EDITABLE_BY_BRANCH:
+        if not known or submission.status not in edges.EDITABLE_BY_BRANCH:
             return _render_self_assessment(request, submission, page_errors=[error])
         return _render_self_assessment(request, submission, upload_errors={indicator_id: error})
     messages.success(request, _("已上传“%(name)s”。") % {"name": evidence.original_name})
@@ -344,11 +341,9 @@ def evidence_delete(request, pk):
     )
     submission, indicator_id = evidence.submission, evidence.indicator_id
     name = evidence.original_name
-    try:
-        services.evidence_remove(evidence=evidence, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    with attempt(request, catch_denied=False) as outcome:
+        assessment.evidence_remove(evidence=evidence, by=request.user)
+    if outcome.ok:
         messages.success(request, _("已删除“%(name)s”。") % {"name": name})
     return redirect(_anchor(submission, indicator_id))
 
@@ -357,11 +352,11 @@ def evidence_delete(request, pk):
 @require_POST
 def submission_submit(request, pk):
     submission = _submission_for(request, pk)
-    try:
-        services.submission_submit(submission=submission, by=request.user)
-    except ValidationError as exc:
+    with attempt(catch_denied=False) as outcome:
+        assessment.submission_submit(submission=submission, by=request.user)
+    if not outcome.ok:
         submission.refresh_from_db()
-        return _render_self_assessment(request, submission, submit_errors=exc.messages)
+        return _render_self_assessment(request, submission, submit_errors=outcome.messages)
     messages.success(request, _("自评已提交，等待综合党委初核。"))
     return redirect("ratings:self-assessment", pk=submission.pk)
 

@@ -3,27 +3,18 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import access
 from branches.access import staff_required
 from branches.models import Committee, Member, PartyOrganization, Role, User
+from core.errors import attempt
 
-from .. import services
-from ..forms import (
-    AssignInspectorForm,
-    CycleForm,
-    ExclusionForm,
-    ExtendDeadlineForm,
-    QueueFilterForm,
-    SubmissionReturnForm,
-)
 from ..models import (
     Cycle,
     CycleExclusion,
@@ -34,9 +25,19 @@ from ..models import (
     Status,
     Submission,
 )
-from ..selectors import cycles_visible_to, submissions_visible_to
-from ..selectors import queue as queue_selector
-from .secretary import STAFF_TIMELINE_ACTIONS, error_text, indicator_rows, progress_of, submission_timeline
+from ..rubric import services as rubric_services
+from ..workflow import cycle_setup, edges, onsite, precheck
+from ..workflow.selectors import cycles_visible_to, submissions_visible_to
+from ..workflow.selectors import queue as queue_selector
+from .forms import (
+    AssignInspectorForm,
+    CycleForm,
+    ExclusionForm,
+    ExtendDeadlineForm,
+    QueueFilterForm,
+    SubmissionReturnForm,
+)
+from .secretary import STAFF_TIMELINE_ACTIONS, indicator_rows, progress_of, submission_timeline
 
 QUEUE_PAGE_SIZE = 50
 PARTICIPANTS_PAGE_SIZE = 100
@@ -56,18 +57,13 @@ def _submission_for(request, pk) -> Submission:
 
 
 def _committee_for_new_cycle(request) -> Committee:
-    """Staff create cycles for their committee; a superuser without one works on the first committee."""
-    if request.user.committee_id:
-        return request.user.committee
-    committee = Committee.objects.order_by("pk").first()
-    if committee is None:
-        raise Http404
-    return committee
+    """Staff create cycles for their committee; a superuser for the committee they picked."""
+    return get_object_or_404(Committee, pk=access.require_acting_committee(request))
 
 
 def _overdue_q(now: dt.datetime) -> Q:
     """Not submitted although the (possibly extended) deadline has passed."""
-    return Q(status__in=services.EDITABLE_BY_BRANCH) & (
+    return Q(status__in=edges.EDITABLE_BY_BRANCH) & (
         Q(deadline_extended_to__lt=now)
         | Q(deadline_extended_to__isnull=True, cycle__self_assessment_deadline__lt=now)
     )
@@ -106,11 +102,9 @@ def cycle_create(request):
     )
     if request.method == "POST" and form.is_valid():
         cycle = form.save(commit=False)
-        try:
-            services.cycle_create(cycle=cycle, by=request.user)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
+        with attempt(form=form, catch_denied=False) as outcome:
+            cycle_setup.cycle_create(cycle=cycle, by=request.user)
+        if outcome.ok:
             messages.success(
                 request, _("已创建评星周期“%(cycle)s”。确认参评党组织后即可启动。") % {"cycle": cycle}
             )
@@ -124,14 +118,6 @@ def cycle_create(request):
             "no_rubric": not form.fields["rubric"].queryset.exists(),
         },
     )
-
-
-def _add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _participants(cycle: Cycle):
@@ -165,7 +151,7 @@ def _render_cycle_detail(request, cycle, *, exclusion_form=None, status=200):
                 "party_organization__name"
             ),
             "exclusion_form": exclusion_form,
-            "problems": services.rubric_check(cycle.rubric) if is_draft else [],
+            "problems": rubric_services.rubric_check(cycle.rubric) if is_draft else [],
             "min_inspectors": RatingSettings.for_committee(cycle.committee_id).min_inspectors,
         },
         status=status,
@@ -188,16 +174,14 @@ def cycle_exclude(request, pk):
         else PartyOrganization.objects.none(),
     )
     if form.is_valid():
-        try:
-            services.cycle_exclusion_set(
+        with attempt(form=form, catch_denied=False) as outcome:
+            cycle_setup.cycle_exclusion_set(
                 cycle=cycle,
                 party_organization=form.cleaned_data["party_organization"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
             )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
+        if outcome.ok:
             messages.success(
                 request, _("%(po)s 不参加本周期评星。") % {"po": form.cleaned_data["party_organization"]}
             )
@@ -215,11 +199,9 @@ def cycle_exclusion_remove(request, pk, exclusion_pk):
     exclusion = get_object_or_404(
         CycleExclusion.objects.select_related("party_organization"), pk=exclusion_pk, cycle=cycle
     )
-    try:
-        services.cycle_exclusion_remove(exclusion=exclusion, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    with attempt(request, catch_denied=False) as outcome:
+        cycle_setup.cycle_exclusion_remove(exclusion=exclusion, by=request.user)
+    if outcome.ok:
         messages.success(request, _("%(po)s 重新列入参评。") % {"po": exclusion.party_organization})
     return redirect("ratings:cycle-detail", pk=cycle.pk)
 
@@ -228,15 +210,15 @@ def cycle_exclusion_remove(request, pk, exclusion_pk):
 @require_POST
 def cycle_open(request, pk):
     cycle = _cycle_for(request, pk)
-    try:
-        cycle = services.cycle_open(cycle=cycle, by=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    with attempt(catch_denied=False) as outcome:
+        cycle = cycle_setup.cycle_open(cycle=cycle, by=request.user)
+    if outcome.ok:
         messages.success(
             request, _("评星周期已启动，已为 %(n)d 个党组织生成申报。") % {"n": cycle.submissions.count()}
         )
+    else:
+        for message in outcome.messages:
+            messages.error(request, message)
     return redirect("ratings:cycle-detail", pk=cycle.pk)
 
 
@@ -261,7 +243,7 @@ def queue(request, pk):
     page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     for sub in page.object_list:
         sub.cycle = cycle  # the deadline needs the cycle; it is the same for every row
-        sub.overdue = sub.status in services.EDITABLE_BY_BRANCH and now > sub.deadline
+        sub.overdue = sub.status in edges.EDITABLE_BY_BRANCH and now > sub.deadline
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -333,7 +315,7 @@ def _render_detail(request, submission, *, return_form=None, extend_form=None, a
         )
     shown = {
         "return": can_check,
-        "extend": submission.status in services.EDITABLE_BY_BRANCH,
+        "extend": submission.status in edges.EDITABLE_BY_BRANCH,
         "assign": submission.status == Status.ACCEPTED,
     }
     page_errors = []  # errors of a form whose box the current state does not show
@@ -360,7 +342,7 @@ def _render_detail(request, submission, *, return_form=None, extend_form=None, a
         "min_inspectors": RatingSettings.for_committee(submission.cycle.committee_id).min_inspectors,
         "return_rounds": sorted(rounds.items(), reverse=True),
         "timeline": submission_timeline(submission, STAFF_TIMELINE_ACTIONS),
-        "overdue": submission.status in services.EDITABLE_BY_BRANCH and submission.deadline_passed,
+        "overdue": submission.status in edges.EDITABLE_BY_BRANCH and submission.deadline_passed,
     }
     return render(request, "ratings/staff/submission_detail.html", context, status=status)
 
@@ -376,11 +358,9 @@ def submission_return(request, pk):
     submission = _submission_for(request, pk)
     form = SubmissionReturnForm(request.POST, indicators=_indicators(submission))
     if form.is_valid():
-        try:
-            services.submission_return(submission=submission, by=request.user, reasons=form.reasons())
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
+        with attempt(form=form, catch_denied=False) as outcome:
+            precheck.submission_return(submission=submission, by=request.user, reasons=form.reasons())
+        if outcome.ok:
             messages.success(
                 request, _("已退回%(po)s修改，退回原因已通知书记。") % {"po": submission.party_organization}
             )
@@ -392,11 +372,9 @@ def submission_return(request, pk):
 @require_POST
 def submission_accept(request, pk):
     submission = _submission_for(request, pk)
-    try:
-        services.submission_accept(submission=submission, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    with attempt(request, catch_denied=False) as outcome:
+        precheck.submission_accept(submission=submission, by=request.user)
+    if outcome.ok:
         messages.success(request, _("初核通过，请分配验收人员。"))
     return redirect("ratings:submission-detail", pk=submission.pk)
 
@@ -407,16 +385,14 @@ def submission_extend(request, pk):
     submission = _submission_for(request, pk)
     form = ExtendDeadlineForm(request.POST)
     if form.is_valid():
-        try:
-            services.submission_extend_deadline(
+        with attempt(form=form, catch_denied=False) as outcome:
+            precheck.submission_extend_deadline(
                 submission=submission,
                 until=form.cleaned_data["until"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
             )
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
+        if outcome.ok:
             messages.success(
                 request,
                 _("已将%(po)s的提交截止时间延至 %(until)s。")
@@ -438,13 +414,13 @@ def assign_inspector(request, pk):
     )
     if form.is_valid():
         inspector = form.cleaned_data["inspector"]
-        try:
-            services.inspector_assign(submission=submission, inspector=inspector, by=request.user)
-        except ValidationError as exc:
-            form.add_error("inspector", exc.messages)
-        else:
+        with attempt(catch_denied=False) as outcome:
+            onsite.inspector_assign(submission=submission, inspector=inspector, by=request.user)
+        if outcome.ok:
             messages.success(request, _("已分配验收人员：%(name)s。") % {"name": inspector})
             return redirect("ratings:submission-detail", pk=submission.pk)
+        else:
+            form.add_error("inspector", outcome.messages)
     return _render_detail(request, submission, assign_form=form)
 
 
@@ -456,10 +432,8 @@ def unassign_inspector(request, pk):
         pk=pk,
         submission__in=submissions_visible_to(request.user).values("pk"),
     )
-    try:
-        services.inspector_unassign(assignment=assignment, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-    else:
+    with attempt(request, catch_denied=False) as outcome:
+        onsite.inspector_unassign(assignment=assignment, by=request.user)
+    if outcome.ok:
         messages.success(request, _("已撤销 %(name)s 的验收分配。") % {"name": assignment.inspector})
     return redirect("ratings:submission-detail", pk=assignment.submission_id)

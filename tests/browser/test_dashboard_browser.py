@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from branches import demo
 from ratings.models import Cycle, Status, Submission
-from ratings.rubric_data import create_default_rubric
-from ratings.tally import tally_recompute
+from ratings.reports.tally import tally_recompute
+from ratings.rubric.data import create_default_rubric
 
 pytestmark = pytest.mark.browser
 

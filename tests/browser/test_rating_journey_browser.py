@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from ratings import services
 from ratings.models import Indicator, InspectionAssignment, Status, Submission
+from ratings.workflow import cycle_setup, onsite
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -46,7 +46,7 @@ def journey(transactional_db):
         )
         for i in (1, 2)
     ]
-    cycle = services.cycle_open(
+    cycle = cycle_setup.cycle_open(
         cycle=factories.CycleFactory(committee=committee, rubric=factories.make_rubric(committee), year=2024),
         by=staff,
     )
@@ -125,14 +125,14 @@ def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey
     # Inspector 2 works independently (through the same services the page uses).
     other = InspectionAssignment.objects.get(submission=sub, inspector=journey["inspectors"][1])
     for ind in indicators:
-        services.inspection_score_save(
+        onsite.inspection_score_save(
             assignment=other,
             indicator_id=ind.pk,
             score=ind.max_score - 3,
             finding="",
             by=journey["inspectors"][1],
         )
-    services.inspection_sign_off(assignment=other, by=journey["inspectors"][1])
+    onsite.inspection_sign_off(assignment=other, by=journey["inspectors"][1])
     sub.refresh_from_db()
     assert sub.status == Status.INSPECTED
 

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from ratings import awards as award_services
 from ratings.models import Award, Objection
-from ratings.publication import cycle_publish, results_finalize
+from ratings.outcomes import awards as award_services
+from ratings.outcomes import certificates
+from ratings.outcomes.publication import cycle_publish, results_finalize
 from tests import factories
 from tests.ratings.conftest import make_results_cycle
 
@@ -87,7 +88,7 @@ def test_the_certificate_pdf_opens_and_its_qr_target_shows_the_status(
     assert award.party_organization.name in compact
 
     # The QR code encodes the verification URL; a visitor (no login) sees the status there.
-    url = award_services.verification_url(award, "")
+    url = certificates.verification_url(award, "")
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
     visitor = page.context.browser.new_context(base_url=origin, locale="zh-CN")
     public = visitor.new_page()

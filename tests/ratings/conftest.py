@@ -4,8 +4,8 @@ that moves a submission through the real services (append-only; several test mod
 import pytest
 
 from branches.models import Role, User
-from ratings import services
 from ratings.models import Status, Submission
+from ratings.workflow import cycle_setup, onsite, panel, precheck, self_assessment
 from tests import factories
 
 
@@ -19,7 +19,7 @@ def rating_rubric(committee):
 def rating_cycle(committee, staff_user, party_organization, rating_rubric):
     """An open cycle of `committee` (opened through cycle_open, so its rubric is frozen)."""
     cycle = factories.CycleFactory(committee=committee, rubric=rating_rubric, year=2024)
-    return services.cycle_open(cycle=cycle, by=staff_user)
+    return cycle_setup.cycle_open(cycle=cycle, by=staff_user)
 
 
 @pytest.fixture
@@ -56,24 +56,24 @@ class RatingFlow:
         by = self.secretary(submission)
         for ind in self.indicators(submission):
             score = (scores or {}).get(ind.code, ind.max_score)
-            services.self_score_save(
+            self_assessment.self_score_save(
                 submission=submission, indicator_id=ind.pk, score=score, comment="自评说明", by=by
             )
             if ind.evidence_required:
-                services.evidence_add(
+                self_assessment.evidence_add(
                     submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=by
                 )
 
     def assign(self, submission, inspectors=None):
         return [
-            services.inspector_assign(submission=submission, inspector=i, by=self.staff)
+            onsite.inspector_assign(submission=submission, inspector=i, by=self.staff)
             for i in (inspectors or self.inspectors)
         ]
 
     def score(self, assignment, scores=None):
         """The assigned inspector scores every indicator (`scores` by code, default full marks)."""
         for ind in self.indicators(assignment.submission):
-            services.inspection_score_save(
+            onsite.inspection_score_save(
                 assignment=assignment,
                 indicator_id=ind.pk,
                 score=(scores or {}).get(ind.code, ind.max_score),
@@ -89,23 +89,23 @@ class RatingFlow:
         self.fill(submission, self_scores)
         if status == Status.DRAFT:
             return _fresh(submission)
-        services.submission_submit(submission=submission, by=self.secretary(submission))
+        self_assessment.submission_submit(submission=submission, by=self.secretary(submission))
         if status == Status.RETURNED:
-            services.submission_return(submission=submission, by=self.staff, reasons=[(None, "材料不全")])
+            precheck.submission_return(submission=submission, by=self.staff, reasons=[(None, "材料不全")])
         if status in (Status.SUBMITTED, Status.RETURNED):
             return _fresh(submission)
-        services.submission_accept(submission=submission, by=self.staff)
+        precheck.submission_accept(submission=submission, by=self.staff)
         assignments = self.assign(submission)
         for assignment, scores in zip(assignments, inspector_scores, strict=True):
             self.score(assignment, scores)
         for assignment in assignments[:-1]:
-            services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+            onsite.inspection_sign_off(assignment=assignment, by=assignment.inspector)
         if status == Status.ACCEPTED:
             return _fresh(submission)
-        services.inspection_sign_off(assignment=assignments[-1], by=assignments[-1].inspector)
+        onsite.inspection_sign_off(assignment=assignments[-1], by=assignments[-1].inspector)
         if status == Status.INSPECTED:
             return _fresh(submission)
-        services.submission_review(submission=submission, by=self.staff)
+        panel.submission_review(submission=submission, by=self.staff)
         assert status == Status.REVIEWED, status
         return _fresh(submission)
 
@@ -149,7 +149,8 @@ def make_results_cycle(committee, staff, *, year=None, rubric=None):
     and `draft`, which never submitted. Levels are proposed by the real rules."""
     from django.utils import timezone
 
-    from ratings.services import cycle_open, cycle_recompute_levels
+    from ratings.workflow.cycle_setup import cycle_open
+    from ratings.workflow.levels import cycle_recompute_levels
 
     year = year or timezone.localdate().year - 1
     rubric = rubric or factories.make_rubric(committee)

@@ -1,5 +1,5 @@
 """命名/授牌 and dynamic management: certificate numbers, the award transition matrix (downgrade /
-revoke), plaques, and the certificate PDF (ratings.awards)."""
+revoke), plaques, and the certificate PDF (ratings.outcomes.awards, ratings.outcomes.certificates)."""
 
 import datetime as dt
 import io
@@ -16,19 +16,11 @@ from django.db import connection
 from django.utils import timezone
 
 from branches.models import AuditEntry, Committee
-from ratings.awards import (
-    GROUNDS,
-    award_downgrade,
-    award_revoke,
-    certificate_html,
-    certificate_number,
-    certificate_pdf,
-    certificates_zip,
-    plaque_update,
-)
 from ratings.models import Award, AwardEvent, Plaque, RatingSettings
-from ratings.publication import cycle_publish, results_finalize
-from ratings.services import TransitionNotAllowed
+from ratings.outcomes.awards import GROUNDS, award_downgrade, award_revoke, certificate_number, plaque_update
+from ratings.outcomes.certificates import certificate_html, certificate_pdf, certificates_zip
+from ratings.outcomes.publication import cycle_publish, results_finalize
+from ratings.workflow.edges import TransitionNotAllowed
 
 pytestmark = pytest.mark.django_db
 

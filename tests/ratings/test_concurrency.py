@@ -17,9 +17,9 @@ import pytest
 from django.db import connection
 
 from branches.models import AuditEntry
-from ratings import services
 from ratings.models import InspectionAssignment, InspectionScore, RatingSettings, Status, Submission
-from ratings.services import TransitionNotAllowed
+from ratings.workflow import onsite, precheck, self_assessment
+from ratings.workflow.edges import TransitionNotAllowed
 from tests import factories
 
 # Skipped with the reason by tests/service_markers.py unless the database is PostgreSQL.
@@ -62,8 +62,8 @@ def slowed(original):
 
 def _accepted_with_two_inspectors(flow, submission):
     flow.fill(submission)
-    services.submission_submit(submission=submission, by=flow.secretary(submission))
-    services.submission_accept(submission=submission, by=flow.staff)
+    self_assessment.submission_submit(submission=submission, by=flow.secretary(submission))
+    precheck.submission_accept(submission=submission, by=flow.staff)
     return flow.assign(submission)
 
 
@@ -81,7 +81,7 @@ def test_two_inspectors_saving_at_the_same_time_lose_nothing(rating_flow, rating
             own = InspectionAssignment.objects.get(pk=assignment.pk)
             for scores in rounds[assignment.pk]:
                 for ind in indicators:
-                    services.inspection_score_save(
+                    onsite.inspection_score_save(
                         assignment=own,
                         indicator_id=ind.pk,
                         score=scores[ind.pk],
@@ -108,9 +108,9 @@ def test_two_submits_at_once_make_one_transition_and_one_audit_entry(rating_flow
     copies = [Submission.objects.get(pk=rating_submission.pk) for _ in range(2)]
 
     # Slow the completeness check, which runs after the status is read and before it is written.
-    with mock.patch.object(services, "submission_missing", slowed(services.submission_missing)):
+    with mock.patch.object(self_assessment, "submission_missing", slowed(self_assessment.submission_missing)):
         results, errors = run_together(
-            *(lambda s=s: services.submission_submit(submission=s, by=secretary) for s in copies)
+            *(lambda s=s: self_assessment.submission_submit(submission=s, by=secretary) for s in copies)
         )
 
     assert sum(r is not None for r in results) == 1
@@ -151,7 +151,7 @@ def test_the_last_two_sign_offs_at_once_complete_the_inspection_exactly_once(rat
     def sign_off(assignment):
         def run():
             with connection.execute_wrapper(after_reading_signatures):
-                return services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+                return onsite.inspection_sign_off(assignment=assignment, by=assignment.inspector)
 
         return run
 
@@ -168,11 +168,11 @@ def test_the_last_two_sign_offs_at_once_complete_the_inspection_exactly_once(rat
     assert Submission.objects.get(pk=rating_submission.pk).proposed_level == 5
 
 
-def _while_another_holds(module_attr, slow_call, quick_call, hold=2.0, lock_timeout="1s"):
+def _while_another_holds(module, module_attr, slow_call, quick_call, hold=2.0, lock_timeout="1s"):
     """Run `slow_call` in one thread, made to stay `hold` seconds inside its transaction at
-    `module_attr` (a function of ratings.services), and `quick_call` in another thread once the
+    `module.module_attr` (a function a workflow service calls), and `quick_call` in another thread once the
     first is there, with a lock timeout shorter than the hold. Returns (slow_error, quick_error)."""
-    inside, original = threading.Event(), getattr(services, module_attr)
+    inside, original = threading.Event(), getattr(module, module_attr)
 
     def stalling(*args, **kwargs):
         if threading.current_thread().name == "slow":
@@ -201,7 +201,7 @@ def _while_another_holds(module_attr, slow_call, quick_call, hold=2.0, lock_time
         finally:
             connection.close()
 
-    with mock.patch.object(services, module_attr, stalling):
+    with mock.patch.object(module, module_attr, stalling):
         threads = [threading.Thread(target=slow, name="slow"), threading.Thread(target=quick, name="quick")]
         for t in threads:
             t.start()
@@ -221,11 +221,12 @@ def test_a_branch_saving_does_not_wait_for_another_branchs_transaction_in_the_sa
     secretary = rating_flow.secretary(rating_submission)
     first, other_first = (rating_flow.indicators(s)[0] for s in (rating_submission, other))
     slow_error, quick_error = _while_another_holds(
+        self_assessment,
         "sniff",
-        lambda: services.evidence_add(
+        lambda: self_assessment.evidence_add(
             submission=rating_submission, indicator_id=first.pk, upload=factories.png_upload(), by=secretary
         ),
-        lambda: services.self_score_save(
+        lambda: self_assessment.self_score_save(
             submission=other, indicator_id=other_first.pk, score=10, comment="", by=other_secretary_user
         ),
     )
@@ -245,18 +246,19 @@ def test_an_inspector_saving_does_not_wait_for_another_submissions_inspection(
         signed_off_at__isnull=True
     )
     rating_flow.fill(other)
-    services.submission_submit(submission=other, by=other_secretary_user)
-    services.submission_accept(submission=other, by=rating_flow.staff)
+    self_assessment.submission_submit(submission=other, by=other_secretary_user)
+    precheck.submission_accept(submission=other, by=rating_flow.staff)
     others = [factories.InspectorUserFactory(committee=committee, username=f"inspector-{c}") for c in "cd"]
     quick_side = rating_flow.assign(other, others)[0]
     ind, other_ind = rating_flow.indicators(rating_submission)[0], rating_flow.indicators(other)[0]
 
     slow_error, quick_error = _while_another_holds(
-        "_score_bounds",
-        lambda: services.inspection_score_save(
+        onsite,
+        "score_bounds",
+        lambda: onsite.inspection_score_save(
             assignment=slow_side, indicator_id=ind.pk, score=5, finding="", by=slow_side.inspector
         ),
-        lambda: services.inspection_score_save(
+        lambda: onsite.inspection_score_save(
             assignment=quick_side, indicator_id=other_ind.pk, score=6, finding="", by=quick_side.inspector
         ),
     )

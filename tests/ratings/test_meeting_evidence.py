@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ratings import services
-from ratings.meeting_evidence import linked_compliance
 from ratings.models import Evidence, Indicator
+from ratings.workflow import self_assessment
+from ratings.workflow.meeting_evidence import linked_compliance
 from tests import factories
 
 
@@ -52,7 +52,7 @@ def test_the_secretary_sees_the_figures_and_attaches_a_held_meeting(
     assert r["Location"] == reverse("meetings:meeting-detail", args=[meeting.pk])
     # Evidence for a required indicator: the completeness check no longer lists it.
     assert not any(
-        m.startswith("1.1") and "佐证" in m for m in services.submission_missing(rating_submission)
+        m.startswith("1.1") and "佐证" in m for m in self_assessment.submission_missing(rating_submission)
     )
 
 
@@ -66,12 +66,12 @@ def test_another_branchs_meeting_or_an_unlinked_indicator_is_refused(
         starts_at=factories.beijing(2024, 4, 5, 9),
     )
     with pytest.raises(ValidationError, match="找不到本党组织"):
-        services.evidence_attach_meeting(
+        self_assessment.evidence_attach_meeting(
             submission=rating_submission, indicator_id=indicator.pk, meeting_id=other.pk, by=secretary_user
         )
     unlinked = Indicator.objects.get(category__rubric=rating_submission.cycle.rubric, code="1.2")
     with pytest.raises(ValidationError, match="没有关联会议类型"):
-        services.evidence_attach_meeting(
+        self_assessment.evidence_attach_meeting(
             submission=rating_submission, indicator_id=unlinked.pk, meeting_id=meeting.pk, by=secretary_user
         )
     last_year = factories.MeetingFactory(
@@ -80,7 +80,7 @@ def test_another_branchs_meeting_or_an_unlinked_indicator_is_refused(
         starts_at=factories.beijing(2023, 3, 5, 9),
     )
     with pytest.raises(ValidationError, match="2024年已召开"):
-        services.evidence_attach_meeting(
+        self_assessment.evidence_attach_meeting(
             submission=rating_submission,
             indicator_id=indicator.pk,
             meeting_id=last_year.pk,

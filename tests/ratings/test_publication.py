@@ -1,5 +1,5 @@
 """公示 and 复核: publishing, objections (filing, rate limit, the full transition matrix), telling the
-objector, and making results final (ratings.publication)."""
+objector, and making results final (ratings.outcomes.publication, ratings.outcomes.objections)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -15,18 +15,15 @@ from branches.models import AuditEntry
 from notifications.models import Notification
 from ratings import tasks
 from ratings.models import Award, Cycle, Objection, RatingSettings, Status, Submission
-from ratings.publication import (
+from ratings.outcomes.objections import (
     OBJECTION_TRANSITIONS,
-    cycle_publish,
-    listed_results,
-    notice_is_open,
     objection_file,
     objection_investigate,
     objection_reject,
     objection_uphold,
-    results_finalize,
 )
-from ratings.services import TransitionNotAllowed
+from ratings.outcomes.publication import cycle_publish, listed_results, notice_is_open, results_finalize
+from ratings.workflow.edges import TransitionNotAllowed
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 """整改: creating items from the review, and the full transition matrix answer / verify / send back
-(ratings.rectification)."""
+(ratings.outcomes.rectification)."""
 
 import datetime as dt
 
@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from branches.models import AuditEntry
 from ratings.models import Rectification, RectificationEvidence, Status, Submission
-from ratings.rectification import (
+from ratings.outcomes.rectification import (
     TRANSITIONS,
     rectification_answer,
     rectification_create,
     rectification_send_back,
     rectification_verify,
 )
-from ratings.services import TransitionNotAllowed
+from ratings.workflow.edges import TransitionNotAllowed
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,6 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from branches.models import AuditEntry
-from ratings import rubric_io, services
 from ratings.models import (
     AdjustmentItem,
     Cycle,
@@ -31,12 +30,15 @@ from ratings.models import (
     Submission,
     VetoItem,
 )
-from ratings.rubric_data import create_default_rubric
+from ratings.rubric import services as rubric_services
+from ratings.rubric import workbook, workbook_export, workbook_import
+from ratings.rubric.data import create_default_rubric
+from ratings.workflow import cycle_setup
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-XLSX = rubric_io.XLSX
+XLSX = workbook.XLSX
 
 
 def admin_url(model, view="changelist", *args):
@@ -64,7 +66,7 @@ def _counts():
 
 
 def _workbook(rubric):
-    return load_workbook(io.BytesIO(rubric_io.export_rubric(rubric)))
+    return load_workbook(io.BytesIO(workbook_export.export_rubric(rubric)))
 
 
 def _save(wb) -> bytes:
@@ -130,12 +132,12 @@ def test_export_then_import_gives_an_identical_new_version(default_rubric, commi
     default_rubric.quota_tie_rule = Rubric.TieRule.INCLUDE
     default_rubric.promotion_limit = False
     default_rubric.save()
-    imported = rubric_io.rubric_import(
-        committee=committee, content=rubric_io.export_rubric(default_rubric), by=staff_user
+    imported = workbook_import.rubric_import(
+        committee=committee, content=workbook_export.export_rubric(default_rubric), by=staff_user
     )
     assert imported.version == default_rubric.version + 1
     assert imported.committee == committee and imported.frozen_at is None
-    assert rubric_io.rubric_content(imported) == rubric_io.rubric_content(default_rubric)
+    assert workbook_export.rubric_content(imported) == workbook_export.rubric_content(default_rubric)
     # ...and the orders, so the new version lists everything the same way.
     assert list(
         Indicator.objects.filter(category__rubric=imported).values_list("category__order", "order")
@@ -155,16 +157,19 @@ def test_import_accepts_reordered_columns_and_chinese_level_words(default_rubric
         row[0].value, row[1].value = row[1].value, None
     ws["A2"] = "五星"
     ws.delete_cols(2)
-    imported = rubric_io.rubric_import(committee=committee, content=_save(wb), by=staff_user)
-    assert rubric_io.rubric_content(imported)["bands"] == rubric_io.rubric_content(default_rubric)["bands"]
+    imported = workbook_import.rubric_import(committee=committee, content=_save(wb), by=staff_user)
+    assert (
+        workbook_export.rubric_content(imported)["bands"]
+        == workbook_export.rubric_content(default_rubric)["bands"]
+    )
 
 
 # --- import errors ----------------------------------------------------------------------------
 
 
 def _errors(content, committee, staff_user):
-    with pytest.raises(rubric_io.RubricImportError) as info:
-        rubric_io.rubric_import(committee=committee, content=content, by=staff_user)
+    with pytest.raises(workbook.RubricImportError) as info:
+        workbook_import.rubric_import(committee=committee, content=content, by=staff_user)
     return {(e.sheet, e.row, e.message) for e in info.value.errors}
 
 
@@ -252,24 +257,24 @@ def test_each_kind_of_error_is_reported_where_it_is(
     ],
 )
 def test_an_unreadable_file_is_refused_as_a_whole(committee, staff_user, content, fragment):
-    with pytest.raises(rubric_io.RubricFileError, match=fragment):
-        rubric_io.rubric_import(committee=committee, content=content, by=staff_user)
+    with pytest.raises(workbook.RubricFileError, match=fragment):
+        workbook_import.rubric_import(committee=committee, content=content, by=staff_user)
 
 
 def test_a_workbook_without_a_sheet_or_column_is_refused(default_rubric, committee, staff_user):
     wb = _workbook(default_rubric)
     del wb["一票否决"]
-    with pytest.raises(rubric_io.RubricFileError, match="缺少工作表：“一票否决”"):
-        rubric_io.rubric_import(committee=committee, content=_save(wb), by=staff_user)
+    with pytest.raises(workbook.RubricFileError, match="缺少工作表：“一票否决”"):
+        workbook_import.rubric_import(committee=committee, content=_save(wb), by=staff_user)
     wb = _workbook(default_rubric)
     wb["指标"]["E1"] = "满分"
-    with pytest.raises(rubric_io.RubricFileError, match="“指标”表第1行缺少列：“分值”"):
-        rubric_io.rubric_import(committee=committee, content=_save(wb), by=staff_user)
+    with pytest.raises(workbook.RubricFileError, match="“指标”表第1行缺少列：“分值”"):
+        workbook_import.rubric_import(committee=committee, content=_save(wb), by=staff_user)
 
 
 def test_import_is_one_transaction(default_rubric, committee, staff_user, monkeypatch):
     """A failure after the first rows are written leaves nothing behind."""
-    content = rubric_io.export_rubric(default_rubric)
+    content = workbook_export.export_rubric(default_rubric)
     before = _counts()
 
     def boom(*args, **kwargs):
@@ -277,7 +282,7 @@ def test_import_is_one_transaction(default_rubric, committee, staff_user, monkey
 
     monkeypatch.setattr(StarBand.objects, "bulk_create", boom)
     with pytest.raises(RuntimeError):
-        rubric_io.rubric_import(committee=committee, content=content, by=staff_user)
+        workbook_import.rubric_import(committee=committee, content=content, by=staff_user)
     assert _counts() == before
 
 
@@ -285,8 +290,8 @@ def test_only_committee_staff_may_import(default_rubric, committee, secretary_us
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        rubric_io.rubric_import(
-            committee=committee, content=rubric_io.export_rubric(default_rubric), by=secretary_user
+        workbook_import.rubric_import(
+            committee=committee, content=workbook_export.export_rubric(default_rubric), by=secretary_user
         )
 
 
@@ -354,7 +359,7 @@ def test_rubric_list_queries_do_not_grow_with_versions(staff_client, committee, 
     with CaptureQueriesContext(connection) as one:
         staff_client.get(reverse("ratings:rubric-list"))
     for _i in range(3):
-        services.rubric_copy(rubric=default_rubric, by=staff_user)
+        rubric_services.rubric_copy(rubric=default_rubric, by=staff_user)
     with CaptureQueriesContext(connection) as four:
         staff_client.get(reverse("ratings:rubric-list"))
     assert len(four) == len(one)
@@ -382,7 +387,7 @@ def test_import_page_creates_a_new_version_for_the_staff_members_committee(
     staff_client, committee, default_rubric, other_rubric
 ):
     response = staff_client.post(
-        reverse("ratings:rubric-import"), {"file": _upload(rubric_io.export_rubric(default_rubric))}
+        reverse("ratings:rubric-import"), {"file": _upload(workbook_export.export_rubric(default_rubric))}
     )
     new = Rubric.objects.get(committee=committee, version=2)
     assert response.status_code == 302 and response["Location"] == reverse(
@@ -430,11 +435,11 @@ def test_copy_button_makes_the_next_version(staff_client, default_rubric, staff_
     new = Rubric.objects.get(version=2)
     assert response["Location"] == reverse("ratings:rubric-detail", args=[new.pk])
     assert new.based_on == default_rubric
-    assert rubric_io.rubric_content(new) == rubric_io.rubric_content(default_rubric)
+    assert workbook_export.rubric_content(new) == workbook_export.rubric_content(default_rubric)
 
 
 def test_copy_last_year_uses_the_latest_cycles_rubric(staff_client, committee, default_rubric, staff_user):
-    newer = services.rubric_copy(rubric=default_rubric, by=staff_user)
+    newer = rubric_services.rubric_copy(rubric=default_rubric, by=staff_user)
     factories.CycleFactory(committee=committee, rubric=default_rubric, year=2023)
     response = staff_client.get(reverse("ratings:rubric-list"))
     assert response.context["copy_source"] == default_rubric
@@ -455,7 +460,7 @@ def two_committees(committee, other_committee, staff_user, other_staff_user, def
     ):
         po = factories.PartyOrganizationFactory(committee=c, with_members=3)
         RatingSettings.for_committee(c.pk)
-        cycle = services.cycle_open(
+        cycle = cycle_setup.cycle_open(
             cycle=factories.CycleFactory(committee=c, rubric=rubric, year=2024), by=staff
         )
         sub = Submission.objects.get(cycle=cycle, party_organization=po)
@@ -576,7 +581,7 @@ def test_a_frozen_rubrics_categories_and_indicators_are_read_only(staff_client, 
 
 
 def test_an_unfrozen_rubric_is_editable_with_its_inlines(staff_client, committee, staff_user, default_rubric):
-    new = services.rubric_copy(rubric=default_rubric, by=staff_user)
+    new = rubric_services.rubric_copy(rubric=default_rubric, by=staff_user)
     response = staff_client.get(admin_url("rubric", "change", new.pk))
     assert response.context["has_change_permission"] is True
     inline_perms = [f.has_add_permission for f in response.context["inline_admin_formsets"]]
@@ -643,7 +648,7 @@ def test_admin_add_rubric_numbers_the_version_and_sets_the_committee(staff_clien
 def test_admin_band_inline_refuses_bands_that_do_not_decrease(
     staff_client, committee, staff_user, default_rubric
 ):
-    new = services.rubric_copy(rubric=default_rubric, by=staff_user)
+    new = rubric_services.rubric_copy(rubric=default_rubric, by=staff_user)
     bands = list(new.bands.order_by("-level"))
     data = {
         "name": new.name,
@@ -680,7 +685,7 @@ def test_admin_copy_action_makes_a_new_version(staff_client, two_committees, com
     assert response.status_code == 200
     new = Rubric.objects.get(committee=committee, version=2)
     assert new.based_on == rubric and new.frozen_at is None
-    assert rubric_io.rubric_content(new) == rubric_io.rubric_content(rubric)
+    assert workbook_export.rubric_content(new) == workbook_export.rubric_content(rubric)
 
 
 def test_conflict_register_offers_only_the_committees_inspectors(
@@ -788,7 +793,7 @@ def test_indicator_category_autocomplete_offers_only_own_unfrozen_categories(
     staff_client, two_committees, committee, staff_user
 ):
     frozen = two_committees[committee.pk]["rubric"]
-    editable = services.rubric_copy(rubric=frozen, by=staff_user)
+    editable = rubric_services.rubric_copy(rubric=frozen, by=staff_user)
     ids = _autocomplete(staff_client, "indicator", "category")
     assert ids == set(editable.categories.values_list("pk", flat=True))
 

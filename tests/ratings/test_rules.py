@@ -1,4 +1,4 @@
-"""The star rules (ratings/rules.py): total with capped bonus/deduction → band → promotion limit
+"""The star rules (ratings/workflow/rules.py): total with capped bonus/deduction → band → promotion limit
 → quotas across the cycle, and the explanation in words. Pure functions, no database.
 
 Expected values here come from the rating rules as the committee applies them (issue 4): capped
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ratings.rules import Band, Candidate, Rules, decide
+from ratings.workflow.rules import Band, Candidate, Rules, decide
 
 STANDARD = ((5, 95), (4, 85), (3, 75), (2, 65), (1, 60))
 # "Another committee uses 90/80/70/60": four levels, 1★ from 60.

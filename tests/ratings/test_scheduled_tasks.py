@@ -61,7 +61,7 @@ def test_weekly_digest_once_per_week(rating_submission, staff_user):
 
 def test_finalisation_job_twice_changes_nothing_more(committee, staff_user):
     from ratings.models import Award, Cycle
-    from ratings.publication import cycle_publish
+    from ratings.outcomes.publication import cycle_publish
     from tests.ratings.conftest import make_results_cycle
 
     rc = make_results_cycle(committee, staff_user)

@@ -1,4 +1,4 @@
-"""The rating services (ratings/services.py) beyond the state machine: input checks, conflicts of
+"""The rating services (ratings.workflow and ratings.rubric) beyond the state machine: input checks, conflicts of
 interest, who may call what, opening a cycle, copying a rubric, the star levels of a cycle worked
 out by hand, and the audit trail of score changes."""
 
@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from branches.models import AuditEntry, PartyOrgKind
-from ratings import services
 from ratings.models import (
     AppliedAdjustment,
     Cycle,
@@ -29,7 +28,9 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
-from ratings.rubric_data import create_default_rubric
+from ratings.rubric import services as rubric_services
+from ratings.rubric.data import create_default_rubric
+from ratings.workflow import cycle_setup, levels, onsite, panel, precheck, self_assessment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def _rows(submission):
 
 
 def _self_save(flow, submission, indicator_id, score):
-    return services.self_score_save(
+    return self_assessment.self_score_save(
         submission=submission,
         indicator_id=indicator_id,
         score=score,
@@ -91,7 +92,7 @@ def _self_save(flow, submission, indicator_id, score):
 
 def _inspection_save(flow, submission, indicator_id, score):
     assignment = submission.assignments.get(signed_off_at__isnull=True)
-    return services.inspection_score_save(
+    return onsite.inspection_score_save(
         assignment=assignment, indicator_id=indicator_id, score=score, finding="现场", by=assignment.inspector
     )
 
@@ -168,7 +169,7 @@ def test_evidence_final_scores_and_return_reasons_refuse_an_indicator_of_another
     draft = rating_flow.drive(rating_submission, Status.DRAFT)
     before = _rows(draft)
     with pytest.raises(ValidationError, match="测评标准"):
-        services.evidence_add(
+        self_assessment.evidence_add(
             submission=draft,
             indicator_id=foreign.pk,
             upload=factories.png_upload(),
@@ -176,19 +177,19 @@ def test_evidence_final_scores_and_return_reasons_refuse_an_indicator_of_another
         )
     assert _rows(draft) == before
 
-    services.submission_submit(submission=draft, by=rating_flow.secretary(draft))
+    self_assessment.submission_submit(submission=draft, by=rating_flow.secretary(draft))
     before = _rows(draft)
     with pytest.raises(ValidationError, match="测评标准"):
-        services.submission_return(submission=draft, by=staff_user, reasons=[(foreign.pk, "缺材料")])
+        precheck.submission_return(submission=draft, by=staff_user, reasons=[(foreign.pk, "缺材料")])
     assert _rows(draft) == before
 
-    services.submission_accept(submission=draft, by=staff_user)
+    precheck.submission_accept(submission=draft, by=staff_user)
     for assignment in rating_flow.assign(draft):
         rating_flow.score(assignment)
-        services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+        onsite.inspection_sign_off(assignment=assignment, by=assignment.inspector)
     before = _rows(draft)
     with pytest.raises(ValidationError, match="测评标准"):
-        services.final_score_set(
+        panel.final_score_set(
             submission=draft, indicator_id=foreign.pk, score=10, reason="调整", by=staff_user
         )
     assert _rows(draft) == before
@@ -204,20 +205,18 @@ def test_a_final_score_departing_from_the_inspectors_average_needs_a_reason(
     before = _rows(submission)
 
     with pytest.raises(ValidationError, match="理由"):
-        services.final_score_set(
+        panel.final_score_set(
             submission=submission, indicator_id=ind.pk, score="30", reason=" ", by=staff_user
         )
     for bad in ("-1", "40.5", "abc", "nan"):
         with pytest.raises(ValidationError):
-            services.final_score_set(
+            panel.final_score_set(
                 submission=submission, indicator_id=ind.pk, score=bad, reason="理由", by=staff_user
             )
     assert _rows(submission) == before
 
-    services.final_score_set(
-        submission=submission, indicator_id=ind.pk, score="30.5", reason="", by=staff_user
-    )
-    services.final_score_set(
+    panel.final_score_set(submission=submission, indicator_id=ind.pk, score="30.5", reason="", by=staff_user)
+    panel.final_score_set(
         submission=submission, indicator_id=ind.pk, score="30", reason="现场材料缺一份", by=staff_user
     )
     assert FinalScore.objects.get(submission=submission, indicator=ind).score == D("30")
@@ -231,14 +230,14 @@ def test_an_inspector_registered_as_linked_to_the_organisation_is_refused_with_t
     kind, rating_flow, rating_submission, staff_user, rating_inspectors, party_organization
 ):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
-    services.submission_accept(submission=submission, by=staff_user)
+    precheck.submission_accept(submission=submission, by=staff_user)
     inspector = rating_inspectors[0]
     org = party_organization.organizations.get()
     InspectorConflict.objects.create(inspector=inspector, organization=org, kind=kind, note="曾任该会秘书长")
     before = _rows(submission)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.inspector_assign(submission=submission, inspector=inspector, by=staff_user)
+        onsite.inspector_assign(submission=submission, inspector=inspector, by=staff_user)
 
     message = excinfo.value.messages[0]
     assert excinfo.value.code == "conflict_of_interest"
@@ -247,7 +246,7 @@ def test_an_inspector_registered_as_linked_to_the_organisation_is_refused_with_t
     assert "回避" in message
     assert _rows(submission) == before
     # The other inspector has no conflict and is assigned.
-    services.inspector_assign(submission=submission, inspector=rating_inspectors[1], by=staff_user)
+    onsite.inspector_assign(submission=submission, inspector=rating_inspectors[1], by=staff_user)
 
 
 def test_a_conflict_with_any_organisation_of_a_joint_branch_is_refused(
@@ -255,19 +254,19 @@ def test_a_conflict_with_any_organisation_of_a_joint_branch_is_refused(
 ):
     joint = factories.PartyOrganizationFactory(committee=committee, kind=PartyOrgKind.JOINT_BRANCH)
     second = joint.organizations.order_by("pk").last()
-    cycle = services.cycle_open(
+    cycle = cycle_setup.cycle_open(
         cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric), by=staff_user
     )
     submission = rating_flow.drive(
         Submission.objects.get(cycle=cycle, party_organization=joint), Status.SUBMITTED
     )
-    services.submission_accept(submission=submission, by=staff_user)
+    precheck.submission_accept(submission=submission, by=staff_user)
     InspectorConflict.objects.create(
         inspector=rating_inspectors[0], organization=second, kind=InspectorConflict.Kind.BUSINESS
     )
 
     with pytest.raises(ValidationError, match=second.name):
-        services.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
+        onsite.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
     assert not submission.assignments.exists()
 
 
@@ -275,14 +274,14 @@ def test_an_inspector_who_is_a_member_of_the_branch_is_refused(
     rating_flow, rating_submission, staff_user, rating_inspectors, party_organization
 ):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
-    services.submission_accept(submission=submission, by=staff_user)
+    precheck.submission_accept(submission=submission, by=staff_user)
     member = party_organization.members.first()
     member.user = rating_inspectors[0]
     member.save()
     before = _rows(submission)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
+        onsite.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
 
     assert excinfo.value.code == "conflict_of_interest"
     assert party_organization.name in excinfo.value.messages[0]
@@ -294,26 +293,26 @@ def test_a_conflict_with_an_unrelated_organisation_does_not_block(
     rating_flow, rating_submission, staff_user, rating_inspectors, committee
 ):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
-    services.submission_accept(submission=submission, by=staff_user)
+    precheck.submission_accept(submission=submission, by=staff_user)
     elsewhere = factories.SocialOrganizationFactory(committee=committee)
     InspectorConflict.objects.create(inspector=rating_inspectors[0], organization=elsewhere)
     factories.MemberFactory(user=rating_inspectors[0])  # a member of some other branch
 
-    assert services.conflict_reason(rating_inspectors[0], submission) is None
-    services.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
+    assert onsite.conflict_reason(rating_inspectors[0], submission) is None
+    onsite.inspector_assign(submission=submission, inspector=rating_inspectors[0], by=staff_user)
 
 
 def test_only_inspectors_of_the_committee_can_be_assigned(
     rating_flow, rating_submission, staff_user, other_committee, secretary_user
 ):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
-    services.submission_accept(submission=submission, by=staff_user)
+    precheck.submission_accept(submission=submission, by=staff_user)
     foreign = factories.InspectorUserFactory(committee=other_committee, username="foreign-inspector")
     before = _rows(submission)
 
     for user in (foreign, staff_user, secretary_user):
         with pytest.raises(ValidationError):
-            services.inspector_assign(submission=submission, inspector=user, by=staff_user)
+            onsite.inspector_assign(submission=submission, inspector=user, by=staff_user)
 
     assert _rows(submission) == before
 
@@ -342,7 +341,7 @@ def _staff_call(name, submission, cycle_in_preparation, extra_inspector):
     calls = {
         "cycle_create": (
             Status.DRAFT,
-            lambda by: services.cycle_create(
+            lambda by: cycle_setup.cycle_create(
                 cycle=factories.CycleFactory.build(
                     committee=committee, rubric=submission.cycle.rubric, year=2026
                 ),
@@ -351,71 +350,72 @@ def _staff_call(name, submission, cycle_in_preparation, extra_inspector):
         ),
         "cycle_exclusion_set": (
             Status.DRAFT,
-            lambda by: services.cycle_exclusion_set(
+            lambda by: cycle_setup.cycle_exclusion_set(
                 cycle=cycle_in_preparation, party_organization=po, reason="正在注销", by=by
             ),
         ),
         "cycle_exclusion_remove": (
             Status.DRAFT,
-            lambda by: services.cycle_exclusion_remove(
+            lambda by: cycle_setup.cycle_exclusion_remove(
                 exclusion=CycleExclusion.objects.get(cycle=cycle_in_preparation), by=by
             ),
         ),
-        "cycle_open": (Status.DRAFT, lambda by: services.cycle_open(cycle=cycle_in_preparation, by=by)),
-        "rubric_copy": (Status.DRAFT, lambda by: services.rubric_copy(rubric=submission.cycle.rubric, by=by)),
+        "cycle_open": (Status.DRAFT, lambda by: cycle_setup.cycle_open(cycle=cycle_in_preparation, by=by)),
+        "rubric_copy": (
+            Status.DRAFT,
+            lambda by: rubric_services.rubric_copy(rubric=submission.cycle.rubric, by=by),
+        ),
         "submission_extend_deadline": (
             Status.DRAFT,
-            lambda by: services.submission_extend_deadline(
+            lambda by: precheck.submission_extend_deadline(
                 submission=submission, until=timezone.now() + dt.timedelta(days=3), reason="延期", by=by
             ),
         ),
         "submission_return": (
             Status.SUBMITTED,
-            lambda by: services.submission_return(submission=submission, by=by, reasons=[(None, "缺材料")]),
+            lambda by: precheck.submission_return(submission=submission, by=by, reasons=[(None, "缺材料")]),
         ),
         "submission_accept": (
             Status.SUBMITTED,
-            lambda by: services.submission_accept(submission=submission, by=by),
+            lambda by: precheck.submission_accept(submission=submission, by=by),
         ),
         "inspector_assign": (
             Status.ACCEPTED,
-            lambda by: services.inspector_assign(submission=submission, inspector=extra_inspector, by=by),
+            lambda by: onsite.inspector_assign(submission=submission, inspector=extra_inspector, by=by),
         ),
         "inspector_unassign": (
             Status.ACCEPTED,
-            lambda by: services.inspector_unassign(
+            lambda by: onsite.inspector_unassign(
                 assignment=submission.assignments.get(signed_off_at__isnull=True), by=by
             ),
         ),
         "final_score_set": (
             Status.INSPECTED,
-            lambda by: services.final_score_set(
+            lambda by: panel.final_score_set(
                 submission=submission, indicator_id=ind.pk, score=10, reason="调整", by=by
             ),
         ),
         "adjustment_set": (
             Status.INSPECTED,
-            lambda by: services.adjustment_set(
+            lambda by: panel.adjustment_set(
                 submission=submission, item_id=bonus.pk, times=1, note="省级表彰", by=by
             ),
         ),
         "veto_raise": (
             Status.INSPECTED,
-            lambda by: services.veto_raise(submission=submission, item_id=veto_item.pk, note="举报", by=by),
+            lambda by: panel.veto_raise(submission=submission, item_id=veto_item.pk, note="举报", by=by),
         ),
         "veto_decide": (
             Status.INSPECTED,
-            lambda by: services.veto_decide(
-                veto=submission.vetoes.get(), confirmed=True, reason="核实", by=by
-            ),
+            lambda by: panel.veto_decide(veto=submission.vetoes.get(), confirmed=True, reason="核实", by=by),
         ),
         "submission_review": (
             Status.INSPECTED,
-            lambda by: services.submission_review(submission=submission, by=by),
+            lambda by: panel.submission_review(submission=submission, by=by),
         ),
         "submission_reopen": (
             Status.INSPECTED,
-            lambda by: services.submission_reopen(submission=submission, by=by, reason="复核"),
+            lambda by: panel.submission_reopen(submission=submission, by=by, reason="复核"),
         ),
     }
     return calls[name]
@@ -473,7 +473,7 @@ def test_only_staff_of_the_committee_may_call_a_staff_service(
             cycle=cycle_in_preparation, party_organization=rating_submission.party_organization, reason="合并"
         )
     if name == "veto_decide":
-        services.veto_raise(
+        panel.veto_raise(
             submission=rating_submission,
             item_id=rating_submission.cycle.rubric.vetoes.get(code="V1").pk,
             note="举报",
@@ -495,9 +495,9 @@ def test_an_assigned_inspector_may_raise_a_veto_but_not_decide_it(rating_flow, r
     inspector = rating_flow.inspectors[0]
     item = submission.cycle.rubric.vetoes.get(code="V1")
 
-    veto = services.veto_raise(submission=submission, item_id=item.pk, note="现场发现", by=inspector)
+    veto = panel.veto_raise(submission=submission, item_id=item.pk, note="现场发现", by=inspector)
     with pytest.raises(PermissionDenied):
-        services.veto_decide(veto=veto, confirmed=True, reason="属实", by=inspector)
+        panel.veto_decide(veto=veto, confirmed=True, reason="属实", by=inspector)
 
     assert VetoDecision.objects.get(pk=veto.pk).state == VetoDecision.State.OPEN
 
@@ -506,14 +506,14 @@ def _secretary_calls(flow, submission):
     ind = _indicator(submission, "1.1")
     evidence = submission.evidence.first()
     return {
-        "self_score_save": lambda by: services.self_score_save(
+        "self_score_save": lambda by: self_assessment.self_score_save(
             submission=submission, indicator_id=ind.pk, score=1, comment="", by=by
         ),
-        "evidence_add": lambda by: services.evidence_add(
+        "evidence_add": lambda by: self_assessment.evidence_add(
             submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=by
         ),
-        "evidence_remove": lambda by: services.evidence_remove(evidence=evidence, by=by),
-        "submission_submit": lambda by: services.submission_submit(submission=submission, by=by),
+        "evidence_remove": lambda by: self_assessment.evidence_remove(evidence=evidence, by=by),
+        "submission_submit": lambda by: self_assessment.submission_submit(submission=submission, by=by),
     }
 
 
@@ -549,13 +549,13 @@ def test_only_the_assigned_inspector_may_score_photograph_and_sign_their_assignm
     signed = submission.assignments.get(signed_off_at__isnull=False)
     ind = _indicator(submission, "1.1")
     calls = [
-        lambda by: services.inspection_score_save(
+        lambda by: onsite.inspection_score_save(
             assignment=assignment, indicator_id=ind.pk, score=1, finding="", by=by
         ),
-        lambda by: services.inspection_photo_add(
+        lambda by: onsite.inspection_photo_add(
             assignment=assignment, indicator_id=ind.pk, upload=factories.png_upload(), by=by
         ),
-        lambda by: services.inspection_sign_off(assignment=assignment, by=by),
+        lambda by: onsite.inspection_sign_off(assignment=assignment, by=by),
     ]
     before = _rows(submission)
 
@@ -583,7 +583,7 @@ def test_opening_a_cycle_creates_a_draft_for_every_active_party_organisation_of_
     cycle = factories.CycleFactory(committee=committee, rubric=rating_rubric)
     assert not rating_rubric.is_frozen
 
-    services.cycle_open(cycle=cycle, by=staff_user, exclusions={excluded.pk: "  社会组织正在办理注销  "})
+    cycle_setup.cycle_open(cycle=cycle, by=staff_user, exclusions={excluded.pk: "  社会组织正在办理注销  "})
 
     subs = Submission.objects.filter(cycle=cycle)
     assert sorted(subs.values_list("party_organization_id", flat=True)) == sorted(po.pk for po in taking_part)
@@ -607,7 +607,7 @@ def test_excluding_a_party_organisation_needs_a_reason_and_nothing_is_written_wi
     before = _everything()
 
     with pytest.raises(ValidationError, match="原因"):
-        services.cycle_open(cycle=cycle, by=staff_user, exclusions={first.pk: "合并", second.pk: reason})
+        cycle_setup.cycle_open(cycle=cycle, by=staff_user, exclusions={first.pk: "合并", second.pk: reason})
 
     assert _everything() == before
     assert not CycleExclusion.objects.exists()
@@ -618,7 +618,7 @@ def test_a_cycle_opens_once(committee, staff_user, rating_cycle):
     before = _everything()
 
     with pytest.raises(ValidationError):
-        services.cycle_open(cycle=rating_cycle, by=staff_user)
+        cycle_setup.cycle_open(cycle=rating_cycle, by=staff_user)
 
     assert _everything() == before
 
@@ -629,7 +629,7 @@ def test_a_cycle_does_not_open_on_a_rubric_without_bands(committee, staff_user, 
     before = _everything()
 
     with pytest.raises(ValidationError, match="分数线"):
-        services.cycle_open(cycle=cycle, by=staff_user)
+        cycle_setup.cycle_open(cycle=cycle, by=staff_user)
 
     assert _everything() == before
 
@@ -693,7 +693,7 @@ def test_copying_a_rubric_makes_the_next_version_with_identical_content(committe
     content = _content(original)
     assert len(content["categories"]) == 6 and sum(len(c[3]) for c in content["categories"]) == 24
 
-    copy = services.rubric_copy(rubric=original, by=staff_user)
+    copy = rubric_services.rubric_copy(rubric=original, by=staff_user)
 
     assert copy.pk != original.pk
     assert copy.version == original.version + 1
@@ -704,14 +704,14 @@ def test_copying_a_rubric_makes_the_next_version_with_identical_content(committe
     assert not set(copy.indicators().values_list("pk", flat=True)) & set(
         original.indicators().values_list("pk", flat=True)
     )
-    assert services.rubric_check(copy) == []
+    assert rubric_services.rubric_check(copy) == []
 
 
 def test_copying_an_older_version_takes_the_next_free_number(committee, staff_user):
     v1 = factories.make_rubric(committee)
     factories.make_rubric(committee)  # version 2
 
-    copy = services.rubric_copy(rubric=v1, by=staff_user)
+    copy = rubric_services.rubric_copy(rubric=v1, by=staff_user)
 
     assert copy.version == 3
     assert _content(copy) == _content(v1)
@@ -746,7 +746,7 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(
     factories.SubmissionFactory(
         cycle=last_year, party_organization=p2, status=Status.REVIEWED, proposed_level=2
     )
-    cycle = services.cycle_open(
+    cycle = cycle_setup.cycle_open(
         cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric, year=2024), by=staff_user
     )
     subs = {po: Submission.objects.get(cycle=cycle, party_organization=po) for po in (p1, p2, p3, p4)}
@@ -759,25 +759,25 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(
     for po, sub in subs.items():
         rating_flow.drive(sub, Status.INSPECTED, inspector_scores=scores[po])
     rubric = cycle.rubric
-    services.adjustment_set(
+    panel.adjustment_set(
         submission=subs[p1],
         item_id=rubric.adjustments.get(code="B1").pk,
         times=3,
         note="三项省级表彰",
         by=staff_user,
     )
-    services.final_score_set(
+    panel.final_score_set(
         submission=subs[p2],
         indicator_id=_indicator(subs[p2], "1.1").pk,
         score="35",
         reason="现场会议记录缺一次",
         by=staff_user,
     )
-    veto = services.veto_raise(
+    veto = panel.veto_raise(
         submission=subs[p3], item_id=rubric.vetoes.get(code="V1").pk, note="通报", by=staff_user
     )
-    services.veto_decide(veto=veto, confirmed=True, reason="纪委通报属实", by=staff_user)
-    services.adjustment_set(
+    panel.veto_decide(veto=veto, confirmed=True, reason="纪委通报属实", by=staff_user)
+    panel.adjustment_set(
         submission=subs[p4],
         item_id=rubric.adjustments.get(code="D1").pk,
         times=1,
@@ -785,7 +785,7 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(
         by=staff_user,
     )
 
-    assert services.cycle_recompute_levels(cycle_id=cycle.pk) == 4
+    assert levels.cycle_recompute_levels(cycle_id=cycle.pk) == 4
 
     def result(po):
         return Submission.objects.get(pk=subs[po].pk)
@@ -827,7 +827,7 @@ def test_star_levels_of_a_cycle_worked_out_by_hand(
     # Completing the review fills the remaining final scores with the inspectors' averages, which
     # keeps every result, and keeps the panel's own final score.
     for sub in subs.values():
-        services.submission_review(submission=sub, by=staff_user)
+        panel.submission_review(submission=sub, by=staff_user)
     check_all()
     assert FinalScore.objects.get(submission=subs[p2], indicator=_indicator(subs[p2], "1.1")).score == 35
     assert FinalScore.objects.get(submission=subs[p1], indicator=_indicator(subs[p1], "2.1")).score == D(
@@ -839,7 +839,7 @@ def test_a_submission_not_yet_inspected_takes_no_part_in_the_levels(
     committee, staff_user, party_organization, rating_rubric, rating_flow
 ):
     other = factories.PartyOrganizationFactory(committee=committee)
-    cycle = services.cycle_open(
+    cycle = cycle_setup.cycle_open(
         cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric), by=staff_user
     )
     inspected = rating_flow.drive(
@@ -847,7 +847,7 @@ def test_a_submission_not_yet_inspected_takes_no_part_in_the_levels(
     )
     rating_flow.drive(Submission.objects.get(cycle=cycle, party_organization=other), Status.SUBMITTED)
 
-    assert services.cycle_recompute_levels(cycle_id=cycle.pk) == 1
+    assert levels.cycle_recompute_levels(cycle_id=cycle.pk) == 1
     assert Submission.objects.get(pk=inspected.pk).proposed_level == 5
     assert Submission.objects.get(cycle=cycle, party_organization=other).proposed_level is None
 
@@ -863,13 +863,13 @@ def test_self_score_changes_are_audited_with_before_and_after(rating_flow, ratin
     submission = rating_submission
     ind = _indicator(submission, "1.1")
 
-    services.self_score_save(
+    self_assessment.self_score_save(
         submission=submission, indicator_id=ind.pk, score="30", comment="", by=secretary_user
     )
-    services.self_score_save(
+    self_assessment.self_score_save(
         submission=submission, indicator_id=ind.pk, score=30, comment="", by=secretary_user
     )  # no change, no entry
-    services.self_score_save(
+    self_assessment.self_score_save(
         submission=submission, indicator_id=ind.pk, score="30.5", comment="补充材料", by=secretary_user
     )
 
@@ -887,10 +887,10 @@ def test_inspection_score_changes_are_audited_with_before_and_after(rating_flow,
     ind = _indicator(submission, "1.2")
     start = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()  # leaves out the drive's
 
-    services.inspection_score_save(
+    onsite.inspection_score_save(
         assignment=assignment, indicator_id=ind.pk, score="27", finding="缺记录", by=assignment.inspector
     )
-    services.inspection_score_save(
+    onsite.inspection_score_save(
         assignment=assignment, indicator_id=ind.pk, score="27", finding="缺记录", by=assignment.inspector
     )  # no change, no entry
 
@@ -908,15 +908,13 @@ def test_final_score_and_adjustment_changes_are_audited_with_before_and_after(
     ind = _indicator(submission, "2.1")
     bonus = submission.cycle.rubric.adjustments.get(code="B1")
 
-    services.final_score_set(
+    panel.final_score_set(
         submission=submission, indicator_id=ind.pk, score="28", reason="现场照片不清", by=staff_user
     )
-    services.final_score_set(
+    panel.final_score_set(
         submission=submission, indicator_id=ind.pk, score="29", reason="补充照片后复核", by=staff_user
     )
-    services.adjustment_set(
-        submission=submission, item_id=bonus.pk, times=2, note="两次省级表彰", by=staff_user
-    )
+    panel.adjustment_set(submission=submission, item_id=bonus.pk, times=2, note="两次省级表彰", by=staff_user)
 
     first, second = _entries("review.final_score", submission)
     assert first.before["score"] is None and D(first.after["score"]) == 28

@@ -14,8 +14,8 @@ from branches.models import OrgType
 from notifications.models import Kind, Notification
 from ratings import tasks
 from ratings.models import Cycle, Status, Submission, TallyRun, TallySnapshot
-from ratings.rubric_data import create_default_rubric
-from ratings.tally import compute_tally, tally_recompute
+from ratings.reports.tally import compute_tally, tally_recompute
+from ratings.rubric.data import create_default_rubric
 from tests import factories
 
 
@@ -128,7 +128,7 @@ def test_a_failing_recompute_is_recorded_and_keeps_the_old_snapshot(example, mon
     def broken(cycle):
         raise RuntimeError("division table unavailable")
 
-    monkeypatch.setattr("ratings.tally.compute_tally", broken)
+    monkeypatch.setattr("ratings.reports.tally.compute_tally", broken)
     with pytest.raises(RuntimeError):
         tally_recompute(cycle_id=c24.pk, run=run)
     run.refresh_from_db()

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from branches.models import AuditEntry
-from ratings import services
 from ratings.models import (
     Cycle,
     Evidence,
@@ -28,7 +27,8 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
-from ratings.services import TransitionNotAllowed
+from ratings.workflow import levels, onsite, panel, precheck, self_assessment
+from ratings.workflow.edges import TransitionNotAllowed
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -80,27 +80,27 @@ def _prepare(action, flow, submission):
     """The call of `action` by its proper actor, with everything but the status in order."""
     if action == "submit":
         secretary = flow.secretary(submission)
-        return secretary, lambda: services.submission_submit(submission=submission, by=secretary)
+        return secretary, lambda: self_assessment.submission_submit(submission=submission, by=secretary)
     if action == "return":
-        return flow.staff, lambda: services.submission_return(
+        return flow.staff, lambda: precheck.submission_return(
             submission=submission, by=flow.staff, reasons=[(None, "请补充会议记录")]
         )
     if action == "accept":
-        return flow.staff, lambda: services.submission_accept(submission=submission, by=flow.staff)
+        return flow.staff, lambda: precheck.submission_accept(submission=submission, by=flow.staff)
     if action == "sign_off":
         if submission.status == Status.ACCEPTED:
             assignment = submission.assignments.get(signed_off_at__isnull=True)
         else:
             assignment = _ready_to_sign(flow, submission)
-        return assignment.inspector, lambda: services.inspection_sign_off(
+        return assignment.inspector, lambda: onsite.inspection_sign_off(
             assignment=assignment, by=assignment.inspector
         )
     if action == "review":
         if not submission.assignments.exists():
             _ready_to_sign(flow, submission)
-        return flow.staff, lambda: services.submission_review(submission=submission, by=flow.staff)
+        return flow.staff, lambda: panel.submission_review(submission=submission, by=flow.staff)
     if action == "reopen":
-        return flow.staff, lambda: services.submission_reopen(
+        return flow.staff, lambda: panel.submission_reopen(
             submission=submission, by=flow.staff, reason="复核发现佐证材料与现场不符"
         )
     raise AssertionError(action)
@@ -183,15 +183,15 @@ def test_a_handed_in_submission_cannot_be_edited_by_the_branch(status, rating_fl
     files = sorted(Evidence.objects.filter(submission=submission).values_list("pk", flat=True))
 
     with pytest.raises(ValidationError):
-        services.self_score_save(
+        self_assessment.self_score_save(
             submission=submission, indicator_id=ind.pk, score=40, comment="改一下", by=secretary
         )
     with pytest.raises(ValidationError):
-        services.evidence_add(
+        self_assessment.evidence_add(
             submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=secretary
         )
     with pytest.raises(ValidationError):
-        services.evidence_remove(evidence=evidence, by=secretary)
+        self_assessment.evidence_remove(evidence=evidence, by=secretary)
 
     assert _state(submission) == before
     assert IndicatorScore.objects.get(submission=submission, indicator=ind).score == 30
@@ -204,10 +204,10 @@ def test_the_branch_edits_while_it_holds_the_submission(status, rating_flow, rat
     secretary = rating_flow.secretary(submission)
     ind = {i.code: i for i in rating_flow.indicators(submission)}["1.1"]
 
-    services.self_score_save(
+    self_assessment.self_score_save(
         submission=submission, indicator_id=ind.pk, score="35.5", comment="补充", by=secretary
     )
-    services.evidence_add(
+    self_assessment.evidence_add(
         submission=submission, indicator_id=ind.pk, upload=factories.png_upload(), by=secretary
     )
 
@@ -239,18 +239,18 @@ def test_a_passed_deadline_blocks_submit_until_staff_extend_it_for_that_branch(
     before = _state(submission)
 
     with pytest.raises(TransitionNotAllowed, match="截止"):
-        services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
+        self_assessment.submission_submit(submission=submission, by=rating_flow.secretary(submission))
     assert _state(submission) == before
 
-    services.submission_extend_deadline(
+    precheck.submission_extend_deadline(
         submission=submission, until=timezone.now() + dt.timedelta(days=3), reason="因疫情延期", by=staff_user
     )
-    services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
+    self_assessment.submission_submit(submission=submission, by=rating_flow.secretary(submission))
     assert Submission.objects.get(pk=submission.pk).status == Status.SUBMITTED
 
     # The extension was for that branch only.
     with pytest.raises(TransitionNotAllowed):
-        services.submission_submit(submission=other, by=other_secretary_user)
+        self_assessment.submission_submit(submission=other, by=other_secretary_user)
     assert Submission.objects.get(pk=other.pk).status == Status.DRAFT
 
 
@@ -260,11 +260,11 @@ def test_an_extension_must_lie_in_the_future_and_have_a_reason(rating_flow, rati
     before = _state(submission)
 
     with pytest.raises(ValidationError):
-        services.submission_extend_deadline(
+        precheck.submission_extend_deadline(
             submission=submission, until=timezone.now() - dt.timedelta(hours=1), reason="延期", by=staff_user
         )
     with pytest.raises(ValidationError):
-        services.submission_extend_deadline(
+        precheck.submission_extend_deadline(
             submission=submission, until=timezone.now() + dt.timedelta(days=1), reason="  ", by=staff_user
         )
     assert _state(submission) == before
@@ -276,16 +276,16 @@ def test_an_incomplete_self_assessment_cannot_be_submitted_and_the_message_lists
     submission = rating_submission
     secretary = rating_flow.secretary(submission)
     ind = {i.code: i for i in rating_flow.indicators(submission)}
-    services.self_score_save(
+    self_assessment.self_score_save(
         submission=submission, indicator_id=ind["1.1"].pk, score=40, comment="", by=secretary
     )
-    services.self_score_save(
+    self_assessment.self_score_save(
         submission=submission, indicator_id=ind["1.2"].pk, score=30, comment="", by=secretary
     )
     before = _state(submission)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.submission_submit(submission=submission, by=secretary)
+        self_assessment.submission_submit(submission=submission, by=secretary)
 
     text = " ".join(excinfo.value.messages)
     assert "1.1" in text and "2.1" in text  # 1.1 lacks evidence, 2.1 a score and evidence
@@ -303,23 +303,23 @@ def test_reopen_requires_a_reason(status, reason, rating_flow, rating_submission
     before = _state(submission)
 
     with pytest.raises(ValidationError):
-        services.submission_reopen(submission=submission, by=staff_user, reason=reason)
+        panel.submission_reopen(submission=submission, by=staff_user, reason=reason)
 
     assert _state(submission) == before
 
 
 def test_reopening_an_inspection_lets_the_inspectors_score_and_sign_again(rating_flow, rating_submission):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
-    services.submission_reopen(submission=submission, by=rating_flow.staff, reason="照片与现场不符，重新验收")
+    panel.submission_reopen(submission=submission, by=rating_flow.staff, reason="照片与现场不符，重新验收")
     ind = rating_flow.indicators(submission)[0]
 
     assignments = list(submission.assignments.order_by("pk"))
     assert all(a.signed_off_at is None for a in assignments)
-    services.inspection_score_save(
+    onsite.inspection_score_save(
         assignment=assignments[0], indicator_id=ind.pk, score=20, finding="复查", by=assignments[0].inspector
     )
     for a in assignments:
-        services.inspection_sign_off(assignment=a, by=a.inspector)
+        onsite.inspection_sign_off(assignment=a, by=a.inspector)
 
     assert Submission.objects.get(pk=submission.pk).status == Status.INSPECTED
     assert InspectionScore.objects.get(assignment=assignments[0], indicator=ind).score == 20
@@ -328,15 +328,15 @@ def test_reopening_an_inspection_lets_the_inspectors_score_and_sign_again(rating
 def test_review_requires_every_veto_to_be_decided(rating_flow, rating_submission, staff_user):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
     veto_item = submission.cycle.rubric.vetoes.get(code="V1")
-    veto = services.veto_raise(submission=submission, item_id=veto_item.pk, note="群众举报", by=staff_user)
+    veto = panel.veto_raise(submission=submission, item_id=veto_item.pk, note="群众举报", by=staff_user)
     before = _state(submission)
 
     with pytest.raises(ValidationError, match="一票否决"):
-        services.submission_review(submission=submission, by=staff_user)
+        panel.submission_review(submission=submission, by=staff_user)
     assert _state(submission) == before
 
-    services.veto_decide(veto=veto, confirmed=False, reason="经核实举报不实", by=staff_user)
-    services.submission_review(submission=submission, by=staff_user)
+    panel.veto_decide(veto=veto, confirmed=False, reason="经核实举报不实", by=staff_user)
+    panel.submission_review(submission=submission, by=staff_user)
     assert Submission.objects.get(pk=submission.pk).status == Status.REVIEWED
 
 
@@ -344,15 +344,15 @@ def test_a_confirmed_veto_does_not_block_the_review_but_gives_no_star(
     rating_flow, rating_submission, staff_user
 ):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
-    veto = services.veto_raise(
+    veto = panel.veto_raise(
         submission=submission,
         item_id=submission.cycle.rubric.vetoes.get(code="V2").pk,
         note="民政部门公告",
         by=staff_user,
     )
-    services.veto_decide(veto=veto, confirmed=True, reason="已核实被撤销登记", by=staff_user)
+    panel.veto_decide(veto=veto, confirmed=True, reason="已核实被撤销登记", by=staff_user)
 
-    services.submission_review(submission=submission, by=staff_user)
+    panel.submission_review(submission=submission, by=staff_user)
 
     row = Submission.objects.get(pk=submission.pk)
     assert row.status == Status.REVIEWED
@@ -362,8 +362,8 @@ def test_a_confirmed_veto_does_not_block_the_review_but_gives_no_star(
 
 def _accepted(rating_flow, submission):
     rating_flow.fill(submission)
-    services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
-    services.submission_accept(submission=submission, by=rating_flow.staff)
+    self_assessment.submission_submit(submission=submission, by=rating_flow.secretary(submission))
+    precheck.submission_accept(submission=submission, by=rating_flow.staff)
     return submission
 
 
@@ -385,12 +385,12 @@ def test_the_inspection_is_complete_only_when_every_assigned_inspector_has_signe
     for assignment in assignments:
         rating_flow.score(assignment)
 
-    services.inspection_sign_off(assignment=assignments[0], by=a)
-    services.inspection_sign_off(assignment=assignments[1], by=b)  # the minimum of two has signed, c has not
+    onsite.inspection_sign_off(assignment=assignments[0], by=a)
+    onsite.inspection_sign_off(assignment=assignments[1], by=b)  # the minimum of two has signed, c has not
     assert _status(submission) == Status.ACCEPTED
     assert _inspected_entries(submission) == 0
 
-    services.inspection_sign_off(assignment=assignments[2], by=c)
+    onsite.inspection_sign_off(assignment=assignments[2], by=c)
     assert _status(submission) == Status.INSPECTED
     assert _inspected_entries(submission) == 1
 
@@ -406,13 +406,13 @@ def test_fewer_inspectors_than_the_committee_minimum_do_not_complete_the_inspect
     assignments = rating_flow.assign(submission, [a, b])
     for assignment in assignments:
         rating_flow.score(assignment)
-        services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+        onsite.inspection_sign_off(assignment=assignment, by=assignment.inspector)
     assert _status(submission) == Status.ACCEPTED  # both signed, but three are required
 
     c = factories.InspectorUserFactory(committee=committee, username="inspector-c")
     [third] = rating_flow.assign(submission, [c])
     rating_flow.score(third)
-    services.inspection_sign_off(assignment=third, by=c)
+    onsite.inspection_sign_off(assignment=third, by=c)
 
     assert _status(submission) == Status.INSPECTED
     assert _inspected_entries(submission) == 1
@@ -424,7 +424,7 @@ def test_a_committee_may_require_a_single_inspector(rating_flow, rating_submissi
     [only] = rating_flow.assign(submission, rating_flow.inspectors[:1])
     rating_flow.score(only)
 
-    services.inspection_sign_off(assignment=only, by=only.inspector)
+    onsite.inspection_sign_off(assignment=only, by=only.inspector)
 
     assert _status(submission) == Status.INSPECTED
 
@@ -433,7 +433,7 @@ def test_an_inspector_cannot_sign_off_with_indicators_unscored(rating_flow, rati
     submission = _accepted(rating_flow, rating_submission)
     assignments = rating_flow.assign(submission)
     first_indicator = rating_flow.indicators(submission)[0]
-    services.inspection_score_save(
+    onsite.inspection_score_save(
         assignment=assignments[0],
         indicator_id=first_indicator.pk,
         score=10,
@@ -443,7 +443,7 @@ def test_an_inspector_cannot_sign_off_with_indicators_unscored(rating_flow, rati
     before = _state(submission)
 
     with pytest.raises(ValidationError) as excinfo:
-        services.inspection_sign_off(assignment=assignments[0], by=assignments[0].inspector)
+        onsite.inspection_sign_off(assignment=assignments[0], by=assignments[0].inspector)
 
     assert "1.2" in excinfo.value.messages[0] and "2.1" in excinfo.value.messages[0]
     assert _state(submission) == before
@@ -456,11 +456,11 @@ def test_a_signed_inspector_cannot_change_scores_any_more(rating_flow, rating_su
     before = _state(submission)
 
     with pytest.raises(TransitionNotAllowed):
-        services.inspection_score_save(
+        onsite.inspection_score_save(
             assignment=signed, indicator_id=ind.pk, score=1, finding="", by=signed.inspector
         )
     with pytest.raises(TransitionNotAllowed):
-        services.inspection_sign_off(assignment=signed, by=signed.inspector)
+        onsite.inspection_sign_off(assignment=signed, by=signed.inspector)
 
     assert _state(submission) == before
     assert InspectionScore.objects.get(assignment=signed, indicator=ind).score == ind.max_score
@@ -469,9 +469,9 @@ def test_a_signed_inspector_cannot_change_scores_any_more(rating_flow, rating_su
 def test_a_returned_submission_keeps_each_rounds_reasons(rating_flow, rating_submission, staff_user):
     submission = rating_flow.drive(rating_submission, Status.RETURNED)
     ind = rating_flow.indicators(submission)[0]
-    services.submission_submit(submission=submission, by=rating_flow.secretary(submission))
+    self_assessment.submission_submit(submission=submission, by=rating_flow.secretary(submission))
 
-    services.submission_return(
+    precheck.submission_return(
         submission=submission, by=staff_user, reasons=[(ind.pk, "会议记录缺签名"), (None, " ")]
     )
 
@@ -486,7 +486,7 @@ def test_a_return_without_any_reason_is_refused(rating_flow, rating_submission, 
     before = _state(submission)
 
     with pytest.raises(ValidationError):
-        services.submission_return(submission=submission, by=staff_user, reasons=[(None, "  ")])
+        precheck.submission_return(submission=submission, by=staff_user, reasons=[(None, "  ")])
 
     assert _state(submission) == before
 
@@ -495,11 +495,11 @@ def test_a_submission_reopened_out_of_review_loses_its_proposed_level(
     rating_flow, rating_submission, django_capture_on_commit_callbacks
 ):
     submission = rating_flow.drive(rating_submission, Status.INSPECTED)
-    services.cycle_recompute_levels(cycle_id=submission.cycle_id)
+    levels.cycle_recompute_levels(cycle_id=submission.cycle_id)
     assert Submission.objects.get(pk=submission.pk).proposed_level == 5
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.submission_reopen(submission=submission, by=rating_flow.staff, reason="重新验收")
+        panel.submission_reopen(submission=submission, by=rating_flow.staff, reason="重新验收")
 
     row = Submission.objects.get(pk=submission.pk)
     assert row.status == Status.ACCEPTED
@@ -515,11 +515,11 @@ def test_unassigning_the_only_inspector_yet_to_sign_completes_the_inspection(
     assignments = rating_flow.assign(submission, [a, b, c])
     for assignment in assignments[:2]:
         rating_flow.score(assignment)
-        services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+        onsite.inspection_sign_off(assignment=assignment, by=assignment.inspector)
     assert _status(submission) == Status.ACCEPTED  # c has not signed
 
     # c falls ill; the two who signed are enough, and nobody is left who could sign.
-    services.inspector_unassign(assignment=assignments[2], by=rating_flow.staff)
+    onsite.inspector_unassign(assignment=assignments[2], by=rating_flow.staff)
 
     assert _status(submission) == Status.INSPECTED
     assert _inspected_entries(submission) == 1
@@ -529,9 +529,9 @@ def test_unassigning_leaves_the_inspection_open_while_too_few_have_signed(rating
     submission = _accepted(rating_flow, rating_submission)
     first, second = rating_flow.assign(submission)
     rating_flow.score(first)
-    services.inspection_sign_off(assignment=first, by=first.inspector)
+    onsite.inspection_sign_off(assignment=first, by=first.inspector)
 
-    services.inspector_unassign(assignment=second, by=rating_flow.staff)
+    onsite.inspector_unassign(assignment=second, by=rating_flow.staff)
 
     assert _status(submission) == Status.ACCEPTED
     assert _inspected_entries(submission) == 0

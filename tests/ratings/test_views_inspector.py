@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ratings import services
 from ratings.models import (
     InspectionAssignment,
     InspectionPhoto,
@@ -21,6 +20,7 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
+from ratings.workflow import onsite, precheck, self_assessment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,10 @@ pytestmark = pytest.mark.django_db
 def accepted(rating_submission, rating_flow, staff_user):
     """The submission accepted for inspection with two inspectors assigned; nothing scored yet."""
     rating_flow.fill(rating_submission)
-    services.submission_submit(submission=rating_submission, by=rating_flow.secretary(rating_submission))
-    services.submission_accept(submission=rating_submission, by=staff_user)
+    self_assessment.submission_submit(
+        submission=rating_submission, by=rating_flow.secretary(rating_submission)
+    )
+    precheck.submission_accept(submission=rating_submission, by=staff_user)
     first, second = rating_flow.assign(rating_submission)
     return first, second
 
@@ -50,7 +52,7 @@ def _save(client, assignment, code, score, finding="", **extra):
 
 def _score_all(assignment, score=None):
     for ind in assignment.submission.cycle.rubric.indicators():
-        services.inspection_score_save(
+        onsite.inspection_score_save(
             assignment=assignment,
             indicator_id=ind.pk,
             score=ind.max_score if score is None else score,
@@ -230,14 +232,14 @@ def test_score_save_takes_only_post(login, accepted):
 
 def test_inspectors_do_not_see_each_others_scores(login, accepted):
     first, second = accepted
-    services.inspection_score_save(
+    onsite.inspection_score_save(
         assignment=second,
         indicator_id=_ind(second, "1.1").pk,
         score=Decimal("12.5"),
         finding="乙的独立意见",
         by=second.inspector,
     )
-    services.inspection_photo_add(
+    onsite.inspection_photo_add(
         assignment=second,
         indicator_id=_ind(second, "1.1").pk,
         upload=factories.png_upload("b.png"),
@@ -300,7 +302,7 @@ def test_a_bad_photo_is_refused_with_a_message(login, accepted, files, message):
 @pytest.fixture
 def photo(accepted):
     first, _ = accepted
-    services.inspection_photo_add(
+    onsite.inspection_photo_add(
         assignment=first,
         indicator_id=_ind(first, "1.1").pk,
         upload=factories.png_upload(),
@@ -403,7 +405,7 @@ def test_the_last_signature_completes_the_inspection(login, accepted, django_cap
 def test_after_sign_off_the_page_is_read_only_and_edits_are_refused(login, accepted):
     first, _ = accepted
     _score_all(first, Decimal("10"))
-    services.inspection_sign_off(assignment=first, by=first.inspector)
+    onsite.inspection_sign_off(assignment=first, by=first.inspector)
     client = login(first.inspector)
 
     page = client.get(reverse("ratings:inspection", args=[first.pk]))

@@ -14,10 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import Member
-from ratings.awards import award_downgrade, award_revoke
 from ratings.models import Award, Cycle, Objection, RatingSettings
-from ratings.publication import client_ip_hash, cycle_publish, objection_uphold, results_finalize
-from ratings.services import cycle_recompute_levels
+from ratings.outcomes.awards import award_downgrade, award_revoke
+from ratings.outcomes.objections import client_ip_hash, objection_uphold
+from ratings.outcomes.publication import cycle_publish, results_finalize
+from ratings.workflow.levels import cycle_recompute_levels
 from tests import factories
 
 pytestmark = pytest.mark.django_db

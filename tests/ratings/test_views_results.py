@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ratings.awards import award_downgrade, award_revoke
 from ratings.models import (
     Award,
     AwardEvent,
@@ -26,9 +25,10 @@ from ratings.models import (
     Status,
     Submission,
 )
-from ratings.publication import cycle_publish, results_finalize
-from ratings.rectification import rectification_answer, rectification_create
-from ratings.services import cycle_recompute_levels
+from ratings.outcomes.awards import award_downgrade, award_revoke
+from ratings.outcomes.publication import cycle_publish, results_finalize
+from ratings.outcomes.rectification import rectification_answer, rectification_create
+from ratings.workflow.levels import cycle_recompute_levels
 from tests import factories
 from tests.ratings.conftest import make_results_cycle
 

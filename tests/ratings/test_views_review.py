@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches.models import AuditEntry
-from ratings import services
 from ratings.models import (
     AppliedAdjustment,
     FinalScore,
@@ -22,7 +21,8 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
-from ratings.review_data import review_matrix
+from ratings.workflow import levels, panel
+from ratings.workflow.review_data import review_matrix
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ URLS = [
 
 @pytest.fixture
 def veto(inspected, staff_user):
-    return services.veto_raise(
+    return panel.veto_raise(
         submission=inspected,
         item_id=inspected.cycle.rubric.vetoes.get(code="V1").pk,
         note="举报线索",
@@ -395,7 +395,7 @@ def test_the_explanation_names_the_promotion_limit(
 
 
 def test_reopen_needs_a_reason(staff, inspected, staff_user):
-    services.submission_review(submission=inspected, by=staff_user)
+    panel.submission_review(submission=inspected, by=staff_user)
     response = _post(staff, "ratings:submission-reopen", inspected, {"reason": ""})
     assert response.status_code == 200
     assert "必须说明原因" in response.content.decode()
@@ -505,7 +505,7 @@ def _review_case(committee, staff_user, n_indicators, n_inspectors):
         submission=submission, item=rubric.adjustments.first(), times=1, note="x", set_by=staff_user
     )
     VetoDecision.objects.create(submission=submission, item=rubric.vetoes.first(), raised_by=staff_user)
-    services.cycle_recompute_levels(cycle_id=cycle.pk)
+    levels.cycle_recompute_levels(cycle_id=cycle.pk)
     return submission
 
 

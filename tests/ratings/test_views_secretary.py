@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from ratings import services
 from ratings.models import Cycle, Evidence, IndicatorScore, InspectionAssignment, Status, Submission
+from ratings.workflow import precheck, self_assessment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def secretary(login, secretary_user):
 
 @pytest.fixture
 def evidence(rating_submission, secretary_user):
-    return services.evidence_add(
+    return self_assessment.evidence_add(
         submission=rating_submission,
         indicator_id=ind(rating_submission, "1.1").pk,
         upload=pdf_upload(),
@@ -394,7 +394,7 @@ def test_submitting_twice_says_why_and_changes_nothing(secretary, rating_submiss
 def test_return_reasons_are_visible_and_resubmit_works(secretary, rating_submission, rating_flow, staff_user):
     submission = rating_flow.drive(rating_submission, Status.SUBMITTED)
     indicator = ind(submission, "2.1")
-    services.submission_return(
+    precheck.submission_return(
         submission=submission,
         by=staff_user,
         reasons=[(None, "请补充签到表"), (indicator.pk, "活动照片看不清")],
@@ -482,7 +482,7 @@ def test_an_assigned_inspector_may_open_evidence(login, rating_submission, ratin
 
 
 def test_an_image_is_shown_inline(secretary, rating_submission, secretary_user):
-    ev = services.evidence_add(
+    ev = self_assessment.evidence_add(
         submission=rating_submission,
         indicator_id=ind(rating_submission, "1.1").pk,
         upload=factories.png_upload(),
@@ -500,6 +500,6 @@ def test_a_guessed_evidence_id_gives_nothing(secretary):
 
 
 def test_submission_is_visible_through_the_selector_only(rating_submission, other_submission, secretary_user):
-    from ratings.selectors import submissions_visible_to
+    from ratings.workflow.selectors import submissions_visible_to
 
     assert list(submissions_visible_to(secretary_user)) == [Submission.objects.get(pk=rating_submission.pk)]

@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ratings import services
 from ratings.models import (
     Cycle,
     CycleExclusion,
@@ -20,7 +19,8 @@ from ratings.models import (
     Status,
     Submission,
 )
-from ratings.rubric_data import create_default_rubric
+from ratings.rubric.data import create_default_rubric
+from ratings.workflow import cycle_setup, precheck
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def submitted(rating_submission, rating_flow):
 @pytest.fixture
 def accepted(submitted, staff_user):
     """Accepted for inspection, no inspector assigned yet."""
-    services.submission_accept(submission=submitted, by=staff_user)
+    precheck.submission_accept(submission=submitted, by=staff_user)
     return Submission.objects.get(pk=submitted.pk)
 
 
@@ -271,7 +271,7 @@ def test_an_exclusion_needs_a_reason(staff_client, draft_cycle, party_organizati
 def test_an_exclusion_can_be_taken_back_before_opening(
     staff_client, draft_cycle, party_organization, staff_user
 ):
-    ex = services.cycle_exclusion_set(
+    ex = cycle_setup.cycle_exclusion_set(
         cycle=draft_cycle, party_organization=party_organization, reason="暂缓", by=staff_user
     )
     response = staff_client.post(reverse("ratings:cycle-exclusion-remove", args=[draft_cycle.pk, ex.pk]))
@@ -324,7 +324,7 @@ def open_cycle_of(committee, staff_user):
         for i in range(n):
             factories.PartyOrganizationFactory(committee=committee, name=f"队列党支部{year}-{i:03d}")
         cycle = factories.CycleFactory(committee=committee, year=year)
-        return services.cycle_open(cycle=cycle, by=staff_user)
+        return cycle_setup.cycle_open(cycle=cycle, by=staff_user)
 
     return make
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from meetings.compliance import compliance_for_types
 from meetings.selectors import meetings_for_evidence
 
-from .models import Indicator, Submission
+from ..models import Indicator, Submission
 
 
 def indicator_codes(rubric_id: int) -> dict[int, list[str]]:

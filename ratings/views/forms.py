@@ -1,11 +1,11 @@
-"""Forms of the rating pages. They parse input; rules are checked by ratings.services."""
+"""Forms of the rating pages. They parse input; rules are checked by the stage services (ratings.workflow, ratings.rubric)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyOrganization
 
-from .models import Cycle, Rubric, Status
+from ..models import Cycle, Rubric, Status
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx"

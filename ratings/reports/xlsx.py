@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .models import Cycle, Status, Submission, level_name
+from ..models import Cycle, Status, Submission, level_name
 
 BOLD = Font(bold=True)
 

@@ -11,12 +11,14 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from branches.models import Division, OrgType, PartyOrganization
 from branches.selectors import coverage_report
 
-from .models import Cycle, Status, Submission, TallyRun, TallySnapshot
+from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
+from ..workflow.signals import results_changed
 
 LEVEL_KEYS = ["5", "4", "3", "2", "1", "0"]
 PLAQUE_MIN = 3
@@ -194,3 +196,9 @@ def tally_request(*, cycle: Cycle, by, reason: str = "manual") -> TallyRun:
     run = TallyRun.objects.create(cycle=cycle, requested_by=by, reason=reason)
     transaction.on_commit(lambda: tasks.recompute_tally.delay(run.pk), robust=True)
     return run
+
+
+@receiver(results_changed)
+def request_tally_when_results_change(sender, *, cycle, by, **kwargs) -> TallyRun:
+    """The workflow completed or reopened a review: queue a new tally of the cycle."""
+    return tally_request(cycle=cycle, by=by, reason="results_changed")

@@ -2,7 +2,7 @@
 
 They only parse what was typed (a number is a number, text is not too long); every rule of
 the procedure (score within the indicator's maximum, half-point steps, a reason when the final
-score leaves the average, states) is checked by ratings.services, so one message says it
+score leaves the average, states) is checked by the workflow services (ratings.workflow), so one message says it
 whichever page, command or task calls.
 """
 

@@ -1,15 +1,15 @@
 """Forms of 公示, objections, awards, plaques and rectification.
 
 They parse and bound what was typed; the rules of the procedure (notice period, states, rate
-limit, file types by content) are checked by ratings.publication / awards / rectification.
+limit, file types by content) are checked by the outcome services (ratings.outcomes).
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .awards import GROUNDS
-from .models import Award, Objection, Rectification, level_name
-from .publication import MAX_OBJECTION_FILES
+from ..models import Award, Objection, Rectification, level_name
+from ..outcomes.awards import GROUNDS
+from ..outcomes.objections import MAX_OBJECTION_FILES
 
 DOCUMENT_ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx"
 

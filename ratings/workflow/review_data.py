@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .models import (
+from ..models import (
     Evidence,
     FinalScore,
     Indicator,
@@ -20,7 +20,7 @@ from .models import (
     RatingSettings,
     Submission,
 )
-from .services import inspector_averages
+from .levels import inspector_averages
 
 
 @dataclass
@@ -41,7 +41,7 @@ class ReviewRow:
     self_comment: str
     evidence: list[Evidence]
     cells: list[InspectorCell]  # one per inspector, in the order of ReviewMatrix.assignments
-    average: Decimal | None  # the inspectors' average, exactly as ratings.services computes it
+    average: Decimal | None  # the inspectors' average, exactly as ratings.workflow.levels computes it
     spread: Decimal | None  # max − min of the inspectors' scores
     flagged: bool  # spread above the committee's threshold
     final: FinalScore | None

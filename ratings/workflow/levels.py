@@ -1,0 +1,152 @@
+"""Star levels across a cycle: the inputs of the star rules for every submission under review,
+and the proposed levels they lead to."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Avg
+
+from ..models import (
+    AdjustmentItem,
+    AppliedAdjustment,
+    Cycle,
+    FinalScore,
+    Indicator,
+    InspectionScore,
+    Rubric,
+    Status,
+    Submission,
+    VetoDecision,
+)
+from . import rules
+
+
+def inspector_averages(submission_ids) -> dict[tuple[int, int], Decimal]:
+    rows = (
+        InspectionScore.objects.filter(assignment__submission_id__in=submission_ids, score__isnull=False)
+        .values("assignment__submission_id", "indicator_id")
+        .annotate(avg=Avg("score"))
+    )
+    return {
+        (r["assignment__submission_id"], r["indicator_id"]): Decimal(r["avg"]).quantize(Decimal("0.01"))
+        for r in rows
+    }
+
+
+def rules_for(rubric: Rubric) -> rules.Rules:
+    return rules.Rules(
+        bands=tuple(rules.Band(b.level, b.min_total, b.quota_percent) for b in rubric.bands.all()),
+        bonus_cap=rubric.bonus_cap,
+        deduction_cap=rubric.deduction_cap,
+        promotion_limit=rubric.promotion_limit,
+        exclude_ties=rubric.quota_tie_rule == Rubric.TieRule.EXCLUDE,
+    )
+
+
+def previous_levels(cycle: Cycle) -> dict[int, int | None]:
+    """Last cycle's level per party organisation (0 where rated without a star or vetoed)."""
+    prev = (
+        Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
+    )
+    if prev is None:
+        return {}
+    rows = prev.submissions.filter(status=Status.REVIEWED).values_list(
+        "party_organization_id", "proposed_level", "vetoed"
+    )
+    return {po: (0 if vetoed or level is None else level) for po, level, vetoed in rows}
+
+
+def cycle_candidates(cycle: Cycle, statuses=(Status.INSPECTED, Status.REVIEWED)):
+    """The inputs of the star rules for every submission in review, in a fixed number of queries."""
+    subs = list(
+        Submission.objects.filter(cycle=cycle, status__in=statuses).values("pk", "party_organization_id")
+    )
+    ids = [s["pk"] for s in subs]
+    if not ids:
+        return []
+    indicator_ids = list(
+        Indicator.objects.filter(category__rubric_id=cycle.rubric_id).values_list("pk", flat=True)
+    )
+    averages = inspector_averages(ids)
+    finals = {
+        (s, i): v
+        for s, i, v in FinalScore.objects.filter(submission_id__in=ids).values_list(
+            "submission_id", "indicator_id", "score"
+        )
+    }
+    bonus, deduction = defaultdict(Decimal), defaultdict(Decimal)
+    for adj in AppliedAdjustment.objects.filter(submission_id__in=ids).select_related("item"):
+        (bonus if adj.item.kind == AdjustmentItem.Kind.BONUS else deduction)[adj.submission_id] += adj.points
+    vetoes = defaultdict(list)
+    for sid, title in VetoDecision.objects.filter(
+        submission_id__in=ids, state=VetoDecision.State.CONFIRMED
+    ).values_list("submission_id", "item__title"):
+        vetoes[sid].append(title)
+    prev = previous_levels(cycle)
+    out = []
+    for s in subs:
+        sid = s["pk"]
+        total = sum(
+            (finals.get((sid, i), averages.get((sid, i), Decimal(0))) for i in indicator_ids), Decimal(0)
+        )
+        out.append(
+            rules.Candidate(
+                key=sid,
+                indicator_total=total,
+                bonus=bonus[sid],
+                deduction=deduction[sid],
+                vetoed=bool(vetoes[sid]),
+                veto_titles=tuple(vetoes[sid]),
+                previous_level=prev.get(s["party_organization_id"]),
+            )
+        )
+    return out
+
+
+@transaction.atomic
+def cycle_recompute_levels(*, cycle_id: int) -> int:
+    """Recompute totals and proposed star levels of every submission under review in a cycle.
+
+    Quotas rank branches across the cycle, so one changed score can move another branch.
+    """
+    cycle = Cycle.objects.select_for_update().select_related("rubric").get(pk=cycle_id)
+    outcomes = rules.decide(cycle_candidates(cycle), rules_for(cycle.rubric))
+    prev = previous_levels(cycle)
+    by_id = {o.key: o for o in outcomes}
+    subs = list(Submission.objects.filter(pk__in=by_id).select_related("party_organization"))
+    for sub in subs:
+        o = by_id[sub.pk]
+        sub.total = o.total
+        sub.bonus_total = o.bonus
+        sub.deduction_total = o.deduction
+        sub.indicator_total = o.total - o.bonus + o.deduction if o.total is not None else None
+        sub.vetoed = o.level is None
+        sub.proposed_level = o.level
+        sub.previous_level = prev.get(sub.party_organization_id)
+        sub.level_explanation = o.explanation
+    Submission.objects.bulk_update(
+        subs,
+        [
+            "total",
+            "bonus_total",
+            "deduction_total",
+            "indicator_total",
+            "vetoed",
+            "proposed_level",
+            "previous_level",
+            "level_explanation",
+        ],
+        batch_size=500,
+    )
+    # A submission reopened out of review keeps no proposal (nor a place in the quotas above).
+    Submission.objects.filter(cycle=cycle, total__isnull=False).exclude(pk__in=by_id).update(
+        indicator_total=None,
+        bonus_total=None,
+        deduction_total=None,
+        total=None,
+        vetoed=False,
+        proposed_level=None,
+        level_explanation="",
+    )
+    return len(subs)

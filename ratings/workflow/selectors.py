@@ -1,0 +1,49 @@
+"""Reads of the rating procedure scoped to a user."""
+
+from django.db.models import Q, QuerySet
+
+from branches import access
+from branches.models import User
+
+from ..models import Cycle, InspectionAssignment, Submission
+
+SUBMISSION_PATHS = access.Paths(
+    committee="cycle__committee", party_organization="party_organization", inspector="assignments__inspector"
+)
+
+
+def submissions_visible_to(user: User) -> QuerySet[Submission]:
+    """Staff: their committee; secretary: their own party organisation; inspector: assigned only."""
+    return access.scoped(Submission.objects.all(), user, "rating.view", SUBMISSION_PATHS)
+
+
+CYCLE_PATHS = access.Paths(committee="committee")
+
+
+def cycles_visible_to(user: User) -> QuerySet[Cycle]:
+    """The cycles whose rating `user` manages: staff their committee's, a superuser every one."""
+    return access.scoped(Cycle.objects.all(), user, "rating.manage", CYCLE_PATHS)
+
+
+def assignments_of(user: User) -> QuerySet[InspectionAssignment]:
+    if access.actor_kind(user) != access.INSPECTOR:
+        return InspectionAssignment.objects.none()
+    return (
+        InspectionAssignment.objects.filter(inspector=user)
+        .select_related("submission__cycle", "submission__party_organization")
+        .order_by("signed_off_at", "-submission__cycle__year", "submission__party_organization__name")
+    )
+
+
+def party_organization_ids_assigned_to(user: User):
+    """Party organisations an inspector may see because a submission of theirs is assigned."""
+    return InspectionAssignment.objects.filter(inspector=user).values("submission__party_organization_id")
+
+
+def queue(user: User, *, cycle: Cycle, status: str = "", search: str = "") -> QuerySet[Submission]:
+    qs = submissions_visible_to(user).filter(cycle=cycle).select_related("party_organization")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        qs = qs.filter(Q(party_organization__name__icontains=search.strip()))
+    return qs.order_by("party_organization__name", "pk")
