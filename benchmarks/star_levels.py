@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/star_levels.py            # temporary SQLite file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/starfire .venv/bin/python benchmarks/star_levels.py
 
-Times ratings.services.cycle_recompute_levels(cycle_id) — averages per indicator, totals, bands,
+Times ratings.cycle_recompute_levels(cycle_id) — averages per indicator, totals, bands,
 promotion limit, quotas across the cycle, the explanation, and writing every submission back —
 and, in the same process, one SQL aggregate over the same score rows that produces only the
 totals; prints both, the ratio, and checks that the totals agree.
@@ -157,8 +157,8 @@ def main():
     with django_database():
         from django.db import connection
 
-        from ratings import services
         from ratings.models import Submission
+        from ratings.workflow.levels import cycle_recompute_levels
 
         n_rows = args.submissions * args.indicators * args.inspectors
         t_build, cycle = timed(build, args.submissions, args.indicators, args.inspectors, args.seed)
@@ -172,7 +172,7 @@ def main():
 
         service_runs, sql_runs = [], []
         for _i in range(args.repeat):
-            t, count = timed(services.cycle_recompute_levels, cycle_id=cycle.pk)
+            t, count = timed(cycle_recompute_levels, cycle_id=cycle.pk)
             assert count == args.submissions, count
             service_runs.append(t)
             t, totals = timed(sql_totals, cycle.pk)

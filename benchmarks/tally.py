@@ -18,7 +18,7 @@ def build(n_orgs, n_pos, n_cycles):
     from branches.models import Committee, PartyOrganization, SocialOrganization
     from branches.uscc import make_uscc
     from ratings.models import Cycle, Status, Submission
-    from ratings.rubric_data import create_default_rubric
+    from ratings.rubric.data import create_default_rubric
 
     rng = random.Random(7)
     committee = Committee.objects.create(name="基准测试综合党委", short_name="基准")

@@ -9,7 +9,8 @@ class RatingsConfig(AppConfig):
     def ready(self):
         from branches import access
 
-        from .selectors import party_organization_ids_assigned_to
+        from . import tasks  # noqa: F401  (registers the tasks and connects the reports' signal receivers)
+        from .workflow.selectors import party_organization_ids_assigned_to
 
         # The register's access policy learns from here which branches an inspector is assigned to.
         access.register_assignment_source(party_organization_ids_assigned_to)

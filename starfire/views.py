@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from branches import access, selectors
 from branches.models import Committee, Role
 from ratings.models import Status
-from ratings.selectors import assignments_of
+from ratings.workflow.selectors import assignments_of
 
 from .forms import CommitteeChoiceForm
 

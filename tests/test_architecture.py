@@ -22,29 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("starfire", "core", "branches", "notifications", "meetings", "ratings")
 MAX_LINES = 500
 
-# Known cases inside the rating app, which is being split by stage on another branch; the split
-# removes them. Empty these allow-lists once that branch is merged (a test below fails when an
-# entry no longer occurs, so none outlives its fix).
-# (importer, imported): module-level imports known to close a cycle. None today: the rating app's
-# cycle (awards → tasks → publication → awards) runs through imports inside functions.
+# Allow-lists for known exceptions: empty, and a test below fails when an entry no longer occurs,
+# so none would outlive its fix.
+# (importer, imported): module-level imports known to close a cycle.
 KNOWN_CYCLE_IMPORTS: set[tuple[str, str]] = set()
-# (importer, imported module, private name): the stage modules share the rating services' helpers.
-KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {
-    ("ratings.awards", "ratings.services", "_require_staff"),
-    ("ratings.publication", "ratings.services", "_audit"),
-    ("ratings.publication", "ratings.services", "_require_staff"),
-    ("ratings.rectification", "ratings.services", "_audit"),
-    ("ratings.rectification", "ratings.services", "_indicator_of"),
-    ("ratings.rectification", "ratings.services", "_require_staff"),
-    ("ratings.rubric_io", "ratings.services", "_has_meeting_link"),
-    ("ratings.rubric_io", "ratings.services", "_require_staff"),
-}
-# modules over the limit, being split by stage
-KNOWN_LONG_MODULES: set[str] = {
-    "ratings.rubric_io",
-    "ratings.services",
-    "ratings.views.results",
-}
+# (importer, imported module, private name)
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
+# modules over the limit
+KNOWN_LONG_MODULES: set[str] = set()
 
 
 @dataclass(frozen=True)

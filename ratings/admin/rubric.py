@@ -10,7 +10,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import error_text
-from ratings import services
 from ratings.models import (
     AdjustmentItem,
     Indicator,
@@ -19,6 +18,7 @@ from ratings.models import (
     StarBand,
     VetoItem,
 )
+from ratings.rubric.services import rubric_check, rubric_copy
 
 from .base import (
     FROZEN_HELP,
@@ -152,7 +152,7 @@ class RubricAdmin(RatingsAdmin):
             if _frozen(obj):
                 messages.warning(request, FROZEN_MESSAGE)
             else:
-                for problem in services.rubric_check(obj):
+                for problem in rubric_check(obj):
                     messages.warning(request, problem)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -177,7 +177,7 @@ class RubricAdmin(RatingsAdmin):
     def copy_as_new_version(self, request, queryset):
         for rubric in queryset.order_by("version"):
             try:
-                new = services.rubric_copy(rubric=rubric, by=request.user)
+                new = rubric_copy(rubric=rubric, by=request.user)
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, error_text(exc), messages.ERROR)
                 continue

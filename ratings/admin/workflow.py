@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Role
 from core.errors import error_text
-from ratings import services
 from ratings.models import (
     AppliedAdjustment,
     Cycle,
@@ -23,6 +22,8 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
+from ratings.workflow.cycle_setup import cycle_create, cycle_exclusion_remove, cycle_exclusion_set, cycle_open
+from ratings.workflow.levels import cycle_recompute_levels
 
 from .base import (
     CycleFilter,
@@ -98,7 +99,7 @@ class CycleAdmin(RatingsAdmin):
         if not request.user.is_superuser:
             obj.committee_id = request.user.committee_id
         obj._history_user = request.user
-        services.cycle_create(cycle=obj, by=request.user)
+        cycle_create(cycle=obj, by=request.user)
 
     def save_formset(self, request, form, formset, change):
         """Exclusions go through the cycle services, which check the cycle is still in 筹备."""
@@ -107,13 +108,13 @@ class CycleAdmin(RatingsAdmin):
         cycle = form.instance
         instances = formset.save(commit=False)
         for exclusion in formset.deleted_objects:
-            services.cycle_exclusion_remove(exclusion=exclusion, by=request.user)
+            cycle_exclusion_remove(exclusion=exclusion, by=request.user)
         for exclusion in instances:
             if exclusion.pk is not None:
                 old = CycleExclusion.objects.get(pk=exclusion.pk)
                 if old.party_organization_id != exclusion.party_organization_id:
-                    services.cycle_exclusion_remove(exclusion=old, by=request.user)
-            services.cycle_exclusion_set(
+                    cycle_exclusion_remove(exclusion=old, by=request.user)
+            cycle_exclusion_set(
                 cycle=cycle,
                 party_organization=exclusion.party_organization,
                 reason=exclusion.reason,
@@ -124,7 +125,7 @@ class CycleAdmin(RatingsAdmin):
     def open_cycle(self, request, queryset):
         for cycle in queryset:
             try:
-                services.cycle_open(cycle=cycle, by=request.user)
+                cycle_open(cycle=cycle, by=request.user)
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, f"{cycle}：{error_text(exc)}", messages.ERROR)
             else:
@@ -133,7 +134,7 @@ class CycleAdmin(RatingsAdmin):
     @admin.action(description=_("重新计算星级"))
     def recompute_levels(self, request, queryset):
         for cycle in queryset:
-            n = services.cycle_recompute_levels(cycle_id=cycle.pk)
+            n = cycle_recompute_levels(cycle_id=cycle.pk)
             self.message_user(request, _("%(cycle)s：已重新计算 %(n)s 个申报。") % {"cycle": cycle, "n": n})
 
 
@@ -264,7 +265,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     @admin.action(description=_("重新计算所在周期的星级"))
     def recompute_levels(self, request, queryset):
         for cycle_id in sorted(set(queryset.values_list("cycle_id", flat=True))):
-            services.cycle_recompute_levels(cycle_id=cycle_id)
+            cycle_recompute_levels(cycle_id=cycle_id)
         self.message_user(request, _("已重新计算。"))
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from branches import demo as register_demo
 from branches.models import Committee, SocialOrganization
 from ratings.models import Cycle, InspectorConflict, RatingSettings, Rubric, Status, Submission
-from ratings.rubric_data import create_default_rubric
+from ratings.rubric.data import create_default_rubric
 
 from .rating_2023 import build_2023
 from .rating_2024 import build_2024

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from branches.models import Committee, PartyOrganization
-from ratings import services
 from ratings.models import (
     AdjustmentItem,
     Award,
@@ -27,6 +26,9 @@ from ratings.models import (
     VetoDecision,
     VetoItem,
 )
+from ratings.workflow.cycle_setup import cycle_create, cycle_open
+from ratings.workflow.levels import cycle_recompute_levels, inspector_averages
+from ratings.workflow.panel import adjustment_set, final_score_set, veto_decide, veto_raise
 
 from .rating_common import (
     HALF,
@@ -72,7 +74,7 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
     )
     plan = _plan_2023(party_orgs)
     exclusions = {po.pk: "演示数据：2023年度评星时尚未成立" for po in party_orgs if po.pk not in plan}
-    cycle = services.cycle_create(
+    cycle = cycle_create(
         cycle=Cycle(
             committee=committee,
             year=2023,
@@ -85,7 +87,7 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
         ),
         by=actors.staff,
     )
-    services.cycle_open(cycle=cycle, by=actors.staff, exclusions=exclusions)
+    cycle_open(cycle=cycle, by=actors.staff, exclusions=exclusions)
     indicators = list(
         Indicator.objects.filter(category__rubric=rubric)
         .select_related("category")
@@ -103,14 +105,14 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
         p = plan[sub.party_organization_id]
         assignments = driver.to_inspected(sub, index, Decimal(p["indicator"]), sign_all=False)
         if "veto" in p:  # found on site by the first inspector, confirmed by the panel
-            services.veto_raise(
+            veto_raise(
                 submission=sub,
                 item_id=vetoes[p["veto"]].pk,
                 by=assignments[0].inspector,
                 note="实地验收发现党组织近一年未开展组织生活，党建工作“空壳”运转。",
             )
         if "cleared_veto" in p:
-            services.veto_raise(
+            veto_raise(
                 submission=sub,
                 item_id=vetoes[p["cleared_veto"]].pk,
                 by=actors.staff,
@@ -119,7 +121,7 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
         driver.sign(assignments[1])
         for veto in VetoDecision.objects.filter(submission=sub):
             confirmed = veto.item.code == p.get("veto")
-            services.veto_decide(
+            veto_decide(
                 veto=veto,
                 confirmed=confirmed,
                 by=actors.staff,
@@ -130,18 +132,16 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
                 ),
             )
         if "bonus" in p:
-            services.adjustment_set(
+            adjustment_set(
                 submission=sub, item_id=items[p["bonus"]].pk, times=1, note=p["note"], by=actors.staff
             )
         if "deduction" in p:
             code, times, note = p["deduction"]
-            services.adjustment_set(
-                submission=sub, item_id=items[code].pk, times=times, note=note, by=actors.staff
-            )
+            adjustment_set(submission=sub, item_id=items[code].pk, times=times, note=note, by=actors.staff)
         if p.get("raise_one"):
-            averages = services.inspector_averages([sub.pk])
+            averages = inspector_averages([sub.pk])
             ind = next(i for i in indicators if averages[(sub.pk, i.pk)] <= i.max_score - Decimal("0.5"))
-            services.final_score_set(
+            final_score_set(
                 submission=sub,
                 indicator_id=ind.pk,
                 score=averages[(sub.pk, ind.pk)] + HALF,
@@ -149,11 +149,11 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
                 by=actors.staff,
             )
         driver.review(sub)
-    services.cycle_recompute_levels(cycle_id=cycle.pk)
+    cycle_recompute_levels(cycle_id=cycle.pk)
 
-    from ratings.awards import plaque_update
     from ratings.models import Plaque
-    from ratings.publication import cycle_publish, results_finalize
+    from ratings.outcomes.awards import plaque_update
+    from ratings.outcomes.publication import cycle_publish, results_finalize
 
     # 公示 runs through the real services while the notice is open (today), then moves to 2023.
     today = timezone.localdate()
@@ -183,7 +183,8 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
 
 def _objections_2023(cycle: Cycle, actors: "Actors") -> None:
     """One objection rejected, one upheld (a five-star result corrected to four stars)."""
-    from ratings.publication import listed_results, objection_file, objection_reject, objection_uphold
+    from ratings.outcomes.objections import objection_file, objection_reject, objection_uphold
+    from ratings.outcomes.publication import listed_results
 
     listed = list(listed_results(cycle))
     fives = [s for s in listed if s.proposed_level == 5 and s.party_organization.name != WUHOU]
@@ -220,7 +221,7 @@ def _objections_2023(cycle: Cycle, actors: "Actors") -> None:
 
 def _rectifications_2023(cycle: Cycle, actors: "Actors") -> None:
     """Rectification items from the review, in every state (one of them overdue once backdated)."""
-    from ratings.rectification import (
+    from ratings.outcomes.rectification import (
         rectification_answer,
         rectification_create,
         rectification_send_back,
@@ -261,8 +262,8 @@ def _rectifications_2023(cycle: Cycle, actors: "Actors") -> None:
 
 def _revocation_2023(cycle: Cycle, actors: "Actors") -> None:
     """A three-star award revoked during its validity for a veto event; the plaque came back."""
-    from ratings.awards import award_revoke, plaque_update
     from ratings.models import Award
+    from ratings.outcomes.awards import award_revoke, plaque_update
 
     award = (
         Award.objects.filter(cycle=cycle, level=3)

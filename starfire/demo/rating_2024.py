@@ -7,8 +7,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from branches.models import Committee, PartyOrganization
-from ratings import services
 from ratings.models import Cycle, Indicator, Rubric, Submission
+from ratings.rubric.services import rubric_copy
+from ratings.workflow.cycle_setup import cycle_create, cycle_exclusion_set, cycle_open
+from ratings.workflow.levels import cycle_recompute_levels
+from ratings.workflow.precheck import submission_return
 
 from .rating_common import ONE_STAR_2023, TWO_STAR_2023, WUHOU, Actors, Driver, spread
 
@@ -29,7 +32,7 @@ EXCLUDED_2024 = {ONE_STAR_2023: "正式党员不足3名，已调整为联合党�
 
 def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cycle:
     now = timezone.now()
-    rubric = services.rubric_copy(rubric=rubric_2023, by=actors.staff)
+    rubric = rubric_copy(rubric=rubric_2023, by=actors.staff)
     Rubric.objects.filter(pk=rubric.pk).update(name="星火党组织星级评定测评标准（2024年修订）")
     # 2024 revision: the themed party day is worth one more point, the online platform one less.
     Indicator.objects.filter(category__rubric=rubric, code="3.3").update(max_score=Decimal(5))
@@ -37,7 +40,7 @@ def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cyc
     party_orgs = list(
         PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk")
     )
-    cycle = services.cycle_create(
+    cycle = cycle_create(
         cycle=Cycle(
             committee=committee,
             year=2024,
@@ -52,10 +55,10 @@ def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cyc
     )
     for po in party_orgs:
         if po.name in EXCLUDED_2024:
-            services.cycle_exclusion_set(
+            cycle_exclusion_set(
                 cycle=cycle, party_organization=po, reason=EXCLUDED_2024[po.name], by=actors.staff
             )
-    services.cycle_open(cycle=cycle, by=actors.staff)
+    cycle_open(cycle=cycle, by=actors.staff)
     indicators = list(
         Indicator.objects.filter(category__rubric=rubric)
         .select_related("category")
@@ -99,7 +102,7 @@ def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cyc
             driver.submit(sub)
             if state == "returned":
                 first = indicators[index % len(indicators)]
-                services.submission_return(
+                submission_return(
                     submission=sub,
                     by=staff,
                     reasons=[
@@ -129,5 +132,5 @@ def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cyc
         driver.to_inspected(sub, index, total)
         if state == "reviewed":
             driver.review(sub)
-    services.cycle_recompute_levels(cycle_id=cycle.pk)
+    cycle_recompute_levels(cycle_id=cycle.pk)
     return cycle

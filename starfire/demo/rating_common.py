@@ -8,8 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from branches import demo as register_demo
 from branches.models import Committee, PartyOrganization, Role, User
-from ratings import services
 from ratings.models import Indicator, InspectionAssignment, InspectorConflict, Submission
+from ratings.workflow.onsite import inspection_score_save, inspection_sign_off, inspector_assign
+from ratings.workflow.panel import submission_review
+from ratings.workflow.precheck import submission_accept
+from ratings.workflow.self_assessment import evidence_add, self_score_save, submission_submit
 
 from .files import demo_pdf, demo_png
 
@@ -148,9 +151,9 @@ class Driver:
                 if score >= ind.max_score
                 else "基本落实，个别方面仍需加强。"
             )
-            services.self_score_save(submission=sub, indicator_id=ind.pk, score=score, comment=comment, by=by)
+            self_score_save(submission=sub, indicator_id=ind.pk, score=score, comment=comment, by=by)
             if ind.evidence_required:
-                services.evidence_add(
+                evidence_add(
                     submission=sub,
                     indicator_id=ind.pk,
                     upload=_evidence_upload(ind, sub.party_organization),
@@ -158,17 +161,17 @@ class Driver:
                 )
 
     def submit(self, sub: Submission):
-        services.submission_submit(submission=sub, by=self.actors.secretary(sub.party_organization))
+        submission_submit(submission=sub, by=self.actors.secretary(sub.party_organization))
 
     def accept_and_assign(self, sub: Submission, index: int) -> list[InspectionAssignment]:
-        services.submission_accept(submission=sub, by=self.actors.staff)
+        submission_accept(submission=sub, by=self.actors.staff)
         avoid = set(
             InspectorConflict.objects.filter(
                 organization__in=sub.party_organization.organizations.all()
             ).values_list("inspector_id", flat=True)
         )
         return [
-            services.inspector_assign(submission=sub, inspector=inspector, by=self.actors.staff)
+            inspector_assign(submission=sub, inspector=inspector, by=self.actors.staff)
             for inspector in self.actors.pair(index, avoid)
         ]
 
@@ -184,7 +187,7 @@ class Driver:
                 if score >= ind.max_score
                 else f"现场查阅{ind.evidence_description}，部分材料不完整，酌情扣分。"
             )
-            services.inspection_score_save(
+            inspection_score_save(
                 assignment=assignment,
                 indicator_id=ind.pk,
                 score=score,
@@ -193,7 +196,7 @@ class Driver:
             )
 
     def sign(self, assignment: InspectionAssignment):
-        services.inspection_sign_off(assignment=assignment, by=assignment.inspector)
+        inspection_sign_off(assignment=assignment, by=assignment.inspector)
 
     def to_inspected(
         self,
@@ -218,4 +221,4 @@ class Driver:
         return assignments
 
     def review(self, sub: Submission):
-        services.submission_review(submission=sub, by=self.actors.staff)
+        submission_review(submission=sub, by=self.actors.staff)
