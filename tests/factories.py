@@ -244,7 +244,7 @@ class CycleFactory(DjangoModelFactory):
 
 class SubmissionFactory(DjangoModelFactory):
     """A submission created directly (for history such as last year's result); live ones come from
-    `ratings.services.cycle_open`."""
+    `ratings.workflow.cycle_setup.cycle_open`."""
 
     class Meta:
         model = "ratings.Submission"
@@ -316,7 +316,7 @@ class MeetingFactory(DjangoModelFactory):
 def reviewed_submission(cycle, party_organization=None, *, by, scores=None, veto_code=None):
     """Write a REVIEWED submission of `cycle` directly (no self-assessment or inspection): final
     scores by indicator code (default full marks) and, with `veto_code`, a confirmed veto item.
-    Call ratings.services.cycle_recompute_levels afterwards to propose the star levels."""
+    Call ratings.workflow.levels.cycle_recompute_levels afterwards to propose the star levels."""
     from django.utils import timezone
 
     from ratings.models import FinalScore, Submission, VetoDecision, VetoItem

@@ -3,12 +3,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from branches.audited_admin import ADMIN_NOTE
 from core.errors import error_text
 from ratings.models import (
     AdjustmentItem,
@@ -18,7 +18,7 @@ from ratings.models import (
     StarBand,
     VetoItem,
 )
-from ratings.rubric.services import rubric_check, rubric_copy
+from ratings.rubric.services import rubric_check, rubric_copy, rubric_create
 
 from .base import (
     FROZEN_HELP,
@@ -158,18 +158,9 @@ class RubricAdmin(RatingsAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            committee_id = obj.committee_id or request.user.committee_id
-            with transaction.atomic():
-                last = (
-                    (
-                        Rubric.objects.select_for_update()
-                        .filter(committee_id=committee_id)
-                        .aggregate(v=Max("version"))["v"]
-                    )
-                    or 0
-                )
-                obj.version = last + 1
-                super().save_model(request, obj, form, change)
+            if obj.committee_id is None:
+                obj.committee_id = request.user.committee_id
+            rubric_create(rubric=obj, by=request.user, note=str(ADMIN_NOTE))
             return
         super().save_model(request, obj, form, change)
 

@@ -161,7 +161,7 @@ def tally_recompute(*, cycle_id: int, run: TallyRun | None = None) -> TallySnaps
     """Compute the tally and replace the snapshot in one statement: readers see old or new, never a mix."""
     started = time.monotonic()
     if run is not None:
-        TallyRun.objects.filter(pk=run.pk).update(state=TallyRun.State.RUNNING, started_at=timezone.now())
+        _run_update(run, state=TallyRun.State.RUNNING, started_at=timezone.now())
     try:
         cycle = Cycle.objects.get(pk=cycle_id)
         data = compute_tally(cycle)
@@ -175,18 +175,24 @@ def tally_recompute(*, cycle_id: int, run: TallyRun | None = None) -> TallySnaps
                 },
             )
             if run is not None:
-                TallyRun.objects.filter(pk=run.pk).update(
-                    state=TallyRun.State.DONE, finished_at=timezone.now()
-                )
+                _run_update(run, state=TallyRun.State.DONE, finished_at=timezone.now())
     except Exception as exc:
         if run is not None:
-            TallyRun.objects.filter(pk=run.pk).update(
+            _run_update(
+                run,
                 state=TallyRun.State.FAILED,
                 finished_at=timezone.now(),
                 error=f"{type(exc).__name__}: {exc}"[:2000],
             )
         raise
     return snapshot
+
+
+def _run_update(run: TallyRun, **fields) -> None:
+    """Record a run's progress (with its row history)."""
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=list(fields))
 
 
 def tally_request(*, cycle: Cycle, by, reason: str = "manual") -> TallyRun:

@@ -1,4 +1,4 @@
-"""Rubric services: check a rubric before a cycle uses it, copy it into the next version."""
+"""Rubric services: create a rubric, check it before a cycle uses it, copy it into the next version."""
 
 from decimal import Decimal
 
@@ -33,20 +33,37 @@ def rubric_check(rubric: Rubric) -> list[str]:
     return problems
 
 
+def next_rubric_version(committee_id: int) -> int:
+    """The version number a new rubric of the committee gets. Call inside a transaction: it locks
+    the committee's rubrics so two new versions cannot take the same number."""
+    versions = list(
+        Rubric.objects.select_for_update().filter(committee_id=committee_id).values_list("version", flat=True)
+    )
+    return max(versions, default=0) + 1
+
+
+@transaction.atomic
+def rubric_create(*, rubric: Rubric, by: User, note: str = "") -> Rubric:
+    """A new, empty rubric of a committee, numbered as the committee's next version."""
+    access.require(by, "rating.manage", access.Target(committee_id=rubric.committee_id))
+    rubric.version = next_rubric_version(rubric.committee_id)
+    rubric._history_user = by
+    rubric.full_clean()
+    rubric.save()
+    audit_record(
+        actor=by, action="rubric.create", target=rubric, after={"version": rubric.version}, note=note
+    )
+    return rubric
+
+
 @transaction.atomic
 def rubric_copy(*, rubric: Rubric, by: User) -> Rubric:
     """Copy a rubric (e.g. last year's) into the next version, unfrozen and ready to edit."""
     access.require(by, "rating.manage", access.Target(committee_id=rubric.committee_id))
-    last = (
-        Rubric.objects.select_for_update()
-        .filter(committee_id=rubric.committee_id)
-        .order_by("-version")
-        .first()
-    )
-    new = Rubric.objects.create(
+    new = Rubric(
         committee_id=rubric.committee_id,
         name=rubric.name,
-        version=last.version + 1,
+        version=next_rubric_version(rubric.committee_id),
         based_on=rubric,
         bonus_cap=rubric.bonus_cap,
         deduction_cap=rubric.deduction_cap,
@@ -54,6 +71,8 @@ def rubric_copy(*, rubric: Rubric, by: User) -> Rubric:
         plaque_min_level=rubric.plaque_min_level,
         quota_tie_rule=rubric.quota_tie_rule,
     )
+    new._history_user = by
+    new.save()
     for cat in rubric.categories.prefetch_related(
         "indicators__meeting_types" if has_meeting_link() else "indicators"
     ):

@@ -3,13 +3,14 @@ writes nothing."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from branches import access
 from branches.models import Committee, User
 from branches.services import audit_record
 
 from ..models import AdjustmentItem, Indicator, Rubric, StarBand, VetoItem
-from .services import has_meeting_link
+from .services import has_meeting_link, next_rubric_version
 from .workbook import MAX_FILE_BYTES, SHEET_INDICATORS, RubricFileError, RubricImportError
 from .workbook_check import check_workbook, meeting_types_by_code
 from .workbook_read import read_workbook
@@ -32,16 +33,9 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
     if errors:
         raise RubricImportError(errors)
     with transaction.atomic():
-        last = (
-            Rubric.objects.select_for_update()
-            .filter(committee=committee)
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
-        ) or 0
         rubric = Rubric.objects.create(
             committee=committee,
-            version=last + 1,
+            version=next_rubric_version(committee.pk),
             name=parsed.name or Rubric._meta.get_field("name").default,
             bonus_cap=parsed.bonus_cap,
             deduction_cap=parsed.deduction_cap,
@@ -51,7 +45,7 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
         )
         for c_order, cat in enumerate(parsed.categories, start=1):
             new_cat = rubric.categories.create(code=cat.code, title=cat.title, order=c_order)
-            created = Indicator.objects.bulk_create(
+            created = bulk_create_with_history(
                 [
                     Indicator(
                         category=new_cat,
@@ -64,7 +58,9 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
                         order=i_order,
                     )
                     for i_order, i in enumerate(cat.indicators, start=1)
-                ]
+                ],
+                Indicator,
+                default_user=by,
             )
             if linked:
                 for ind, parsed_ind in zip(created, cat.indicators, strict=True):
@@ -85,18 +81,22 @@ def rubric_import(*, committee: Committee, content: bytes, by: User) -> Rubric:
                     order=orders[kind],
                 )
             )
-        AdjustmentItem.objects.bulk_create(adjustments)
-        VetoItem.objects.bulk_create(
+        bulk_create_with_history(adjustments, AdjustmentItem, default_user=by)
+        bulk_create_with_history(
             [
                 VetoItem(rubric=rubric, code=code, title=title, order=order)
                 for order, (code, title) in enumerate(parsed.vetoes, start=1)
-            ]
+            ],
+            VetoItem,
+            default_user=by,
         )
-        StarBand.objects.bulk_create(
+        bulk_create_with_history(
             [
                 StarBand(rubric=rubric, level=level, min_total=min_total, quota_percent=quota)
                 for level, min_total, quota in parsed.bands
-            ]
+            ],
+            StarBand,
+            default_user=by,
         )
         audit_record(
             actor=by,

@@ -4,12 +4,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from branches import access
 from branches.models import PartyOrganization, User
 from branches.services import audit_record
 
-from ..models import Cycle, CycleExclusion, Rubric, Submission
+from ..models import Cycle, CycleExclusion, Submission
 from ..rubric.services import rubric_check
 from . import tasks
 from .edges import TransitionNotAllowed
@@ -37,11 +38,16 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
     pos = PartyOrganization.objects.filter(committee_id=cycle.committee_id, is_active=True).exclude(
         pk__in=excluded
     )
-    Submission.objects.bulk_create(
-        [Submission(cycle=cycle, party_organization=po) for po in pos], ignore_conflicts=True
+    # The cycle row is locked, so no other request adds submissions meanwhile.
+    pos = pos.exclude(pk__in=cycle.submissions.values("party_organization_id"))
+    bulk_create_with_history(
+        [Submission(cycle=cycle, party_organization=po) for po in pos], Submission, default_user=by
     )
-    if cycle.rubric.frozen_at is None:
-        Rubric.objects.filter(pk=cycle.rubric_id).update(frozen_at=timezone.now())
+    rubric = cycle.rubric
+    if rubric.frozen_at is None:
+        rubric.frozen_at = timezone.now()
+        rubric._history_user = by
+        rubric.save(update_fields=["frozen_at"])
     cycle.status = Cycle.Status.OPEN
     cycle.opened_at = timezone.now()
     cycle.save(update_fields=["status", "opened_at"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Avg
+from simple_history.utils import bulk_update_with_history
 
 from ..models import (
     AdjustmentItem,
@@ -115,38 +116,58 @@ def cycle_recompute_levels(*, cycle_id: int) -> int:
     prev = previous_levels(cycle)
     by_id = {o.key: o for o in outcomes}
     subs = list(Submission.objects.filter(pk__in=by_id).select_related("party_organization"))
+    changed = []
     for sub in subs:
         o = by_id[sub.pk]
-        sub.total = o.total
-        sub.bonus_total = o.bonus
-        sub.deduction_total = o.deduction
-        sub.indicator_total = o.total - o.bonus + o.deduction if o.total is not None else None
-        sub.vetoed = o.level is None
-        sub.proposed_level = o.level
-        sub.previous_level = prev.get(sub.party_organization_id)
-        sub.level_explanation = o.explanation
-    Submission.objects.bulk_update(
-        subs,
-        [
-            "total",
-            "bonus_total",
-            "deduction_total",
-            "indicator_total",
-            "vetoed",
-            "proposed_level",
-            "previous_level",
-            "level_explanation",
-        ],
-        batch_size=500,
-    )
+        indicator_total = o.total - o.bonus + o.deduction if o.total is not None else None
+        values = {
+            "total": o.total,
+            "bonus_total": o.bonus,
+            "deduction_total": o.deduction,
+            "indicator_total": indicator_total,
+            "vetoed": o.level is None,
+            "proposed_level": o.level,
+            "previous_level": prev.get(sub.party_organization_id),
+            "level_explanation": o.explanation,
+        }
+        if _assign_changed(sub, values):
+            changed.append(sub)
     # A submission reopened out of review keeps no proposal (nor a place in the quotas above).
-    Submission.objects.filter(cycle=cycle, total__isnull=False).exclude(pk__in=by_id).update(
-        indicator_total=None,
-        bonus_total=None,
-        deduction_total=None,
-        total=None,
-        vetoed=False,
-        proposed_level=None,
-        level_explanation="",
-    )
+    for sub in Submission.objects.filter(cycle=cycle, total__isnull=False).exclude(pk__in=by_id):
+        _assign_changed(sub, CLEARED)
+        changed.append(sub)
+    # Only rows whose values moved are written, each with a row of history (who: the system).
+    if changed:
+        bulk_update_with_history(changed, Submission, LEVEL_FIELDS, batch_size=500)
     return len(subs)
+
+
+LEVEL_FIELDS = [
+    "total",
+    "bonus_total",
+    "deduction_total",
+    "indicator_total",
+    "vetoed",
+    "proposed_level",
+    "previous_level",
+    "level_explanation",
+]
+CLEARED = {
+    "indicator_total": None,
+    "bonus_total": None,
+    "deduction_total": None,
+    "total": None,
+    "vetoed": False,
+    "proposed_level": None,
+    "level_explanation": "",
+}
+
+
+def _assign_changed(obj, values: dict) -> bool:
+    """Set `values` on `obj`; say whether any of them differed."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed

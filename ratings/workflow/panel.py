@@ -206,7 +206,10 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
             raise ValidationError(_("重新打开必须说明原因。"))
         before = submission.status
         if target == Status.ACCEPTED:
-            submission.assignments.update(signed_off_at=None)
+            for assignment in submission.assignments.exclude(signed_off_at=None):
+                assignment.signed_off_at = None
+                assignment._history_user = by
+                assignment.save(update_fields=["signed_off_at"])
         submission.status = target
         submission.save(update_fields=["status"])
         audit(

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from branches import access
 from branches.models import User
@@ -48,7 +49,7 @@ def submission_return(
                     created_by=by,
                 )
             )
-        ReturnReason.objects.bulk_create(rows)
+        bulk_create_with_history(rows, ReturnReason, default_user=by)
         submission.status = target
         submission.save(update_fields=["status"])
         audit(
