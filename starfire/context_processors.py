@@ -1,5 +1,54 @@
+"""Context for every page: the navigation each role sees and a superuser's committee switcher."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
 from branches import access
 from branches.models import Committee
+
+
+def navigation(request):
+    """The navigation a role sees, across every app (so it lives at the project level); pages
+    still check access themselves."""
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        items.append((_("首页"), reverse("home")))
+        kind = access.actor_kind(user)
+        if kind in (access.STAFF, access.SUPERUSER):
+            items += [
+                (_("社会组织"), reverse("branches:organization-list")),
+                (_("党组织"), reverse("branches:party-organization-list")),
+                (_("覆盖情况"), reverse("branches:coverage")),
+                (_("导入"), reverse("branches:import")),
+                (_("评星"), reverse("ratings:cycle-list")),
+                (_("统计"), reverse("ratings:dashboard")),
+                (_("测评标准"), reverse("ratings:rubric-list")),
+                (_("公示与命名"), reverse("ratings:results-index")),
+                (_("整改"), reverse("ratings:rectification-list")),
+                (_("组织生活"), reverse("meetings:compliance-overview")),
+                (_("会议记录"), reverse("meetings:meeting-list")),
+            ]
+        elif kind == access.SECRETARY:
+            items.append(
+                (
+                    _("本支部"),
+                    reverse("branches:party-organization-detail", args=[user.party_organization_id]),
+                )
+            )
+            items.append((_("评星"), reverse("ratings:my-cycles")))
+            items.append((_("整改"), reverse("ratings:rectification-list")))
+            items.append(
+                (_("星级历史"), reverse("ratings:branch-history", args=[user.party_organization_id]))
+            )
+            items.append((_("会议记录"), reverse("meetings:meeting-list")))
+            items.append(
+                (_("落实情况"), reverse("meetings:compliance-branch", args=[user.party_organization_id]))
+            )
+        elif kind == access.INSPECTOR:
+            items.append((_("验收任务"), reverse("ratings:inspections")))
+            items.append((_("会议记录"), reverse("meetings:meeting-list")))
+    return {"nav_items": items}
 
 
 def committee_switcher(request):

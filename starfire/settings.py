@@ -75,7 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "branches.context_processors.navigation",
+                "starfire.context_processors.navigation",
                 "notifications.context_processors.unread",
                 "starfire.context_processors.committee_switcher",
             ],
