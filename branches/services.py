@@ -69,6 +69,8 @@ def record_save(
     The row history (django-simple-history) is written by the save itself; this adds the business
     entry with who, why and the changed fields. `clean=True` validates the whole row first."""
     model = type(obj)
+    if by is not None and getattr(obj, "_history_user", None) is None:
+        obj._history_user = by  # the row history names who, also outside a request
     with transaction.atomic():
         before = None
         if not obj._state.adding:
@@ -91,6 +93,8 @@ def record_save(
 
 def record_delete(obj: models.Model, *, by: User | None, note: str = "", committee_id=None) -> None:
     """Delete a row, recording what it was (`<model>.delete`)."""
+    if by is not None and getattr(obj, "_history_user", None) is None:
+        obj._history_user = by
     with transaction.atomic():
         audit_record(
             actor=by,

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from branches.models import Committee, PartyOrganization
+from branches.services import record_save
 from ratings.models import Cycle, Indicator, Rubric, Submission
 from ratings.rubric.services import rubric_copy
 from ratings.workflow.cycle_setup import cycle_create, cycle_exclusion_set, cycle_open
@@ -33,10 +34,14 @@ EXCLUDED_2024 = {ONE_STAR_2023: "正式党员不足3名，已调整为联合党�
 def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cycle:
     now = timezone.now()
     rubric = rubric_copy(rubric=rubric_2023, by=actors.staff)
-    Rubric.objects.filter(pk=rubric.pk).update(name="星火党组织星级评定测评标准（2024年修订）")
+    # The committee edits its copy as staff would in the admin: saved, audited, with row history.
+    rubric.name = "星火党组织星级评定测评标准（2024年修订）"
+    record_save(rubric, by=actors.staff, committee_id=committee.pk)
     # 2024 revision: the themed party day is worth one more point, the online platform one less.
-    Indicator.objects.filter(category__rubric=rubric, code="3.3").update(max_score=Decimal(5))
-    Indicator.objects.filter(category__rubric=rubric, code="4.3").update(max_score=Decimal(2))
+    for code, max_score in (("3.3", Decimal(5)), ("4.3", Decimal(2))):
+        indicator = Indicator.objects.get(category__rubric=rubric, code=code)
+        indicator.max_score = max_score
+        record_save(indicator, by=actors.staff, committee_id=committee.pk)
     party_orgs = list(
         PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk")
     )
