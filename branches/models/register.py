@@ -111,7 +111,7 @@ class SocialOrganization(models.Model):
     )
     address = models.CharField(_("住所"), max_length=300, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
-    # Governance facts the committee tracks (domain.md, "两个覆盖").
+    # Governance facts the committee tracks beside the two coverage rates (两个覆盖).
     charter_includes_party_building = models.BooleanField(_("党建入章"), default=False)
     leader_attends_board = models.BooleanField(_("党组织负责人列席理事会"), default=False)
     has_joint_decision_mechanism = models.BooleanField(_("议事机制"), default=False)

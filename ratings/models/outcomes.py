@@ -11,7 +11,7 @@ from branches.models import PartyOrganization
 from .rubric import Indicator
 from .workflow import Cycle, Submission
 
-# --- 公示, objections, awards, rectification (domain.md steps 5–7) -------------------------------
+# --- 公示, objections, awards, rectification (the steps after the review) -------------------------------
 
 
 class Objection(models.Model):
