@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import attempt
 
-from . import importing, selectors
+from . import access, importing, selectors
 from .access import require_acting_committee, role_required, staff_required
 from .forms import ImportUploadForm, OrganizationFilterForm
 from .models import Committee, ImportBatch, Member, PartyOrganization, Role
@@ -44,7 +44,7 @@ def organization_list(request):
 
 @login_required
 def organization_detail(request, pk):
-    if request.user.role not in (Role.STAFF, Role.SECRETARY) and not request.user.is_superuser:
+    if not access.has_role_for(request.user, "register.view"):
         raise PermissionDenied
     org = get_object_or_404(
         selectors.organizations_visible_to(request.user)

@@ -10,7 +10,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
 from branches import access
-from branches.models import Member, PartyOrganization, Role, User
+from branches.models import Member, PartyOrganization, User
 
 from .models import Attendance, Meeting, MeetingStatus, MeetingType
 
@@ -34,12 +34,7 @@ def party_organizations_with_meetings_visible_to(user: User) -> QuerySet[PartyOr
 
 def can_record(user: User, party_organization_id: int) -> bool:
     """Only the branch secretary records and edits their own party organisation's meetings."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.SECRETARY
-        and user.party_organization_id == party_organization_id
-    )
+    return access.can(user, "meetings.record", access.Target(None, party_organization_id))
 
 
 def meeting_list(

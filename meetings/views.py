@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import access
 from branches.access import acting_committee_id, require_acting_committee, role_required, staff_required
 from branches.models import AuditEntry, Member, PartyOrganization, Role
 from core.errors import attempt
@@ -43,7 +44,7 @@ def _years():
 def _meeting_for(request, pk, *, for_edit=False) -> Meeting:
     """The meeting if the user may see it (edit: record it); else 404 or 403."""
     user = request.user
-    if for_edit and user.role != Role.SECRETARY:
+    if for_edit and not access.has_role_for(user, "meetings.record"):
         raise PermissionDenied
     meeting = get_object_or_404(selectors.meeting_detail_queryset(user), pk=pk)
     if for_edit and not selectors.can_record(user, meeting.party_organization_id):
@@ -87,7 +88,8 @@ def meeting_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     types = selectors.meeting_types_for(committee_id, active_only=False) if committee_id else []
-    show_po_filter = user.role != Role.SECRETARY
+    may_record = access.has_role_for(user, "meetings.record")
+    show_po_filter = not may_record
     return render(
         request,
         "meetings/meeting_list.html",
@@ -102,7 +104,7 @@ def meeting_list(request):
             "type_code": type_code,
             "status": status,
             "statuses": MeetingStatus.choices,
-            "can_create": user.role == Role.SECRETARY,
+            "can_create": may_record,
         },
     )
 

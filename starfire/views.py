@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from branches import access, selectors
-from branches.models import Committee, Role
+from branches.models import Committee
 from ratings.models import Status
 from ratings.workflow.selectors import assignments_of
 
@@ -22,15 +22,16 @@ from .forms import CommitteeChoiceForm
 @login_required
 def home(request):
     user = request.user
-    if user.role == Role.SECRETARY and user.party_organization_id:
+    kind = access.actor_kind(user)
+    if kind == access.SECRETARY:
         return redirect("branches:party-organization-detail", pk=user.party_organization_id)
     context = {}
-    if user.role == Role.STAFF or user.is_superuser:
+    if kind in (access.STAFF, access.SUPERUSER):
         committee_id = access.acting_committee_id(request)
         if committee_id:
             context["committee"] = Committee.objects.get(pk=committee_id)
             context["coverage"] = selectors.coverage_report(committee_id).overall
-    if user.role == Role.INSPECTOR:
+    if kind == access.INSPECTOR:
         context["open_assignments"] = list(
             assignments_of(user)
             .filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
