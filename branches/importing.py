@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from simple_history.utils import bulk_create_with_history
@@ -17,7 +18,9 @@ from . import uscc as uscc_rules
 from .models import Committee, ImportBatch, OrgStatus, OrgType, SocialOrganization, User
 from .services import audit_record
 
-# (field, header in the template, accepted header aliases)
+# (field, header in the template, accepted header aliases). The headers and the cell values below are the
+# file format an upload must follow, so they stay Chinese whatever the interface language; messages that
+# name a column quote the Chinese header as it appears in the file.
 COLUMNS = [
     ("name", "名称", ("name", "组织名称", "社会组织名称")),
     ("uscc", "统一社会信用代码", ("uscc", "信用代码", "社会信用代码")),
@@ -129,14 +132,18 @@ def read_table(content: bytes, filename: str) -> list[list]:
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。") from exc
+            raise ImportFileError(
+                _("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")
+            ) from exc
         try:
             ws = wb.worksheets[0]
             rows = []
             for row in ws.iter_rows(values_only=True):
                 rows.append(list(row))
                 if len(rows) > max_rows:
-                    raise ImportFileError(f"文件超过 {settings.IMPORT_MAX_ROWS} 行，请拆分后分批导入。")
+                    raise ImportFileError(
+                        _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
+                    )
             return rows
         finally:
             wb.close()
@@ -148,14 +155,16 @@ def read_table(content: bytes, filename: str) -> list[list]:
             except UnicodeDecodeError:
                 continue
         else:
-            raise ImportFileError("CSV 文件编码无法识别，请保存为 UTF-8 编码。")
+            raise ImportFileError(_("CSV 文件编码无法识别，请保存为 UTF-8 编码。"))
         if "\x00" in text:
-            raise ImportFileError("文件不是文本格式的 CSV。")
+            raise ImportFileError(_("文件不是文本格式的 CSV。"))
         rows = list(csv.reader(io.StringIO(text)))
         if len(rows) > max_rows:
-            raise ImportFileError(f"文件超过 {settings.IMPORT_MAX_ROWS} 行，请拆分后分批导入。")
+            raise ImportFileError(
+                _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
+            )
         return rows
-    raise ImportFileError("只支持 .xlsx 或 .csv 文件。")
+    raise ImportFileError(_("只支持 .xlsx 或 .csv 文件。"))
 
 
 def check_rows(table: list[list], committee: Committee) -> CheckResult:
@@ -165,7 +174,7 @@ def check_rows(table: list[list], committee: Committee) -> CheckResult:
     while start < len(table) and not any(_cell_text(c) for c in table[start]):
         start += 1
     if start >= len(table):
-        raise ImportFileError("文件是空的：第一行应为表头（名称、统一社会信用代码……）。")
+        raise ImportFileError(_("文件是空的：第一行应为表头（名称、统一社会信用代码……）。"))
     positions, missing = _header_map(table[start])
     if missing:
         return CheckResult(rows=[], missing_headers=missing)
@@ -190,26 +199,28 @@ def check_rows(table: list[list], committee: Committee) -> CheckResult:
         )
     for row in results:
         if row.values["uscc"] in existing:
-            row.errors.append(f"统一社会信用代码 {row.values['uscc']} 已登记，不能重复导入。")
+            row.errors.append(
+                _("统一社会信用代码 %(code)s 已登记，不能重复导入。") % {"code": row.values["uscc"]}
+            )
     return CheckResult(rows=results)
 
 
 def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
     v, errors = row.values, row.errors
     if not v.get("name"):
-        errors.append("名称：必填，不能为空。")
+        errors.append(_("名称：必填，不能为空。"))
     elif len(v["name"]) > 200:
-        errors.append("名称：不能超过200个字符。")
+        errors.append(_("名称：不能超过200个字符。"))
     code = v["uscc"]
     if not code:
-        errors.append("统一社会信用代码：必填，不能为空。")
+        errors.append(_("统一社会信用代码：必填，不能为空。"))
     else:
         try:
             uscc_rules.validate_uscc(code)
         except ValidationError as exc:
             errors.append(exc.messages[0])
         if code in first_seen:
-            errors.append(f"统一社会信用代码与第{first_seen[code]}行重复。")
+            errors.append(_("统一社会信用代码与第%(row)s行重复。") % {"row": first_seen[code]})
         else:
             first_seen[code] = row.number
 
@@ -217,16 +228,18 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
     given_type = _TYPE_ALIASES.get(raw_type) if raw_type else None
     if raw_type and given_type is None:
         errors.append(
-            f"组织类型：无法识别“{raw_type}”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。"
+            _("组织类型：无法识别“%(value)s”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。")
+            % {"value": raw_type}
         )
     derived = uscc_rules.org_type_from_uscc(code)
     if derived and given_type and given_type != derived:
         errors.append(
-            f"组织类型：“{raw_type}”与统一社会信用代码第2位（{code[1]}）表示的“{OrgType(derived).label}”不符。"
+            _("组织类型：“%(value)s”与统一社会信用代码第2位（%(digit)s）表示的“%(type)s”不符。")
+            % {"value": raw_type, "digit": code[1], "type": OrgType(derived).label}
         )
     v["org_type"] = derived or given_type or ""
     if not v["org_type"] and not errors:
-        errors.append("组织类型：统一社会信用代码不由民政部门登记，必须填写组织类型。")
+        errors.append(_("组织类型：统一社会信用代码不由民政部门登记，必须填写组织类型。"))
 
     for fname in BOOLEAN_FIELDS:
         text = v.get(fname, "").lower()
@@ -236,32 +249,39 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
             v[fname] = False
         else:
             label = next(lbl for f, lbl, _a in COLUMNS if f == fname)
-            errors.append(f"{label}：应填“是”或“否”，而不是“{v[fname]}”。")
+            errors.append(
+                _("%(column)s：应填“是”或“否”，而不是“%(value)s”。") % {"column": label, "value": v[fname]}
+            )
     vetted = v.get("candidates_vetted", "").lower()
     if vetted == "":
         v["candidates_vetted"] = None
     elif vetted in _TRUE | _FALSE:
         v["candidates_vetted"] = vetted in _TRUE
         if v.get("is_trade_association") is False:
-            errors.append("负责人人选审核：只有行业协会商会填写。")
+            errors.append(_("负责人人选审核：只有行业协会商会填写。"))
     else:
-        errors.append(f"负责人人选审核：应填“是”“否”或留空，而不是“{v['candidates_vetted']}”。")
+        errors.append(
+            _("负责人人选审核：应填“是”“否”或留空，而不是“%(value)s”。") % {"value": v["candidates_vetted"]}
+        )
 
     division = v.get("division_code", "")
     if division and (len(division) != 6 or not division.isdigit()):
-        errors.append(f"行政区划代码：应为6位数字，而不是“{division}”。")
+        errors.append(_("行政区划代码：应为6位数字，而不是“%(value)s”。") % {"value": division})
     if not division and code:
         v["division_code"] = derived_division = uscc_rules.division_from_uscc(code)
         # A valid code may have letters in positions 3–8; bulk_create would store them unchecked.
         if uscc_rules.is_valid(code) and not derived_division.isdigit():
             errors.append(
-                f"行政区划代码：统一社会信用代码第3–8位“{derived_division}”不是区划代码，请填写6位区划代码。"
+                _("行政区划代码：统一社会信用代码第3–8位“%(value)s”不是区划代码，请填写6位区划代码。")
+                % {"value": derived_division}
             )
     if len(v.get("address", "")) > 300:
-        errors.append("住所：不能超过300个字符。")
+        errors.append(_("住所：不能超过300个字符。"))
     status = _STATUS_ALIASES.get(v.get("status", ""))
     if status is None:
-        errors.append(f"状态：无法识别“{v['status']}”，应为正常、列入活动异常名录或已注销。")
+        errors.append(
+            _("状态：无法识别“%(value)s”，应为正常、列入活动异常名录或已注销。") % {"value": v["status"]}
+        )
     else:
         v["status"] = status
 
@@ -296,7 +316,7 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckRes
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != ImportBatch.Status.CHECKED:
-            raise ValidationError("该文件已经处理过，不能重复导入。")
+            raise ValidationError(_("该文件已经处理过，不能重复导入。"))
         result = check_batch(batch)  # the database may have changed since the dry run
         if not result.ok:
             return 0, result
@@ -320,6 +340,7 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckRes
 
 
 def template_workbook() -> bytes:
+    # The template documents the file format (Chinese headers and cell values), so it is not translated.
     wb = Workbook()
     ws = wb.active
     ws.title = "社会组织"

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from . import access
 from .models import (
@@ -165,7 +166,7 @@ def coverage_report(committee_id: int) -> CoverageReport:
     ]
     overall = CoverageRow(
         "all",
-        "合计",
+        _("合计"),
         sum(r.total for r in by_region),
         sum(r.party_covered for r in by_region),
         sum(r.work_covered for r in by_region),

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 
 from .models import (
     AuditEntry,
@@ -163,7 +164,9 @@ def instructor_set_organizations(*, instructor: Instructor, organizations, by: U
         ins = Instructor.objects.select_for_update().get(pk=instructor.pk)
         foreign = [o.name for o in organizations if o.committee_id != ins.committee_id]
         if foreign:
-            raise ValidationError("所选社会组织不属于本综合党委：%s" % "、".join(foreign))
+            raise ValidationError(
+                _("所选社会组织不属于本综合党委：%(names)s") % {"names": "、".join(foreign)}
+            )
         already = list(
             SocialOrganization.objects.filter(pk__in=[o.pk for o in organizations])
             .with_coverage()
@@ -172,7 +175,10 @@ def instructor_set_organizations(*, instructor: Instructor, organizations, by: U
             .values_list("name", flat=True)
         )
         if already:
-            raise ValidationError("以下社会组织已有党组织，不需要指派指导员/联络员：%s" % "、".join(already))
+            raise ValidationError(
+                _("以下社会组织已有党组织，不需要指派指导员/联络员：%(names)s")
+                % {"names": "、".join(already)}
+            )
         before = sorted(ins.organizations.values_list("pk", flat=True))
         ins.organizations.set(organizations)
         after = sorted(o.pk for o in organizations)

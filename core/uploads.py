@@ -3,6 +3,7 @@
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # extension → MIME type as sniffed from the content
 DOCUMENTS = {
@@ -28,15 +29,15 @@ def sniff(upload, allowed: dict[str, str]) -> str:
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            "文件“%(name)s”太大（%(size).1f MB），单个文件上限 %(max).0f MB。"
+            _("文件“%(name)s”太大（%(size).1f MB），单个文件上限 %(max).0f MB。")
             % {"name": name, "size": upload.size / 1048576, "max": limit / 1048576},
             code="too_large",
         )
     if upload.size == 0:
-        raise ValidationError("文件“%(name)s”是空的。" % {"name": name}, code="empty")
+        raise ValidationError(_("文件“%(name)s”是空的。") % {"name": name}, code="empty")
     if ext not in allowed:
         raise ValidationError(
-            "文件“%(name)s”的类型不支持，只能上传：%(kinds)s。" % {"name": name, "kinds": kinds},
+            _("文件“%(name)s”的类型不支持，只能上传：%(kinds)s。") % {"name": name, "kinds": kinds},
             code="bad_type",
         )
     upload.seek(0)
@@ -55,7 +56,10 @@ def sniff(upload, allowed: dict[str, str]) -> str:
         ok = mime == expected
     if not ok:
         raise ValidationError(
-            "文件“%(name)s”的内容与扩展名 .%(ext)s 不符（可能是改了扩展名的其他文件），请上传真实的 %(kinds)s 文件。"
+            _(
+                "文件“%(name)s”的内容与扩展名 .%(ext)s 不符（可能是改了扩展名的其他文件），"
+                "请上传真实的 %(kinds)s 文件。"
+            )
             % {"name": name, "ext": ext, "kinds": kinds},
             code="content_mismatch",
         )

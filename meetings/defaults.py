@@ -6,6 +6,8 @@ Every committee gets a copy when it is created; from then on they are the commit
 settings, edited in the admin. The data migration 0002 carries a frozen copy of this list.
 """
 
+# Seed data copied into the database: the names are data, not interface text, and are not translated.
+
 # code, name, category, frequency, min_count, counts_for_compliance, requires_quorum, attendee_scope, is_lecture
 DEFAULT_MEETING_TYPES = [
     ("general_meeting", "支部党员大会", "sanhui_yike", "quarter", 1, True, True, "all_members", False),

@@ -2,6 +2,7 @@
 
 from io import BytesIO
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -21,10 +22,16 @@ FILLS = {
 def compliance_workbook(branches: list[BranchCompliance], year: int) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = "热力图"
-    ws.append([f"{year}年 组织生活落实情况（每格：当月到期要求 达标数/应达标数）"])
+    ws.title = _("热力图")
+    ws.append([_("%(year)s年 组织生活落实情况（每格：当月到期要求 达标数/应达标数）") % {"year": year}])
     ws["A1"].font = Font(bold=True, size=13)
-    header = ["党组织", *[f"{m}月" for m in range(1, 13)], "缺口数", "达标率(%)", "未过半数会议"]
+    header = [
+        _("党组织"),
+        *[_("%(month)s月") % {"month": m} for m in range(1, 13)],
+        _("缺口数"),
+        _("达标率(%)"),
+        _("未过半数会议"),
+    ]
     ws.append(header)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -42,8 +49,18 @@ def compliance_workbook(branches: list[BranchCompliance], year: int) -> bytes:
         ws.column_dimensions[get_column_letter(col)].width = 7
     ws.freeze_panes = "B3"
 
-    gaps = wb.create_sheet("缺口明细")
-    gaps.append(["党组织", "会议类型", "要求", "期间", "应开（次）", "实开（次）", "未过半数（次）"])
+    gaps = wb.create_sheet(_("缺口明细"))
+    gaps.append(
+        [
+            _("党组织"),
+            _("会议类型"),
+            _("要求"),
+            _("期间"),
+            _("应开（次）"),
+            _("实开（次）"),
+            _("未过半数（次）"),
+        ]
+    )
     for cell in gaps[1]:
         cell.font = Font(bold=True)
     for b in branches:

@@ -5,6 +5,7 @@ import datetime as dt
 from celery import shared_task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.models import PartyOrganization, Role, User
 from notifications.models import Kind
@@ -35,7 +36,14 @@ def send_meeting_gap_reminders(today_iso: str | None = None) -> int:
             continue
         secretaries = User.objects.filter(role=Role.SECRETARY, party_organization_id=po_id, is_active=True)
         lines = "\n".join(
-            f"· {p.rule.name}：{p.label}还需召开 {p.required - p.held} 次（{p.end - dt.timedelta(days=1)} 截止）"
+            "· "
+            + _("%(type)s：%(period)s还需召开 %(count)s 次（%(deadline)s 截止）")
+            % {
+                "type": p.rule.name,
+                "period": p.label,
+                "count": p.required - p.held,
+                "deadline": p.end - dt.timedelta(days=1),
+            }
             for p in due
         )
         end = min(p.end for p in due)
@@ -44,8 +52,8 @@ def send_meeting_gap_reminders(today_iso: str | None = None) -> int:
                 recipients=secretaries,
                 kind=Kind.MEETING_GAP,
                 key=f"meeting_gap:{po_id}:{end}",
-                title="组织生活频次提醒",
-                body=f"{branch.name}本期还有会议未按要求召开：\n{lines}",
+                title=_("组织生活频次提醒"),
+                body=_("%(branch)s本期还有会议未按要求召开：") % {"branch": branch.name} + "\n" + lines,
                 url=reverse("meetings:compliance-branch", args=[po_id]),
             )
         )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from branches.admin import CommitteeScopedAdmin
 
@@ -6,11 +7,11 @@ from .models import Notification
 
 
 class FailedFilter(admin.SimpleListFilter):
-    title = "邮件发送"
+    title = _("邮件发送")
     parameter_name = "email"
 
     def lookups(self, request, model_admin):
-        return [("failed", "发送失败"), ("pending", "待发送"), ("sent", "已发送")]
+        return [("failed", _("发送失败")), ("pending", _("待发送")), ("sent", _("已发送"))]
 
     def queryset(self, request, queryset):
         v = self.value()

@@ -71,6 +71,7 @@ def _send(n: Notification) -> None:
         context = {"n": n, "link": absolute(n.url), "site_url": settings.SITE_URL}
         text = render_to_string("notifications/email/notice.txt", context)
         html = render_to_string("notifications/email/notice.html", context)
-    msg = EmailMultiAlternatives(subject=f"【星火评星】{n.title}", body=text, to=[n.recipient.email])
+        subject = translation.gettext("【星火评星】%(title)s") % {"title": n.title}
+    msg = EmailMultiAlternatives(subject=subject, body=text, to=[n.recipient.email])
     msg.attach_alternative(html, "text/html")
     msg.send(fail_silently=False)

@@ -143,6 +143,7 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 
 # E-mail: printed to the console unless EMAIL_URL says otherwise (smtp+tls://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# The sender name is deployment configuration, not an interface message: it is not translated.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="星火评星 <starfire@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from branches.audited_admin import ADMIN_NOTE
@@ -175,7 +176,7 @@ class RubricAdmin(RatingsAdmin):
             self.message_user(
                 request,
                 format_html(
-                    '已将第{}版复制为<a href="{}">第{}版</a>，可以修改。',
+                    gettext('已将第{}版复制为<a href="{}">第{}版</a>，可以修改。'),
                     rubric.version,
                     reverse("admin:ratings_rubric_change", args=[new.pk]),
                     new.version,

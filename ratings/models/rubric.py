@@ -22,6 +22,7 @@ class Rubric(models.Model):
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("综合党委")
     )
+    # The default name is stored in the database (and printed on documents), so it stays Chinese.
     name = models.CharField(_("名称"), max_length=100, default="星火党组织星级评定测评标准")
     version = models.PositiveIntegerField(_("版本"))
     based_on = models.ForeignKey(
@@ -58,7 +59,7 @@ class Rubric(models.Model):
         constraints = [models.UniqueConstraint(fields=["committee", "version"], name="rubric_unique_version")]
 
     def __str__(self):
-        return f"{self.name}（第{self.version}版）"
+        return _("%(name)s（第%(version)s版）") % {"name": self.name, "version": self.version}
 
     @property
     def is_frozen(self):

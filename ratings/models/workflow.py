@@ -36,6 +36,7 @@ class RatingSettings(models.Model):
     certificate_pattern = models.CharField(
         _("证书编号格式"),
         max_length=100,
+        # The number printed on certificates follows the official format, so the default stays Chinese.
         default="{short}星〔{year}〕第{seq:03d}号",
         help_text=_(
             "可用 {short}（综合党委简称）、{year}（年度）、{seq}（本周期序号，可写 {seq:03d} 补零）。"
@@ -104,7 +105,7 @@ class Cycle(models.Model):
         constraints = [models.UniqueConstraint(fields=["committee", "year"], name="cycle_unique_year")]
 
     def __str__(self):
-        return self.title or f"{self.year}年度星火党组织评星"
+        return self.title or _("%(year)s年度星火党组织评星") % {"year": self.year}
 
     def clean(self):
         if self.rubric_id and self.committee_id and self.rubric.committee_id != self.committee_id:

@@ -3,6 +3,7 @@
 import io
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -30,20 +31,20 @@ def _save(wb) -> bytes:
 def results_xlsx(cycle: Cycle) -> bytes:
     """One row per submission; streamed row by row into a write-only workbook."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("评星结果")
+    ws = wb.create_sheet(_("评星结果"))
     ws.append(
         [
-            "党组织",
-            "覆盖的社会组织",
-            "状态",
-            "指标得分",
-            "加分",
-            "减分",
-            "总分",
-            "一票否决",
-            "上一周期星级",
-            "建议星级",
-            "星级依据",
+            _("党组织"),
+            _("覆盖的社会组织"),
+            _("状态"),
+            _("指标得分"),
+            _("加分"),
+            _("减分"),
+            _("总分"),
+            _("一票否决"),
+            _("上一周期星级"),
+            _("建议星级"),
+            _("星级依据"),
         ]
     )
     subs = (
@@ -62,9 +63,9 @@ def results_xlsx(cycle: Cycle) -> bytes:
                 _num(s.bonus_total),
                 _num(s.deduction_total),
                 _num(s.total),
-                "是" if s.vetoed else "否",
+                _("是") if s.vetoed else _("否"),
                 str(level_name(s.previous_level)) if s.previous_level is not None else "—",
-                str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else "未评定",
+                str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else _("未评定"),
                 s.level_explanation,
             ]
         )
@@ -77,7 +78,19 @@ def _num(v):
     return float(v) if v is not None else None
 
 
-LEVEL_HEADER = ["五星", "四星", "三星", "二星", "一星", "无星", "一票否决", "未评定", "合计", "三星及以上"]
+def _level_header():
+    return [
+        _("五星"),
+        _("四星"),
+        _("三星"),
+        _("二星"),
+        _("一星"),
+        _("无星"),
+        _("一票否决"),
+        _("未评定"),
+        _("合计"),
+        _("三星及以上"),
+    ]
 
 
 def _group_row(label, g):
@@ -93,27 +106,27 @@ def _group_row(label, g):
 
 def tally_xlsx(data: dict) -> bytes:
     wb = Workbook()
-    ws = _sheet(wb, "总体", ["项目", "数值"])
+    ws = _sheet(wb, _("总体"), [_("项目"), _("数值")])
     for label, value in [
-        ("评星周期", data["cycle"]["title"]),
-        ("参评党组织", data["participants"]),
-        ("已评定", data["rated"]),
-        ("三星及以上", data["three_plus"]),
-        ("三星及以上占比（%）", data["three_plus_share"]),
-        ("一票否决", data["vetoed"]),
-        ("未评定", data["unrated"]),
-        ("较上一周期晋级", data["change"]["promoted"]),
-        ("持平", data["change"]["same"]),
-        ("降级", data["change"]["demoted"]),
-        ("首次评定", data["change"]["new"]),
-        ("组织覆盖率（%）", data["coverage"]["org_rate"]),
-        ("工作覆盖率（%）", data["coverage"]["work_rate"]),
+        (_("评星周期"), data["cycle"]["title"]),
+        (_("参评党组织"), data["participants"]),
+        (_("已评定"), data["rated"]),
+        (_("三星及以上"), data["three_plus"]),
+        (_("三星及以上占比（%）"), data["three_plus_share"]),
+        (_("一票否决"), data["vetoed"]),
+        (_("未评定"), data["unrated"]),
+        (_("较上一周期晋级"), data["change"]["promoted"]),
+        (_("持平"), data["change"]["same"]),
+        (_("降级"), data["change"]["demoted"]),
+        (_("首次评定"), data["change"]["new"]),
+        (_("组织覆盖率（%）"), data["coverage"]["org_rate"]),
+        (_("工作覆盖率（%）"), data["coverage"]["work_rate"]),
     ]:
         ws.append([label, value])
-    ws = _sheet(wb, "按组织类型", ["组织类型", *LEVEL_HEADER])
+    ws = _sheet(wb, _("按组织类型"), [_("组织类型"), *_level_header()])
     for g in data["by_type"]:
         ws.append(_group_row(g["label"], g))
-    ws = _sheet(wb, "按行政区划", ["行政区划", *LEVEL_HEADER])
+    ws = _sheet(wb, _("按行政区划"), [_("行政区划"), *_level_header()])
     for g in data["by_region"]:
         ws.append(_group_row(g["label"], g))
     return _save(wb)
@@ -121,8 +134,16 @@ def tally_xlsx(data: dict) -> bytes:
 
 def coverage_xlsx(report) -> bytes:
     wb = Workbook()
-    header = ["范围", "社会组织数", "有党组织", "组织覆盖率（%）", "工作覆盖", "工作覆盖率（%）", "未覆盖"]
-    ws = _sheet(wb, "两个覆盖", header)
+    header = [
+        _("范围"),
+        _("社会组织数"),
+        _("有党组织"),
+        _("组织覆盖率（%）"),
+        _("工作覆盖"),
+        _("工作覆盖率（%）"),
+        _("未覆盖"),
+    ]
+    ws = _sheet(wb, _("两个覆盖"), header)
     rows = [report.overall, *report.by_region]
     for r in rows:
         ws.append(
@@ -136,7 +157,7 @@ def coverage_xlsx(report) -> bytes:
                 r.uncovered,
             ]
         )
-    ws = _sheet(wb, "按组织类型", header)
+    ws = _sheet(wb, _("按组织类型"), header)
     for r in report.by_type:
         ws.append(
             [

@@ -1,5 +1,6 @@
 """The default 星火 rubric (测评标准): 6 categories, 24 indicators, 100 points."""
 
+# Seed data stored in the database as each committee's rubric: its texts are data, not translated.
 from decimal import Decimal
 
 from django.db import transaction

@@ -4,6 +4,11 @@ holds (ParsedRubric) or what is wrong with it (RowError, RubricFileError, Rubric
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+# The sheet names, column headers and setting notes below are the file format a rubric workbook must
+# follow (they are how sheets and columns are found on upload), so they stay Chinese in every language.
 SHEET_INDICATORS = "指标"
 
 
@@ -97,15 +102,22 @@ class RowError:
     message: str
 
     def __str__(self):
-        where = f"“{self.sheet}”表" + (f"第{self.row}行" if self.row else "")
-        return f"{where}：{self.message}"
+        if self.row:
+            return _("“%(sheet)s”表第%(row)s行：%(message)s") % {
+                "sheet": self.sheet,
+                "row": self.row,
+                "message": self.message,
+            }
+        return _("“%(sheet)s”表：%(message)s") % {"sheet": self.sheet, "message": self.message}
 
 
 class RubricImportError(Exception):
     """The workbook has errors; nothing was written."""
 
     def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} 处错误")
+        super().__init__(
+            ngettext("%(count)s 处错误", "%(count)s 处错误", len(errors)) % {"count": len(errors)}
+        )
         self.errors = errors
 
 

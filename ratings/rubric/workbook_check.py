@@ -23,6 +23,7 @@ from .workbook import (
 )
 from .workbook_read import cell_text
 
+# Cell values of the workbook format (是/否, 加分/减分, tie rules, star levels) stay Chinese.
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
 
 

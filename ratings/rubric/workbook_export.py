@@ -25,6 +25,7 @@ from .workbook import (
 
 
 def _yes_no(value: bool) -> str:
+    # A cell value of the workbook format, read back on upload: not translated.
     return "是" if value else "否"
 
 

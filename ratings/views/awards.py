@@ -200,7 +200,7 @@ def certificates_zip(request, pk):
         messages.error(request, _("本周期还没有星级命名，没有可下载的证书。"))
         return redirect("ratings:cycle-results", pk=cycle.pk)
     content = certificates.certificates_zip(cycle, site_url=settings.SITE_URL)
-    return _pdf_response(content, f"{cycle.year}年度星级证书.zip", "application/zip")
+    return _pdf_response(content, _("%(year)s年度星级证书.zip") % {"year": cycle.year}, "application/zip")
 
 
 @staff_required

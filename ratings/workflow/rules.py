@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+# The reasons built here are stored with each result and quoted in the official notice, so they are
+# written in Chinese and not translated.
 CN_LEVEL = {0: "无星", 1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五星"}
 
 

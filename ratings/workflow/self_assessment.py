@@ -107,7 +107,11 @@ def evidence_attach_meeting(*, submission: Submission, indicator_id, meeting_id,
             )
         if submission.evidence.filter(indicator=indicator, meeting=meeting).exists():
             raise ValidationError(_("这条会议记录已经附上。"))
-        name = f"会议记录：{timezone.localtime(meeting.starts_at):%Y-%m-%d} {meeting.meeting_type.name} {meeting.topic}"
+        name = _("会议记录：%(date)s %(type)s %(topic)s") % {
+            "date": f"{timezone.localtime(meeting.starts_at):%Y-%m-%d}",
+            "type": meeting.meeting_type.name,
+            "topic": meeting.topic,
+        }
         ev = Evidence.objects.create(
             submission=submission,
             indicator=indicator,
