@@ -11,12 +11,14 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import attempt
+from core.formtokens import once, replay_safe
 
 from ..models import Award, Cycle, Objection, level_name
 from ..outcomes.objections import objection_file
@@ -72,6 +74,7 @@ def public_notice(request, pk):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@replay_safe
 def public_objection(request, pk, submission_pk):
     """异议: against one listed result, while the notice is open."""
     cycle = _public_cycle(pk)
@@ -90,7 +93,7 @@ def public_objection(request, pk, submission_pk):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with attempt(form=form, catch_denied=False) as outcome:
+        with attempt(form=form, catch_denied=False) as outcome, once(request, "ratings.objection") as claim:
             objection = objection_file(
                 submission=submission,
                 reason=data["reason"],
@@ -99,6 +102,7 @@ def public_objection(request, pk, submission_pk):
                 files=data["files"],
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
+            claim.done(reverse("ratings:public-objection-received"))
         if outcome.ok:
             request.session[SESSION_KEY] = {
                 "reference": objection.reference,

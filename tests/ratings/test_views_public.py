@@ -386,3 +386,14 @@ def test_anything_unknown_gets_the_same_plain_not_found(anon, award):
     body = bodies.pop()
     assert "未找到该证书" in body
     assert award.certificate_no not in body and award.party_organization.name not in body
+
+
+def test_a_double_submitted_objection_is_filed_once(anon, published):
+    from tests.formtoken import token_in
+
+    token = token_in(anon.get(objection_url(published)))
+    for _ in range(2):
+        response = anon.post(objection_url(published), {"reason": "理由", "form_token": token})
+        assert response.status_code == 302
+        assert response.url == reverse("ratings:public-objection-received")
+    assert Objection.objects.count() == 1
