@@ -21,7 +21,7 @@ from core.errors import attempt
 from core.formtokens import once, replay_safe
 
 from ..models import Award, Cycle, Objection, level_name
-from ..outcomes.objections import objection_file
+from ..outcomes.objections import objection_file, objection_public_status
 from ..outcomes.publication import listed_results
 from .forms_results import ObjectionForm, VerifyLookupForm
 
@@ -134,6 +134,19 @@ def public_objection_received(request):
     if received:
         cycle = Cycle.objects.filter(pk=received.get("cycle"), status__in=PUBLIC_STATES).first()
     return render(request, "ratings/public/objection_received.html", {"received": received, "cycle": cycle})
+
+
+@never_cache
+@require_GET
+def public_objection_status(request):
+    """The objector looks the outcome up by the reference number given on filing."""
+    reference = request.GET.get("reference", "")[:40].strip()
+    found = objection_public_status(reference, ip=request.META.get("REMOTE_ADDR", "")) if reference else None
+    return render(
+        request,
+        "ratings/public/objection_status.html",
+        {"reference": reference, "found": found, "searched": bool(reference)},
+    )
 
 
 # --- Certificate verification ------------------------------------------------------------------
