@@ -317,13 +317,15 @@ def meeting_edit(request, pk):
 
 @role_required(Role.SECRETARY)
 @require_POST
+@replay_safe
 def attachment_add(request, pk):
     meeting = _meeting_for(request, pk, for_edit=True)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("meetings:meeting-detail", pk=meeting.pk)
-    with attempt(request, catch_denied=False) as outcome:
+    with attempt(request, catch_denied=False) as outcome, once(request, "meetings.attachment") as claim:
+        claim.done(reverse("meetings:meeting-detail", args=[meeting.pk]))
         services.meeting_update(
             meeting=meeting,
             by=request.user,

@@ -513,3 +513,18 @@ def test_a_double_submitted_meeting_form_records_one_meeting(login, branch, bran
     assert first.url == second.url == reverse("meetings:meeting-detail", args=[meeting.pk])
     page = client.get(second.url).content.decode()
     assert "该表单已经提交过，没有重复保存。" in page
+
+
+def test_a_double_submitted_attachment_upload_adds_one_file(login, meeting, branch_secretary):
+    from tests.formtoken import token_in
+
+    client = login(branch_secretary)
+    token = token_in(client.get(reverse("meetings:meeting-detail", args=[meeting.pk])))
+    before = meeting.attachments.count()
+    for _ in range(2):
+        response = client.post(
+            reverse("meetings:attachment-add", args=[meeting.pk]),
+            {"files": png_upload("签到表.png"), "form_token": token},
+        )
+        assert response.status_code == 302
+    assert meeting.attachments.count() == before + 1
