@@ -63,3 +63,17 @@ def test_a_replay_is_redirected_with_a_note():
     assert view(post(token)).content == b"made"
     replay = view(post(token))
     assert replay.status_code == 302 and replay.url == "/made/7/"
+
+
+def test_used_tokens_are_forgotten_after_a_week():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.tasks import purge_form_tokens
+
+    FormToken.objects.create(token="d" * 32, scope="test")
+    FormToken.objects.create(token="e" * 32, scope="test")
+    FormToken.objects.filter(token="d" * 32).update(used_at=timezone.now() - dt.timedelta(days=8))
+    assert purge_form_tokens() == 1
+    assert list(FormToken.objects.values_list("token", flat=True)) == ["e" * 32]
