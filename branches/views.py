@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import attempt
+from core.formtokens import once, replay_safe
 
 from . import access, importing, selectors
 from .access import require_acting_committee, role_required, staff_required
@@ -133,10 +134,15 @@ def import_batch(request, pk):
 
 @staff_required
 @require_POST
+@replay_safe
 def import_confirm(request, pk):
     batch = _batch_for(request, pk)
-    with attempt(request, catch_denied=False) as outcome:
+    with attempt(request, catch_denied=False) as outcome, once(request, "branches.import") as claim:
         count, result = importing.import_batch_confirm(batch=batch, by=request.user)
+        if result.ok:
+            claim.done(reverse("branches:organization-list"))
+        else:
+            claim.done(reverse("branches:import-batch", args=[batch.pk]))
     if not outcome.ok:
         return redirect("branches:import-batch", pk=batch.pk)
     if not result.ok:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from branches import access
 from branches.access import acting_committee_id, require_acting_committee, role_required, staff_required
 from branches.models import AuditEntry, Member, PartyOrganization, Role
 from core.errors import attempt
+from core.formtokens import once, replay_safe
 
 from . import compliance, exports, selectors, services
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
@@ -214,9 +216,12 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
             fields = {k: data[k] for k in services.EDITABLE_FIELDS}
-            with attempt(
-                form=form, catch_denied=False, fields_elsewhere={"attendance": attendance_errors}
-            ) as outcome:
+            with (
+                attempt(
+                    form=form, catch_denied=False, fields_elsewhere={"attendance": attendance_errors}
+                ) as outcome,
+                once(request, "meetings.meeting") as claim,
+            ):
                 if creating:
                     meeting = services.meeting_create(
                         party_organization=po,
@@ -225,6 +230,7 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
                         by=request.user,
                         **fields,
                     )
+                    claim.done(reverse("meetings:meeting-detail", args=[meeting.pk]))
                     messages.success(request, _("会议记录已保存。"))
                 else:
                     meeting = services.meeting_update(
@@ -279,6 +285,7 @@ def _form_page(request, *, po, meeting=None, meeting_type=None):
 
 
 @role_required(Role.SECRETARY)
+@replay_safe
 def meeting_create(request):
     po = get_object_or_404(PartyOrganization, pk=request.user.party_organization_id)
     types = selectors.meeting_types_for(po.committee_id)
@@ -299,6 +306,7 @@ def meeting_create(request):
 
 
 @role_required(Role.SECRETARY)
+@replay_safe
 def meeting_edit(request, pk):
     meeting = _meeting_for(request, pk, for_edit=True)
     return _form_page(request, po=meeting.party_organization, meeting=meeting)
@@ -309,13 +317,15 @@ def meeting_edit(request, pk):
 
 @role_required(Role.SECRETARY)
 @require_POST
+@replay_safe
 def attachment_add(request, pk):
     meeting = _meeting_for(request, pk, for_edit=True)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("请选择要上传的文件。"))
         return redirect("meetings:meeting-detail", pk=meeting.pk)
-    with attempt(request, catch_denied=False) as outcome:
+    with attempt(request, catch_denied=False) as outcome, once(request, "meetings.attachment") as claim:
+        claim.done(reverse("meetings:meeting-detail", args=[meeting.pk]))
         services.meeting_update(
             meeting=meeting,
             by=request.user,

@@ -20,6 +20,9 @@ class Kind(models.TextChoices):
     RESULTS_PUBLISHED = "results_published", _("评星结果公示")
     AWARD = "award", _("授星/降级/撤销")
     RECTIFICATION_DUE = "rectification_due", _("整改到期提醒")
+    RECTIFICATION_ISSUED = "rectification_issued", _("整改事项下达")
+    RECTIFICATION_SENT_BACK = "rectification_sent_back", _("整改退回重改")
+    RECTIFICATION_BRANCH_OVERDUE = "rectification_branch_overdue", _("本支部整改逾期")
     MEETING_GAP = "meeting_gap", _("组织生活频次提醒")
     # to inspectors
     INSPECTION_ASSIGNED = "inspection_assigned", _("验收任务分配")

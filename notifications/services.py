@@ -15,11 +15,20 @@ def wants_email(user, kind: str) -> bool:
 
 
 def notify(
-    *, recipients: Iterable, kind: str, key: str, title: str, body: str, url: str = ""
+    *,
+    recipients: Iterable,
+    kind: str,
+    key: str,
+    title: str,
+    body: str,
+    url: str = "",
+    refresh_unread: bool = False,
 ) -> list[Notification]:
-    """Create one notice per recipient for the event `key`; a repeat of the same event does nothing.
+    """Create one notice per recipient for the event `key`; a repeat of the same event sends nothing.
 
-    E-mails are queued after commit, so a rolled-back transaction sends nothing.
+    With `refresh_unread` a repeat brings the text of a notice not yet read up to date (a daily
+    summary, say), still without a new notice or e-mail. E-mails are queued after commit, so a
+    rolled-back transaction sends nothing.
     """
     from .tasks import send_notification_email
 
@@ -36,8 +45,12 @@ def notify(
                     url=url[:300],
                     email_wanted=wants_email(user, kind),
                 )
-        except IntegrityError:
-            continue  # already notified of this event
+        except IntegrityError:  # already notified of this event
+            if refresh_unread:
+                Notification.objects.filter(recipient=user, key=key[:200], read_at__isnull=True).update(
+                    title=title[:200], body=body, url=url[:300]
+                )
+            continue
         created.append(n)
         if n.email_wanted:
             transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk), robust=True)

@@ -24,11 +24,24 @@ def inbox(request):
 
 @login_required
 def open_notification(request, pk):
+    """Show one notice. Reading it changes nothing: it is marked read by the POST of `read`."""
+    n = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    return render(request, "notifications/detail.html", {"n": n, "target": _target(request, n)})
+
+
+@login_required
+@require_POST
+def read(request, pk):
+    """Mark one notice read and go to what it is about (or back to the inbox)."""
     n = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.notification_mark_read(notification=n)
+    return redirect(_target(request, n) or "notifications:inbox")
+
+
+def _target(request, n: Notification) -> str:
     if n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
-        return redirect(n.url)
-    return redirect("notifications:inbox")
+        return n.url
+    return ""
 
 
 @login_required

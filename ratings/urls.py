@@ -89,6 +89,7 @@ urlpatterns = [
         name="public-objection",
     ),
     path("public/objection/received/", public.public_objection_received, name="public-objection-received"),
+    path("public/objection/status/", public.public_objection_status, name="public-objection-status"),
     path("public/verify/", public.verify_lookup, name="verify-lookup"),
     path("public/verify/<str:token>/", public.verify, name="verify"),
     # staff: 公示, 确定结果, 异议复核

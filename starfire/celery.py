@@ -32,6 +32,7 @@ app.conf.beat_schedule = {
         "task": "meetings.tasks.send_meeting_gap_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    "purge-form-tokens": {"task": "core.tasks.purge_form_tokens", "schedule": crontab(hour=3, minute=30)},
     "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
     "weekly-digest": {
         "task": "ratings.tasks.send_weekly_digest",

@@ -13,14 +13,34 @@ from django.utils.translation import gettext as _
 
 from branches import access, selectors
 from branches.models import Committee
-from ratings.models import Status
+from ratings.models import Cycle, Status
+from ratings.views.public import notice_state
 from ratings.workflow.selectors import assignments_of
 
 from .forms import CommitteeChoiceForm
 
 
-@login_required
 def home(request):
+    """Signed-in users get the home page of their role; anyone else the public front door."""
+    if not request.user.is_authenticated:
+        return public_home(request)
+    return _user_home(request)
+
+
+def public_home(request):
+    """The committees' current 公示 notices (with the office that takes objections) and the
+    certificate check: what the public comes for. Nothing here needs a login."""
+    cycles = list(
+        Cycle.objects.filter(status=Cycle.Status.PUBLISHED)
+        .select_related("committee")
+        .order_by("-notice_starts_on", "committee__name")
+    )
+    for cycle in cycles:
+        cycle.notice_state = notice_state(cycle)
+    return render(request, "starfire/public_home.html", {"cycles": cycles})
+
+
+def _user_home(request):
     user = request.user
     kind = access.actor_kind(user)
     if kind == access.SECRETARY:

@@ -23,6 +23,12 @@ class Committee(models.Model):
     min_full_members_per_branch = models.PositiveSmallIntegerField(
         _("党支部最少正式党员数"), default=3, validators=[MinValueValidator(1)]
     )
+    office_name = models.CharField(
+        _("受理部门"), max_length=100, blank=True, help_text=_("公示期间受理异议的部门，如“党建工作办公室”。")
+    )
+    office_address = models.CharField(_("办公地址"), max_length=200, blank=True)
+    office_phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    office_email = models.EmailField(_("电子邮箱"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     history = HistoricalRecords()

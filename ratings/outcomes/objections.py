@@ -1,6 +1,7 @@
 """复核: objections filed during the notice period, investigated, rejected or upheld by staff."""
 
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -43,6 +44,41 @@ def rate_limited(ip_hash: str, limit: int) -> bool:
         cache.set(key, 1, timeout=3600)
         count = 1
     return count > limit
+
+
+LOOKUPS_PER_IP_PER_HOUR = 30
+_REFERENCE = re.compile(r"^YY\d{4}-[0-9A-F]{6}$")
+
+
+def objection_public_status(reference: str, *, ip: str = "") -> dict | None:
+    """What the objector may read by their reference number: the state and, once decided, the
+    conclusion. Nothing else of the objection (no name, contact, reason), nothing of another.
+
+    Lookups are counted per address, so reference numbers cannot be guessed in bulk; over the
+    limit, or for an unknown number, the answer is the same None."""
+    reference = re.sub(r"\s+", "", reference or "").upper()
+    if not _REFERENCE.match(reference):
+        return None
+    if rate_limited(f"lookup:{client_ip_hash(ip)}", LOOKUPS_PER_IP_PER_HOUR):
+        return None
+    o = (
+        Objection.objects.select_related("submission__cycle", "submission__party_organization")
+        .filter(reference=reference)
+        .first()
+    )
+    if o is None:
+        return None
+    decided = o.state in (Objection.State.REJECTED, Objection.State.UPHELD)
+    return {
+        "reference": o.reference,
+        "state": o.state,
+        "state_label": o.get_state_display(),
+        "filed_on": timezone.localdate(o.filed_at),
+        "handled_on": timezone.localdate(o.handled_at) if decided and o.handled_at else None,
+        "outcome": o.outcome if decided else "",
+        "party_organization": o.submission.party_organization.name,
+        "cycle": o.submission.cycle,
+    }
 
 
 def objection_file(

@@ -19,6 +19,7 @@ from ..workflow.edges import (
     stored_name,
     submission_target,
 )
+from . import tasks
 
 TRANSITIONS = {
     "answer": {
@@ -67,6 +68,7 @@ def rectification_create(
             after={"item": item.pk, "due_on": str(due_on)},
             note=problem[:200],
         )
+        transaction.on_commit(lambda: tasks.notify_rectification_issued.delay(item.pk), robust=True)
     return item
 
 
@@ -137,4 +139,5 @@ def rectification_send_back(*, item: Rectification, by: User, note: str) -> Rect
             after={"state": target},
             note=note,
         )
+        transaction.on_commit(lambda: tasks.notify_rectification_sent_back.delay(item.pk), robust=True)
     return item

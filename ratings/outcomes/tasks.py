@@ -151,6 +151,63 @@ def finalize_due_results() -> dict:
     return done
 
 
+def _rectification_notice(item_id: int, *, kind: str, key: str, title: str, lead: str) -> int:
+    from ..models import Rectification
+
+    item = Rectification.objects.select_related("submission__party_organization").get(pk=item_id)
+    po = item.submission.party_organization
+    body = (
+        lead
+        + "\n"
+        + _("存在问题：%(problem)s\n整改要求：%(requirement)s\n整改期限：%(due_on)s")
+        % {
+            "problem": item.problem,
+            "requirement": item.requirement,
+            "due_on": item.due_on,
+        }
+    )
+    if item.staff_note and kind == Kind.RECTIFICATION_SENT_BACK:
+        body += "\n" + _("退回原因：%(note)s") % {"note": item.staff_note}
+    return len(
+        notify(
+            recipients=secretaries_of(po.pk),
+            kind=kind,
+            key=key,
+            title=title,
+            body=body,
+            url=reverse("ratings:rectification-detail", args=[item.pk]),
+        )
+    )
+
+
+@shared_task(name="ratings.tasks.notify_rectification_issued")
+def notify_rectification_issued(item_id: int) -> int:
+    """The branch is told as soon as staff issue a rectification item."""
+    return _rectification_notice(
+        item_id,
+        kind=Kind.RECTIFICATION_ISSUED,
+        key=f"rect_issued:{item_id}",
+        title=_("收到整改事项"),
+        lead=_("综合党委下达了一项整改事项，请按期整改并报送整改情况。"),
+    )
+
+
+@shared_task(name="ratings.tasks.notify_rectification_sent_back")
+def notify_rectification_sent_back(item_id: int) -> int:
+    """The branch is told that its answer was sent back (once per answer that was sent back)."""
+    from ..models import Rectification
+
+    answered_at = Rectification.objects.values_list("answered_at", flat=True).get(pk=item_id)
+    stamp = answered_at.isoformat() if answered_at else "-"
+    return _rectification_notice(
+        item_id,
+        kind=Kind.RECTIFICATION_SENT_BACK,
+        key=f"rect_sent_back:{item_id}:{stamp}",
+        title=_("整改情况被退回重改"),
+        lead=_("综合党委退回了报送的整改情况，请按退回原因重新整改后再次报送。"),
+    )
+
+
 @shared_task(name="ratings.tasks.send_rectification_reminders")
 def send_rectification_reminders() -> int:
     """Daily: secretaries 3 days before an item is due; staff once a day about overdue items and
@@ -182,6 +239,14 @@ def send_rectification_reminders() -> int:
             )
         if item.due_on < today:
             overdue_by_committee.setdefault(item.submission.cycle.committee_id, []).append(item)
+            if item.state != Rectification.State.ANSWERED:
+                sent += _rectification_notice(
+                    item.pk,
+                    kind=Kind.RECTIFICATION_BRANCH_OVERDUE,
+                    key=f"rect_branch_overdue:{item.pk}:{item.due_on}",
+                    title=_("整改事项已逾期"),
+                    lead=_("这项整改已过期限，尚未报送整改情况，请尽快整改并报送。"),
+                )
     for committee_id, items in overdue_by_committee.items():
         lines = "\n".join(
             _("· %(party_organization)s：%(problem)s（期限 %(due_on)s）")

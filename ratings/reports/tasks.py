@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Kind
 from notifications.services import notify
 
-from ..models import Cycle, Status, Submission, TallyRun
+from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ..workflow.tasks import OPEN_FOR_BRANCH, staff_of
 from .tally import fingerprint, tally_recompute
 
@@ -25,8 +25,10 @@ def recompute_tally(self, run_id: int) -> dict:
     run = TallyRun.objects.select_related("cycle").get(pk=run_id)
     if run.state == TallyRun.State.DONE:
         return {"state": "done", "skipped": True}
+    before = TallySnapshot.objects.filter(cycle_id=run.cycle_id).values_list("data", flat=True).first()
     snapshot = tally_recompute(cycle_id=run.cycle_id, run=run)
-    _notify_tally_ready(snapshot, fingerprint(snapshot.data))
+    if before is None or fingerprint(before) != fingerprint(snapshot.data):
+        _notify_tally_ready(snapshot)
     return {"state": "done", "three_plus": snapshot.data["three_plus"]}
 
 
@@ -41,7 +43,8 @@ def recompute_all_tallies() -> int:
     return count
 
 
-def _notify_tally_ready(snapshot, digest: str) -> int:
+def _notify_tally_ready(snapshot) -> int:
+    """Tell staff the figures changed: one notice per cycle and day, kept up to date until read."""
     d = snapshot.data
     cycle = snapshot.cycle
     levels = "，".join(
@@ -65,10 +68,11 @@ def _notify_tally_ready(snapshot, digest: str) -> int:
         notify(
             recipients=staff_of(cycle.committee_id),
             kind=Kind.TALLY_READY,
-            key=f"tally:{cycle.pk}:{digest}",
+            key=f"tally:{cycle.pk}:{timezone.localdate().isoformat()}",
             title=_("%(year)s年度星级统计已更新") % {"year": cycle.year},
             body=body,
             url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
+            refresh_unread=True,
         )
     )
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from branches.access import role_required
 from branches.models import Role, SocialOrganization
 from core.errors import attempt
+from core.formtokens import once, replay_safe
 
 from ..models import (
     Evidence,
@@ -258,6 +260,7 @@ def inspection_score_save(request, pk):
 
 @inspector_required
 @require_POST
+@replay_safe
 def inspection_photo_upload(request, pk):
     """Add photos taken on site to one indicator; each file is checked by content."""
     assignment = _assignment_for(request, pk)
@@ -272,18 +275,23 @@ def inspection_photo_upload(request, pk):
     elif len(files) > MAX_PHOTOS_PER_UPLOAD:
         problems.append(_("一次最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS_PER_UPLOAD})
     else:
-        for upload in files:
-            with attempt() as outcome:
-                onsite.inspection_photo_add(
-                    assignment=assignment,
-                    indicator_id=form.cleaned_data["indicator"],
-                    upload=upload,
-                    by=request.user,
-                )
-            if outcome.ok:
-                saved += 1
+        with once(request, "ratings.inspection-photo") as claim:
+            for upload in files:
+                with attempt() as outcome:
+                    onsite.inspection_photo_add(
+                        assignment=assignment,
+                        indicator_id=form.cleaned_data["indicator"],
+                        upload=upload,
+                        by=request.user,
+                    )
+                if outcome.ok:
+                    saved += 1
+                else:
+                    problems.append(outcome.text)
+            if saved:
+                claim.done(_back(assignment, indicator_id).url)
             else:
-                problems.append(outcome.text)
+                transaction.set_rollback(True)  # nothing saved: the form may be sent again
     if saved:
         messages.success(request, _("已上传 %(n)d 张照片。") % {"n": saved})
     if not problems:

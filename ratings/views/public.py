@@ -11,15 +11,17 @@ import re
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import attempt
+from core.formtokens import once, replay_safe
 
 from ..models import Award, Cycle, Objection, level_name
-from ..outcomes.objections import objection_file
+from ..outcomes.objections import objection_file, objection_public_status
 from ..outcomes.publication import listed_results
 from .forms_results import ObjectionForm, VerifyLookupForm
 
@@ -72,6 +74,7 @@ def public_notice(request, pk):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@replay_safe
 def public_objection(request, pk, submission_pk):
     """异议: against one listed result, while the notice is open."""
     cycle = _public_cycle(pk)
@@ -90,7 +93,7 @@ def public_objection(request, pk, submission_pk):
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with attempt(form=form, catch_denied=False) as outcome:
+        with attempt(form=form, catch_denied=False) as outcome, once(request, "ratings.objection") as claim:
             objection = objection_file(
                 submission=submission,
                 reason=data["reason"],
@@ -99,6 +102,7 @@ def public_objection(request, pk, submission_pk):
                 files=data["files"],
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
+            claim.done(reverse("ratings:public-objection-received"))
         if outcome.ok:
             request.session[SESSION_KEY] = {
                 "reference": objection.reference,
@@ -130,6 +134,19 @@ def public_objection_received(request):
     if received:
         cycle = Cycle.objects.filter(pk=received.get("cycle"), status__in=PUBLIC_STATES).first()
     return render(request, "ratings/public/objection_received.html", {"received": received, "cycle": cycle})
+
+
+@never_cache
+@require_GET
+def public_objection_status(request):
+    """The objector looks the outcome up by the reference number given on filing."""
+    reference = request.GET.get("reference", "")[:40].strip()
+    found = objection_public_status(reference, ip=request.META.get("REMOTE_ADDR", "")) if reference else None
+    return render(
+        request,
+        "ratings/public/objection_status.html",
+        {"reference": reference, "found": found, "searched": bool(reference)},
+    )
 
 
 # --- Certificate verification ------------------------------------------------------------------

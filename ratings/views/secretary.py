@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from branches.access import role_required
 from branches.models import AuditEntry, Role
 from core.errors import attempt
+from core.formtokens import once, replay_safe
 from core.uploads import private_file_response
 
 from ..models import Evidence, Indicator, IndicatorScore, Submission
@@ -304,18 +305,20 @@ def evidence_attach_meeting(request, pk, indicator_id):
 
 @secretary_required
 @require_POST
+@replay_safe
 def evidence_upload(request, pk, indicator_id):
     submission = _submission_for(request, pk)
     form = EvidenceUploadForm(request.POST, request.FILES)
     error = ""
     if form.is_valid():
-        with attempt(catch_denied=False) as outcome:
+        with attempt(catch_denied=False) as outcome, once(request, "ratings.evidence") as claim:
             evidence = assessment.evidence_add(
                 submission=submission,
                 indicator_id=indicator_id,
                 upload=form.cleaned_data["file"],
                 by=request.user,
             )
+            claim.done(_anchor(submission, indicator_id))
         if not outcome.ok:
             error = outcome.text
     else:

@@ -387,3 +387,17 @@ def test_the_template_itself_passes_the_dry_run(staff_client):
     _batch, page = dry_run(staff_client, "template.xlsx", content)
     result = page.context["result"]
     assert result.ok and len(result.rows) == 1
+
+
+def test_a_double_submitted_confirmation_imports_once(staff_client, committee):
+    from tests.formtoken import token_in
+
+    batch, page = dry_run(staff_client, "组织.xlsx", xlsx(clean_rows()))
+    token = token_in(page)
+    url = reverse("branches:import-confirm", args=[batch.pk])
+    first = staff_client.post(url, {"form_token": token})
+    count = SocialOrganization.objects.count()
+    second = staff_client.post(url, {"form_token": token})
+    assert first.url == second.url == reverse("branches:organization-list")
+    assert count > 0 and SocialOrganization.objects.count() == count
+    assert "该表单已经提交过" in " ".join(str(m) for m in get_messages(second.wsgi_request))

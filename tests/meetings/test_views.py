@@ -498,3 +498,33 @@ def test_a_gap_link_prefills_the_type_and_a_date_in_its_period(login, branch, br
         reverse("meetings:meeting-create") + "?type=party_lecture&date=2023-06-15"
     )
     assert page.context["form"]["starts_at"].value() == dt.datetime(2023, 6, 15, 14, 30)
+
+
+def test_a_double_submitted_meeting_form_records_one_meeting(login, branch, branch_secretary):
+    from tests.formtoken import token_in
+
+    client = login(branch_secretary)
+    token = token_in(client.get(reverse("meetings:meeting-create") + "?type=committee_meeting"))
+    data = form_data(branch, statuses={"书记甲": "present", "支委乙": "present", "支委丙": "present"})
+    data["form_token"] = token
+    first = client.post(reverse("meetings:meeting-create"), data)
+    second = client.post(reverse("meetings:meeting-create"), data)
+    meeting = Meeting.objects.get()
+    assert first.url == second.url == reverse("meetings:meeting-detail", args=[meeting.pk])
+    page = client.get(second.url).content.decode()
+    assert "该表单已经提交过，没有重复保存。" in page
+
+
+def test_a_double_submitted_attachment_upload_adds_one_file(login, meeting, branch_secretary):
+    from tests.formtoken import token_in
+
+    client = login(branch_secretary)
+    token = token_in(client.get(reverse("meetings:meeting-detail", args=[meeting.pk])))
+    before = meeting.attachments.count()
+    for _ in range(2):
+        response = client.post(
+            reverse("meetings:attachment-add", args=[meeting.pk]),
+            {"files": png_upload("签到表.png"), "form_token": token},
+        )
+        assert response.status_code == 302
+    assert meeting.attachments.count() == before + 1

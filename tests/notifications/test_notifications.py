@@ -120,9 +120,22 @@ def test_inbox_shows_only_own_notices_and_the_unread_count(login, secretary, sta
 
 
 @pytest.mark.django_db
-def test_opening_a_notice_marks_it_read_and_goes_to_its_object(login, secretary):
+def test_showing_a_notice_does_not_mark_it_read(login, secretary):
     n = _notify(secretary)[0]
     r = login(secretary).get(reverse("notifications:open", args=[n.pk]))
+    assert r.status_code == 200 and "申报被退回" in r.content.decode()
+    assert reverse("notifications:read", args=[n.pk]) in r.content.decode()
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+@pytest.mark.django_db
+def test_marking_a_notice_read_is_post_only_and_goes_to_its_object(login, secretary, staff_user):
+    n = _notify(secretary)[0]
+    url = reverse("notifications:read", args=[n.pk])
+    assert login(secretary).get(url).status_code == 405
+    assert login(staff_user).post(url).status_code == 404
+    r = login(secretary).post(url)
     assert r.status_code == 302 and r["Location"] == "/ratings/"
     n.refresh_from_db()
     assert n.read_at is not None

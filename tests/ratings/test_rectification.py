@@ -228,3 +228,45 @@ def test_a_bad_answer_or_send_back_says_why_and_changes_nothing(
 def test_an_item_past_its_due_date_and_not_verified_is_overdue(item, state, days, overdue):
     Rectification.objects.filter(pk=item.pk).update(state=state, due_on=in_days(days))
     assert Rectification.objects.get(pk=item.pk).overdue is overdue
+
+
+# --- notices to the branch --------------------------------------------------------------------
+
+
+def _notices(user, kind):
+    from notifications.models import Notification
+
+    return Notification.objects.filter(recipient=user, kind=kind)
+
+
+def test_the_secretary_is_told_when_an_item_is_issued_and_when_it_is_sent_back(
+    sub, staff_user, branch_secretary, django_capture_on_commit_callbacks
+):
+    from notifications.models import Kind
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item = rectification_create(
+            submission=sub, by=staff_user, problem="台账缺失", requirement="建立台账", due_on=in_days(10)
+        )
+    issued = _notices(branch_secretary, Kind.RECTIFICATION_ISSUED).get()
+    assert "台账缺失" in issued.body and issued.url.endswith(f"/rectification/{item.pk}/")
+    assert not _notices(staff_user, Kind.RECTIFICATION_ISSUED).exists()
+
+    for round_no in (1, 2):
+        rectification_answer(item=item, by=branch_secretary, answer=f"第{round_no}次")
+        with django_capture_on_commit_callbacks(execute=True):
+            rectification_send_back(item=item, by=staff_user, note=f"退回{round_no}")
+    sent_back = _notices(branch_secretary, Kind.RECTIFICATION_SENT_BACK)
+    assert sent_back.count() == 2 and "退回2" in sent_back.order_by("-pk").first().body
+
+
+def test_the_secretary_is_told_once_when_an_item_is_overdue(item, branch_secretary, staff_user):
+    from notifications.models import Kind
+    from ratings.outcomes.tasks import send_rectification_reminders
+
+    Rectification.objects.filter(pk=item.pk).update(due_on=in_days(-1))
+    send_rectification_reminders()
+    send_rectification_reminders()
+    overdue = _notices(branch_secretary, Kind.RECTIFICATION_BRANCH_OVERDUE)
+    assert overdue.count() == 1 and "三会一课记录不全" in overdue.get().body
+    assert _notices(staff_user, Kind.RECTIFICATION_OVERDUE).count() == 1

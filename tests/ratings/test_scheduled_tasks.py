@@ -98,7 +98,8 @@ def test_rectification_reminders_once(committee, staff_user, secretary_user):
         created_by=staff_user,
         due_on=today - dt.timedelta(days=2),
     )
-    assert tasks.send_rectification_reminders() == 2  # due soon to the secretary, overdue to staff
+    # due soon and overdue to the secretary, overdue to staff
+    assert tasks.send_rectification_reminders() == 3
     before = _snapshot()
     assert tasks.send_rectification_reminders() == 0
     assert _snapshot() == before

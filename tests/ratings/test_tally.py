@@ -136,16 +136,28 @@ def test_a_failing_recompute_is_recorded_and_keeps_the_old_snapshot(example, mon
     assert TallySnapshot.objects.get(cycle=c24).data == old.data
 
 
-def test_the_recompute_task_notifies_staff_once_per_distinct_result(example, staff_user):
+def test_the_tally_notice_comes_once_a_day_and_only_when_a_figure_changed(example, staff_user, monkeypatch):
     _c23, c24 = example
     for _ in range(2):
         tasks.recompute_tally(TallyRun.objects.create(cycle=c24).pk)
     notices = Notification.objects.filter(recipient=staff_user, kind=Kind.TALLY_READY)
     assert notices.count() == 1
     assert "三星及以上 2 个（占 40.0%）" in notices.get().body
+
+    # more reviews the same day: the unread notice is brought up to date, no new one
     Submission.objects.filter(cycle=c24, party_organization__name="党支部E").update(
         status=Status.REVIEWED, proposed_level=3
     )
+    tasks.recompute_tally(TallyRun.objects.create(cycle=c24).pk)
+    assert notices.count() == 1
+    assert "三星及以上 3 个" in notices.get().body
+
+    # the next day: nothing changed, nothing said; a change gives the day's one notice
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: tomorrow)
+    tasks.recompute_tally(TallyRun.objects.create(cycle=c24).pk)
+    assert notices.count() == 1
+    Submission.objects.filter(cycle=c24, party_organization__name="党支部E").update(proposed_level=2)
     tasks.recompute_tally(TallyRun.objects.create(cycle=c24).pk)
     assert notices.count() == 2
 

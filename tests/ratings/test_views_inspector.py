@@ -534,3 +534,18 @@ def test_the_list_query_count_does_not_grow_with_assignments(login, committee, s
     n_four = _queries(client, reverse("ratings:inspections"))
     assert len(client.get(reverse("ratings:inspections")).context["open_assignments"]) == 4
     assert n_one == n_four
+
+
+def test_a_double_submitted_photo_upload_stores_one_photo(login, accepted):
+    from tests.formtoken import token_in
+
+    first, _ = accepted
+    client = login(first.inspector)
+    token = token_in(client.get(reverse("ratings:inspection", args=[first.pk])))
+    url = reverse("ratings:inspection-photo-upload", args=[first.pk])
+    for _ in range(2):
+        response = client.post(
+            url, {"indicator": _ind(first, "2.1").pk, "photo": factories.png_upload(), "form_token": token}
+        )
+        assert response.status_code == 302
+    assert InspectionPhoto.objects.filter(assignment=first).count() == 1

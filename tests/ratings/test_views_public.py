@@ -386,3 +386,41 @@ def test_anything_unknown_gets_the_same_plain_not_found(anon, award):
     body = bodies.pop()
     assert "未找到该证书" in body
     assert award.certificate_no not in body and award.party_organization.name not in body
+
+
+def test_a_double_submitted_objection_is_filed_once(anon, published):
+    from tests.formtoken import token_in
+
+    token = token_in(anon.get(objection_url(published)))
+    for _ in range(2):
+        response = anon.post(objection_url(published), {"reason": "理由", "form_token": token})
+        assert response.status_code == 302
+        assert response.url == reverse("ratings:public-objection-received")
+    assert Objection.objects.count() == 1
+
+
+def test_the_objector_looks_the_outcome_up_by_reference_and_sees_nothing_else(
+    anon, published, staff_user, monkeypatch
+):
+    from ratings.outcomes import objections as service
+
+    mine = service.objection_file(
+        submission=published.four, reason="理由甲乙丙", name="张三", contact="13800000000"
+    )
+    other = service.objection_file(submission=published.five, reason="另一条异议", name="李四")
+    url = reverse("ratings:public-objection-status")
+
+    pending = text(anon.get(url, {"reference": mine.reference.lower()}))
+    assert mine.reference in pending and "待处理" in pending
+
+    service.objection_reject(objection=mine, by=staff_user, outcome="经核查，维持原结果。")
+    page = text(anon.get(url, {"reference": mine.reference}))
+    assert "不予采纳" in page and "经核查，维持原结果。" in page
+    assert published.four.party_organization.name in page
+    for secret in ("张三", "13800000000", "理由甲乙丙", "李四", "另一条异议", other.reference):
+        assert secret not in page
+    assert "未找到该受理编号" in text(anon.get(url, {"reference": "YY2000-000000"}))
+
+    monkeypatch.setattr(service, "LOOKUPS_PER_IP_PER_HOUR", 1)
+    assert anon.get(url, {"reference": mine.reference}, REMOTE_ADDR="192.0.2.9").context["found"]
+    assert not anon.get(url, {"reference": mine.reference}, REMOTE_ADDR="192.0.2.9").context["found"]

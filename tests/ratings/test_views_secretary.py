@@ -503,3 +503,16 @@ def test_submission_is_visible_through_the_selector_only(rating_submission, othe
     from ratings.workflow.selectors import submissions_visible_to
 
     assert list(submissions_visible_to(secretary_user)) == [Submission.objects.get(pk=rating_submission.pk)]
+
+
+def test_a_double_submitted_evidence_upload_stores_one_file(secretary, rating_submission):
+    from tests.formtoken import token_in
+
+    indicator = ind(rating_submission, "1.1")
+    token = token_in(secretary.get(page_url(rating_submission)))
+    for _ in range(2):
+        response = secretary.post(
+            upload_url(rating_submission, indicator), {"file": pdf_upload("纪要.pdf"), "form_token": token}
+        )
+        assert response.status_code == 302 and response.url.endswith(f"#ind-{indicator.pk}")
+    assert Evidence.objects.filter(submission=rating_submission).count() == 1

@@ -1,0 +1,18 @@
+"""Housekeeping of the kernel's tables."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import FormToken
+
+KEEP_USED_TOKENS_DAYS = 7
+
+
+@shared_task(name="core.tasks.purge_form_tokens")
+def purge_form_tokens(days: int = KEEP_USED_TOKENS_DAYS) -> int:
+    """Forget used form tokens after a week: a page kept open longer than that would have to be
+    reloaded anyway (its CSRF token and session expire sooner)."""
+    deleted, _ = FormToken.objects.filter(used_at__lt=timezone.now() - dt.timedelta(days=days)).delete()
+    return deleted
