@@ -163,9 +163,9 @@ class Award(models.Model):
         return self.state
 
     @classmethod
-    def in_force_q(cls, today: dt.date, prefix: str = "") -> Q:
-        """Awards whose validity has not ended on ``today`` (whatever their state)."""
-        return Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": today})
+    def in_force_q(cls, today: dt.date) -> Q:
+        """has_lapsed() as a query: awards whose validity has not ended on ``today``."""
+        return Q(valid_until__isnull=True) | Q(valid_until__gte=today)
 
     @property
     def public_state_label(self):

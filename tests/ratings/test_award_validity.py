@@ -119,3 +119,18 @@ def test_the_migration_ends_awards_at_the_next_naming_and_keeps_the_last_open(tw
         timezone.localdate() - dt.timedelta(days=1)
     }
     assert set(Award.objects.filter(cycle=newer.cycle).values_list("valid_until", flat=True)) == {None}
+
+
+@pytest.mark.django_db
+def test_the_award_list_filters_valid_and_expired_by_todays_date(two_finished_cycles, staff_client):
+    older, newer = two_finished_cycles
+    lapsed = awards_of(older)[0]
+    Award.objects.filter(pk=lapsed.pk).update(
+        valid_from=timezone.localdate() - dt.timedelta(days=400),
+        valid_until=timezone.localdate() - dt.timedelta(days=1),
+    )
+    url = reverse("ratings:award-list")
+    expired = list(staff_client.get(url, {"state": "expired"}).context["page"])
+    valid = list(staff_client.get(url, {"state": "valid"}).context["page"])
+    assert [a.pk for a in expired] == [lapsed.pk]
+    assert len(valid) == 5 and lapsed.pk not in {a.pk for a in valid}
