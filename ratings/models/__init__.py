@@ -15,8 +15,10 @@ from .outcomes import (  # noqa: F401
     Rectification,
     RectificationEvidence,
     award_event_path,
+    ended_by_naming,
     objection_path,
     rectification_path,
+    validity_end,
 )
 from .reports import (  # noqa: F401
     TallyRun,
@@ -84,6 +86,8 @@ __all__ = [
     "objection_path",
     "ObjectionAttachment",
     "Award",
+    "ended_by_naming",
+    "validity_end",
     "award_event_path",
     "AwardEvent",
     "Plaque",

@@ -1,7 +1,10 @@
 """Outcomes: 公示 objections, awards and their events, plaques and rectification."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -80,6 +83,28 @@ class ObjectionAttachment(models.Model):
         verbose_name_plural = _("异议附件")
 
 
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def validity_end(named_on: dt.date, *, years: int | None) -> dt.date | None:
+    """Last day of an award named on ``named_on``: the day before the same date ``years`` later,
+    or None (open) for an award valid until the next cycle's awards are named."""
+    if years is None:
+        return None
+    return max(named_on, add_years(named_on, years) - dt.timedelta(days=1))
+
+
+def ended_by_naming(valid_from: dt.date, next_named_on: dt.date) -> dt.date:
+    """Last day of an award that the next cycle's naming on ``next_named_on`` ends: the day
+    before, but never before the award started."""
+    return max(valid_from, next_named_on - dt.timedelta(days=1))
+
+
 class Award(models.Model):
     """命名/授牌: a final result at a plaque level, with its certificate."""
 
@@ -102,7 +127,9 @@ class Award(models.Model):
     token = models.CharField(_("核验码"), max_length=32, unique=True)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.VALID)
     valid_from = models.DateField(_("有效期起"))
-    valid_until = models.DateField(_("有效期至"))
+    valid_until = models.DateField(
+        _("有效期至"), null=True, blank=True, help_text=_("空表示有效至下一周期命名之日。")
+    )
     awarded_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -111,17 +138,34 @@ class Award(models.Model):
         verbose_name = _("星级命名")
         verbose_name_plural = _("星级命名")
         ordering = ["cycle", "seq"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "seq"], name="award_seq_unique_per_cycle")]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "seq"], name="award_seq_unique_per_cycle"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="award_ends_after_it_starts",
+            ),
+        ]
 
     def __str__(self):
         return self.certificate_no
 
+    def has_lapsed(self, today: dt.date | None = None) -> bool:
+        """Whether the validity has ended, from today's date (never stored)."""
+        today = today or timezone.localdate()
+        return self.valid_until is not None and self.valid_until < today
+
     @property
     def public_state(self):
-        """What the verification page shows: valid / downgraded / revoked / expired."""
-        if self.state == self.State.VALID and self.valid_until < timezone.localdate():
+        """The one state every page, the certificate and the export show:
+        valid / downgraded / revoked / expired."""
+        if self.state == self.State.VALID and self.has_lapsed():
             return "expired"
         return self.state
+
+    @classmethod
+    def in_force_q(cls, today: dt.date) -> Q:
+        """has_lapsed() as a query: awards whose validity has not ended on ``today``."""
+        return Q(valid_until__isnull=True) | Q(valid_until__gte=today)
 
     @property
     def public_state_label(self):

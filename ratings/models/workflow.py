@@ -49,6 +49,24 @@ class RatingSettings(models.Model):
         _("每个IP每小时最多异议数"), default=5, validators=[MinValueValidator(1)]
     )
 
+    class AwardValidity(models.TextChoices):
+        UNTIL_NEXT = "until_next", _("至下一周期命名之日")
+        YEARS = "years", _("自命名之日起若干年")
+
+    award_validity = models.CharField(
+        _("星级命名有效期"),
+        max_length=20,
+        choices=AwardValidity.choices,
+        default=AwardValidity.UNTIL_NEXT,
+        help_text=_("命名自命名之日起有效；选“至下一周期命名之日”时，下一周期命名后上一周期的命名随之终止。"),
+    )
+    award_validity_years = models.PositiveSmallIntegerField(
+        _("有效期年数"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("仅在有效期按年数计算时使用。"),
+    )
+
     history = HistoricalRecords()
 
     class Meta:

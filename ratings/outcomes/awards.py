@@ -10,13 +10,24 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_update_with_history
 
 from branches import access
 from branches.models import Committee, User
 from branches.services import audit_record
 from core.uploads import DOCUMENTS, sniff
 
-from ..models import Award, AwardEvent, Cycle, Plaque, RatingSettings, Submission, level_name
+from ..models import (
+    Award,
+    AwardEvent,
+    Cycle,
+    Plaque,
+    RatingSettings,
+    Submission,
+    ended_by_naming,
+    level_name,
+    validity_end,
+)
 from ..workflow.edges import TransitionNotAllowed, stored_name
 from . import tasks
 
@@ -44,8 +55,16 @@ def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Awa
     if hasattr(submission, "award"):
         return submission.award
     committee = Committee.objects.get(pk=cycle.committee_id)
-    pattern = RatingSettings.for_committee(cycle.committee_id).certificate_pattern
+    rating_settings = RatingSettings.for_committee(cycle.committee_id)
+    pattern = rating_settings.certificate_pattern
     seq = (Award.objects.filter(cycle=cycle).aggregate(m=Max("seq"))["m"] or 0) + 1
+    named_on = timezone.localdate()
+    years = (
+        rating_settings.award_validity_years
+        if rating_settings.award_validity == RatingSettings.AwardValidity.YEARS
+        else None
+    )
+    _end_previous_awards(cycle, named_on=named_on, by=by)
     award = Award.objects.create(
         submission=submission,
         cycle=cycle,
@@ -55,8 +74,8 @@ def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Awa
         seq=seq,
         certificate_no=certificate_number(pattern, committee=committee, year=cycle.year, seq=seq),
         token=secrets.token_urlsafe(16)[:22],
-        valid_from=timezone.localdate(),
-        valid_until=dt.date(cycle.year + 1, 12, 31),
+        valid_from=named_on,
+        valid_until=validity_end(named_on, years=years),
     )
     AwardEvent.objects.create(award=award, kind=AwardEvent.Kind.ISSUED, to_level=award.level, by=by)
     Plaque.objects.create(award=award)
@@ -69,6 +88,28 @@ def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Awa
     )
     transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "issued"), robust=True)
     return award
+
+
+def _end_previous_awards(cycle: Cycle, *, named_on: dt.date, by: User | None) -> None:
+    """Naming a cycle's awards ends the committee's earlier awards that were valid until the next
+    naming (those with no end date)."""
+    earlier = list(
+        Award.objects.select_for_update().filter(
+            cycle__committee_id=cycle.committee_id, cycle__year__lt=cycle.year, valid_until__isnull=True
+        )
+    )
+    if not earlier:
+        return
+    for award in earlier:
+        award.valid_until = ended_by_naming(award.valid_from, named_on)
+    bulk_update_with_history(earlier, Award, ["valid_until"], default_user=by)
+    audit_record(
+        actor=by,
+        action="award.end_by_naming",
+        target=cycle,
+        committee_id=cycle.committee_id,
+        after={"ended": [a.certificate_no for a in earlier], "named_on": str(named_on)},
+    )
 
 
 GROUNDS = {
@@ -84,7 +125,7 @@ def _lock_award(award: Award, by: User) -> Award:
     access.require(by, "rating.manage", access.Target(committee_id=award.cycle.committee_id))
     if award.state == Award.State.REVOKED:
         raise TransitionNotAllowed(_("该命名已撤销。"))
-    if award.valid_until < timezone.localdate():
+    if award.has_lapsed():
         raise TransitionNotAllowed(_("该命名已过有效期。"))
     return award
 

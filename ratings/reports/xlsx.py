@@ -12,11 +12,26 @@ from ..models import Cycle, Status, Submission, level_name
 BOLD = Font(bold=True)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    """A cell value that a spreadsheet never runs as a formula: text starting with = + - @ (or a tab
+    or carriage return) is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _append(ws, values):
+    ws.append([cell(v) for v in values])
+
+
 def _sheet(wb, title, header):
     ws = wb.create_sheet(title)
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = BOLD
+    _append(ws, header)
+    for header_cell in ws[1]:
+        header_cell.font = BOLD
     return ws
 
 
@@ -32,7 +47,8 @@ def results_xlsx(cycle: Cycle) -> bytes:
     """One row per submission; streamed row by row into a write-only workbook."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("评星结果"))
-    ws.append(
+    _append(
+        ws,
         [
             _("党组织"),
             _("覆盖的社会组织"),
@@ -45,16 +61,21 @@ def results_xlsx(cycle: Cycle) -> bytes:
             _("上一周期星级"),
             _("建议星级"),
             _("星级依据"),
-        ]
+            _("确定星级"),
+            _("证书编号"),
+            _("命名状态"),
+        ],
     )
     subs = (
         Submission.objects.filter(cycle=cycle)
-        .select_related("party_organization")
+        .select_related("party_organization", "award")
         .prefetch_related("party_organization__organizations")
         .order_by("-total", "party_organization__name")
     )
     for s in subs.iterator(chunk_size=1000):
-        ws.append(
+        award = getattr(s, "award", None)
+        _append(
+            ws,
             [
                 s.party_organization.name,
                 "、".join(o.name for o in s.party_organization.organizations.all()),
@@ -67,7 +88,10 @@ def results_xlsx(cycle: Cycle) -> bytes:
                 str(level_name(s.previous_level)) if s.previous_level is not None else "—",
                 str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else _("未评定"),
                 s.level_explanation,
-            ]
+                str(level_name(s.final_level)) if s.finalized_at and s.final_level is not None else "—",
+                award.certificate_no if award else "—",
+                str(award.public_state_label) if award else "—",
+            ],
         )
     buf = io.BytesIO()
     wb.save(buf)
@@ -122,13 +146,13 @@ def tally_xlsx(data: dict) -> bytes:
         (_("组织覆盖率（%）"), data["coverage"]["org_rate"]),
         (_("工作覆盖率（%）"), data["coverage"]["work_rate"]),
     ]:
-        ws.append([label, value])
+        _append(ws, [label, value])
     ws = _sheet(wb, _("按组织类型"), [_("组织类型"), *_level_header()])
     for g in data["by_type"]:
-        ws.append(_group_row(g["label"], g))
+        _append(ws, _group_row(g["label"], g))
     ws = _sheet(wb, _("按行政区划"), [_("行政区划"), *_level_header()])
     for g in data["by_region"]:
-        ws.append(_group_row(g["label"], g))
+        _append(ws, _group_row(g["label"], g))
     return _save(wb)
 
 
@@ -146,7 +170,8 @@ def coverage_xlsx(report) -> bytes:
     ws = _sheet(wb, _("两个覆盖"), header)
     rows = [report.overall, *report.by_region]
     for r in rows:
-        ws.append(
+        _append(
+            ws,
             [
                 r.label,
                 r.total,
@@ -155,11 +180,12 @@ def coverage_xlsx(report) -> bytes:
                 r.work_covered,
                 _num(r.work_rate),
                 r.uncovered,
-            ]
+            ],
         )
     ws = _sheet(wb, _("按组织类型"), header)
     for r in report.by_type:
-        ws.append(
+        _append(
+            ws,
             [
                 r.label,
                 r.total,
@@ -168,7 +194,7 @@ def coverage_xlsx(report) -> bytes:
                 r.work_covered,
                 _num(r.work_rate),
                 r.uncovered,
-            ]
+            ],
         )
     return _save(wb)
 

@@ -34,9 +34,9 @@ from .outcome_access import (
 def _award_filter(qs, state: str, plaque: str):
     today = timezone.localdate()
     if state == "valid":
-        qs = qs.filter(state=Award.State.VALID, valid_until__gte=today)
+        qs = qs.filter(Award.in_force_q(today), state=Award.State.VALID)
     elif state == "expired":
-        qs = qs.filter(state=Award.State.VALID, valid_until__lt=today)
+        qs = qs.filter(state=Award.State.VALID).exclude(Award.in_force_q(today))
     elif state:
         qs = qs.filter(state=state)
     if plaque == "not_made":

@@ -26,7 +26,8 @@ def results_index(request):
         cycles_visible_to(request.user)
         .exclude(status=Cycle.Status.DRAFT)
         .annotate(
-            n_reviewed=Count("submissions", filter=Q(submissions__status=Status.REVIEWED)),
+            # distinct: the join with the awards repeats each submission once per award
+            n_reviewed=Count("submissions", filter=Q(submissions__status=Status.REVIEWED), distinct=True),
             n_awards=Count("awards", distinct=True),
         )
         .order_by("-year", "pk")

@@ -17,6 +17,11 @@ are removed: they were not news when the demo was loaded. The 2024 cycle is live
 deadlines are set relative to the day the demo is loaded (self-assessment in three weeks) and
 branches can still submit.
 
+Live on any day. 2023 is the most recent finished cycle: its awards were named on 11 December
+2023 and are valid until the next cycle's awards are named (the committee's default setting), so
+they show as valid whatever day the demo is loaded, and downgrade and revoke stay possible; the
+2024 cycle is open with every deadline after the day of loading.
+
 Idempotent: a cycle that already exists is left alone, so running it again changes nothing.
 """
 

@@ -271,10 +271,7 @@ def _revocation_2023(cycle: Cycle, actors: "Actors") -> None:
         .order_by("-seq")
         .first()
     )
-    # Built today, it happened in June 2024, inside the award's validity (31 Dec 2024).
-    valid_until = award.valid_until
-    Award.objects.filter(pk=award.pk).update(valid_until=timezone.localdate() + dt.timedelta(days=1))
-    award.refresh_from_db()
+    # Built today, it happened in June 2024, inside the award's validity (until the next naming).
     award_revoke(
         award=award,
         grounds="veto",
@@ -282,7 +279,6 @@ def _revocation_2023(cycle: Cycle, actors: "Actors") -> None:
         reason="2024年该社会组织被列入严重违法失信名单，按一票否决撤销星级命名。",
     )
     plaque_update(plaque=award.plaque, by=actors.staff, returned_on=timezone.localdate())
-    Award.objects.filter(pk=award.pk).update(valid_until=valid_until)
 
 
 def _backdate_results_2023(cycle: Cycle, built_on: dt.date) -> None:

@@ -189,3 +189,26 @@ def make_results_cycle(committee, staff, *, year=None, rubric=None):
 def results_cycle(committee, staff_user):
     """make_results_cycle() for `committee`: an open cycle of last year, five reviewed results and a draft."""
     return make_results_cycle(committee, staff_user)
+
+
+def finalize_results(results, staff):
+    """Publish `results` (a ResultsCycle) and make them final the day after the notice: awards."""
+    import datetime as dt
+
+    from ratings.outcomes.publication import cycle_publish, results_finalize
+
+    cycle = cycle_publish(cycle=results.cycle, by=staff)
+    results_finalize(cycle=cycle, by=staff, today=cycle.notice_ends_on + dt.timedelta(days=1))
+    return results.refresh()
+
+
+@pytest.fixture
+def two_finished_cycles(committee, staff_user):
+    """Two finished cycles of `committee` (two years and one year ago), each with 5 reviewed results
+    of which 3 were named (five, four, three), all named today."""
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    older = finalize_results(make_results_cycle(committee, staff_user, year=year - 2), staff_user)
+    newer = make_results_cycle(committee, staff_user, year=year - 1, rubric=older.cycle.rubric)
+    return older, finalize_results(newer, staff_user)

@@ -74,10 +74,11 @@ def test_certificate_numbers_follow_the_pattern_without_gaps_highest_total_first
     assert [a.level for a in awards] == [5, 4, 3]
 
 
-def test_an_award_is_valid_until_the_end_of_the_next_year_and_has_history_and_a_plaque(awarded):
+def test_an_award_is_valid_from_its_naming_until_the_next_naming_and_has_history_and_a_plaque(awarded):
     award = award_of(awarded, "four")
     assert award.state == Award.State.VALID and award.public_state == "valid"
-    assert award.valid_until == dt.date(awarded.cycle.year + 1, 12, 31)
+    # It used to end on 31 December of the year after the cycle's, whatever the naming date.
+    assert award.valid_from == timezone.localdate() and award.valid_until is None
     assert list(award.events.values_list("kind", "to_level")) == [("issued", 4)]
     assert award.plaque.made_on is None
     assert len(award.token) >= 20
@@ -135,7 +136,10 @@ def _put_in_state(award, state):
     elif state == "revoked":
         Award.objects.filter(pk=award.pk).update(state=Award.State.REVOKED)
     elif state == "expired":
-        Award.objects.filter(pk=award.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+        Award.objects.filter(pk=award.pk).update(
+            valid_from=timezone.localdate() - dt.timedelta(days=400),
+            valid_until=timezone.localdate() - dt.timedelta(days=1),
+        )
     award.refresh_from_db()
     assert award.public_state == state
     return award

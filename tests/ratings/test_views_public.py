@@ -319,7 +319,8 @@ def test_the_qr_target_shows_the_certificate_as_it_stands(anon, award):
     assert award.party_organization.organizations.get().name in page
     assert "四星" in page and str(award.cycle) in page and "有效" in page
     assert 'class="verdict verdict-valid"' in page
-    assert award.valid_until.strftime("%Y-%m-%d") in page
+    # Valid from its naming until the next naming (it used to show an end date from the cycle's year).
+    assert award.valid_from.strftime("%Y-%m-%d") + " 至 下一周期命名之日" in page
     assert response["Cache-Control"].startswith("max-age=0") or "no-cache" in response["Cache-Control"]
 
 
@@ -346,7 +347,10 @@ def test_a_downgrade_shows_the_current_level(anon, award, staff_user):
 
 
 def test_an_expired_certificate_says_so(anon, award):
-    Award.objects.filter(pk=award.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+    Award.objects.filter(pk=award.pk).update(
+        valid_from=timezone.localdate() - dt.timedelta(days=400),
+        valid_until=timezone.localdate() - dt.timedelta(days=1),
+    )
     assert 'class="verdict verdict-expired"' in text(anon.get(verify_url(award)))
 
 
