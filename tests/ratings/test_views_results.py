@@ -236,7 +236,7 @@ def test_finalising_before_the_end_of_the_period_is_refused_with_the_reason(
 
 
 def test_finalising_shows_what_it_did_and_what_waits(staff_client, results_cycle, staff_user):
-    cycle_publish(cycle=results_cycle.cycle, by=staff_user, starts_on=in_days(-10))
+    cycle_publish(cycle=results_cycle.cycle, by=staff_user, starts_on=in_days(-10), today=in_days(-10))
     Objection.objects.create(submission=results_cycle.three, reference="YY-W", reason="理由")
     url = reverse("ratings:results-finalize", args=[results_cycle.cycle.pk])
     page = text(staff_client.post(url, follow=True))
