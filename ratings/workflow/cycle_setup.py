@@ -69,6 +69,8 @@ def cycle_create(*, cycle: Cycle, by: User) -> Cycle:
         raise ValidationError(_("该评星周期已经创建。"))
     access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
     cycle.status = Cycle.Status.DRAFT
+    if Cycle.objects.filter(committee_id=cycle.committee_id, year=cycle.year).exists():
+        raise duplicate_year(cycle)
     cycle.full_clean()
     try:
         with transaction.atomic():
@@ -77,11 +79,15 @@ def cycle_create(*, cycle: Cycle, by: User) -> Cycle:
     except IntegrityError as exc:
         cycle.pk = None
         if Cycle.objects.filter(committee_id=cycle.committee_id, year=cycle.year).exists():
-            raise ValidationError(
-                {"year": _("%(year)s 年度的评星周期已经存在。") % {"year": cycle.year}}, code="unique"
-            ) from exc
+            raise duplicate_year(cycle) from exc
         raise
     return cycle
+
+
+def duplicate_year(cycle: Cycle) -> ValidationError:
+    return ValidationError(
+        {"year": _("%(year)s 年度的评星周期已经存在。") % {"year": cycle.year}}, code="unique"
+    )
 
 
 def cycle_created(cycle: Cycle, by: User) -> None:
