@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from branches import access
-from branches.models import User
+from branches.models import Committee, User
 from branches.services import audit_record
 
 from ..models import Cycle, RatingSettings, Status, Submission, VetoDecision
 from ..workflow import cycle_edges
 from . import tasks
-from .awards import award_issue
+from .awards import award_issue, certificate_number
 
 
 def listed_results(cycle: Cycle):
@@ -109,6 +109,29 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
                 after={"finalized": finalized, "awards": awards, "waiting": len(waiting)},
             )
     return {"finalized": finalized, "waiting": len(waiting), "awards": awards}
+
+
+def finalize_preview(cycle: Cycle) -> dict:
+    """What `results_finalize` would do now, for the confirmation page: the results it makes final,
+    the awards and the certificate numbers it issues, and the results that wait for an objection."""
+    waiting = set(cycle_edges.open_objections(cycle).values_list("submission_id", flat=True))
+    todo = list(
+        Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, finalized_at__isnull=True)
+        .exclude(pk__in=waiting)
+        .select_related("party_organization")
+        .order_by("-total", "pk")
+    )
+    committee = Committee.objects.get(pk=cycle.committee_id)
+    pattern = RatingSettings.for_committee(cycle.committee_id).certificate_pattern
+    seq = cycle.awards.count()
+    awards = []
+    for sub in todo:
+        level = None if sub.vetoed else sub.proposed_level
+        if level and level >= cycle.rubric.plaque_min_level:
+            seq += 1
+            number = certificate_number(pattern, committee=committee, year=cycle.year, seq=seq)
+            awards.append((sub.party_organization.name, level, number))
+    return {"finalized": len(todo), "awards": awards, "waiting": len(waiting)}
 
 
 def open_vetoes(submission: Submission) -> bool:

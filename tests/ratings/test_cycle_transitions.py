@@ -195,3 +195,40 @@ def test_publishing_from_the_page_with_an_impossible_date_is_a_form_error(staff_
     )
     assert response.status_code == 200 and "2000-01-01" in response.content.decode()
     assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.OPEN
+
+
+# --- confirmations ------------------------------------------------------------------------------------
+
+
+def test_publishing_without_confirmation_shows_the_consequences_and_changes_nothing(
+    staff_client, results_cycle
+):
+    from django.urls import reverse
+
+    url = reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk])
+    for response in (staff_client.get(url), staff_client.post(url, {"starts_on": ""})):
+        page = response.content.decode()
+        assert response.status_code == 200 and "确认发布公示" in page and 'name="confirm"' in page
+        assert "5 个党组织的评审结果" in page and "3 个列入星级名单" in page
+    assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.OPEN
+    staff_client.post(url, {"starts_on": "", "confirm": "1"})
+    assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.PUBLISHED
+
+
+def test_finalising_without_confirmation_lists_the_certificate_numbers_it_will_issue(
+    staff_client, results_cycle, staff_user
+):
+    from django.urls import reverse
+
+    start = timezone.localdate() - dt.timedelta(days=20)
+    cycle = cycle_publish(cycle=results_cycle.cycle, by=staff_user, starts_on=start, today=start)
+    url = reverse("ratings:results-finalize", args=[cycle.pk])
+    page = staff_client.post(url).content.decode()
+    assert "确认确定结果" in page and "授予 3 个星级命名" in page
+    assert results_cycle.five.party_organization.name in page
+    assert Cycle.objects.get(pk=cycle.pk).status == Cycle.Status.PUBLISHED
+    staff_client.post(url, {"confirm": "1"})
+    from ratings.models import Award
+
+    numbers = list(Award.objects.filter(cycle=cycle).values_list("certificate_no", flat=True))
+    assert len(numbers) == 3 and all(n in page for n in numbers)
