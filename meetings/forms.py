@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import RangeDateTimeField
+
 from .models import AttendanceStatus, MeetingStatus
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.docx,.xlsx,image/jpeg,image/png,application/pdf"
@@ -34,7 +36,7 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
 class MeetingForm(forms.Form):
     meeting_type = forms.ModelChoiceField(label=_("会议类型"), queryset=None, empty_label=None)
-    starts_at = forms.DateTimeField(
+    starts_at = RangeDateTimeField(
         label=_("开始时间"), widget=LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     )
     status = forms.ChoiceField(label=_("状态"), choices=MeetingStatus.choices, initial=MeetingStatus.HELD)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import PartyOrganization
+from core.dates import validate_date_in_range
 
 from .rubric import Indicator
 from .workflow import Cycle, Submission
@@ -126,9 +127,13 @@ class Award(models.Model):
     certificate_no = models.CharField(_("证书编号"), max_length=100, unique=True)
     token = models.CharField(_("核验码"), max_length=32, unique=True)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.VALID)
-    valid_from = models.DateField(_("有效期起"))
+    valid_from = models.DateField(_("有效期起"), validators=[validate_date_in_range])
     valid_until = models.DateField(
-        _("有效期至"), null=True, blank=True, help_text=_("空表示有效至下一周期命名之日。")
+        _("有效期至"),
+        null=True,
+        blank=True,
+        validators=[validate_date_in_range],
+        help_text=_("空表示有效至下一周期命名之日。"),
     )
     awarded_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
@@ -214,12 +219,16 @@ class Plaque(models.Model):
     """牌匾 register: made, delivered, and for revocations returned."""
 
     award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="plaque")
-    made_on = models.DateField(_("制作日期"), null=True, blank=True)
-    delivered_on = models.DateField(_("授牌日期"), null=True, blank=True)
+    made_on = models.DateField(_("制作日期"), null=True, blank=True, validators=[validate_date_in_range])
+    delivered_on = models.DateField(_("授牌日期"), null=True, blank=True, validators=[validate_date_in_range])
     delivered_by = models.CharField(_("授牌人"), max_length=50, blank=True)
     received_by = models.CharField(_("接收人"), max_length=50, blank=True)
-    return_due_on = models.DateField(_("应退回日期"), null=True, blank=True)
-    returned_on = models.DateField(_("实际退回日期"), null=True, blank=True)
+    return_due_on = models.DateField(
+        _("应退回日期"), null=True, blank=True, validators=[validate_date_in_range]
+    )
+    returned_on = models.DateField(
+        _("实际退回日期"), null=True, blank=True, validators=[validate_date_in_range]
+    )
 
     history = HistoricalRecords()
 
@@ -247,7 +256,7 @@ class Rectification(models.Model):
     )
     problem = models.TextField(_("存在问题"), max_length=2000)
     requirement = models.TextField(_("整改要求"), max_length=2000)
-    due_on = models.DateField(_("整改期限"))
+    due_on = models.DateField(_("整改期限"), validators=[validate_date_in_range])
     state = models.CharField(
         _("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, PartyOrganization, SocialOrganization
+from core.dates import validate_date_in_range
 
 from .common import level_name, validate_half_step
 from .rubric import AdjustmentItem, Indicator, Rubric, VetoItem
@@ -44,6 +45,12 @@ class RatingSettings(models.Model):
     )
     plaque_return_days = models.PositiveSmallIntegerField(
         _("撤销后牌匾退回期限（天）"), default=15, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    notice_min_working_days = models.PositiveSmallIntegerField(
+        _("公示最少工作日"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("公示期至少包含的工作日数（不计星期六、星期日）。"),
     )
     objections_per_ip_per_hour = models.PositiveSmallIntegerField(
         _("每个IP每小时最多异议数"), default=5, validators=[MinValueValidator(1)]
@@ -102,15 +109,19 @@ class Cycle(models.Model):
         Rubric, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("测评标准")
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    self_assessment_deadline = models.DateTimeField(_("自评截止"))
-    inspection_deadline = models.DateTimeField(_("实地验收截止"))
-    review_deadline = models.DateTimeField(_("集中评审截止"))
+    self_assessment_deadline = models.DateTimeField(_("自评截止"), validators=[validate_date_in_range])
+    inspection_deadline = models.DateTimeField(_("实地验收截止"), validators=[validate_date_in_range])
+    review_deadline = models.DateTimeField(_("集中评审截止"), validators=[validate_date_in_range])
     notice_days = models.PositiveSmallIntegerField(
         _("公示天数"), default=7, validators=[MinValueValidator(1), MaxValueValidator(30)]
     )
     opened_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
-    notice_starts_on = models.DateField(_("公示开始"), null=True, blank=True)
-    notice_ends_on = models.DateField(_("公示结束"), null=True, blank=True)
+    notice_starts_on = models.DateField(
+        _("公示开始"), null=True, blank=True, validators=[validate_date_in_range]
+    )
+    notice_ends_on = models.DateField(
+        _("公示结束"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     finalized_at = models.DateTimeField(_("结果确定时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -131,6 +142,11 @@ class Cycle(models.Model):
         d1, d2, d3 = self.self_assessment_deadline, self.inspection_deadline, self.review_deadline
         if d1 and d2 and d3 and not (d1 <= d2 <= d3):
             raise ValidationError(_("截止时间应依次为：自评 ≤ 实地验收 ≤ 集中评审。"))
+        if d1 and self.opened_at and d1 <= self.opened_at:
+            raise ValidationError(
+                {"self_assessment_deadline": _("自评截止时间应在评星启动（%(opened)s）之后。")},
+                params={"opened": timezone.localtime(self.opened_at).strftime("%Y-%m-%d %H:%M")},
+            )
 
 
 class CycleExclusion(models.Model):
@@ -178,7 +194,9 @@ class Submission(models.Model):
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    deadline_extended_to = models.DateTimeField(_("延期至"), null=True, blank=True)
+    deadline_extended_to = models.DateTimeField(
+        _("延期至"), null=True, blank=True, validators=[validate_date_in_range]
+    )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("初核通过时间"), null=True, blank=True)
     inspected_at = models.DateTimeField(_("验收完成时间"), null=True, blank=True)

@@ -5,19 +5,17 @@ notices to the commit."""
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from branches import access
-from branches.models import User
+from branches.models import Committee, User
 from branches.services import audit_record
 
-from ..models import Cycle, Objection, Status, Submission, VetoDecision
-from ..workflow.edges import TransitionNotAllowed
+from ..models import Cycle, RatingSettings, Status, Submission, VetoDecision
+from ..workflow import cycle_edges
 from . import tasks
-from .awards import award_issue
+from .awards import award_issue, certificate_number
 
 
 def listed_results(cycle: Cycle):
@@ -40,37 +38,28 @@ def notice_is_open(cycle: Cycle, today: dt.date | None = None) -> bool:
 
 
 @transaction.atomic
-def cycle_publish(*, cycle: Cycle, by: User, starts_on: dt.date | None = None) -> Cycle:
-    """Staff publish the reviewed results for the notice period (公示)."""
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+def cycle_publish(
+    *, cycle: Cycle, by: User, starts_on: dt.date | None = None, today: dt.date | None = None
+) -> Cycle:
+    """Staff publish the reviewed results for the notice period (公示): the edge 进行中 → 公示中 of
+    the cycle's transition table, with its rules in `cycle_edges.check_publish`."""
+    today = today or timezone.localdate()
+    cycle = cycle_edges.lock_cycle(cycle)
     access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
-    if cycle.status != Cycle.Status.OPEN:
-        raise TransitionNotAllowed(
-            _("只有进行中的评星周期可以发布公示（当前：%(status)s）。")
-            % {"status": cycle.get_status_display()}
-        )
-    in_progress = list(
-        cycle.submissions.filter(
-            status__in=[Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED]
-        ).values_list("party_organization__name", flat=True)
-    )
-    if in_progress:
-        raise ValidationError(
-            _("以下党组织的申报尚未完成评审，不能公示：%(in_progress)s。")
-            % {"in_progress": "、".join(in_progress[:20])}
-        )
-    if not cycle.submissions.filter(status=Status.REVIEWED).exists():
-        raise ValidationError(_("还没有完成评审的申报，无可公示的结果。"))
-    starts_on = starts_on or timezone.localdate()
-    cycle.status = Cycle.Status.PUBLISHED
+    before = cycle.status
+    cycle.status = cycle_edges.require_cycle_transition(cycle, "publish")
+    starts_on = starts_on or today
+    min_days = RatingSettings.for_committee(cycle.committee_id).notice_min_working_days
+    ends_on = cycle_edges.check_publish(cycle, starts_on=starts_on, today=today, min_working_days=min_days)
     cycle.notice_starts_on = starts_on
-    cycle.notice_ends_on = starts_on + dt.timedelta(days=cycle.notice_days - 1)
+    cycle.notice_ends_on = ends_on
     cycle.save(update_fields=["status", "notice_starts_on", "notice_ends_on"])
     audit_record(
         actor=by,
         action="cycle.publish",
         target=cycle,
-        after={"from": str(cycle.notice_starts_on), "to": str(cycle.notice_ends_on)},
+        before={"status": before},
+        after={"status": cycle.status, "from": str(starts_on), "to": str(ends_on)},
     )
     transaction.on_commit(lambda: tasks.notify_results_published.delay(cycle.pk), robust=True)
     return cycle
@@ -82,23 +71,15 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
     beat job and by staff; running it again changes nothing more."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().select_related("rubric").get(pk=cycle.pk)
+        cycle = cycle_edges.lock_cycle(cycle)
         if by is not None:
             access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
         if cycle.status == Cycle.Status.FINAL:
             return {"finalized": 0, "waiting": 0, "awards": 0}
-        if cycle.status != Cycle.Status.PUBLISHED:
-            raise TransitionNotAllowed(_("只有公示中的评星周期可以确定结果。"))
-        if today <= cycle.notice_ends_on:
-            raise TransitionNotAllowed(
-                _("公示期至 %(notice_ends_on)s 结束，期满后才能确定结果。")
-                % {"notice_ends_on": cycle.notice_ends_on}
-            )
-        waiting = set(
-            Objection.objects.filter(
-                submission__cycle=cycle, state__in=[Objection.State.OPEN, Objection.State.INVESTIGATING]
-            ).values_list("submission_id", flat=True)
-        )
+        cycle_edges.require_cycle_transition(cycle, "finalize")
+        cycle_edges.check_finalize(cycle, today=today)
+        # Results under an open objection wait; the cycle becomes final once every objection is closed.
+        waiting = set(cycle_edges.open_objections(cycle).values_list("submission_id", flat=True))
         todo = (
             Submission.objects.select_for_update()
             .filter(cycle=cycle, status=Status.REVIEWED, finalized_at__isnull=True)
@@ -117,7 +98,7 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
                 award_issue(submission=sub, cycle=cycle, by=by)
                 awards += 1
         if not waiting:
-            cycle.status = Cycle.Status.FINAL
+            cycle.status = cycle_edges.CYCLE_TRANSITIONS["finalize"][Cycle.Status.PUBLISHED]
             cycle.finalized_at = now
             cycle.save(update_fields=["status", "finalized_at"])
         if finalized or not waiting:  # a daily run that only finds results still waiting records nothing
@@ -128,6 +109,29 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
                 after={"finalized": finalized, "awards": awards, "waiting": len(waiting)},
             )
     return {"finalized": finalized, "waiting": len(waiting), "awards": awards}
+
+
+def finalize_preview(cycle: Cycle) -> dict:
+    """What `results_finalize` would do now, for the confirmation page: the results it makes final,
+    the awards and the certificate numbers it issues, and the results that wait for an objection."""
+    waiting = set(cycle_edges.open_objections(cycle).values_list("submission_id", flat=True))
+    todo = list(
+        Submission.objects.filter(cycle=cycle, status=Status.REVIEWED, finalized_at__isnull=True)
+        .exclude(pk__in=waiting)
+        .select_related("party_organization")
+        .order_by("-total", "pk")
+    )
+    committee = Committee.objects.get(pk=cycle.committee_id)
+    pattern = RatingSettings.for_committee(cycle.committee_id).certificate_pattern
+    seq = cycle.awards.count()
+    awards = []
+    for sub in todo:
+        level = None if sub.vetoed else sub.proposed_level
+        if level and level >= cycle.rubric.plaque_min_level:
+            seq += 1
+            number = certificate_number(pattern, committee=committee, year=cycle.year, seq=seq)
+            awards.append((sub.party_organization.name, level, number))
+    return {"finalized": len(todo), "awards": awards, "waiting": len(waiting)}
 
 
 def open_vetoes(submission: Submission) -> bool:

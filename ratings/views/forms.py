@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyOrganization
+from core.dates import RangeDateTimeField
 
 from ..models import Cycle, Rubric, Status
 
@@ -21,7 +22,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def _datetime_field(label, **kwargs):
-    return forms.DateTimeField(
+    return RangeDateTimeField(
         label=label,
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],

@@ -7,6 +7,8 @@ limit, file types by content) are checked by the outcome services (ratings.outco
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import RangeDateField
+
 from ..models import Award, Objection, Rectification, level_name
 from ..outcomes.awards import GROUNDS
 from ..outcomes.objections import MAX_OBJECTION_FILES
@@ -25,7 +27,7 @@ def _date_field(label, *, required_message=None, **kwargs):
     messages = {"invalid": _("请按“年-月-日”填写日期，例如 2024-06-30。")}
     if required_message:
         messages["required"] = required_message
-    return forms.DateField(
+    return RangeDateField(
         label=label, widget=DateInput(), input_formats=["%Y-%m-%d"], error_messages=messages, **kwargs
     )
 

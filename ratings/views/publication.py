@@ -4,15 +4,17 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from branches.access import staff_required
 from core.errors import attempt
 
-from ..models import Award, Cycle, Objection, Status, Submission, level_name
+from ..models import Award, Cycle, Objection, RatingSettings, Status, Submission, level_name
 from ..outcomes import publication
+from ..workflow import cycle_edges
 from ..workflow.selectors import cycles_visible_to
 from .forms_results import PublishForm
 from .outcome_access import cycle_for
@@ -112,13 +114,46 @@ def cycle_results(request, pk):
     return _render_results(request, cycle_for(request, pk))
 
 
+def _confirmed(request):
+    return request.method == "POST" and request.POST.get("confirm") == "1"
+
+
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cycle_publish(request, pk):
-    """发布公示: the reviewed results go on the public page for the cycle's notice days."""
+    """发布公示: the reviewed results go on the public page for the cycle's notice days. A GET, or a
+    POST without the confirm field, shows what publishing will do and asks to confirm."""
     cycle = cycle_for(request, pk)
-    form = PublishForm(request.POST)
+    form = PublishForm(request.POST if request.method == "POST" else request.GET)
     if form.is_valid():
+        if not _confirmed(request):
+            starts_on = form.cleaned_data["starts_on"] or timezone.localdate()
+            min_days = RatingSettings.for_committee(cycle.committee_id).notice_min_working_days
+            return render(
+                request,
+                "ratings/results/confirm.html",
+                {
+                    "cycle": cycle,
+                    "action_url": reverse("ratings:cycle-publish", args=[cycle.pk]),
+                    "title": _("确认发布公示"),
+                    "fields": {"starts_on": starts_on.isoformat()},
+                    "consequences": [
+                        _("%(n)d 个党组织的评审结果将在公示页面向社会公开，其中 %(listed)d 个列入星级名单。")
+                        % {
+                            "n": cycle.submissions.filter(status=Status.REVIEWED).count(),
+                            "listed": publication.listed_results(cycle).count(),
+                        },
+                        _("公示期 %(start)s 至 %(end)s（至少 %(days)d 个工作日），期间任何人可以提出异议。")
+                        % {
+                            "start": starts_on,
+                            "end": cycle_edges.notice_ends_on(starts_on, cycle.notice_days, min_days),
+                            "days": min_days,
+                        },
+                        _("发布后不能撤回。"),
+                    ],
+                    "button": _("确认发布公示"),
+                },
+            )
         with attempt(form=form) as outcome:
             cycle = publication.cycle_publish(
                 cycle=cycle, by=request.user, starts_on=form.cleaned_data["starts_on"]
@@ -134,10 +169,35 @@ def cycle_publish(request, pk):
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def results_finalize(request, pk):
-    """确定结果: the same service as the daily job; results with an open objection wait."""
+    """确定结果: the same service as the daily job; results with an open objection wait. A GET, or a
+    POST without the confirm field, lists the results and certificate numbers it will issue."""
     cycle = cycle_for(request, pk)
+    if not _confirmed(request):
+        preview = publication.finalize_preview(cycle)
+        return render(
+            request,
+            "ratings/results/confirm.html",
+            {
+                "cycle": cycle,
+                "action_url": reverse("ratings:results-finalize", args=[cycle.pk]),
+                "title": _("确认确定结果"),
+                "fields": {},
+                "consequences": [
+                    _("%(finalized)d 个结果将成为最终结果，授予 %(n)d 个星级命名并编发证书。")
+                    % {"finalized": preview["finalized"], "n": len(preview["awards"])},
+                    _("%(waiting)d 个结果有未处理完毕的异议，将继续等待。") % preview,
+                    _("确定后不能撤回；此后只能通过降级或撤销改变星级。"),
+                ],
+                "items": [
+                    _("%(number)s：%(name)s（%(level)s）")
+                    % {"number": number, "name": name, "level": level_name(level)}
+                    for name, level, number in preview["awards"]
+                ],
+                "button": _("确认确定结果"),
+            },
+        )
     with attempt() as outcome:
         done = publication.results_finalize(cycle=cycle, by=request.user)
     if outcome.ok:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -371,7 +372,28 @@ def submission_return(request, pk):
 @staff_required
 @require_POST
 def submission_accept(request, pk):
+    """初核通过. A POST without the confirm field shows what accepting means and asks to confirm."""
     submission = _submission_for(request, pk)
+    if request.POST.get("confirm") != "1":
+        detail = reverse("ratings:submission-detail", args=[submission.pk])
+        return render(
+            request,
+            "ratings/results/confirm.html",
+            {
+                "cycle": submission.cycle,
+                "back_url": detail,
+                "back_label": str(submission.party_organization),
+                "action_url": reverse("ratings:submission-accept", args=[submission.pk]),
+                "title": _("确认初核通过"),
+                "fields": {},
+                "consequences": [
+                    _("%(po)s 的申报将通过初核、进入实地验收，支部书记不能再修改自评和佐证材料。")
+                    % {"po": submission.party_organization},
+                    _("如需改回，只能由工作人员说明原因后重新打开。"),
+                ],
+                "button": _("确认初核通过"),
+            },
+        )
     with attempt(request, catch_denied=False) as outcome:
         precheck.submission_accept(submission=submission, by=request.user)
     if outcome.ok:

@@ -1,6 +1,7 @@
 """The submission's transition table and what every workflow edge shares: the row lock, the
 transition check, the audit entry, score bounds and stored file names."""
 
+import contextlib
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -117,6 +118,20 @@ def audit_value(value):
 def stored_name(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
     return f"{timezone.now():%Y%m%d%H%M%S%f}.{ext}"
+
+
+@contextlib.contextmanager
+def stored_file(row, upload):
+    """Write the upload of `row` (an evidence or photo) and save the row; when anything fails before
+    the block ends (the row, the audit entry), the written file is removed again, so a failure
+    half-way leaves no orphan file."""
+    row.file.save(stored_name(upload.name), upload, save=False)
+    try:
+        row.save()
+        yield row
+    except BaseException:
+        row.file.storage.delete(row.file.name)
+        raise
 
 
 def submission_target(submission: Submission) -> access.Target:

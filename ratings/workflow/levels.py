@@ -11,6 +11,7 @@ from simple_history.utils import bulk_update_with_history
 from ..models import (
     AdjustmentItem,
     AppliedAdjustment,
+    Award,
     Cycle,
     FinalScore,
     Indicator,
@@ -46,16 +47,26 @@ def rules_for(rubric: Rubric) -> rules.Rules:
 
 
 def previous_levels(cycle: Cycle) -> dict[int, int | None]:
-    """Last cycle's level per party organisation (0 where rated without a star or vetoed)."""
+    """Last cycle's level per party organisation as it stands now (0 where rated without a star or
+    vetoed): the final level once results are final, lowered by a later downgrade and 0 after a
+    revocation; the proposed level only where the result is not final yet."""
     prev = (
         Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
     )
     if prev is None:
         return {}
     rows = prev.submissions.filter(status=Status.REVIEWED).values_list(
-        "party_organization_id", "proposed_level", "vetoed"
+        "party_organization_id", "proposed_level", "final_level", "finalized_at", "vetoed"
     )
-    return {po: (0 if vetoed or level is None else level) for po, level, vetoed in rows}
+    levels = {
+        po: (0 if vetoed else (final if finalized_at else proposed) or 0)
+        for po, proposed, final, finalized_at, vetoed in rows
+    }
+    for po, level, state in Award.objects.filter(cycle=prev).values_list(
+        "party_organization_id", "level", "state"
+    ):
+        levels[po] = 0 if state == Award.State.REVOKED else level
+    return levels
 
 
 def cycle_candidates(cycle: Cycle, statuses=(Status.INSPECTED, Status.REVIEWED)):

@@ -29,7 +29,7 @@ from .edges import (
     lock_submission,
     require_transition,
     score_bounds,
-    stored_name,
+    stored_file,
     submission_target,
 )
 from .levels import cycle_recompute_levels
@@ -151,15 +151,14 @@ def inspection_photo_add(
             content_type=mime,
             size=upload.size,
         )
-        photo.file.save(stored_name(upload.name), upload, save=False)
-        photo.save()
-        audit(
-            by,
-            "inspection.photo",
-            assignment.submission,
-            after={"file": photo.original_name},
-            note=indicator.code,
-        )
+        with stored_file(photo, upload):
+            audit(
+                by,
+                "inspection.photo",
+                assignment.submission,
+                after={"file": photo.original_name},
+                note=indicator.code,
+            )
     return photo
 
 

@@ -205,7 +205,9 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
         if not (reason or "").strip():
             raise ValidationError(_("重新打开必须说明原因。"))
         before = submission.status
-        if target == Status.ACCEPTED:
+        if target in (Status.ACCEPTED, Status.SUBMITTED):
+            # Inspectors sign again for what is checked again; a sign-off given before the
+            # submission went back to 初核 would otherwise count for the new acceptance.
             for assignment in submission.assignments.exclude(signed_off_at=None):
                 assignment.signed_off_at = None
                 assignment._history_user = by

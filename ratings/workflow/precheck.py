@@ -10,6 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from branches import access
 from branches.models import User
+from core.dates import validate_date_in_range
 
 from ..models import ReturnReason, Status, Submission
 from . import tasks
@@ -94,6 +95,14 @@ def submission_extend_deadline(
             raise ValidationError(_("延期必须说明原因。"))
         if until <= timezone.now():
             raise ValidationError(_("延期后的截止时间必须晚于现在。"))
+        if until <= submission.deadline:
+            raise ValidationError(
+                {
+                    "until": _("延期后的截止时间必须晚于当前截止时间 %(deadline)s。")
+                    % {"deadline": timezone.localtime(submission.deadline).strftime("%Y-%m-%d %H:%M")}
+                }
+            )
+        validate_date_in_range(until)
         before = submission.deadline_extended_to
         submission.deadline_extended_to = until
         submission.save(update_fields=["deadline_extended_to"])

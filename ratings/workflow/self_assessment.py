@@ -19,7 +19,7 @@ from .edges import (
     lock_submission,
     require_transition,
     score_bounds,
-    stored_name,
+    stored_file,
     submission_target,
 )
 
@@ -65,9 +65,8 @@ def evidence_add(*, submission: Submission, indicator_id, upload, by: User) -> E
             size=upload.size,
             uploaded_by=by,
         )
-        ev.file.save(stored_name(upload.name), upload, save=False)
-        ev.save()
-        audit(by, "evidence.add", submission, after={"file": ev.original_name}, note=indicator.code)
+        with stored_file(ev, upload):
+            audit(by, "evidence.add", submission, after={"file": ev.original_name}, note=indicator.code)
     return ev
 
 

@@ -155,8 +155,14 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
     from ratings.outcomes.awards import plaque_update
     from ratings.outcomes.publication import cycle_publish, results_finalize
 
-    # 公示 runs through the real services while the notice is open (today), then moves to 2023.
+    # 公示 runs through the real services while the notice is open (today), then moves to 2023;
+    # it needs the self-assessment deadline past, which the 2023 story has long been.
     today = timezone.localdate()
+    Cycle.objects.filter(pk=cycle.pk).update(
+        self_assessment_deadline=now - dt.timedelta(days=3),
+        inspection_deadline=now - dt.timedelta(days=2),
+        review_deadline=now - dt.timedelta(days=1),
+    )
     cycle = cycle_publish(cycle=cycle, by=actors.staff, starts_on=today)
     _objections_2023(cycle, actors)
     results_finalize(

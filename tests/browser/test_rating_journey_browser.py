@@ -98,6 +98,8 @@ def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey
     page.goto(f"/ratings/submissions/{sub.pk}/")
     with page.expect_navigation():
         page.get_by_role("button", name="初核通过，进入实地验收").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认初核通过").click()
     for inspector in journey["inspectors"]:
         page.locator("#inspectors select[name=inspector]").select_option(label=str(inspector))
         with page.expect_navigation():

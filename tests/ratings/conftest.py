@@ -1,10 +1,12 @@
 """Fixtures of the rating procedure: a small rubric, an open cycle, a submission, and a driver
 that moves a submission through the real services (append-only; several test modules share it)."""
 
+import datetime as dt
+
 import pytest
 
 from branches.models import Role, User
-from ratings.models import Status, Submission
+from ratings.models import Cycle, Status, Submission
 from ratings.workflow import cycle_setup, onsite, panel, precheck, self_assessment
 from tests import factories
 
@@ -149,7 +151,7 @@ def make_results_cycle(committee, staff, *, year=None, rubric=None):
     and `draft`, which never submitted. Levels are proposed by the real rules."""
     from django.utils import timezone
 
-    from ratings.workflow.cycle_setup import cycle_open
+    from ratings.workflow.cycle_setup import cycle_exclusion_set, cycle_open
     from ratings.workflow.levels import cycle_recompute_levels
 
     year = year or timezone.localdate().year - 1
@@ -182,6 +184,18 @@ def make_results_cycle(committee, staff, *, year=None, rubric=None):
     }
     subs["draft"] = Submission.objects.get(cycle=cycle, party_organization=pos["draft"])
     cycle_recompute_levels(cycle_id=cycle.pk)
+    # 公示 needs the self-assessment deadline past and every branch reviewed or left out with a
+    # reason: the deadlines lie in the cycle's year and the branch that never submitted is left out.
+    past = min(dt.datetime(year, 3, 31, 18, tzinfo=dt.UTC), timezone.now() - dt.timedelta(days=3))
+    Cycle.objects.filter(pk=cycle.pk).update(
+        self_assessment_deadline=past,
+        inspection_deadline=past + dt.timedelta(days=1),
+        review_deadline=past + dt.timedelta(days=2),
+    )
+    for sub in cycle.submissions.filter(status=Status.DRAFT).select_related("party_organization"):
+        cycle_exclusion_set(
+            cycle=cycle, party_organization=sub.party_organization, reason="未按时提交自评", by=staff
+        )
     return ResultsCycle(cycle, subs).refresh()
 
 

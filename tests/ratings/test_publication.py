@@ -72,7 +72,12 @@ def audit_actions(target=None):
 
 
 def test_publishing_opens_the_notice_for_the_cycles_number_of_days(results_cycle, staff_user):
-    cycle = cycle_publish(cycle=results_cycle.cycle, by=staff_user, starts_on=dt.date(2024, 1, 8))
+    Cycle.objects.filter(pk=results_cycle.cycle.pk).update(  # published as on 2024-01-08, after the deadline
+        self_assessment_deadline=dt.datetime(2024, 1, 5, 10, tzinfo=dt.UTC)
+    )
+    cycle = cycle_publish(
+        cycle=results_cycle.cycle, by=staff_user, starts_on=dt.date(2024, 1, 8), today=dt.date(2024, 1, 8)
+    )
     assert cycle.status == Cycle.Status.PUBLISHED
     assert (cycle.notice_starts_on, cycle.notice_ends_on) == (dt.date(2024, 1, 8), dt.date(2024, 1, 14))
     assert "cycle.publish" in audit_actions(cycle)
@@ -152,8 +157,12 @@ def test_filing_tells_the_committee_staff(published, django_capture_on_commit_ca
 
 @pytest.mark.parametrize("offset", [-1, 8])
 def test_outside_the_notice_period_no_objection_is_accepted(results_cycle, staff_user, offset):
+    start = timezone.localdate() - dt.timedelta(days=offset)
+    Cycle.objects.filter(pk=results_cycle.cycle.pk).update(  # published as on its first day
+        self_assessment_deadline=timezone.now() - dt.timedelta(days=20)
+    )
     cycle = cycle_publish(
-        cycle=results_cycle.cycle, by=staff_user, starts_on=timezone.localdate() - dt.timedelta(days=offset)
+        cycle=results_cycle.cycle, by=staff_user, starts_on=start, today=min(start, timezone.localdate())
     )
     with pytest.raises(TransitionNotAllowed, match="公示期"):
         file_objection(results_cycle.four)

@@ -65,7 +65,11 @@ def test_finalisation_job_twice_changes_nothing_more(committee, staff_user):
     from tests.ratings.conftest import make_results_cycle
 
     rc = make_results_cycle(committee, staff_user)
-    cycle_publish(cycle=rc.cycle, by=staff_user, starts_on=timezone.localdate() - dt.timedelta(days=30))
+    start = timezone.localdate() - dt.timedelta(days=30)
+    Cycle.objects.filter(pk=rc.cycle.pk).update(
+        self_assessment_deadline=timezone.now() - dt.timedelta(days=40)
+    )  # published as on its first day, after the self-assessment deadline
+    cycle_publish(cycle=rc.cycle, by=staff_user, starts_on=start, today=start)
     first = tasks.finalize_due_results()
     assert first[rc.cycle.pk]["awards"] == Award.objects.filter(cycle=rc.cycle).count() > 0
     awards = sorted(Award.objects.values_list("certificate_no", flat=True))

@@ -368,7 +368,7 @@ def _staff_call(name, submission, cycle_in_preparation, extra_inspector):
         "submission_extend_deadline": (
             Status.DRAFT,
             lambda by: precheck.submission_extend_deadline(
-                submission=submission, until=timezone.now() + dt.timedelta(days=3), reason="延期", by=by
+                submission=submission, until=timezone.now() + dt.timedelta(days=60), reason="延期", by=by
             ),
         ),
         "submission_return": (

@@ -43,7 +43,9 @@ def anon(client):
 
 
 def publish(results, staff, starts_on=None):
-    cycle_publish(cycle=results.cycle, by=staff, starts_on=starts_on)
+    # A notice that started in the past is published as on its first day (公示 never starts in the past).
+    today = min(starts_on, timezone.localdate()) if starts_on else None
+    cycle_publish(cycle=results.cycle, by=staff, starts_on=starts_on, today=today)
     return results.refresh()
 
 

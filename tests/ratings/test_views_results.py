@@ -198,7 +198,7 @@ def test_staff_publish_the_results_from_the_results_page(staff_client, results_c
     start = in_days(1)
     response = staff_client.post(
         reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]),
-        {"starts_on": start.isoformat()},
+        {"starts_on": start.isoformat(), "confirm": "1"},
         follow=True,
     )
     cycle = Cycle.objects.get(pk=results_cycle.cycle.pk)
@@ -219,7 +219,9 @@ def test_a_refused_publication_says_why_and_changes_nothing(
     staff_client, results_cycle, status, data, message
 ):
     Submission.objects.filter(pk=results_cycle.draft.pk).update(status=status)
-    response = staff_client.post(reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]), data)
+    response = staff_client.post(
+        reverse("ratings:cycle-publish", args=[results_cycle.cycle.pk]), {**data, "confirm": "1"}
+    )
     assert response.status_code == 200 and message in text(response)
     assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.OPEN
 
@@ -229,20 +231,20 @@ def test_finalising_before_the_end_of_the_period_is_refused_with_the_reason(
 ):
     cycle_publish(cycle=results_cycle.cycle, by=staff_user)
     response = staff_client.post(
-        reverse("ratings:results-finalize", args=[results_cycle.cycle.pk]), follow=True
+        reverse("ratings:results-finalize", args=[results_cycle.cycle.pk]), {"confirm": "1"}, follow=True
     )
     assert "不能确定结果" in text(response) and "期满后才能确定结果" in text(response)
     assert Cycle.objects.get(pk=results_cycle.cycle.pk).status == Cycle.Status.PUBLISHED
 
 
 def test_finalising_shows_what_it_did_and_what_waits(staff_client, results_cycle, staff_user):
-    cycle_publish(cycle=results_cycle.cycle, by=staff_user, starts_on=in_days(-10))
+    cycle_publish(cycle=results_cycle.cycle, by=staff_user, starts_on=in_days(-10), today=in_days(-10))
     Objection.objects.create(submission=results_cycle.three, reference="YY-W", reason="理由")
     url = reverse("ratings:results-finalize", args=[results_cycle.cycle.pk])
-    page = text(staff_client.post(url, follow=True))
+    page = text(staff_client.post(url, {"confirm": "1"}, follow=True))
     assert "已确定 4 个结果，授予 2 个星级命名" in page and "1 个结果有未处理完毕的异议" in page
     assert "等待异议处理的结果" in page and results_cycle.three.party_organization.name in page
-    page = text(staff_client.post(url, follow=True))
+    page = text(staff_client.post(url, {"confirm": "1"}, follow=True))
     assert "已确定 0 个结果" in page
     assert Award.objects.count() == 2
 

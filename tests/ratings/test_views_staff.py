@@ -150,6 +150,12 @@ def test_writes_are_refused_to_outsiders_and_wrong_roles(login, users, submitted
     assert not ReturnReason.objects.exists()
 
 
+def test_accepting_without_confirmation_asks_first_and_changes_nothing(staff_client, submitted):
+    html = staff_client.post(reverse("ratings:submission-accept", args=[submitted.pk])).content.decode()
+    assert "确认初核通过" in html and 'name="confirm"' in html
+    assert Submission.objects.get(pk=submitted.pk).status == Status.SUBMITTED
+
+
 def test_writes_refuse_get(staff_client, submitted):
     assert staff_client.get(reverse("ratings:submission-accept", args=[submitted.pk])).status_code == 405
 
@@ -443,10 +449,10 @@ def test_returning_a_draft_says_why(staff_client, rating_submission):
 
 def test_accept_moves_to_inspection_and_twice_says_why(staff_client, submitted):
     url = reverse("ratings:submission-accept", args=[submitted.pk])
-    assert staff_client.post(url).status_code == 302
+    assert staff_client.post(url, {"confirm": "1"}).status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == Status.ACCEPTED
-    html = staff_client.post(url, follow=True).content.decode()
+    html = staff_client.post(url, {"confirm": "1"}, follow=True).content.decode()
     assert "不能初核通过" in html
 
 
