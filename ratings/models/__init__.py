@@ -24,6 +24,11 @@ from .reports import (  # noqa: F401
     TallyRun,
     TallySnapshot,
 )
+from .review import (  # noqa: F401
+    AppliedAdjustment,
+    FinalScore,
+    VetoDecision,
+)
 from .rubric import (  # noqa: F401
     AdjustmentItem,
     Indicator,
@@ -33,11 +38,9 @@ from .rubric import (  # noqa: F401
     VetoItem,
 )
 from .workflow import (  # noqa: F401
-    AppliedAdjustment,
     Cycle,
     CycleExclusion,
     Evidence,
-    FinalScore,
     IndicatorScore,
     InspectionAssignment,
     InspectionPhoto,
@@ -47,7 +50,6 @@ from .workflow import (  # noqa: F401
     ReturnReason,
     Status,
     Submission,
-    VetoDecision,
     evidence_path,
     photo_path,
 )

@@ -15,7 +15,7 @@ from branches.models import Committee, PartyOrganization, SocialOrganization
 from core.dates import validate_date_in_range
 
 from .common import level_name, validate_half_step
-from .rubric import AdjustmentItem, Indicator, Rubric, VetoItem
+from .rubric import Indicator, Rubric
 
 
 class RatingSettings(models.Model):
@@ -435,74 +435,3 @@ class InspectionPhoto(models.Model):
         verbose_name = _("验收照片")
         verbose_name_plural = _("验收照片")
         ordering = ["taken_at", "pk"]
-
-
-class FinalScore(models.Model):
-    """The panel's final score for an indicator; a departure from the inspectors' average needs a reason."""
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="final_scores")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    score = models.DecimalField(
-        _("最终得分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
-    )
-    reason = models.TextField(_("调整理由"), blank=True, max_length=2000)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    set_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("最终得分")
-        verbose_name_plural = _("最终得分")
-        constraints = [models.UniqueConstraint(fields=["submission", "indicator"], name="final_score_unique")]
-
-
-class AppliedAdjustment(models.Model):
-    """A bonus or deduction item applied to a submission by the panel."""
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="adjustments")
-    item = models.ForeignKey(AdjustmentItem, on_delete=models.PROTECT, related_name="+")
-    times = models.PositiveSmallIntegerField(_("次数"), default=1, validators=[MinValueValidator(1)])
-    note = models.CharField(_("依据"), max_length=300)
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("加减分")
-        verbose_name_plural = _("加减分")
-        constraints = [models.UniqueConstraint(fields=["submission", "item"], name="adjustment_unique")]
-
-    @property
-    def points(self):
-        pts = self.item.points * self.times
-        if self.item.max_points is not None:
-            pts = min(pts, self.item.max_points)
-        return pts
-
-
-class VetoDecision(models.Model):
-    """A veto item raised against a submission, confirmed or cleared with a reason."""
-
-    class State(models.TextChoices):
-        OPEN = "open", _("待认定")
-        CONFIRMED = "confirmed", _("已认定")
-        CLEARED = "cleared", _("已排除")
-
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="vetoes")
-    item = models.ForeignKey(VetoItem, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
-    raised_note = models.TextField(_("线索"), blank=True, max_length=2000)
-    reason = models.TextField(_("认定理由"), blank=True, max_length=2000)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("一票否决认定")
-        verbose_name_plural = _("一票否决认定")
-        constraints = [models.UniqueConstraint(fields=["submission", "item"], name="veto_unique")]

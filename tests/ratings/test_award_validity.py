@@ -70,7 +70,13 @@ def test_naming_the_next_cycle_ends_the_previous_awards(committee, staff_user, m
     earlier = awards_of(first)
     assert [a.valid_until for a in earlier] == [None, None, None]
     next_naming = today + dt.timedelta(days=300)
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: next_naming)
+    real_localdate = timezone.localdate
+    # "today" moves on; the local date of a given moment (a deadline) is still computed for real
+    monkeypatch.setattr(
+        timezone,
+        "localdate",
+        lambda value=None, tz=None: next_naming if value is None else real_localdate(value, tz),
+    )
     second = make_results_cycle(committee, staff_user, year=today.year - 1, rubric=first.cycle.rubric)
     second = finalize(second, staff_user)
     for award in Award.objects.filter(pk__in=[a.pk for a in earlier]):
