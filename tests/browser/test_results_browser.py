@@ -72,7 +72,9 @@ def test_the_certificate_pdf_opens_and_its_qr_target_shows_the_status(
     browser_page, login_via_form, staff, tmp_path, screenshot
 ):
     rc = make_results_cycle(staff.committee, staff)
-    cycle = cycle_publish(cycle=rc.cycle, by=staff, starts_on=timezone.localdate() - dt.timedelta(days=30))
+    # published 30 days ago (the notice may not start before the day it is published), so it is over
+    month_ago = timezone.localdate() - dt.timedelta(days=30)
+    cycle = cycle_publish(cycle=rc.cycle, by=staff, starts_on=month_ago, today=month_ago)
     results_finalize(cycle=cycle, by=staff)
     award = Award.objects.get(submission=rc.subs["five"])
     page = browser_page
