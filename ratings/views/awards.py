@@ -1,6 +1,8 @@
 """命名、证书、牌匾: awards, their certificates and plaques (staff; the branch secretary downloads
 their own certificate), and downgrade or revocation."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,7 +18,7 @@ from branches.access import staff_required
 from core.errors import attempt
 from core.uploads import private_file_response
 
-from ..models import Award, AwardEvent, Cycle, level_name
+from ..models import Award, AwardEvent, Cycle, RatingSettings, level_name
 from ..outcomes import awards as award_services
 from ..outcomes import certificates
 from ..workflow.selectors import cycles_visible_to
@@ -106,6 +108,49 @@ def award_detail(request, pk):
     return _render_award(request, award_for(request, pk))
 
 
+def _plaque_consequence(award) -> str:
+    plaque = getattr(award, "plaque", None)
+    if plaque and plaque.delivered_on and not plaque.returned_on:
+        days = RatingSettings.for_committee(award.cycle.committee_id).plaque_return_days
+        return _("牌匾已于 %(on)s 授予，须在 %(days)d 天内（%(due)s 前）退回。") % {
+            "on": plaque.delivered_on,
+            "days": days,
+            "due": timezone.localdate() + dt.timedelta(days=days),
+        }
+    if plaque and plaque.returned_on:
+        return _("牌匾已于 %(on)s 退回。") % {"on": plaque.returned_on}
+    return _("牌匾尚未授予，不再授牌。")
+
+
+def _confirm_change(request, award, form, *, action, title, consequences):
+    """The confirmation of a downgrade or revocation: what it does, with what the user typed kept in
+    hidden fields; a chosen file cannot be carried over, so the evidence is chosen here."""
+    evidence = form["evidence"]
+    chosen = form.cleaned_data.get("evidence")
+    return render(
+        request,
+        "ratings/results/confirm.html",
+        {
+            "cycle": award.cycle,
+            "back_url": reverse("ratings:award-detail", args=[award.pk]),
+            "back_label": award.certificate_no,
+            "action_url": reverse(action, args=[award.pk]),
+            "title": title,
+            "fields": {
+                form[name].html_name: form.data.get(form[name].html_name, "")
+                for name in form.fields
+                if name != "evidence"
+            },
+            "file_field": evidence,
+            "file_note": _("请在此重新选择依据材料（已选择：%(name)s）。") % {"name": chosen.name}
+            if chosen
+            else _("如有依据材料，可在此选择。"),
+            "consequences": consequences,
+            "button": title,
+        },
+    )
+
+
 @staff_required
 @require_POST
 def award_downgrade(request, pk):
@@ -114,6 +159,30 @@ def award_downgrade(request, pk):
     form = AwardDowngradeForm(request.POST, request.FILES, award=award, prefix="down")
     if form.is_valid():
         data = form.cleaned_data
+        if request.POST.get("confirm") != "1":
+            return _confirm_change(
+                request,
+                award,
+                form,
+                action="ratings:award-downgrade",
+                title=_("确认降级"),
+                consequences=[
+                    _("%(po)s 的星级将由%(before)s降为%(after)s（事由：%(grounds)s）。")
+                    % {
+                        "po": award.party_organization,
+                        "before": level_name(award.level),
+                        "after": level_name(data["to_level"]),
+                        "grounds": award_services.GROUNDS[data["grounds"]],
+                    },
+                    _("证书 %(number)s 及牌匾上的%(before)s不再有效，公开核验页面即时显示%(after)s。")
+                    % {
+                        "number": award.certificate_no,
+                        "before": level_name(award.level),
+                        "after": level_name(data["to_level"]),
+                    },
+                    _("降级不能撤销。"),
+                ],
+            )
         with attempt(form=form) as outcome:
             award = award_services.award_downgrade(
                 award=award,
@@ -139,6 +208,26 @@ def award_revoke(request, pk):
     form = AwardRevokeForm(request.POST, request.FILES, prefix="revoke")
     if form.is_valid():
         data = form.cleaned_data
+        if request.POST.get("confirm") != "1":
+            return _confirm_change(
+                request,
+                award,
+                form,
+                action="ratings:award-revoke",
+                title=_("确认撤销命名"),
+                consequences=[
+                    _("%(po)s 的%(level)s命名将被撤销（事由：%(grounds)s），星级变为“已撤销”。")
+                    % {
+                        "po": award.party_organization,
+                        "level": level_name(award.level),
+                        "grounds": award_services.GROUNDS[data["grounds"]],
+                    },
+                    _("证书 %(number)s 作废，公开核验页面即时显示“已撤销”，支部书记不能再下载证书。")
+                    % {"number": award.certificate_no},
+                    _plaque_consequence(award),
+                    _("撤销不能恢复。"),
+                ],
+            )
         with attempt(form=form) as outcome:
             award = award_services.award_revoke(
                 award=award,

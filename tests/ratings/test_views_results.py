@@ -408,6 +408,7 @@ def test_staff_downgrade_an_award_with_evidence(staff_client, world):
             "down-grounds": "rectification",
             "down-reason": "整改逾期未完成",
             "down-evidence": pdf_upload("通报.pdf"),
+            "confirm": "1",
         },
         follow=True,
     )
@@ -430,6 +431,7 @@ def test_staff_downgrade_an_award_with_evidence(staff_client, world):
     ],
 )
 def test_a_bad_downgrade_says_why_and_changes_nothing(staff_client, world, data, message):
+    data = {**data, "confirm": "1"}
     if data.get("down-evidence") == "bad":
         data["down-evidence"] = SimpleUploadedFile("x.pdf", b"not really")
     response = staff_client.post(reverse("ratings:award-downgrade", args=[world.award.pk]), data)
@@ -441,7 +443,7 @@ def test_a_bad_downgrade_says_why_and_changes_nothing(staff_client, world, data,
 def test_a_revocation_through_the_page_shows_on_the_public_verification_at_once(staff_client, world, client):
     staff_client.post(
         reverse("ratings:award-revoke", args=[world.award.pk]),
-        {"revoke-grounds": "deregistered", "revoke-reason": "社会组织已注销"},
+        {"revoke-grounds": "deregistered", "revoke-reason": "社会组织已注销", "confirm": "1"},
     )
     assert Award.objects.get(pk=world.award.pk).state == Award.State.REVOKED
     client.logout()
@@ -449,6 +451,38 @@ def test_a_revocation_through_the_page_shows_on_the_public_verification_at_once(
     assert 'class="verdict verdict-revoked"' in page
     page = text(staff_client.get(reverse("ratings:award-detail", args=[world.award.pk])))
     assert reverse("ratings:award-revoke", args=[world.award.pk]) not in page  # nothing more to change
+
+
+def test_a_downgrade_without_confirm_shows_what_it_does_and_keeps_the_input(staff_client, world):
+    url = reverse("ratings:award-downgrade", args=[world.award.pk])
+    data = {"down-to_level": "2", "down-grounds": "rectification", "down-reason": "整改逾期<未完成>"}
+    response = staff_client.post(url, data)
+    page = text(response)
+    assert response.status_code == 200 and "确认降级" in page
+    assert "由四星降为二星" in page and world.award.certificate_no in page and "不能撤销" in page
+    assert 'name="down-reason" value="整改逾期&lt;未完成&gt;"' in page
+    assert 'name="down-to_level" value="2"' in page and 'name="confirm" value="1"' in page
+    award = Award.objects.get(pk=world.award.pk)
+    assert (award.state, award.level, award.events.count()) == (Award.State.VALID, 4, 1)
+    staff_client.post(url, {**data, "confirm": "1"})
+    award = Award.objects.get(pk=world.award.pk)
+    assert (award.state, award.level) == (Award.State.DOWNGRADED, 2)
+    assert award.events.get(kind="downgraded").reason == "整改逾期<未完成>"
+
+
+def test_a_revocation_without_confirm_says_the_plaque_must_be_returned(staff_client, world):
+    plaque = world.award.plaque
+    plaque.made_on, plaque.delivered_on = in_days(-5), in_days(-1)
+    plaque.save()
+    url = reverse("ratings:award-revoke", args=[world.award.pk])
+    data = {"revoke-grounds": "deregistered", "revoke-reason": "社会组织已注销"}
+    page = text(staff_client.post(url, data))
+    assert "确认撤销命名" in page and "已撤销" in page and "退回" in page and "撤销不能恢复" in page
+    assert 'name="revoke-grounds" value="deregistered"' in page
+    assert Award.objects.get(pk=world.award.pk).state == Award.State.VALID
+    staff_client.post(url, {**data, "confirm": "1"})
+    assert Award.objects.get(pk=world.award.pk).state == Award.State.REVOKED
+    assert Plaque.objects.get(pk=plaque.pk).return_due_on is not None
 
 
 def test_staff_register_a_plaque(staff_client, world):
