@@ -26,6 +26,24 @@ def validate_date_in_range(value) -> None:
         )
 
 
+PAST_MIN = dt.date(1921, 7, 1)
+
+
+def validate_past_date(value) -> None:
+    """Refuse a date of the past (a founding, a joining) before 1921-07-01 or after today."""
+    if value is None:
+        return
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    if not (PAST_MIN <= value <= today):
+        raise ValidationError(
+            _("日期应在 %(min)s 至今天（%(today)s）之间，而不是 %(value)s。"),
+            code="date_out_of_range",
+            params={"min": PAST_MIN.isoformat(), "today": today.isoformat(), "value": value.isoformat()},
+        )
+
+
 class RangeDateField(forms.DateField):
     default_validators = [validate_date_in_range]
 

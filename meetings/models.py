@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, Member, PartyOrganization
+from core.dates import validate_date_in_range
 
 
 class Frequency(models.TextChoices):
@@ -137,7 +138,7 @@ class Meeting(models.Model):
     meeting_type = models.ForeignKey(
         MeetingType, verbose_name=_("会议类型"), on_delete=models.PROTECT, related_name="meetings"
     )
-    starts_at = models.DateTimeField(_("开始时间"))
+    starts_at = models.DateTimeField(_("开始时间"), validators=[validate_date_in_range])
     place = models.CharField(_("地点"), max_length=200)
     topic = models.CharField(_("主题"), max_length=200)
     status = models.CharField(

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.dates import validate_past_date
+
 from .. import uscc as uscc_rules
 
 
@@ -207,7 +209,7 @@ class PartyOrganization(models.Model):
         _("类别"), max_length=20, choices=PartyOrgKind.choices, default=PartyOrgKind.BRANCH
     )
     name = models.CharField(_("名称"), max_length=200)
-    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True, validators=[validate_past_date])
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级党组织"),
@@ -302,7 +304,7 @@ class Member(models.Model):
         _("党员类别"), max_length=20, choices=Membership.choices, default=Membership.FULL
     )
     role = models.CharField(_("职务"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER)
-    joined_on = models.DateField(_("入党日期"), null=True, blank=True)
+    joined_on = models.DateField(_("入党日期"), null=True, blank=True, validators=[validate_past_date])
     user = models.ForeignKey(
         "User",
         verbose_name=_("登录账号"),
