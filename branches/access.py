@@ -292,23 +292,6 @@ def set_acting_committee(request, committee_id: int | None) -> None:
 # --- views --------------------------------------------------------------------------------------------
 
 
-def action_required(action: str):
-    """Logged in (else redirect to login) and an actor the action is granted to (else 403).
-    Whether the row in question is in the user's scope is decided by the view's lookup (404)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(request, *args, **kwargs):
-            if not has_role_for(request.user, action):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def role_required(*roles: str):
     """Logged in and holding one of `roles` (else 403); superusers pass where staff do."""
     kinds = set(roles)
