@@ -1,10 +1,11 @@
-"""Housekeeping of the kernel's tables."""
+"""Housekeeping of the kernel's tables and of private storage."""
 
 import datetime as dt
 
 from celery import shared_task
 from django.utils import timezone
 
+from . import orphans
 from .models import FormToken
 
 KEEP_USED_TOKENS_DAYS = 7
@@ -16,3 +17,9 @@ def purge_form_tokens(days: int = KEEP_USED_TOKENS_DAYS) -> int:
     reloaded anyway (its CSRF token and session expire sooner)."""
     deleted, _ = FormToken.objects.filter(used_at__lt=timezone.now() - dt.timedelta(days=days)).delete()
     return deleted
+
+
+@shared_task(name="core.tasks.sweep_orphaned_files")
+def sweep_orphaned_files() -> int:
+    """Delete private files that no row names and that are older than a day (see core.orphans)."""
+    return len(orphans.sweep_orphaned_files())

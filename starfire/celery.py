@@ -33,6 +33,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=9, minute=0),
     },
     "purge-form-tokens": {"task": "core.tasks.purge_form_tokens", "schedule": crontab(hour=3, minute=30)},
+    "sweep-orphaned-files": {
+        "task": "core.tasks.sweep_orphaned_files",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
     "weekly-digest": {
         "task": "ratings.tasks.send_weekly_digest",

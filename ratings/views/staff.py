@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from branches import access
 from branches.access import staff_required
@@ -370,11 +370,12 @@ def submission_return(request, pk):
 
 
 @staff_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def submission_accept(request, pk):
-    """初核通过. A POST without the confirm field shows what accepting means and asks to confirm."""
+    """初核通过. A GET, or a POST without the confirm field, shows what accepting means and asks to
+    confirm; only the confirmed POST changes anything."""
     submission = _submission_for(request, pk)
-    if request.POST.get("confirm") != "1":
+    if request.method != "POST" or request.POST.get("confirm") != "1":
         detail = reverse("ratings:submission-detail", args=[submission.pk])
         return render(
             request,

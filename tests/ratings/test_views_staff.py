@@ -156,8 +156,17 @@ def test_accepting_without_confirmation_asks_first_and_changes_nothing(staff_cli
     assert Submission.objects.get(pk=submitted.pk).status == Status.SUBMITTED
 
 
-def test_writes_refuse_get(staff_client, submitted):
-    assert staff_client.get(reverse("ratings:submission-accept", args=[submitted.pk])).status_code == 405
+def test_get_on_accept_shows_the_confirmation_and_changes_nothing(staff_client, submitted):
+    response = staff_client.get(reverse("ratings:submission-accept", args=[submitted.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "确认初核通过" in html and 'name="confirm"' in html and 'method="post"' in html
+    assert Submission.objects.get(pk=submitted.pk).status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize("actor, expected", [("other_staff", 404), ("secretary", 403), ("inspector", 403)])
+def test_get_on_accept_is_refused_to_outsiders(login, users, submitted, actor, expected):
+    _check(login(users[actor]).get(reverse("ratings:submission-accept", args=[submitted.pk])), expected)
 
 
 def test_the_nav_shows_the_rating_item_to_staff(staff_client):
