@@ -60,8 +60,10 @@ def meeting_types_seed(*, committee: Committee) -> list[MeetingType]:
 
 
 def meeting_settings_for(committee_id: int) -> MeetingSettings:
-    settings, _created = MeetingSettings.objects.get_or_create(committee_id=committee_id)
-    return settings
+    """The committee's settings, or the defaults (unsaved) when it has none: reading writes nothing."""
+    return MeetingSettings.objects.filter(committee_id=committee_id).first() or MeetingSettings(
+        committee_id=committee_id
+    )
 
 
 # --- quorum ------------------------------------------------------------------------------

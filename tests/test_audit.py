@@ -60,7 +60,7 @@ def world(committee):
     InspectorConflict.objects.create(
         inspector=inspector, organization=po.organizations.first(), kind="member", note="原说明"
     )
-    RatingSettings.for_committee(committee.pk)
+    RatingSettings.objects.get_or_create(committee_id=committee.pk)
     MeetingSettings.objects.get_or_create(committee=committee)
     Division.objects.create(code="990001", name="测试区")  # the seeded codes predate the history
     return committee

@@ -85,8 +85,8 @@ class RatingSettings(models.Model):
 
     @classmethod
     def for_committee(cls, committee_id):
-        obj, _created = cls.objects.get_or_create(committee_id=committee_id)
-        return obj
+        """The committee's settings, or the defaults (unsaved) when it has none: reading writes nothing."""
+        return cls.objects.filter(committee_id=committee_id).first() or cls(committee_id=committee_id)
 
 
 class Cycle(models.Model):

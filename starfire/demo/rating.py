@@ -33,7 +33,7 @@ def load_ratings(stdout=None) -> dict:
     if committee is None:
         committee = register_demo.load_register()["committee"]
     actors = Actors(committee)
-    RatingSettings.for_committee(committee.pk)
+    RatingSettings.objects.get_or_create(committee_id=committee.pk)
     _conflicts(committee, actors)
     with transaction.atomic():
         rubric = Rubric.objects.filter(committee=committee, version=1).first()

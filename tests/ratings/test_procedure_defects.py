@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from ratings.models import Award, Evidence, InspectionAssignment, Status
@@ -86,3 +87,17 @@ def _pdf():
 
     body = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
     return SimpleUploadedFile("evidence.pdf", body, content_type="application/pdf")
+
+
+def test_reading_settings_writes_no_row(staff_client, committee, rating_submission):
+    from meetings.models import MeetingSettings
+    from meetings.services import meeting_settings_for
+    from ratings.models import RatingSettings
+
+    RatingSettings.objects.filter(committee=committee).delete()
+    MeetingSettings.objects.filter(committee=committee).delete()
+    assert RatingSettings.for_committee(committee.pk).notice_min_working_days == 5
+    assert meeting_settings_for(committee.pk).pk is None
+    staff_client.get(reverse("ratings:submission-detail", args=[rating_submission.pk]))
+    assert not RatingSettings.objects.filter(committee=committee).exists()
+    assert not MeetingSettings.objects.filter(committee=committee).exists()

@@ -459,7 +459,7 @@ def two_committees(committee, other_committee, staff_user, other_staff_user, def
         (other_committee, other_staff_user, other_rubric),
     ):
         po = factories.PartyOrganizationFactory(committee=c, with_members=3)
-        RatingSettings.for_committee(c.pk)
+        RatingSettings.objects.get_or_create(committee_id=c.pk)
         cycle = cycle_setup.cycle_open(
             cycle=factories.CycleFactory(committee=c, rubric=rubric, year=2024), by=staff
         )

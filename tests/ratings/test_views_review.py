@@ -159,7 +159,7 @@ def test_review_shows_both_inspectors_with_average_spread_and_flag(staff, inspec
 
 
 def test_the_flag_follows_the_committee_threshold(staff, inspected, committee):
-    RatingSettings.objects.filter(committee=committee).update(spread_threshold=Decimal("0.5"))
+    RatingSettings.objects.update_or_create(committee=committee, defaults={"spread_threshold": Decimal("0.5")})
     rows = {
         r.indicator.code: r
         for r in staff.get(reverse("ratings:review", args=[inspected.pk])).context["matrix"].rows
@@ -518,7 +518,7 @@ def _page_queries(client, url):
 
 
 def test_the_review_page_query_count_does_not_grow(staff, committee, staff_user):
-    RatingSettings.for_committee(committee.pk)
+    RatingSettings.objects.get_or_create(committee_id=committee.pk)
     small = _review_case(committee, staff_user, 5, 2)
     large = _review_case(committee, staff_user, 25, 4)
     large_matrix = staff.get(reverse("ratings:review", args=[large.pk])).context["matrix"]
@@ -530,7 +530,7 @@ def test_the_review_page_query_count_does_not_grow(staff, committee, staff_user)
 
 
 def test_the_review_matrix_takes_a_fixed_number_of_queries(committee, staff_user, django_assert_num_queries):
-    RatingSettings.for_committee(committee.pk)
+    RatingSettings.objects.get_or_create(committee_id=committee.pk)
     for n_indicators, n_inspectors in ((5, 2), (25, 4)):
         submission = Submission.objects.select_related("cycle").get(
             pk=_review_case(committee, staff_user, n_indicators, n_inspectors).pk
