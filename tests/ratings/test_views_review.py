@@ -159,7 +159,9 @@ def test_review_shows_both_inspectors_with_average_spread_and_flag(staff, inspec
 
 
 def test_the_flag_follows_the_committee_threshold(staff, inspected, committee):
-    RatingSettings.objects.update_or_create(committee=committee, defaults={"spread_threshold": Decimal("0.5")})
+    RatingSettings.objects.update_or_create(
+        committee=committee, defaults={"spread_threshold": Decimal("0.5")}
+    )
     rows = {
         r.indicator.code: r
         for r in staff.get(reverse("ratings:review", args=[inspected.pk])).context["matrix"].rows
