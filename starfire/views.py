@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from branches import access, selectors
 from branches.models import Committee
-from ratings.models import Cycle, Status
+from ratings.models import Cycle
 from ratings.views.public import notice_state
-from ratings.workflow.selectors import assignments_of
 
+from . import worklists
 from .forms import CommitteeChoiceForm
 
 
@@ -41,22 +41,25 @@ def public_home(request):
 
 
 def _user_home(request):
+    """The work page: what waits for this person, each item a link to where it is done."""
     user = request.user
     kind = access.actor_kind(user)
+    context = {"kind": kind}
     if kind == access.SECRETARY:
-        return redirect("branches:party-organization-detail", pk=user.party_organization_id)
-    context = {}
-    if kind in (access.STAFF, access.SUPERUSER):
+        po_id = user.party_organization_id
+        context["party_organization"] = user.party_organization
+        context["tasks"] = worklists.secretary_tasks(po_id)
+        context["result"] = worklists.secretary_result(po_id)
+    elif kind in (access.STAFF, access.SUPERUSER):
         committee_id = access.acting_committee_id(request)
+        if kind == access.SUPERUSER:
+            context["committees"] = worklists.committees_side_by_side()
         if committee_id:
             context["committee"] = Committee.objects.get(pk=committee_id)
             context["coverage"] = selectors.coverage_report(committee_id).overall
-    if kind == access.INSPECTOR:
-        context["open_assignments"] = list(
-            assignments_of(user)
-            .filter(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
-            .prefetch_related("submission__party_organization__organizations")
-        )
+            context["tasks"] = worklists.staff_tasks(committee_id)
+    elif kind == access.INSPECTOR:
+        context["visits"] = worklists.inspector_visits(user)
     return render(request, "starfire/home.html", context)
 
 

@@ -63,14 +63,14 @@ def _url(name, world):
     return reverse(name, args=args)
 
 
-# expected status per actor; "own" is the secretary's own party organisation (302 → their page)
+# expected status per actor; "own" is the secretary's own party organisation
 MATRIX = {
     "home": {
         "anonymous": 200,  # the public front door
         "staff": 200,
         "other_staff": 200,
-        "secretary": 302,
-        "other_secretary": 302,
+        "secretary": 200,  # their work page
+        "other_secretary": 200,
         "inspector": 200,
         "no_role": 200,
     },
@@ -182,9 +182,12 @@ def test_access_matrix(login, world, url_name, actor):
         assert imported is (actor == "staff")
 
 
-def test_a_secretary_lands_on_their_own_branch(login, world):
+def test_a_secretarys_work_page_links_their_own_branch_only(login, world):
     response = login(world["users"]["secretary"]).get(reverse("home"))
-    assert response["Location"] == reverse("branches:party-organization-detail", args=[world["po"].pk])
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("branches:party-organization-detail", args=[world["po"].pk]) in html
+    assert response.context["party_organization"] == world["po"]
 
 
 def test_import_confirm_refuses_get(staff_client, world):
