@@ -1,7 +1,5 @@
 """Chinese first; English available through the language switch."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,17 +22,6 @@ def test_the_language_switch_turns_the_navigation_english(staff_client):
     assert r.status_code == 302 and r.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     body = staff_client.get(reverse("home")).content.decode()
     assert ">Social organisations<" in body and 'lang="en"' in body
-
-
-def test_no_catalogue_entry_is_fuzzy():
-    """A fuzzy entry is a guess by makemessages that gettext ignores: translate it or clear it."""
-    po = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
-    fuzzy = [
-        block.split("\nmsgid ", 1)[-1].split("\nmsgstr", 1)[0]
-        for block in po.read_text(encoding="utf-8").split("\n\n")
-        if any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
-    ]
-    assert fuzzy == []
 
 
 def test_service_and_file_messages_are_translated():
