@@ -179,5 +179,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Tasks run in-process in the embedded default: one "Task … succeeded" line per task would
+        # bury everything else on the console. A worker (production) logs them at LOG_LEVEL.
+        "celery.app.trace": {
+            "level": env.str("TASK_LOG_LEVEL", default="WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO")
+        },
+    },
 }

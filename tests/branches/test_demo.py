@@ -142,3 +142,19 @@ def test_the_other_committee_is_kept_apart(demo_committee):
     assert other.committee != committee
     assert not selectors.organizations_visible_to(other).filter(committee=committee).exists()
     assert selectors.organizations_visible_to(other).exists()
+
+
+def test_load_demo_prints_every_demo_login_at_the_end(demo_committee):
+    _committee, out = demo_committee
+    logins = out.split("演示账号")[1]
+    for username in ("admin", "staff", "wuhou", "inspector1", "inspector2", "inspector3", "staff1"):
+        assert f"  {username} " in logins
+    assert "回避" in logins.split("inspector3")[1].splitlines()[0]
+    assert "其他" in logins and "支部书记" in logins
+
+
+def test_task_logs_are_quiet_in_the_embedded_default(settings):
+    import logging
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        assert logging.getLogger("celery.app.trace").getEffectiveLevel() == logging.WARNING

@@ -37,13 +37,26 @@ class Command(BaseCommand):
         self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
 
     def _logins(self):
-        self.stdout.write("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD)
-        for username, role in (
+        from branches.models import User
+
+        named = (
             ("admin", "系统管理员（全部综合党委）"),
             ("staff", "综合党委工作人员（四川省社会组织第二综合党委）"),
             ("wuhou", "支部书记（成都市武侯社区发展基金会党支部）"),
             ("inspector1", "验收人员"),
             ("inspector2", "验收人员"),
+            ("inspector3", "验收人员（与武侯社区发展基金会有回避关系，不能分配给该支部）"),
             ("staff1", "另一综合党委的工作人员（看不到第二综合党委的数据）"),
-        ):
-            self.stdout.write(f"  {username:<11} {role}")
+        )
+        existing = set(User.objects.filter(username__in=[u for u, _ in named]).values_list("username", flat=True))
+        secretaries = User.objects.filter(username__startswith="sec", role="secretary").order_by("username")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD))
+        for username, role in named:
+            if username in existing:
+                self.stdout.write(f"  {username:<11} {role}")
+        first, last = secretaries.first(), secretaries.last()
+        if first:
+            self.stdout.write(
+                f"  {first.username}…{last.username}  其他 {secretaries.count()} 个党组织的支部书记"
+            )
