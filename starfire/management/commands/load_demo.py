@@ -48,7 +48,9 @@ class Command(BaseCommand):
             ("inspector3", "验收人员（与武侯社区发展基金会有回避关系，不能分配给该支部）"),
             ("staff1", "另一综合党委的工作人员（看不到第二综合党委的数据）"),
         )
-        existing = set(User.objects.filter(username__in=[u for u, _ in named]).values_list("username", flat=True))
+        existing = set(
+            User.objects.filter(username__in=[u for u, _ in named]).values_list("username", flat=True)
+        )
         secretaries = User.objects.filter(username__startswith="sec", role="secretary").order_by("username")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("演示账号（密码均为 %s）：" % demo.DEMO_PASSWORD))
