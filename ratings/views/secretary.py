@@ -19,6 +19,7 @@ from core.formtokens import once, replay_safe
 from core.uploads import private_file_response
 
 from ..models import Evidence, Indicator, IndicatorScore, Submission
+from ..models.common import level_name
 from ..workflow import edges
 from ..workflow import self_assessment as assessment
 from ..workflow.meeting_evidence import attachable_meetings, linked_compliance
@@ -100,6 +101,18 @@ def progress_of(blocks) -> tuple[int, int]:
 
 def progress_text(done: int, total: int) -> str:
     return _("%(done)s / %(total)s 项已完成") % {"done": done, "total": total}
+
+
+def estimate_text(submission: Submission) -> str:
+    """The running total of the self scores and the star it would give (an estimate)."""
+    est = assessment.self_estimate(submission)
+    return _(
+        "自评合计 %(total)s / %(max)s 分，按分档估算为%(level)s（估算：加减分、一票否决和名额在评审时才确定）"
+    ) % {
+        "total": format(est["total"].normalize(), "f") if est["total"] else "0",
+        "max": format(est["max"].normalize(), "f") if est["max"] else "0",
+        "level": level_name(est["level"]),
+    }
 
 
 def last_return_reasons(submission: Submission) -> list:
@@ -212,6 +225,7 @@ def _render_self_assessment(
         "done": done,
         "total": total,
         "progress_text": progress_text(done, total),
+        "estimate_text": estimate_text(submission),
         "editable": editable,
         "can_submit": editable and not submission.deadline_passed,
         "missing": assessment.submission_missing(submission) if editable else [],
@@ -263,6 +277,7 @@ def self_score_save(request, pk, indicator_id):
                 "done": done,
                 "total": total,
                 "progress_text": progress_text(done, total),
+                "estimate_text": estimate_text(submission),
                 "indicator_done": bool(row and row.done),
                 "missing": assessment.submission_missing(submission),
             }
@@ -283,13 +298,14 @@ def self_score_save(request, pk, indicator_id):
 @secretary_required
 @require_POST
 def evidence_attach_meeting(request, pk, indicator_id):
-    """Attach one of the branch's held meetings (of a linked type) as evidence for an indicator."""
+    """Attach held meetings of the branch (of a linked type) as evidence for an indicator: one or
+    several at once, all or none."""
     submission = _submission_for(request, pk)
     with attempt(catch_denied=False) as outcome:
-        assessment.evidence_attach_meeting(
+        attached = assessment.evidence_attach_meetings(
             submission=submission,
             indicator_id=indicator_id,
-            meeting_id=request.POST.get("meeting"),
+            meeting_ids=request.POST.getlist("meeting"),
             by=request.user,
         )
     if not outcome.ok:
@@ -299,7 +315,7 @@ def evidence_attach_meeting(request, pk, indicator_id):
         if not known or submission.status not in edges.EDITABLE_BY_BRANCH:
             return _render_self_assessment(request, submission, page_errors=[outcome.text])
         return _render_self_assessment(request, submission, upload_errors={indicator_id: outcome.text})
-    messages.success(request, _("已附上会议记录。"))
+    messages.success(request, _("已附上 %(n)d 条会议记录。") % {"n": len(attached)})
     return redirect(_anchor(submission, indicator_id))
 
 

@@ -1,7 +1,10 @@
 """Self-assessment services of the branch secretary: scores, evidence, submitting."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +25,8 @@ from .edges import (
     stored_file,
     submission_target,
 )
+from .levels import rules_for
+from .rules import band_level
 
 
 def self_score_save(*, submission: Submission, indicator_id, score, comment: str, by: User) -> IndicatorScore:
@@ -120,6 +125,31 @@ def evidence_attach_meeting(*, submission: Submission, indicator_id, meeting_id,
         )
         audit(by, "evidence.meeting", submission, after={"meeting": meeting.pk}, note=indicator.code)
     return ev
+
+
+def evidence_attach_meetings(
+    *, submission: Submission, indicator_id, meeting_ids, by: User
+) -> list[Evidence]:
+    """Attach several held meetings at once: all of them or, when one is refused, none."""
+    ids = [m for m in dict.fromkeys(meeting_ids or []) if m not in ("", None)]
+    if not ids:
+        raise ValidationError(_("请至少选择一条会议记录。"))
+    with transaction.atomic():
+        return [
+            evidence_attach_meeting(submission=submission, indicator_id=indicator_id, meeting_id=m, by=by)
+            for m in ids
+        ]
+
+
+def self_estimate(submission: Submission) -> dict:
+    """The self scores added up and the star that total would give under the rubric's bands: an
+    estimate, because bonus and deduction points, vetoes, the promotion limit and quotas come later."""
+    rubric = submission.cycle.rubric
+    total = IndicatorScore.objects.filter(submission=submission, score__isnull=False).aggregate(
+        t=Sum("score")
+    )["t"] or Decimal(0)
+    maximum = Indicator.objects.filter(category__rubric_id=rubric.pk).aggregate(m=Sum("max_score"))["m"]
+    return {"total": total, "max": maximum or Decimal(0), "level": band_level(total, rules_for(rubric))}
 
 
 def evidence_remove(*, evidence: Evidence, by: User) -> None:

@@ -15,6 +15,8 @@
     var text = document.getElementById("progress-text");
     if (bar) { bar.value = body.done; bar.max = body.total; }
     if (text) { text.textContent = body.progress_text; }
+    var estimate = document.getElementById("estimate-text");
+    if (estimate && body.estimate_text) { estimate.textContent = body.estimate_text; }
     var list = document.getElementById("missing-list");
     if (list && body.missing) {
       list.textContent = "";

@@ -1,6 +1,8 @@
 """Meeting records as rating evidence: indicators linked to meeting types show the branch's
 compliance to the secretary, the inspectors and the panel; held meetings can be attached."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -103,3 +105,30 @@ def test_assigned_inspectors_see_the_branchs_meetings_and_others_do_not(
     )
     assert list(meetings_visible_to(assigned)) == [meeting]
     assert not meetings_visible_to(other).exists()
+
+
+def test_several_meetings_attach_at_once_or_none(login, committee, secretary_user, rating_submission, linked):
+    indicator, meeting = linked
+    second = factories.MeetingFactory(
+        party_organization=rating_submission.party_organization,
+        type_code="committee_meeting",
+        starts_at=meeting.starts_at + dt.timedelta(days=35),
+    )
+    url = reverse("ratings:evidence-attach-meeting", args=[rating_submission.pk, indicator.pk])
+    client = login(secretary_user)
+    foreign = factories.MeetingFactory(type_code="committee_meeting", starts_at=meeting.starts_at)
+    client.post(url, {"meeting": [meeting.pk, foreign.pk]})
+    assert not Evidence.objects.filter(submission=rating_submission).exists()  # one refused: none attached
+
+    r = client.post(url, {"meeting": [meeting.pk, second.pk]})
+    assert r.status_code == 302
+    assert set(
+        Evidence.objects.filter(submission=rating_submission).values_list("meeting_id", flat=True)
+    ) == {
+        meeting.pk,
+        second.pk,
+    }
+    page = client.get(reverse("ratings:self-assessment", args=[rating_submission.pk])).content.decode()
+    assert "0 字节" not in page and "0 bytes" not in page
+
+    assert "请至少选择一条会议记录" in client.post(url, {}).content.decode()

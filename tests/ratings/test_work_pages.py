@@ -191,3 +191,20 @@ def test_a_cycle_open_without_submissions_asks_nothing(login, committee, staff_u
         cycle=factories.CycleFactory(committee=committee, rubric=rating_rubric, year=2025), by=staff_user
     )
     assert all(str(cycle) not in t.label for t in worklists.staff_tasks(committee.pk))
+
+
+def test_the_self_assessment_shows_a_running_total_and_the_estimated_star(
+    login, rating_flow, rating_submission, secretary_user
+):
+    client = login(secretary_user)
+    url = reverse("ratings:self-assessment", args=[rating_submission.pk])
+    assert "自评合计 0 / 100 分，按分档估算为无星" in client.get(url).content.decode()
+    by_code = {i.code: i for i in rating_flow.indicators(rating_submission)}
+    save = reverse("ratings:self-score-save", args=[rating_submission.pk, by_code["1.1"].pk])
+    client.post(save, {"score": "40", "comment": ""})
+    save = reverse("ratings:self-score-save", args=[rating_submission.pk, by_code["1.2"].pk])
+    body = client.post(save, {"score": "30", "comment": ""}, HTTP_ACCEPT="application/json").json()
+    assert body["estimate_text"].startswith("自评合计 70 / 100 分，按分档估算为二星")
+    save = reverse("ratings:self-score-save", args=[rating_submission.pk, by_code["2.1"].pk])
+    client.post(save, {"score": "15.5", "comment": ""})
+    assert "自评合计 85.5 / 100 分，按分档估算为四星" in client.get(url).content.decode()
