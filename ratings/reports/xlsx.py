@@ -200,10 +200,22 @@ def coverage_xlsx(report) -> bytes:
 
 
 def tally_pdf(data: dict, *, committee, charts: dict) -> bytes:
-    """The annual tally report in Chinese for the 综合党委, rendered by WeasyPrint."""
+    """The annual tally report in Chinese for the 综合党委, rendered by WeasyPrint: a narrative
+    written from the figures, then the figures, charts and tables. The report is an official
+    document and stays Chinese whatever the interface language."""
+    from django.utils import translation
     from weasyprint import HTML
 
-    html = render_to_string(
-        "ratings/dashboard/report_pdf.html", {"d": data, "committee": committee, "charts": charts}
-    )
+    from .narrative import paragraphs
+
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "ratings/dashboard/report_pdf.html",
+            {
+                "d": data,
+                "committee": committee,
+                "charts": charts,
+                "narrative": paragraphs(data, committee_name=committee.name),
+            },
+        )
     return HTML(string=html).write_pdf()

@@ -3,7 +3,7 @@
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -183,9 +183,7 @@ def tally_report_pdf(request, pk):
         raise Http404(_("该周期还没有统计结果。"))
     from branches.models import Committee
 
-    pdf = reports.tally_pdf(
-        snap.data,
-        committee=Committee.objects.get(pk=cycle.committee_id),
-        charts=_charts(snap.data, prev.data if prev else None),
-    )
+    with translation.override("zh-hans"):  # the report is an official document: Chinese throughout
+        charts = _charts(snap.data, prev.data if prev else None)
+    pdf = reports.tally_pdf(snap.data, committee=Committee.objects.get(pk=cycle.committee_id), charts=charts)
     return _download(pdf, f"starfire-tally-report-{cycle.year}.pdf", "application/pdf")

@@ -265,3 +265,28 @@ def test_dashboard_without_a_started_cycle_says_so(staff_client):
     r = staff_client.get(reverse("ratings:dashboard"))
     assert r.status_code == 200
     assert 'id="no-cycle"' in r.content.decode()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_annual_report_opens_with_a_narrative_from_the_figures_and_has_no_blank_page(
+    example, staff_client, tmp_path
+):
+    _c23, c24 = example
+    tally_recompute(cycle_id=c24.pk)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(
+        staff_client.get(
+            reverse("ratings:tally-report-pdf", args=[c24.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content
+    )
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = pages.replace(" ", "").replace("\n", "")
+    assert "Organisational" not in text  # charts too stay Chinese when the interface is English
+    # by hand from the example: 6 take part, E unrated; A 5★ and D 3★ of 5 rated; A and D up, B down,
+    # C same, F new
+    assert "总体情况" in text
+    assert "共有6个党组织参加“星火”评星，其中5个完成评定、1个未评定" in text
+    assert "评定为三星及以上的2个，占已评定的40.0%" in text
+    assert "与2023年相比，2个党组织星级上升，1个持平，1个下降，1个为首次评定" in text
+    for page in pages.split("\f")[:-1]:
+        assert page.strip(), "a blank page in the report"
