@@ -4,6 +4,7 @@ translation in the catalogue, and none is fuzzy.
 The check runs ``makemessages`` on a scratch copy of the project, so a string added anywhere without
 a translation fails here, even when the committed catalogue was never regenerated."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -90,3 +91,38 @@ def test_every_string_has_an_english_translation(regenerated, domain):
     fuzzy = [msgid for msgid, _strs, flags in entries if "fuzzy" in flags]
     assert untranslated == [], f"{len(untranslated)} strings have no English translation"
     assert fuzzy == [], f"{len(fuzzy)} fuzzy entries: translate them or clear the flag"
+
+
+# Official documents keep their language whatever the interface language: they are rendered in
+# Chinese (translation.override) and may hold Chinese text directly.
+OFFICIAL_DOCUMENTS = {
+    "templates/ratings/awards/certificate_pdf.html",
+    "templates/ratings/dashboard/report_pdf.html",
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MARKED = re.compile(
+    r"\{%\s*translate\s+(\"[^\"]*\"|'[^']*').*?%\}"
+    r"|\{%\s*blocktranslate.*?%\}.*?\{%\s*endblocktranslate\s*%\}"
+    r"|\{#.*?#\}|\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}"
+    r"|\{\{.*?\}\}"
+    r"|_\(\"[^\"]*\"\)|_\('[^']*'\)",
+    re.S,
+)
+
+
+def test_templates_hold_no_chinese_outside_translation_tags():
+    """A Chinese word typed straight into a template would stay Chinese on the English pages."""
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.*")):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in OFFICIAL_DOCUMENTS or path.suffix not in {".html", ".txt", ".xml"}:
+            continue
+        for line in MARKED.sub("", path.read_text(encoding="utf-8")).splitlines():
+            if CJK.search(line):
+                found.append(f"{rel}: {line.strip()[:80]}")
+    assert found == []
+
+
+def test_the_official_documents_exist():
+    for rel in OFFICIAL_DOCUMENTS:
+        assert (ROOT / rel).exists(), rel

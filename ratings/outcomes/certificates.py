@@ -6,6 +6,7 @@ import zipfile
 
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from branches.models import Committee
 
@@ -28,6 +29,11 @@ def certificate_html(award: Award, *, site_url: str) -> str:
     url = verification_url(award, site_url)
     committee = Committee.objects.get(pk=award.cycle.committee_id)
     orgs = list(award.party_organization.organizations.values_list("name", flat=True))
+    with translation.override("zh-hans"):  # the certificate is an official document: always Chinese
+        return _render_certificate(award, committee, orgs, url)
+
+
+def _render_certificate(award, committee, orgs, url) -> str:
     return render_to_string(
         "ratings/awards/certificate_pdf.html",
         {

@@ -383,3 +383,12 @@ def test_two_finalisations_at_once_number_each_award_once(committee, staff_user)
     assert sorted(o["awards"] for o in outcomes) == [0, 3]
     assert sorted(Award.objects.filter(cycle=cycle).values_list("seq", flat=True)) == [1, 2, 3]
     assert AwardEvent.objects.filter(award__cycle=cycle, kind="issued").count() == 3
+
+
+def test_the_certificate_stays_chinese_when_the_interface_is_english(awarded):
+    from django.utils import translation
+
+    award = award_of(awarded, "four")
+    with translation.override("en"):
+        html = certificate_html(award, site_url=SITE)
+    assert "四星级党组织" in html and "Four stars" not in html and 'lang="zh-Hans"' in html
