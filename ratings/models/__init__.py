@@ -25,8 +25,10 @@ from .reports import (  # noqa: F401
     TallySnapshot,
 )
 from .review import (  # noqa: F401
+    MIN_PANEL_MEMBERS,
     AppliedAdjustment,
     FinalScore,
+    ReviewSession,
     VetoDecision,
 )
 from .rubric import (  # noqa: F401

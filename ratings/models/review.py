@@ -1,4 +1,5 @@
-"""The central review's own rows: final scores, applied bonus/deduction items, veto decisions."""
+"""The central review's own rows: the panel sessions, final scores, applied bonus/deduction items, veto
+decisions."""
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -6,8 +7,44 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.dates import validate_date_in_range
+
 from .rubric import AdjustmentItem, Indicator, VetoItem
-from .workflow import Submission
+from .workflow import Cycle, Submission
+
+MIN_PANEL_MEMBERS = 3
+
+
+class ReviewSession(models.Model):
+    """集中评审会: the panel that decided, when it sat, and its minutes. Every completed review names
+    the session that decided it, so each decision lists who took part."""
+
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="review_sessions", verbose_name=_("评星周期")
+    )
+    held_on = models.DateField(_("评审日期"), validators=[validate_date_in_range])
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    chair = models.CharField(_("评审组组长"), max_length=50)
+    members = models.TextField(
+        _("评审组成员"), max_length=2000, help_text=_("每行一人，可写明单位或职务；组长也列入。")
+    )
+    minutes = models.TextField(_("会议纪要"), max_length=20000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("集中评审会")
+        verbose_name_plural = _("集中评审会")
+        ordering = ["cycle", "held_on", "pk"]
+
+    def __str__(self):
+        return f"{self.cycle} · {self.held_on:%Y-%m-%d}"
+
+    @property
+    def member_list(self) -> list[str]:
+        return [line.strip() for line in (self.members or "").splitlines() if line.strip()]
 
 
 class FinalScore(models.Model):

@@ -198,6 +198,14 @@ class Submission(models.Model):
         _("延期至"), null=True, blank=True, validators=[validate_date_in_range]
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    review_session = models.ForeignKey(
+        "ratings.ReviewSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("集中评审会"),
+    )
     accepted_at = models.DateTimeField(_("初核通过时间"), null=True, blank=True)
     inspected_at = models.DateTimeField(_("验收完成时间"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("评审完成时间"), null=True, blank=True)

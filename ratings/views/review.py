@@ -27,13 +27,14 @@ from ..models import (
     AdjustmentItem,
     AppliedAdjustment,
     InspectionPhoto,
+    ReviewSession,
     Status,
     Submission,
     VetoDecision,
     VetoItem,
     level_name,
 )
-from ..workflow import edges, panel
+from ..workflow import edges, panel, review_sessions
 from ..workflow.meeting_evidence import meeting_compliance_rows
 from ..workflow.review_data import review_matrix
 from ..workflow.selectors import submissions_visible_to
@@ -151,6 +152,10 @@ def _render_review(
         "raise_form": raise_form or VetoRaiseForm(),
         "reopen_form": reopen_form or ReopenForm(),
         "can_edit": submission.status == Status.INSPECTED,
+        "sessions": list(
+            ReviewSession.objects.filter(cycle_id=submission.cycle_id).order_by("-held_on", "-pk")
+        ),
+        "decided_in": submission.review_session,
         "can_raise": submission.status in (Status.SUBMITTED, Status.ACCEPTED, Status.INSPECTED),
         "can_reopen": submission.status in edges.TRANSITIONS["reopen"],
         "reopen_to": edges.TRANSITIONS["reopen"].get(submission.status),
@@ -297,7 +302,8 @@ def review_complete(request, pk):
     """完成评审: final scores default to the inspectors' average; the star level is proposed."""
     submission = _submission_for(request, pk)
     with attempt() as outcome:
-        submission = panel.submission_review(submission=submission, by=request.user)
+        session = review_sessions.session_for_review(submission, _int(request.POST.get("session")))
+        submission = panel.submission_review(submission=submission, by=request.user, session=session)
     if not outcome.ok:
         messages.error(request, _("不能完成评审：") + outcome.text)
         return _back(submission, "complete")

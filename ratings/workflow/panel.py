@@ -167,12 +167,15 @@ def veto_decide(*, veto: VetoDecision, confirmed: bool, reason: str, by: User) -
     return veto
 
 
-def submission_review(*, submission: Submission, by: User) -> Submission:
-    """The panel completes the review: final scores default to the inspectors' average."""
+def submission_review(*, submission: Submission, by: User, session=None) -> Submission:
+    """The panel completes the review: final scores default to the inspectors' average. `session`
+    (a ReviewSession of the cycle) records which panel decided."""
     with transaction.atomic():
         submission = lock_submission(submission)
         access.require(by, "rating.manage", submission_target(submission))
         target = require_transition(submission, "review")
+        if session is not None and session.cycle_id != submission.cycle_id:
+            raise ValidationError(_("评审会不属于该申报的评星周期。"))
         if submission.vetoes.filter(state=VetoDecision.State.OPEN).exists():
             raise ValidationError(_("还有待认定的一票否决事项，请先认定或排除。"))
         averages = inspector_averages([submission.pk])
@@ -186,9 +189,15 @@ def submission_review(*, submission: Submission, by: User) -> Submission:
             FinalScore.objects.create(submission=submission, indicator=ind, score=avg, set_by=by)
         submission.status = target
         submission.reviewed_at = timezone.now()
-        submission.save(update_fields=["status", "reviewed_at"])
+        submission.review_session = session
+        submission.save(update_fields=["status", "reviewed_at", "review_session"])
         audit(
-            by, "submission.review", submission, before={"status": Status.INSPECTED}, after={"status": target}
+            by,
+            "submission.review",
+            submission,
+            before={"status": Status.INSPECTED},
+            after={"status": target, "review_session": session.pk if session else None},
+            note=str(session) if session else "",
         )
         results_changed.send(sender=Submission, cycle=submission.cycle, by=by)
     cycle_recompute_levels(cycle_id=submission.cycle_id)
@@ -213,7 +222,9 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
                 assignment._history_user = by
                 assignment.save(update_fields=["signed_off_at"])
         submission.status = target
-        submission.save(update_fields=["status"])
+        if before == Status.REVIEWED:  # the next review names its own panel session
+            submission.review_session = None
+        submission.save(update_fields=["status", "review_session"])
         audit(
             by,
             "submission.reopen",

@@ -6,6 +6,7 @@ import struct
 import zlib
 
 import pytest
+from django.utils import timezone
 
 from ratings.models import Indicator, InspectionAssignment, Status, Submission
 from ratings.workflow import cycle_setup, onsite
@@ -138,7 +139,14 @@ def test_the_whole_rating_journey(chromium, live_server, login_via_form, journey
     sub.refresh_from_db()
     assert sub.status == Status.INSPECTED
 
-    # 4. Staff complete the review and see the proposed star with its explanation.
+    # 4. Staff record the panel session, complete the review in it and see the proposed star.
+    page.goto(f"/ratings/cycles/{sub.cycle_id}/review-sessions/")
+    page.fill("#id_held_on", timezone.localdate().isoformat())
+    page.fill("#id_chair", "张组长")
+    page.fill("#id_members", "张组长\n李委员\n王委员")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记").click()
+    assert "张组长" in page.locator("#session-record").inner_text()
     page.goto(f"/ratings/review/{sub.pk}/")
     with page.expect_navigation():
         page.get_by_role("button", name="完成评审").click()

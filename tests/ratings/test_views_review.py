@@ -8,8 +8,9 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from branches.models import AuditEntry
+from branches.models import AuditEntry, User
 from ratings.models import (
     AppliedAdjustment,
     FinalScore,
@@ -50,6 +51,19 @@ def _ind(submission, code):
 
 def _post(client, name, submission, data=None, *args):
     return client.post(reverse(name, args=[submission.pk, *args]), data or {})
+
+
+def _session(submission):
+    """The panel session a test completes its review in (one per cycle)."""
+    from ratings.models import ReviewSession
+
+    return ReviewSession.objects.filter(cycle=submission.cycle).first() or ReviewSession.objects.create(
+        cycle=submission.cycle,
+        held_on=timezone.localdate(),
+        chair="张组长",
+        members="张组长\n李委员\n王委员",
+        created_by=User.objects.filter(role="staff").first(),
+    )
 
 
 def _messages(response):
@@ -312,7 +326,7 @@ def test_a_veto_needs_a_reason_to_be_decided(staff, inspected, veto):
 
 
 def test_completing_the_review_with_an_open_veto_is_refused(staff, inspected, veto):
-    response = _post(staff, "ratings:review-complete", inspected)
+    response = _post(staff, "ratings:review-complete", inspected, {"session": _session(inspected).pk})
     assert response.status_code == 302
     assert "待认定的一票否决" in " ".join(_messages(staff.get(response["Location"])))
     assert _fresh(inspected).status == Status.INSPECTED
@@ -333,7 +347,7 @@ def test_a_confirmed_veto_gives_no_star_and_says_so(
     veto.refresh_from_db()
     assert (veto.state, veto.reason) == (VetoDecision.State.CONFIRMED, "纪委通报属实")
 
-    _post(staff, "ratings:review-complete", inspected)
+    _post(staff, "ratings:review-complete", inspected, {"session": _session(inspected).pk})
 
     submission = _fresh(inspected)
     assert submission.status == Status.REVIEWED
@@ -352,7 +366,7 @@ def test_a_cleared_veto_leaves_the_star(staff, inspected, veto, django_capture_o
             {"decision": "clear", "reason": "经核查不属实"},
             veto.pk,
         )
-    _post(staff, "ratings:review-complete", inspected)
+    _post(staff, "ratings:review-complete", inspected, {"session": _session(inspected).pk})
     submission = _fresh(inspected)
     assert not submission.vetoed and submission.proposed_level == 3
 
@@ -361,7 +375,7 @@ def test_a_cleared_veto_leaves_the_star(staff, inspected, veto, django_capture_o
 
 
 def test_completing_the_review_sets_reviewed_and_a_proposed_level(staff, inspected):
-    response = _post(staff, "ratings:review-complete", inspected)
+    response = _post(staff, "ratings:review-complete", inspected, {"session": _session(inspected).pk})
 
     assert response.status_code == 302
     submission = _fresh(inspected)
