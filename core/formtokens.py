@@ -64,6 +64,18 @@ def token_of(request) -> str | None:
     return token if _SHAPE.match(token) else None
 
 
+def refuse_replay(request) -> None:
+    """Raise `AlreadySubmitted` at once when the POST's token was used already — for a view whose
+    form would ask a replay for more than the first POST had to give (e.g. a CAPTCHA)."""
+    from .models import FormToken
+
+    token = token_of(request)
+    if token:
+        used = FormToken.objects.filter(token=token).first()
+        if used is not None:
+            raise AlreadySubmitted(used.url or "")
+
+
 @contextmanager
 def once(request, scope: str) -> Iterator[Claim]:
     """Run the block in a transaction that also consumes the POST's form token; raise

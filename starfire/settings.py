@@ -5,9 +5,11 @@ in-process, e-mail printed to the console, DEBUG off. Production sets the variab
 in `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +34,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "axes",
+    "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
     "core",
     "branches",
     "ratings",
@@ -41,7 +45,9 @@ INSTALLED_APPS = [
 ]
 
 # Object permissions come from the one access policy (branches.access) through `rules`.
+# django-axes comes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -58,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "starfire.middleware.CommitteeChoiceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a refused (locked-out) login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "starfire.urls"
@@ -101,7 +109,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The per-address counters (objection limit, objection lookups, when the CAPTCHA is shown) live
+# in this cache. The embedded default is one process (runserver), so its in-process cache is
+# shared; production runs several gunicorn workers and sets CACHE_URL to Redis so that all of
+# them count together.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://starfire")}
+
+# Reverse proxies in front of the app that append to X-Forwarded-For (core.clientip): 0 = none,
+# the client is REMOTE_ADDR; 1 = one proxy (e.g. nginx with proxy_add_x_forwarded_for), …
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or a positive number of proxies.")
+
+# Login throttling (django-axes, failures kept in the database so every worker sees them): after
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked for
+# LOGIN_LOCKOUT_MINUTES, counted from the last failure; more tries while locked do not extend it.
+# Keyed on the pair, so neither a stranger elsewhere nor a colleague behind the same address can
+# lock a user out. A successful login resets the count; a superuser unlocks in the admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "starfire.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # starfire.admin registers its own: superusers only, with an unlock action
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # failures and lockouts are still logged as warnings
+if AXES_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1.")
+
+# The objection form's CAPTCHA (django-simple-captcha): images drawn here with Pillow and the
+# bundled font, answers kept in the database; no outside service, no audio.
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 20  # minutes a challenge stays valid: time to write the objection
+CAPTCHA_FONT_SIZE = 28
 
 AUTH_USER_MODEL = "branches.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -181,6 +224,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
         # Tasks run in-process in the embedded default: one "Task … succeeded" line per task would
         # bury everything else on the console. A worker (production) logs them at LOG_LEVEL.
         "celery.app.trace": {

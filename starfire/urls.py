@@ -22,4 +22,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # The objection form's CAPTCHA images (public, no login; drawn here, no outside service).
+    path("captcha/", include("captcha.urls")),
 ]

@@ -19,6 +19,17 @@ def _private_media_and_plain_static(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no per-address counters (objection limit, CAPTCHA threshold): the
+    in-process cache would otherwise carry them from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def committee(db):
     return factories.CommitteeFactory(name="四川省社会组织第二综合党委")

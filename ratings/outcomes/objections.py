@@ -34,9 +34,16 @@ def client_ip_hash(ip: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
 
 
+def _rate_key(ip_hash: str) -> str:
+    return f"objection-rate:{ip_hash}"
+
+
 def rate_limited(ip_hash: str, limit: int) -> bool:
-    """True when this address has filed `limit` objections within the last hour."""
-    key = f"objection-rate:{ip_hash}"
+    """True when this address has filed `limit` objections within the last hour.
+
+    The count is in the shared cache (Redis in production, see CACHE_URL), so every worker
+    process counts together; the address is the one core.clientip gives behind the proxies."""
+    key = _rate_key(ip_hash)
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)
@@ -44,6 +51,35 @@ def rate_limited(ip_hash: str, limit: int) -> bool:
         cache.set(key, 1, timeout=3600)
         count = 1
     return count > limit
+
+
+def objection_needs_captcha(ip: str) -> bool:
+    """The objection form asks for a CAPTCHA from the second objection from an address within the
+    hour on (the first comes without); an unknown address always gets one."""
+    if not ip:
+        return True
+    return (cache.get(_rate_key(client_ip_hash(ip))) or 0) >= 1
+
+
+def _same_text(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def _refuse_duplicate(cycle: Cycle, ip_hash: str, reason: str) -> None:
+    """The same objection text from the same address on the same notice is filed once."""
+    wanted = _same_text(reason)
+    earlier = Objection.objects.filter(submission__cycle=cycle, ip_hash=ip_hash).values_list(
+        "reason", flat=True
+    )
+    if any(_same_text(text) == wanted for text in earlier):
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("您已就本次公示提交过相同内容的异议，不必重复提交；如有新的情况，请写明后再提交。"),
+                    code="duplicate",
+                )
+            }
+        )
 
 
 LOOKUPS_PER_IP_PER_HOUR = 30
@@ -104,6 +140,8 @@ def objection_file(
         if not listed_results(cycle).filter(pk=submission.pk).exists():
             raise ValidationError(_("该结果不在公示名单中。"))
         ip_hash = client_ip_hash(ip) if ip else ""
+        if ip_hash:
+            _refuse_duplicate(cycle, ip_hash, reason)
         limit = RatingSettings.for_committee(cycle.committee_id).objections_per_ip_per_hour
         if ip_hash and rate_limited(ip_hash, limit):
             raise ValidationError(_("提交过于频繁，请一小时后再试。"), code="rate_limited")

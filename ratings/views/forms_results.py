@@ -4,6 +4,7 @@ They parse and bound what was typed; the rules of the procedure (notice period, 
 limit, file types by content) are checked by the outcome services (ratings.outcomes).
 """
 
+from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,31 @@ class ObjectionForm(forms.Form):
     files = MultipleFileField(
         label=_("附件（可不填，最多3个：pdf、jpg、png、docx、xlsx）"), max_files=MAX_OBJECTION_FILES
     )
+    # Honeypot: hidden from people and screen readers (see the template); only a bot fills it in.
+    website = forms.CharField(
+        label=_("请勿填写此栏（用于识别自动提交）"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    HONEYPOT = "website"
+
+    def __init__(self, *args, with_captcha: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_captcha:
+            self.fields["captcha"] = CaptchaField(
+                label=_("验证码"),
+                help_text=_("请输入图片中的字符，不区分大小写。"),
+                error_messages={
+                    "required": _("请输入图片中的验证码。"),
+                    "invalid": _("验证码不正确，请输入新图片中的字符。"),
+                },
+            )
+
+    def is_bot(self) -> bool:
+        """The honeypot was filled in (read from the raw data: it is never a field error)."""
+        return bool(self.is_bound and (self.data.get(self.HONEYPOT) or "").strip())
 
 
 class VerifyLookupForm(forms.Form):

@@ -2,8 +2,11 @@
 
 Safe for anonymous visitors: they show what the notice makes public (organisations, party
 organisation, proposed star level) and nothing else — no member names, no objectors' contacts,
-no scores. Input is bounded by the forms; the rate limit per address is the service's
-(ratings.outcomes.objections.objection_file). Unknown certificates all get the same plain answer.
+no scores. Input is bounded by the forms; the rate limit per address and the refusal of a
+duplicate text are the service's (ratings.outcomes.objections.objection_file). Against bots the
+objection form has a honeypot field and, from an address's second objection on, a CAPTCHA drawn
+here (django-simple-captcha). The address is core.clientip's: the visitor's, behind the
+configured proxies. Unknown certificates all get the same plain answer.
 """
 
 import re
@@ -17,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.clientip import client_ip
 from core.errors import attempt
-from core.formtokens import once, replay_safe
+from core.formtokens import once, refuse_replay, replay_safe
 
 from ..models import Award, Cycle, Objection, level_name
-from ..outcomes.objections import objection_file, objection_public_status
+from ..outcomes.objections import objection_file, objection_needs_captcha, objection_public_status
 from ..outcomes.publication import listed_results
 from .forms_results import ObjectionForm, VerifyLookupForm
 
@@ -89,9 +93,19 @@ def public_objection(request, pk, submission_pk):
             context,
             status=409 if request.method == "POST" else 200,
         )
-    form = ObjectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        refuse_replay(request)  # a double click is sent to the first POST's result, CAPTCHA or not
+    ip = client_ip(request)
+    form = ObjectionForm(
+        request.POST or None, request.FILES or None, with_captcha=objection_needs_captcha(ip)
+    )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_bot():
+        # Refused, and stored nowhere; the message does not say why. A fresh form, with the CAPTCHA.
+        form = ObjectionForm(with_captcha=True)
+        context["refused"] = _("本次提交未能受理，请重新填写后再提交。")
+        status = 400
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with attempt(form=form, catch_denied=False) as outcome, once(request, "ratings.objection") as claim:
             objection = objection_file(
@@ -100,7 +114,7 @@ def public_objection(request, pk, submission_pk):
                 name=data["name"],
                 contact=data["contact"],
                 files=data["files"],
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=ip,
             )
             claim.done(reverse("ratings:public-objection-received"))
         if outcome.ok:
@@ -141,7 +155,7 @@ def public_objection_received(request):
 def public_objection_status(request):
     """The objector looks the outcome up by the reference number given on filing."""
     reference = request.GET.get("reference", "")[:40].strip()
-    found = objection_public_status(reference, ip=request.META.get("REMOTE_ADDR", "")) if reference else None
+    found = objection_public_status(reference, ip=client_ip(request)) if reference else None
     return render(
         request,
         "ratings/public/objection_status.html",

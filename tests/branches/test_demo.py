@@ -6,6 +6,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from branches import demo, selectors
 from branches.models import (
@@ -125,7 +126,9 @@ def test_an_understaffed_branch_is_there_to_be_flagged(demo_committee):
 )
 def test_one_user_per_role_with_the_printed_password(demo_committee, username, role):
     committee, out = demo_committee
-    user = authenticate(username=username, password=demo.DEMO_PASSWORD)
+    # As the login form does it: with the request (login throttling needs its address).
+    request = RequestFactory().post("/login/")
+    user = authenticate(request, username=username, password=demo.DEMO_PASSWORD)
     assert user is not None and user.role == role and user.committee == committee
     assert username in out and demo.DEMO_PASSWORD in out
 

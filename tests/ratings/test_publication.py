@@ -195,13 +195,13 @@ def test_objections_are_rate_limited_per_address(published, committee):
     settings = RatingSettings.for_committee(committee.pk)
     settings.objections_per_ip_per_hour = 2
     settings.save()
-    file_objection(published.four, ip="198.51.100.1")
-    file_objection(published.three, ip="198.51.100.1")
+    file_objection(published.four, ip="198.51.100.1", reason="第一条理由")
+    file_objection(published.three, ip="198.51.100.1", reason="第二条理由")
     with pytest.raises(ValidationError, match="提交过于频繁") as exc:
-        file_objection(published.five, ip="198.51.100.1")
+        file_objection(published.five, ip="198.51.100.1", reason="第三条理由")
     assert exc.value.code == "rate_limited"
     assert Objection.objects.count() == 2
-    file_objection(published.five, ip="198.51.100.2")  # another address is not affected
+    file_objection(published.five, ip="198.51.100.2", reason="第三条理由")  # another address is not affected
     assert Objection.objects.count() == 3
 
 
