@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from core.formtokens import once, replay_safe
 from . import access, importing, selectors
 from .access import require_acting_committee, role_required, staff_required
 from .forms import ImportUploadForm, OrganizationFilterForm
-from .models import Committee, ImportBatch, Member, PartyOrganization, Role
+from .models import Committee, Division, ImportBatch, Member, MemberRole, PartyOrganization, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,6 +34,11 @@ def organization_list(request):
         covered=filters.get("covered", ""),
     ).filter(committee_id=committee_id)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    names = dict(
+        Division.objects.filter(code__in={o.division_code for o in page}).values_list("code", "name")
+    )
+    for org in page:
+        org.division_name = names.get(org.division_code, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -56,14 +61,32 @@ def organization_detail(request, pk):
         ),
         pk=pk,
     )
-    return render(request, "branches/organization_detail.html", {"org": org})
+    return render(
+        request,
+        "branches/organization_detail.html",
+        {
+            "org": org,
+            "division_name": Division.objects.filter(code=org.division_code)
+            .values_list("name", flat=True)
+            .first()
+            or "",
+            "can_edit": access.can(request.user, "register.manage", org),
+        },
+    )
 
 
 @staff_required
 def party_organization_list(request):
     q = request.GET.get("q", "")[:100]
     committee_id = require_acting_committee(request)
-    qs = selectors.party_organization_list(request.user, search=q).filter(committee_id=committee_id)
+    secretary = Member.objects.filter(party_organization=OuterRef("pk"), role=MemberRole.SECRETARY).order_by(
+        "pk"
+    )
+    qs = (
+        selectors.party_organization_list(request.user, search=q)
+        .filter(committee_id=committee_id)
+        .annotate(secretary_name=Subquery(secretary.values("name")[:1]))
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "branches/party_organization_list.html", {"page": page, "q": q})
 
@@ -80,7 +103,11 @@ def party_organization_detail(request, pk):
         ),
         pk=pk,
     )
-    return render(request, "branches/party_organization_detail.html", {"po": po})
+    return render(
+        request,
+        "branches/party_organization_detail.html",
+        {"po": po, "can_edit": access.can(request.user, "register.manage", po)},
+    )
 
 
 @staff_required

@@ -50,6 +50,7 @@ def world(
         "org": org,
         "po": party_organization,
         "batch": batch,
+        "instructor": factories.InstructorFactory(committee=committee),
     }
 
 
@@ -59,6 +60,12 @@ def _url(name, world):
         "branches:party-organization-detail": [world["po"].pk],
         "branches:import-batch": [world["batch"].pk],
         "branches:import-confirm": [world["batch"].pk],
+        "branches:organization-edit": [world["org"].pk],
+        "branches:party-organization-edit": [world["po"].pk],
+        "branches:member-create": [world["po"].pk],
+        "branches:member-edit": [world["po"].pk, world["po"].members.first().pk],
+        "branches:member-remove": [world["po"].pk, world["po"].members.first().pk],
+        "branches:instructor-edit": [world["instructor"].pk],
     }.get(name, [])
     return reverse(name, args=args)
 
@@ -146,6 +153,97 @@ MATRIX = {
         "inspector": 403,
         "no_role": 403,
     },
+    "branches:organization-create": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:party-organization-create": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:instructor-list": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:instructor-create": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 200,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:organization-edit": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:party-organization-edit": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:member-create": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:member-edit": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    "branches:instructor-edit": {
+        "anonymous": LOGIN,
+        "staff": 200,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
+    # POST without a reason: refused with a message, sent back to the branch page
+    "branches:member-remove": {
+        "anonymous": LOGIN,
+        "staff": 302,
+        "other_staff": 404,
+        "secretary": 403,
+        "other_secretary": 403,
+        "inspector": 403,
+        "no_role": 403,
+    },
     # POST; the owner is sent on to the organisation list after a successful import.
     "branches:import-confirm": {
         "anonymous": LOGIN,
@@ -170,7 +268,8 @@ def test_the_matrix_covers_every_url_of_the_app():
 def test_access_matrix(login, world, url_name, actor):
     client = login(world["users"][actor])
     url = _url(url_name, world)
-    response = client.post(url) if url_name == "branches:import-confirm" else client.get(url)
+    posted = url_name in ("branches:import-confirm", "branches:member-remove")
+    response = client.post(url) if posted else client.get(url)
     expected = MATRIX[url_name][actor]
     if expected == LOGIN:
         assert response.status_code == 302
