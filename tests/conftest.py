@@ -19,6 +19,15 @@ def _private_media_and_plain_static(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: primary keys repeat between tests, and a page cached
+    by one test (the public notice) must not be served in another."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def committee(db):
     return factories.CommitteeFactory(name="四川省社会组织第二综合党委")
