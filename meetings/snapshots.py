@@ -20,6 +20,8 @@ earlier in the same month are still right; a snapshot from an earlier month is r
 """
 
 import datetime as dt
+import json
+import threading
 import time
 from dataclasses import dataclass
 
@@ -38,6 +40,10 @@ WORST = 5
 
 
 # --- computing -----------------------------------------------------------------------------
+
+
+def _packed(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _cell(c) -> list:
@@ -80,8 +86,10 @@ def compute(committee_id: int, year: int, *, today: dt.date | None = None) -> tu
                 "due": b.due_count,
                 "rate": b.rate,
                 "below": b.below_quorum,
-                "months": [_cell(c) for c in b.months],
-                "gap_types": gap_types,
+                # Packed as text: reading the whole committee parses one string per branch, and
+                # only the branches on the page shown are unpacked (BranchRow.from_data).
+                "months": _packed([_cell(c) for c in b.months]),
+                "gap_types": _packed(gap_types),
             }
         )
     codes = sorted({b["region"] for b in branches if b["region"]})
@@ -183,9 +191,40 @@ def snapshot_mark_changed(committee_id: int, years=None) -> int:
     return request_refresh(qs.values_list("pk", "committee_id", "year"))
 
 
+_pending = threading.local()
+
+
+def _changes_of_this_transaction() -> dict:
+    """What the current transaction changed so far: {committee id: set of years, or None for all}.
+
+    Tied to the connection's list of commit hooks, which Django replaces after every commit and
+    rollback: changes of a rolled-back transaction are dropped with it."""
+    hooks = transaction.get_connection().run_on_commit
+    if getattr(_pending, "hooks", None) is not hooks:
+        _pending.hooks, _pending.changes = hooks, {}
+    return _pending.changes
+
+
 def mark_changed_on_commit(committee_id: int | None, years=None) -> None:
-    if committee_id is not None:
-        transaction.on_commit(lambda: snapshot_mark_changed(committee_id, years), robust=True)
+    """After the commit, mark the committee's snapshots of `years` (None: every year) as changed.
+
+    Changes within one transaction are gathered and marked once after it (a hundred saved rows
+    cost one refresh, also when tasks run in-process)."""
+    if committee_id is None:
+        return
+    changes = _changes_of_this_transaction()
+    if years is None or (committee_id in changes and changes[committee_id] is None):
+        changes[committee_id] = None
+    else:
+        changes[committee_id] = set(changes.get(committee_id) or ()) | set(years)
+    # Each change registers the flush; the first to run marks everything and empties the list.
+    transaction.on_commit(lambda: _flush(changes), robust=True)
+
+
+def _flush(changes: dict) -> None:
+    for committee_id, years in list(changes.items()):
+        snapshot_mark_changed(committee_id, years)
+    changes.clear()
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -285,8 +324,8 @@ class BranchRow:
             d["due"],
             d["rate"],
             d["below"],
-            [Cell(*c) for c in d["months"]],
-            d["gap_types"],
+            [Cell(*c) for c in json.loads(d["months"])],
+            json.loads(d["gap_types"]),
         )
 
 

@@ -78,6 +78,7 @@ def refresh_compliance_snapshots(today_iso: str | None = None) -> int:
     wanted = {
         (committee_id, today.year)
         for committee_id in PartyOrganization.objects.filter(is_active=True)
+        .order_by()
         .values_list("committee_id", flat=True)
         .distinct()
     }

@@ -155,8 +155,8 @@ def test_many_changes_queue_one_refresh_and_a_covered_request_is_skipped(
     }
     row.refresh_from_db()
     assert not snapshots.is_outdated(row) and row.refresh_due_at is None
-    a = next(d for d in row.branches if d["name"] == "甲党支部")
-    assert a["months"][4][1] == 1  # May: 主题党日 met
+    a = snapshots.BranchRow.from_data(next(d for d in row.branches if d["name"] == "甲党支部"))
+    assert a.months[4].met == 1  # May: 主题党日 met
 
     # A second delivery of the same request finds a newer run and does nothing.
     assert tasks.refresh_compliance_snapshot(committee_id, year, requested_at) == {"skipped": True}
