@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -48,6 +50,9 @@ def organization_list(request):
     )
 
 
+IMPORT_ROWS_PAGE_SIZE = 100
+
+
 @login_required
 def organization_detail(request, pk):
     if not access.has_role_for(request.user, "register.view"):
@@ -88,7 +93,11 @@ def party_organization_list(request):
         .annotate(secretary_name=Subquery(secretary.values("name")[:1]))
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "branches/party_organization_list.html", {"page": page, "q": q})
+    return render(
+        request,
+        "branches/party_organization_list.html",
+        {"page": page, "q": q, "query": urlencode({"q": q}) if q else ""},
+    )
 
 
 @role_required(Role.STAFF, Role.SECRETARY)
@@ -152,10 +161,18 @@ def import_batch(request, pk):
         error = ""
     only_errors = request.GET.get("errors") == "1"
     rows = (result.error_rows if only_errors else result.rows) if result else []
+    page = Paginator(rows, IMPORT_ROWS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "branches/import_batch.html",
-        {"batch": batch, "result": result, "rows": rows, "only_errors": only_errors, "file_error": error},
+        {
+            "batch": batch,
+            "result": result,
+            "page": page,
+            "query": "errors=1" if only_errors else "",
+            "only_errors": only_errors,
+            "file_error": error,
+        },
     )
 
 

@@ -12,11 +12,14 @@ Decisions worth knowing
   their committee; inspectors read the branches the rating assigned to them (the access policy,
   branches.access, learns them from the rating app; meetings does not import it).
 - Periods are calendar periods in settings.TIME_ZONE; see meetings/compliance.py for the rules.
+- Pages about a whole committee (heat map, rating dashboard) read a stored snapshot
+  (meetings/snapshots.py), refreshed by a task when meetings change and nightly.
 
 For the rating evidence link
 - compliance.compliance_for_types(party_organization_id, year, codes) -> BranchCompliance
 - compliance.compliance_summary(party_organization_ids, year) -> {id: BranchCompliance}
-- compliance.committee_summary(committee_id, year) -> CommitteeSummary
+- compliance.committee_summary(committee_id, year) -> CommitteeSummary (live)
+- snapshots.committee_summary_snapshot(committee_id, year) -> SnapshotSummary (stored)
 - selectors.meetings_for_evidence(party_organization_id, year, codes) -> held meetings
 - templates: meetings/_compliance_table.html (context `compliance`), or
   {% load meetings_tags %}{% compliance_table po_id year "committee_meeting,general_meeting" %}

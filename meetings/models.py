@@ -286,3 +286,36 @@ class MeetingAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ComplianceSnapshot(models.Model):
+    """A committee's year of meeting compliance, computed by a task and stored whole.
+
+    The figures (`summary`, small, for the dashboard; `branches`, one entry per party
+    organisation, for the heat map) are replaced by one UPDATE, so readers see the old or the new
+    figures, never a mix. Derived data: it keeps no row history; it can be recomputed at any time
+    from the meeting records (meetings/snapshots.py says how and when)."""
+
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("综合党委"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    computed_at = models.DateTimeField(_("统计时间"), null=True, blank=True)
+    evaluated_on = models.DateField(_("按此日期判断"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
+    summary = models.JSONField(_("汇总"), null=True, blank=True)
+    branches = models.JSONField(_("各党组织"), null=True, blank=True)
+    # A change after `computed_at` that the figures may not include yet, and when the refresh
+    # already queued for it is due (the debounce: one refresh for many changes).
+    changed_at = models.DateTimeField(_("最近变动"), null=True, blank=True)
+    refresh_due_at = models.DateTimeField(_("计划更新时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("组织生活落实情况统计")
+        verbose_name_plural = _("组织生活落实情况统计")
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "year"], name="compliance_snapshot_one_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.committee_id} · {self.year}"

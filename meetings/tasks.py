@@ -1,4 +1,5 @@
-"""Celery tasks of organisational life: reminders before a period ends without its meetings."""
+"""Celery tasks of organisational life: reminders before a period ends without its meetings, and
+the stored compliance of each committee's year (meetings/snapshots.py)."""
 
 import datetime as dt
 
@@ -11,7 +12,9 @@ from branches.models import PartyOrganization, Role, User
 from notifications.models import Kind
 from notifications.services import notify
 
+from . import snapshots
 from .compliance import OPEN, compliance_summary
+from .models import ComplianceSnapshot
 
 REMIND_DAYS_BEFORE_END = 7
 
@@ -58,3 +61,30 @@ def send_meeting_gap_reminders(today_iso: str | None = None) -> int:
             )
         )
     return sent
+
+
+@shared_task(name="meetings.tasks.refresh_compliance_snapshot")
+def refresh_compliance_snapshot(committee_id: int, year: int, requested_at: str | None = None) -> dict:
+    """Recompute one committee's year (queued, debounced, when its meetings change)."""
+    asked = dt.datetime.fromisoformat(requested_at) if requested_at else None
+    return snapshots.snapshot_refresh(committee_id=committee_id, year=year, requested_at=asked)
+
+
+@shared_task(name="meetings.tasks.refresh_compliance_snapshots")
+def refresh_compliance_snapshots(today_iso: str | None = None) -> int:
+    """Nightly: this year of every committee with party organisations, and every stored snapshot
+    of last year or later (months turn, and bulk writes send no signal)."""
+    today = dt.date.fromisoformat(today_iso) if today_iso else timezone.localdate()
+    wanted = {
+        (committee_id, today.year)
+        for committee_id in PartyOrganization.objects.filter(is_active=True)
+        .order_by()
+        .values_list("committee_id", flat=True)
+        .distinct()
+    }
+    wanted |= set(
+        ComplianceSnapshot.objects.filter(year__gte=today.year - 1).values_list("committee_id", "year")
+    )
+    for committee_id, year in sorted(wanted):
+        snapshots.snapshot_refresh(committee_id=committee_id, year=year, today=today)
+    return len(wanted)

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from branches import access
 from branches.access import acting_committee_id, require_acting_committee, role_required, staff_required
-from branches.models import AuditEntry, Member, PartyOrganization, Role
+from branches.models import AuditEntry, Member, PartyOrganization, PartyOrgKind, Role
 from core.errors import attempt
 from core.formtokens import once, replay_safe
 
-from . import compliance, exports, selectors, services
+from . import compliance, exports, selectors, services, snapshots
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
 from .models import AttendanceStatus, Meeting, MeetingAttachment, MeetingStatus
 
@@ -407,36 +407,70 @@ def compliance_branch(request, po_id):
 
 
 SORTS = {
-    "gaps": (lambda b: (-b.gap_count, b.name), _("缺口最多")),
-    "rate": (lambda b: (b.rate if b.rate is not None else 101, b.name), _("达标率最低")),
-    "name": (lambda b: (b.name,), _("名称")),
+    "gaps": (lambda b: (-b["gaps"], b["name"]), _("缺口最多")),
+    "rate": (lambda b: (b["rate"] if b["rate"] is not None else 101, b["name"]), _("达标率最低")),
+    "name": (lambda b: (b["name"],), _("名称")),
 }
+OVERVIEW_PAGE_SIZE = 50
+
+
+def _filtered_branches(rows: list[dict], *, region: str, kind: str, q: str) -> list[dict]:
+    if region:
+        rows = [b for b in rows if b["region"] == region]
+    if kind:
+        rows = [b for b in rows if b["kind"] == kind]
+    if q:
+        rows = [b for b in rows if q in b["name"]]
+    return rows
 
 
 @staff_required
 def compliance_overview(request):
+    """The committee's heat map and gap ranking, from the stored snapshot; worst first, filtered
+    by region, kind of party organisation and name, 50 a page."""
     committee_id = require_acting_committee(request)
     year = _year(request)
-    branches = compliance.committee_compliance(committee_id, year)
+    snapshot = snapshots.committee_snapshot(committee_id, year)
+    summary = snapshot.summary
     sort = request.GET.get("sort", "gaps")
     if sort not in SORTS:
         sort = "gaps"
-    ranking = sorted(branches, key=SORTS[sort][0])
-    total_gaps = sum(b.gap_count for b in branches)
-    compliant = sum(1 for b in branches if b.compliant and b.due_count)
+    regions = summary["regions"]
+    region = request.GET.get("region", "")
+    if region not in {code for code, _label in regions}:
+        region = ""
+    kind = request.GET.get("kind", "")
+    if kind not in PartyOrgKind.values:
+        kind = ""
+    q = request.GET.get("q", "").strip()[:50]
+    rows = sorted(_filtered_branches(snapshot.branches, region=region, kind=kind, q=q), key=SORTS[sort][0])
+    page = Paginator(rows, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [snapshots.BranchRow.from_data(b) for b in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
     return render(
         request,
         "meetings/compliance_overview.html",
         {
             "year": year,
             "years": _years(),
-            "branches": branches,
-            "ranking": ranking,
+            "snapshot": snapshot,
+            "summary": summary,
+            "page": page,
+            "ranking": page.object_list,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
             "sort": sort,
             "sorts": [(k, v[1]) for k, v in SORTS.items()],
+            "regions": regions,
+            "region": region,
+            "kinds": PartyOrgKind.choices,
+            "kind": kind,
+            "q": q,
+            "filtered": bool(region or kind or q),
             "months": range(1, 13),
-            "total_gaps": total_gaps,
-            "compliant": compliant,
         },
     )
 

@@ -10,15 +10,20 @@ from . import services
 from .models import EmailPreference, Kind, Notification
 from .roles import kinds_for
 
+INBOX_PAGE_SIZE = 30
+
 
 @login_required
 def inbox(request):
+    unread_only = request.GET.get("unread") == "1"
     qs = Notification.objects.filter(recipient=request.user)
-    if request.GET.get("unread") == "1":
+    if unread_only:
         qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = Paginator(qs, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
-        request, "notifications/inbox.html", {"page": page, "unread_only": request.GET.get("unread") == "1"}
+        request,
+        "notifications/inbox.html",
+        {"page": page, "unread_only": unread_only, "query": "unread=1" if unread_only else ""},
     )
 
 

@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
         "task": "meetings.tasks.send_meeting_gap_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    "nightly-meeting-compliance": {
+        "task": "meetings.tasks.refresh_compliance_snapshots",
+        "schedule": crontab(hour=0, minute=10),
+    },
     "purge-form-tokens": {"task": "core.tasks.purge_form_tokens", "schedule": crontab(hour=3, minute=30)},
     "sweep-orphaned-files": {
         "task": "core.tasks.sweep_orphaned_files",

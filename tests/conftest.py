@@ -21,8 +21,9 @@ def _private_media_and_plain_static(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with no per-address counters (objection limit, CAPTCHA threshold): the
-    in-process cache would otherwise carry them from one test to the next."""
+    """Every test starts with an empty cache: per-address counters (objection limit, CAPTCHA
+    threshold) and pages cached by one test (the public notice) must not reach the next, and primary
+    keys repeat between tests."""
     from django.core.cache import cache
 
     cache.clear()

@@ -21,7 +21,7 @@ from ..workflow.edges import TransitionNotAllowed, audit, stored_name
 from ..workflow.levels import cycle_recompute_levels
 from ..workflow.panel import final_score_set, submission_reopen, submission_review, veto_decide, veto_raise
 from . import tasks
-from .publication import listed_results, notice_is_open
+from .publication import listed_results, notice_is_open, public_notice_cache_clear
 
 MAX_OBJECTION_FILES = 3
 
@@ -261,10 +261,13 @@ def objection_uphold(
         _close(objection, target, outcome, by)
         audit(by, "objection.uphold", submission, after={"reference": objection.reference}, note=outcome)
     cycle_recompute_levels(cycle_id=objection.submission.cycle_id)
+    public_notice_cache_clear(objection.submission.cycle_id)  # the recomputed levels, too
     return objection
 
 
 def _close(objection: Objection, state, outcome: str, by: User) -> None:
+    """Every outcome (rejected or upheld) is shown on the public page: its cache is cleared."""
+    public_notice_cache_clear(objection.submission.cycle_id)
     objection.state = state
     objection.outcome = outcome[:2000]
     objection.handled_by = by

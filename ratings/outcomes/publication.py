@@ -4,8 +4,12 @@ Each service locks what it changes, checks the state, writes, records an audit e
 notices to the commit."""
 
 import datetime as dt
+import hashlib
+import uuid
 
+from django.core.cache import cache
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from branches import access
@@ -14,6 +18,7 @@ from branches.services import audit_record
 
 from ..models import Cycle, RatingSettings, Status, Submission, VetoDecision
 from ..workflow import cycle_edges
+from ..workflow.signals import results_changed
 from . import tasks
 from .awards import award_issue, certificate_number
 
@@ -26,6 +31,41 @@ def listed_results(cycle: Cycle):
         .prefetch_related("party_organization__organizations")
         .order_by("-proposed_level", "party_organization__name")
     )
+
+
+# --- the public page's cache ---------------------------------------------------------------------
+#
+# The public 公示 list is cached per cycle, the latest change to its submissions (their row
+# history), notice state, language, page and search. Clearing a
+# cycle gives it a new generation, so every key of the old one is left to expire. It is cleared
+# when the cycle is published or made final, on every objection outcome and whenever a result
+# changes (results_changed); at once, and again after the commit, so that a request between the
+# two cannot keep the old list.
+
+NOTICE_CACHE_SECONDS = 600
+
+
+def _generation_key(cycle_id: int) -> str:
+    return f"public-notice:{cycle_id}:generation"
+
+
+def public_notice_cache_key(cycle_id: int, *parts) -> str:
+    generation = cache.get_or_set(_generation_key(cycle_id), lambda: uuid.uuid4().hex, None)
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:24]
+    return f"public-notice:{cycle_id}:{generation}:{digest}"
+
+
+def public_notice_cache_clear(cycle_id: int) -> None:
+    def clear():
+        cache.set(_generation_key(cycle_id), uuid.uuid4().hex, None)
+
+    clear()
+    transaction.on_commit(clear, robust=True)
+
+
+@receiver(results_changed, dispatch_uid="ratings.public_notice_cache")
+def clear_public_notice_when_results_change(sender, *, cycle, **kwargs) -> None:
+    public_notice_cache_clear(cycle.pk)
 
 
 def notice_is_open(cycle: Cycle, today: dt.date | None = None) -> bool:
@@ -61,6 +101,7 @@ def cycle_publish(
         before={"status": before},
         after={"status": cycle.status, "from": str(starts_on), "to": str(ends_on)},
     )
+    public_notice_cache_clear(cycle.pk)
     transaction.on_commit(lambda: tasks.notify_results_published.delay(cycle.pk), robust=True)
     return cycle
 
@@ -101,6 +142,8 @@ def results_finalize(*, cycle: Cycle, by: User | None = None, today: dt.date | N
             cycle.status = cycle_edges.CYCLE_TRANSITIONS["finalize"][Cycle.Status.PUBLISHED]
             cycle.finalized_at = now
             cycle.save(update_fields=["status", "finalized_at"])
+        if finalized or not waiting:
+            public_notice_cache_clear(cycle.pk)
         if finalized or not waiting:  # a daily run that only finds results still waiting records nothing
             audit_record(
                 actor=by,

@@ -10,13 +10,15 @@ from django.views.decorators.http import require_POST
 
 from branches.access import staff_required
 from branches.selectors import coverage_report
+from meetings.snapshots import committee_summary_snapshot
 
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ..reports import tally
 from ..reports import xlsx as reports
 from ..reports.charts import grouped_bars, horizontal_bars
-from ..workflow.selectors import cycles_visible_to
+from ..workflow.selectors import cycles_visible_to, overdue_q
 
+OVERDUE_SHOWN = 20  # the rest are in the queue, filtered to overdue
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LEVELS = [
     ("5", gettext_lazy("五星")),
@@ -85,11 +87,11 @@ def dashboard(request):
     cycle = _cycle(request)
     snap, prev = _snapshots(cycle)
     by_state = dict(Submission.objects.filter(cycle=cycle).values_list("status").annotate(n=Count("pk")))
-    now = timezone.now()
-    overdue = Submission.objects.filter(
-        cycle=cycle, status__in=[Status.DRAFT, Status.RETURNED]
-    ).select_related("party_organization", "cycle")
-    overdue = [s for s in overdue if s.deadline < now]
+    overdue = (
+        Submission.objects.filter(overdue_q(timezone.now()), cycle=cycle)
+        .select_related("party_organization", "cycle")
+        .order_by("party_organization__name", "pk")
+    )
     context = {
         "cycle": cycle,
         "cycles": cycles_visible_to(request.user).exclude(status=Cycle.Status.DRAFT).order_by("-year"),
@@ -97,7 +99,8 @@ def dashboard(request):
         "d": snap.data if snap else None,
         "charts": _charts(snap.data, prev.data if prev else None) if snap else None,
         "states": [(s, s.label, by_state.get(s.value, 0)) for s in Status],
-        "overdue": overdue,
+        "overdue_count": overdue.count(),
+        "overdue": overdue[:OVERDUE_SHOWN],
         "last_run": TallyRun.objects.filter(cycle=cycle).first(),
         "coverage": coverage_report(cycle.committee_id),
         "compliance": _compliance_summary(cycle),
@@ -106,12 +109,8 @@ def dashboard(request):
 
 
 def _compliance_summary(cycle):
-    """Meeting compliance of the cycle's year, where the meetings app provides it."""
-    try:
-        from meetings.compliance import committee_summary
-    except ImportError:
-        return None
-    return committee_summary(cycle.committee_id, cycle.year)
+    """Meeting compliance of the cycle's year, from the stored snapshot (computed once if none)."""
+    return committee_summary_snapshot(cycle.committee_id, cycle.year)
 
 
 @staff_required

@@ -10,23 +10,29 @@ configured proxies. Unknown certificates all get the same plain answer.
 """
 
 import re
+from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from branches.models import SocialOrganization
 from core.clientip import client_ip
 from core.errors import attempt
 from core.formtokens import once, refuse_replay, replay_safe
 
-from ..models import Award, Cycle, Objection, level_name
+from ..models import Award, Cycle, Objection, Submission, level_name
 from ..outcomes.objections import objection_file, objection_needs_captcha, objection_public_status
-from ..outcomes.publication import listed_results
+from ..outcomes.publication import NOTICE_CACHE_SECONDS, listed_results, public_notice_cache_key
 from .forms_results import ObjectionForm, VerifyLookupForm
 
 PUBLIC_STATES = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
@@ -54,24 +60,66 @@ def _closed_message(state: str) -> str:
     return _("公示期已结束，不再受理异议。")
 
 
+NOTICE_PAGE_SIZE = 50
+MAX_QUERY = 50
+
+
+def _notice_listing(cycle: Cycle, state: str, q: str, page_number: str) -> str:
+    """One page of the public list, rendered; cached (see ratings.outcomes.publication)."""
+    # Any write to the cycle's submissions (levels recomputed, a result reopened, the admin) adds
+    # a row to their history: its latest id is part of the key, so such a write is never missed.
+    version = Submission.history.filter(cycle_id=cycle.pk).aggregate(m=Max("history_id"))["m"]
+    key = public_notice_cache_key(cycle.pk, version, state, get_language(), page_number, q)
+    listing = cache.get(key)
+    if listing is not None:
+        return listing  # a SafeString, rendered (and escaped) by the template below
+    results = listed_results(cycle).annotate(
+        n_upheld=Count("objections", filter=Q(objections__state=Objection.State.UPHELD), distinct=True)
+    )
+    total = None
+    if q:
+        total = results.count()
+        in_orgs = SocialOrganization.objects.filter(
+            party_organizations=OuterRef("party_organization_id"), name__icontains=q
+        )
+        results = results.filter(Q(party_organization__name__icontains=q) | Q(Exists(in_orgs)))
+    page = Paginator(results, NOTICE_PAGE_SIZE).get_page(page_number)
+    for r in page:
+        r.stars = "★" * (r.proposed_level or 0)
+    listing = render_to_string(
+        "ratings/public/_notice_list.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "state": state,
+            "q": q,
+            "total": page.paginator.count if total is None else total,
+            "query": urlencode({"q": q}) if q else "",
+        },
+    )
+    cache.set(key, listing, NOTICE_CACHE_SECONDS)
+    return listing
+
+
 @require_GET
 def public_notice(request, pk):
+    """The public list, 50 a page, searchable by the name of the party organisation or of the
+    social organisation it is in."""
     cycle = _public_cycle(pk)
-    results = list(
-        listed_results(cycle).annotate(
-            n_upheld=Count("objections", filter=Q(objections__state=Objection.State.UPHELD))
-        )
-    )
-    for r in results:
-        r.stars = "★" * (r.proposed_level or 0)
+    state = notice_state(cycle)
+    q = request.GET.get("q", "").strip()[:MAX_QUERY]
+    page_number = request.GET.get("page", "1")
+    if not page_number.isdigit() or len(page_number) > 6:
+        page_number = "1"
     return render(
         request,
         "ratings/public/notice.html",
         {
             "cycle": cycle,
             "committee": cycle.committee,
-            "results": results,
-            "state": notice_state(cycle),
+            "listing": _notice_listing(cycle, state, q, page_number),
+            "q": q,
+            "state": state,
         },
     )
 

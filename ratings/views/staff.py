@@ -1,7 +1,5 @@
 """Rating views: committee staff — cycles, the queue, the preliminary check (初核) and inspector assignment."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -28,7 +26,7 @@ from ..models import (
 )
 from ..rubric import services as rubric_services
 from ..workflow import cycle_setup, edges, onsite, precheck
-from ..workflow.selectors import cycles_visible_to, submissions_visible_to
+from ..workflow.selectors import cycles_visible_to, overdue_q, submissions_visible_to
 from ..workflow.selectors import queue as queue_selector
 from .forms import (
     AssignInspectorForm,
@@ -60,14 +58,6 @@ def _submission_for(request, pk) -> Submission:
 def _committee_for_new_cycle(request) -> Committee:
     """Staff create cycles for their committee; a superuser for the committee they picked."""
     return get_object_or_404(Committee, pk=access.require_acting_committee(request))
-
-
-def _overdue_q(now: dt.datetime) -> Q:
-    """Not submitted although the (possibly extended) deadline has passed."""
-    return Q(status__in=edges.EDITABLE_BY_BRANCH) & (
-        Q(deadline_extended_to__lt=now)
-        | Q(deadline_extended_to__isnull=True, cycle__self_assessment_deadline__lt=now)
-    )
 
 
 def _state_counts(cycle: Cycle) -> list[dict]:
@@ -146,7 +136,7 @@ def _render_cycle_detail(request, cycle, *, exclusion_form=None, status=200):
             "cycle": cycle,
             "is_draft": is_draft,
             "states": _state_counts(cycle) if not is_draft else [],
-            "overdue": cycle.submissions.filter(_overdue_q(now)).count() if not is_draft else 0,
+            "overdue": cycle.submissions.filter(overdue_q(now)).count() if not is_draft else 0,
             "participants": Paginator(participants, PARTICIPANTS_PAGE_SIZE).get_page(request.GET.get("page")),
             "exclusions": cycle.exclusions.select_related("party_organization").order_by(
                 "party_organization__name"
@@ -236,7 +226,7 @@ def queue(request, pk):
         request.user, cycle=cycle, status=filters.get("status", ""), search=filters.get("q", "")
     )
     if filters.get("overdue"):
-        qs = qs.filter(_overdue_q(now))
+        qs = qs.filter(overdue_q(now))
     qs = qs.annotate(
         n_inspectors=Count("assignments", distinct=True),
         n_signed=Count("assignments", filter=Q(assignments__signed_off_at__isnull=False), distinct=True),

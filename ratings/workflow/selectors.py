@@ -6,6 +6,7 @@ from branches import access
 from branches.models import User
 
 from ..models import Cycle, InspectionAssignment, Submission
+from .edges import EDITABLE_BY_BRANCH
 
 SUBMISSION_PATHS = access.Paths(
     committee="cycle__committee", party_organization="party_organization", inspector="assignments__inspector"
@@ -47,3 +48,11 @@ def queue(user: User, *, cycle: Cycle, status: str = "", search: str = "") -> Qu
     if search:
         qs = qs.filter(Q(party_organization__name__icontains=search.strip()))
     return qs.order_by("party_organization__name", "pk")
+
+
+def overdue_q(now) -> Q:
+    """Submissions not submitted although the (possibly extended) deadline has passed."""
+    return Q(status__in=EDITABLE_BY_BRANCH) & (
+        Q(deadline_extended_to__lt=now)
+        | Q(deadline_extended_to__isnull=True, cycle__self_assessment_deadline__lt=now)
+    )

@@ -149,7 +149,20 @@ def test_the_dry_run_shows_every_row_with_its_errors(staff_client, committee, ot
 def test_only_the_error_rows_on_request(staff_client, committee):
     batch, _page = dry_run(staff_client, "组织.xlsx", xlsx(bad_rows(CODE[9])))
     page = staff_client.get(reverse("branches:import-batch", args=[batch.pk]), {"errors": "1"})
-    assert [r.number for r in page.context["rows"]] == [3, 4, 6, 7, 8, 9, 10]
+    assert [r.number for r in page.context["page"]] == [3, 4, 6, 7, 8, 9, 10]
+
+
+def test_the_rows_of_a_large_file_are_paged_and_the_error_filter_is_kept(staff_client, committee):
+    from branches.views import IMPORT_ROWS_PAGE_SIZE
+
+    n = IMPORT_ROWS_PAGE_SIZE + 20
+    rows = [[f"分页测试协会{i:04d}", "5151010700000000X", "", "", "", "", ""] for i in range(n)]
+    batch, page = dry_run(staff_client, "组织.xlsx", xlsx(rows))  # every row has a bad code
+    assert len(page.context["page"].object_list) == IMPORT_ROWS_PAGE_SIZE
+    url = reverse("branches:import-batch", args=[batch.pk])
+    assert "?errors=1&page=2" in staff_client.get(url, {"errors": "1"}).content.decode()
+    second = staff_client.get(url, {"errors": "1", "page": 2})
+    assert [r.number for r in second.context["page"]] == list(range(IMPORT_ROWS_PAGE_SIZE + 2, n + 2))
 
 
 def test_confirming_a_file_with_errors_writes_nothing(staff_client, committee):

@@ -428,3 +428,101 @@ def test_the_objector_looks_the_outcome_up_by_reference_and_sees_nothing_else(
     monkeypatch.setattr(service, "LOOKUPS_PER_IP_PER_HOUR", 1)
     assert anon.get(url, {"reference": mine.reference}, REMOTE_ADDR="192.0.2.9").context["found"]
     assert not anon.get(url, {"reference": mine.reference}, REMOTE_ADDR="192.0.2.9").context["found"]
+
+
+# --- the 公示 page: pages, search, cache ------------------------------------------------------------
+
+
+def _many_results(published, staff_user, n):
+    from ratings.outcomes.publication import public_notice_cache_clear
+
+    for i in range(n):
+        po = factories.PartyOrganizationFactory(
+            committee=published.cycle.committee, name=f"分页测试党支部{i:03d}"
+        )
+        factories.reviewed_submission(published.cycle, po, by=staff_user, scores={"1.1": 30})
+    cycle_recompute_levels(cycle_id=published.cycle.pk)
+    public_notice_cache_clear(published.cycle.pk)
+
+
+def test_the_notice_is_paged_and_searchable_by_name(anon, published, staff_user):
+    from ratings.views.public import NOTICE_PAGE_SIZE
+
+    _many_results(published, staff_user, NOTICE_PAGE_SIZE)  # 3 listed before: 53 in all
+    first = text(anon.get(notice_url(published)))
+    assert first.count('class="result"') == NOTICE_PAGE_SIZE and "共 53 个党组织" in first
+    assert "page=2" in first
+    second = text(anon.get(notice_url(published), {"page": 2}))
+    assert second.count('class="result"') == 3 and 'start="51"' in second
+
+    found = text(anon.get(notice_url(published), {"q": "分页测试党支部00"}))
+    assert found.count('class="result"') == 10 and "找到 10 个" in found
+    # by the name of the social organisation the branch is in
+    org = published.four.party_organization.organizations.get()
+    found = text(anon.get(notice_url(published), {"q": org.name}))
+    assert found.count('class="result"') == 1 and f'id="result-{published.four.pk}"' in found
+    nothing = text(anon.get(notice_url(published), {"q": "没有这个名字", "page": "x"}))
+    assert "没有符合条件的结果" in nothing
+
+
+def test_the_search_is_kept_across_pages(anon, published, staff_user):
+    _many_results(published, staff_user, 55)
+    page = text(anon.get(notice_url(published), {"q": "分页测试"}))
+    assert "?q=%E5%88%86%E9%A1%B5%E6%B5%8B%E8%AF%95&page=2" in page
+    second = anon.get(notice_url(published), {"q": "分页测试", "page": 2})
+    assert text(second).count('class="result"') == 5
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        body = text(client.get(url))
+    return len(queries), body  # counted at once: the connection keeps only the latest queries
+
+
+def test_the_cached_page_takes_fewer_queries_and_the_same_for_more_results(anon, published, staff_user):
+    uncached, _body = _queries(anon, notice_url(published))
+    cached, first = _queries(anon, notice_url(published))
+    assert cached < uncached
+    _many_results(published, staff_user, 50)
+    anon.get(notice_url(published))
+    cached_large, body = _queries(anon, notice_url(published))
+    assert body != first and body.count('class="result"') == 50
+    assert cached_large == cached
+
+
+def _rename_directly(submission, name):
+    """A change that none of the services makes (and so nothing clears the cache for)."""
+    from branches.models import PartyOrganization
+
+    PartyOrganization.objects.filter(pk=submission.party_organization_id).update(name=name)
+
+
+def test_an_objection_outcome_clears_the_cached_page(anon, published, staff_user):
+    from ratings.outcomes.objections import objection_reject
+
+    assert "改名后的党支部" not in text(anon.get(notice_url(published)))
+    _rename_directly(published.five, "改名后的党支部")
+    assert "改名后的党支部" not in text(anon.get(notice_url(published)))  # served from the cache
+    objection = Objection.objects.create(submission=published.four, reference="YY-C1", reason="不实")
+    objection_reject(objection=objection, by=staff_user, outcome="经核查不属实")
+    assert "改名后的党支部" in text(anon.get(notice_url(published)))
+
+
+def test_publishing_clears_the_cached_page(results_cycle, staff_user):
+    from ratings.outcomes.publication import public_notice_cache_key
+
+    cycle = results_cycle.cycle
+    before = public_notice_cache_key(cycle.pk, "open", "zh-hans", "1", "")
+    cache.set(before, "一份旧的名单")
+    publish(results_cycle, staff_user)
+    assert public_notice_cache_key(cycle.pk, "open", "zh-hans", "1", "") != before
+
+
+def test_finalizing_clears_the_cached_page(published, staff_user):
+    from ratings.outcomes.publication import public_notice_cache_key
+
+    before = public_notice_cache_key(published.cycle.pk, "x")
+    results_finalize(
+        cycle=published.cycle, by=staff_user, today=published.cycle.notice_ends_on + dt.timedelta(days=1)
+    )
+    assert public_notice_cache_key(published.cycle.pk, "x") != before
