@@ -127,6 +127,7 @@ def _pg_backup(dump: Path) -> dict[str, int]:
         "password": db.get("PASSWORD") or None,
         "host": db.get("HOST") or None,
         "port": db.get("PORT") or None,
+        "sslmode": (db.get("OPTIONS") or {}).get("sslmode"),
     }
     with psycopg.connect(**{k: v for k, v in params.items() if v}) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
