@@ -8,6 +8,7 @@ savepoint that is rolled back.
 """
 
 import copy
+from functools import cache
 from urllib.parse import urlsplit
 
 import pytest
@@ -103,15 +104,16 @@ def _private_media_and_plain_static():
     """The module's world keeps its files for all its tests (see `world`), not one folder per test."""
 
 
-LOGIN_PATHS = None
+@cache
+def login_paths() -> frozenset[str]:
+    return frozenset({reverse("login"), reverse("admin:login")})
 
 
 def answer(response) -> str:
-    global LOGIN_PATHS
-    if LOGIN_PATHS is None:
-        LOGIN_PATHS = {reverse("login"), reverse("admin:login")}
+    """The table's word for a response: its status code, L for a redirect to a login page, R for
+    any other redirect."""
     if response.status_code in (301, 302):
-        return "L" if urlsplit(response["Location"]).path in LOGIN_PATHS else "R"
+        return "L" if urlsplit(response["Location"]).path in login_paths() else "R"
     return str(response.status_code)
 
 
