@@ -225,6 +225,9 @@ URLS: dict[str, Url] = {
     "meetings:meeting-detail#other-committee": Url(pk("other_meeting"), get="L 404 404 404 404 404 200 200"),
     "meetings:attachment-download#other-committee": Url(pk("other_meeting_attachment"), get="L 404 404 404 404 404 200 200"),
     "meetings:compliance-branch#other-committee": Url(pk("other_committee_po", "po_id"), get="L 404 404 404 404 404 200 200"),
+    "admin:branches_partyorganization_change#other-committee": Url(lambda w: {"object_id": w.other_committee_po.pk}, get="L L L L L R 200 200", post="L L L L L R 200 200"),
+    "admin:meetings_meeting_change#other-committee": Url(lambda w: {"object_id": w.other_meeting.pk}, get="L L L L L R 200 200", post="L L L L L 403 403 403"),  # read-only: 403 whatever the id
+    "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L 404 200 200", post="L L L L L 404 200 200"),
     "notifications:open#someone-elses": Url(pk("staff_notification"), get="L 404 404 404 404 200 404 404"),
 }
 # fmt: on

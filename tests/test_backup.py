@@ -180,14 +180,14 @@ def _counts(dbname: str) -> dict[str, int]:
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
-def _manage(env, *args, check=True):
+def _manage(env, *args, check=True, timeout=600):
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
     if check:
         assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
@@ -214,7 +214,7 @@ def test_backup_and_restore_drill_with_the_demo(fresh_databases, tmp_path):
     source = _env(source_db, tmp_path / "private-source")
     target = _env(target_db, tmp_path / "private-target")
     _manage(source, "migrate", "--noinput")
-    _manage(source, "load_demo")
+    _manage(source, "load_demo", timeout=1500)  # about two minutes on an idle machine
     _manage(source, "backup", "--to", str(tmp_path / "backup"))
 
     restored = _manage(target, "restore", "--from", str(tmp_path / "backup"))
