@@ -10,10 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PRIVATE_MEDIA_ROOT=/app/var/private
 
 # WeasyPrint renders PDFs with Pango; certificates and notices need CJK fonts; gettext
-# compiles the translations.
+# compiles the translations; postgresql-client (15, as the db service) gives manage.py backup
+# and restore pg_dump and pg_restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext \
+        fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,0 +1,370 @@
+"""What every URL answers every role: the table tests/test_access_matrix.py checks.
+
+One entry per URL pattern of the project (its name, or its route when it has none), no more, no
+less. An entry says how to build the URL from the world (tests/access_world.py: the rows of the
+secretary's own branch and the own committee) and what each role gets:
+
+    Url(kwargs, get="<8 answers>", post="<8 answers>" or None, params=…)
+
+The answers are in the order of ROLES:
+
+    anonymous  secretary  other_secretary  inspector  other_inspector  staff  other_staff  superuser
+
+    200 …   the status code
+    L       a redirect to the login page (the site's, or the admin's for the admin)
+    R       any other redirect (to the committee switcher, back to the page with a message …)
+
+`post` is an empty POST: given for every page that changes something. Whoever may not GET a page
+(L, 403, 404) must get L, R, 403, 404 or 405 on POST too — never a form with errors.
+
+An entry `"<name>#<variant>"` asks the same URL about another row (another branch's, another
+committee's, one not published): every URL has its plain entry, and may have variants.
+
+The admin's entries are made from ADMIN_MODELS below (one line per registered model) with the
+answers of its profile.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from tests.access_world import ROLES
+
+OUTSIDER_POST = {"L", "R", "403", "404", "405"}
+
+
+@dataclass(frozen=True)
+class Url:
+    kwargs: Callable | None = None  # world → reverse() kwargs (a path for an unnamed route)
+    get: str = ""
+    post: str | None = None
+    params: Callable | None = None  # world → query parameters of the GET
+
+    @property
+    def get_codes(self) -> list[str]:
+        return _codes(self.get)
+
+    @property
+    def post_codes(self) -> list[str]:
+        return _codes(self.post)
+
+    def path(self, name: str, world) -> str:
+        name = name.split("#")[0]
+        found = self.kwargs(world) if self.kwargs else None
+        if "/" in name:  # an unnamed route: kwargs gives the path
+            return found
+        if isinstance(found, list):  # a regex route with positional groups
+            return reverse(name, args=found)
+        return reverse(name, kwargs=found)
+
+    def query(self, world) -> dict:
+        return self.params(world) if self.params else {}
+
+
+def _codes(spec: str) -> list[str]:
+    codes = spec.split()
+    assert len(codes) == len(ROLES), f"{spec!r}: one answer per role ({len(ROLES)})"
+    return codes
+
+
+def pk(attr: str, key: str = "pk"):
+    """kwargs {key: world.<attr>.pk}."""
+    return lambda w: {key: getattr(w, attr).pk}
+
+
+# --- the site's own pages -------------------------------------------------------------------------
+# fmt: off
+URLS: dict[str, Url] = {
+    # project
+    "home": Url(get="200 R R 200 200 200 200 200"),
+    "committee-switch": Url(get="L 403 403 403 403 403 403 200", post="L 403 403 403 403 403 403 200"),
+    "login": Url(get="200 200 200 200 200 200 200 200", post="200 200 200 200 200 200 200 200"),
+    "logout": Url(get="405 405 405 405 405 405 405 405", post="L L L L L L L L"),
+    "set_language": Url(get="R R R R R R R R", post="R R R R R R R R"),
+    "healthz": Url(get="200 200 200 200 200 200 200 200"),
+    # the register
+    "branches:organization-list": Url(get="L 403 403 403 403 200 200 200"),
+    "branches:organization-detail": Url(pk("org"), get="L 200 404 403 403 200 404 200"),
+    "branches:party-organization-list": Url(get="L 403 403 403 403 200 200 200"),
+    "branches:party-organization-detail": Url(pk("po"), get="L 200 404 403 403 200 404 200"),
+    "branches:coverage": Url(get="L 403 403 403 403 200 200 200"),
+    "branches:import": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 200 200 200"),
+    "branches:import-template": Url(get="L 403 403 403 403 200 200 200"),
+    "branches:import-batch": Url(pk("import_batch"), get="L 403 403 403 403 200 404 200"),
+    "branches:import-confirm": Url(pk("import_batch"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    # the rating: the secretary's self-assessment
+    "ratings:my-cycles": Url(get="L 200 200 403 403 403 403 403"),
+    "ratings:self-assessment": Url(pk("sub"), get="L 200 404 403 403 403 403 403"),
+    "ratings:self-score-save": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
+    "ratings:evidence-upload": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
+    "ratings:evidence-attach-meeting": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
+    "ratings:submission-submit": Url(pk("sub"), get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
+    "ratings:evidence-delete": Url(pk("evidence"), get="L 405 405 403 403 403 403 403", post="L R 404 403 403 403 403 403"),
+    "ratings:evidence-file": Url(pk("evidence"), get="L 200 404 200 404 200 404 200"),
+    # the rating: staff
+    "ratings:cycle-list": Url(get="L 403 403 403 403 200 200 200"),
+    "ratings:cycle-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 200 200 200"),
+    "ratings:cycle-detail": Url(pk("cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:cycle-open": Url(pk("cycle"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:cycle-exclude": Url(pk("cycle"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:cycle-exclusion-remove": Url(lambda w: {"pk": w.results_cycle.pk, "exclusion_pk": w.exclusion.pk}, get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:queue": Url(pk("cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:submission-detail": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
+    "ratings:submission-return": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:submission-accept": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:submission-extend": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:assign-inspector": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:unassign-inspector": Url(pk("assignment"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    # the rating: inspectors
+    "ratings:inspections": Url(get="L 403 403 200 200 403 403 403"),
+    "ratings:inspection": Url(pk("assignment"), get="L 403 403 200 404 403 403 403"),
+    "ratings:inspection-score-save": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
+    "ratings:inspection-photo-upload": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
+    "ratings:inspection-sign-off": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 R 404 403 403 403"),
+    "ratings:inspection-veto-raise": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
+    # the rating: central review
+    "ratings:review": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
+    "ratings:review-final-score": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:review-adjustment": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:review-veto-raise": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:review-veto-decide": Url(lambda w: {"pk": w.vetoed_sub.pk, "veto_pk": w.veto.pk}, get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:review-complete": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:submission-reopen": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:audit-log": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
+    "ratings:photo-file": Url(pk("photo"), get="L 404 404 200 404 200 404 200"),
+    # the rating: dashboard, tallies, exports
+    "ratings:dashboard": Url(get="L 403 403 403 403 200 200 200"),
+    "ratings:tally-recompute": Url(pk("results_cycle"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:tally-run-status": Url(pk("tally_run"), get="L 403 403 403 403 200 404 200"),
+    "ratings:export-results": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:export-tally": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:tally-report-pdf": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:export-coverage": Url(get="L 403 403 403 403 200 200 200"),
+    # the rating: rubrics
+    "ratings:rubric-list": Url(get="L 403 403 403 403 200 200 200"),
+    "ratings:rubric-import": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 200 200 200"),
+    "ratings:rubric-detail": Url(pk("rubric"), get="L 403 403 403 403 200 404 200"),
+    "ratings:rubric-export": Url(pk("rubric"), get="L 403 403 403 403 200 404 200"),
+    "ratings:rubric-copy": Url(pk("rubric"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    # the public: 公示, objections, certificate check
+    "ratings:public-notice": Url(pk("results_cycle"), get="200 200 200 200 200 200 200 200"),
+    "ratings:public-objection": Url(lambda w: {"pk": w.results_cycle.pk, "submission_pk": w.results_sub.pk}, get="200 200 200 200 200 200 200 200", post="409 409 409 409 409 409 409 409"),
+    "ratings:public-objection-received": Url(get="200 200 200 200 200 200 200 200"),
+    "ratings:public-objection-status": Url(get="200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405"),
+    "ratings:verify-lookup": Url(get="200 200 200 200 200 200 200 200"),
+    "ratings:verify": Url(lambda w: {"token": w.award.token}, get="200 200 200 200 200 200 200 200"),
+    # the rating: results, objections, awards, rectification, history
+    "ratings:results-index": Url(get="L 403 403 403 403 200 200 200"),
+    "ratings:cycle-results": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:cycle-publish": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),
+    "ratings:results-finalize": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),
+    "ratings:objection-list": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:certificates-zip": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
+    "ratings:objection-detail": Url(pk("objection"), get="L 403 403 403 403 200 404 200"),
+    "ratings:objection-investigate": Url(pk("objection"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:objection-reject": Url(pk("objection"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:objection-uphold": Url(pk("objection"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:objection-attachment": Url(pk("objection_attachment"), get="L 403 403 403 403 200 404 200"),
+    "ratings:award-list": Url(get="L 403 403 403 403 200 200 200"),
+    "ratings:award-detail": Url(pk("award"), get="L 403 403 403 403 200 404 200"),
+    "ratings:award-downgrade": Url(pk("award"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:award-revoke": Url(pk("award"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:plaque-update": Url(pk("award"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:certificate-pdf": Url(pk("award"), get="L 200 404 403 403 200 404 200"),
+    "ratings:award-evidence": Url(pk("award_event"), get="L 403 403 403 403 200 404 200"),
+    "ratings:rectification-list": Url(get="L 200 200 403 403 200 200 200"),
+    "ratings:rectification-create": Url(pk("results_sub"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),
+    "ratings:rectification-detail": Url(pk("item"), get="L 200 404 403 403 200 404 200"),
+    "ratings:rectification-answer": Url(pk("item"), get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
+    "ratings:rectification-verify": Url(pk("item"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:rectification-send-back": Url(pk("item"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:rectification-evidence": Url(pk("rectification_evidence"), get="L 200 404 403 403 200 404 200"),
+    "ratings:branch-history": Url(pk("po"), get="L 200 404 403 403 200 404 200"),
+    # meetings
+    "meetings:meeting-list": Url(get="L 200 200 200 200 200 200 200"),
+    "meetings:meeting-create": Url(get="L 200 200 403 403 403 403 403", post="L 200 200 403 403 403 403 403"),
+    "meetings:meeting-detail": Url(pk("meeting"), get="L 200 404 200 404 200 404 200"),
+    "meetings:meeting-edit": Url(pk("meeting"), get="L 200 404 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
+    "meetings:attachment-add": Url(pk("meeting"), get="L 405 405 403 403 403 403 403", post="L R 404 403 403 403 403 403"),
+    "meetings:attachment-download": Url(pk("meeting_attachment"), get="L 200 404 200 404 200 404 200"),
+    "meetings:attachment-remove": Url(pk("meeting_attachment"), get="L 405 405 403 403 403 403 403", post="L R 404 403 403 403 403 403"),
+    "meetings:compliance-overview": Url(get="L 403 403 403 403 200 200 200"),
+    "meetings:compliance-export": Url(get="L 403 403 403 403 200 200 200"),
+    "meetings:compliance-branch": Url(pk("po", "po_id"), get="L 200 404 200 404 200 404 200"),
+    # notifications
+    "notifications:inbox": Url(get="L 200 200 200 200 200 200 200"),
+    "notifications:open": Url(pk("notification"), get="L 200 404 404 404 404 404 404"),
+    "notifications:read": Url(pk("notification"), get="L 405 405 405 405 405 405 405", post="L R 404 404 404 404 404 404"),
+    "notifications:mark-all-read": Url(get="L 405 405 405 405 405 405 405", post="L R R R R R R R"),
+    "notifications:preferences": Url(get="L 200 200 200 200 200 200 200", post="L R R R R R R R"),
+    # the admin site itself
+    "admin:index": Url(get="L L L L L 200 200 200"),
+    "admin:login": Url(get="200 200 200 200 200 R R R", post="200 200 200 200 200 200 200 200"),
+    "admin:logout": Url(get="R R R R R 405 405 405", post="R R R R R L L L"),
+    "admin:password_change": Url(get="L L L L L 200 200 200", post="L L L L L 200 200 200"),
+    "admin:password_change_done": Url(get="L L L L L 200 200 200"),
+    "admin:jsi18n": Url(get="L L L L L 200 200 200"),
+    "admin/(?P<url>.*)$": Url(lambda w: "/admin/no-such-page/", get="L L L L L 404 404 404"),  # the admin's catch-all
+    "admin:auth_user_password_change": Url(lambda w: {"id": w.secretary.pk}, get="L L L L L 200 404 200", post="L L L L L 200 404 200"),
+    "admin:app_list": Url(lambda w: {"app_label": "branches"}, get="L L L L L 200 200 200"),
+    "admin:autocomplete": Url(get="L L L L L 200 200 200", params=lambda w: {
+        "app_label": "branches", "model_name": "partyorganization", "field_name": "organizations", "term": ""}),
+    "admin:view_on_site": Url(lambda w: {
+        "content_type_id": ContentType.objects.get_for_model(w.po).pk, "object_id": w.po.pk}, get="L L L L L 404 404 404"),  # no model has a page of its own to go to
+    # the same URLs about other rows
+    "branches:organization-detail#other-committee": Url(pk("other_org"), get="L 404 404 403 403 404 200 200"),
+    "branches:party-organization-detail#other-committee": Url(pk("other_committee_po"), get="L 404 404 403 403 404 200 200"),
+    "ratings:self-assessment#other-branch": Url(pk("other_sub"), get="L 404 200 403 403 403 403 403"),
+    "ratings:submission-detail#other-branch": Url(pk("other_sub"), get="L 403 403 403 403 200 404 200"),
+    "ratings:public-notice#not-published": Url(pk("cycle"), get="404 404 404 404 404 404 404 404"),
+    "ratings:public-objection#not-published": Url(lambda w: {"pk": w.cycle.pk, "submission_pk": w.sub.pk}, get="404 404 404 404 404 404 404 404", post="404 404 404 404 404 404 404 404"),
+    "ratings:verify#unknown": Url(lambda w: {"token": "0" * 32}, get="404 404 404 404 404 404 404 404"),
+    "meetings:meeting-detail#other-committee": Url(pk("other_meeting"), get="L 404 404 404 404 404 200 200"),
+    "meetings:attachment-download#other-committee": Url(pk("other_meeting_attachment"), get="L 404 404 404 404 404 200 200"),
+    "meetings:compliance-branch#other-committee": Url(pk("other_committee_po", "po_id"), get="L 404 404 404 404 404 200 200"),
+    "admin:branches_partyorganization_change#other-committee": Url(lambda w: {"object_id": w.other_committee_po.pk}, get="L L L L L R 200 200", post="L L L L L R 200 200"),
+    "admin:meetings_meeting_change#other-committee": Url(lambda w: {"object_id": w.other_meeting.pk}, get="L L L L L R 200 200", post="L L L L L 403 403 403"),  # read-only: 403 whatever the id
+    "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L 404 200 200", post="L L L L L 404 200 200"),
+    "notifications:open#someone-elses": Url(pk("staff_notification"), get="L 404 404 404 404 200 404 404"),
+}
+# fmt: on
+
+# --- the admin's model pages ------------------------------------------------------------------------
+# Per registered model: the row its change/history/delete pages open, and its profile (below).
+
+
+def _group(w):
+    return Group.objects.get_or_create(name="访问矩阵")[0]
+
+
+ADMIN_MODELS: dict[str, tuple[Callable, str]] = {
+    "auth.group": (_group, "superuser_only"),
+    "branches.committee": (lambda w: w.committee, "committee_settings"),
+    "branches.division": (lambda w: w.division, "shared_lookup"),
+    "branches.socialorganization": (lambda w: w.org, "register"),
+    "branches.partyorganization": (lambda w: w.po, "register"),
+    "branches.member": (lambda w: w.po.members.first(), "register"),
+    "branches.instructor": (lambda w: w.instructor, "register"),
+    "branches.user": (lambda w: w.secretary, "register"),
+    "branches.importbatch": (lambda w: w.import_batch, "import_batch"),
+    "branches.auditentry": (lambda w: w.audit_entry, "audit_log"),
+    "ratings.rubric": (lambda w: w.rubric, "frozen_rubric"),
+    "ratings.rubriccategory": (lambda w: w.indicator.category, "frozen_rubric"),
+    "ratings.indicator": (lambda w: w.indicator, "frozen_rubric"),
+    "ratings.ratingsettings": (lambda w: w.rating_settings, "rating_settings"),
+    "ratings.cycle": (lambda w: w.cycle, "open_cycle"),
+    "ratings.inspectorconflict": (lambda w: w.conflict, "register"),
+    "ratings.submission": (lambda w: w.sub, "workflow_record"),
+    "ratings.indicatorscore": (lambda w: w.sub.scores.first(), "workflow_record"),
+    "ratings.inspectionscore": (lambda w: w.assignment.scores.first(), "workflow_record"),
+    "ratings.finalscore": (lambda w: w.results_sub.final_scores.first(), "workflow_record"),
+    "meetings.meetingtype": (lambda w: w.meeting.meeting_type, "meeting_type"),
+    "meetings.meetingsettings": (lambda w: w.meeting_settings, "committee_settings"),
+    "meetings.meeting": (lambda w: w.meeting, "meeting_record"),
+    "notifications.notification": (lambda w: w.notification, "notification"),
+}
+
+# A profile: the answers of each admin page of a model — (GET, empty POST) — with the same columns
+# as above. Only staff (is_staff) reach the admin: everyone else is sent to its login page. Staff
+# of the other committee find the own committee's row "does not exist" (R: back to the index),
+# exactly as for an id never used; staff of the own committee get what the model's admin allows.
+NOBODY = "L L L L L 403 403 403"
+SUPERUSER = "L L L L L 403 403 200"
+STAFF_AND_SUPERUSER = "L L L L L 200 200 200"  # a list or an add form: each sees their own committee
+OWN_ROW = "L L L L L 200 R 200"
+OWN_ROW_READ_ONLY = ("L L L L L 200 R 200", NOBODY)
+NO_HISTORY = "L L L L L 404 404 404"  # no historical row to show
+
+
+def _profile(changelist=STAFF_AND_SUPERUSER, add=None, change=None, delete=None, history=OWN_ROW,
+             simple_history=OWN_ROW, redirect="L L L L L R R R"):  # fmt: skip
+    return {
+        "changelist": (changelist, None),
+        "add": add or (STAFF_AND_SUPERUSER, STAFF_AND_SUPERUSER),
+        "change": change or (OWN_ROW, OWN_ROW),
+        "delete": delete or (OWN_ROW, OWN_ROW),
+        "history": (history, None),
+        "simple_history": (simple_history, None),
+        "redirect": (redirect, None),
+    }
+
+
+PROFILES: dict[str, dict[str, tuple[str, str | None]]] = {
+    # the register and the 回避 register: staff keep their committee's rows
+    "register": _profile(),
+    # groups and permissions: superusers only
+    "superuser_only": _profile(
+        changelist=SUPERUSER,
+        add=(SUPERUSER, SUPERUSER),
+        change=(SUPERUSER, SUPERUSER),
+        delete=(SUPERUSER, SUPERUSER),
+        history=SUPERUSER,
+    ),
+    # a committee's own settings: staff edit them, only a superuser creates or deletes one
+    "committee_settings": _profile(add=(SUPERUSER, SUPERUSER), delete=(SUPERUSER, SUPERUSER)),
+    # 行政区划: one table for every committee, staff read it, superusers keep it
+    "shared_lookup": _profile(
+        add=(SUPERUSER, SUPERUSER),
+        change=(STAFF_AND_SUPERUSER, SUPERUSER),
+        delete=(SUPERUSER, SUPERUSER),
+        history=STAFF_AND_SUPERUSER,
+        simple_history=NO_HISTORY,
+    ),
+    # imports are made on the import page; the admin shows and deletes them
+    "import_batch": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY),
+    # the audit log is append-only: read, never added, changed or deleted; it has no row history
+    "audit_log": _profile(
+        add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, delete=(NOBODY, NOBODY), simple_history=NO_HISTORY
+    ),
+    # a rubric in use is frozen: its pages are read-only, and it cannot be deleted
+    "frozen_rubric": _profile(change=(OWN_ROW, "L L L L L 403 R 403"), delete=("L L L L L 403 R 403",) * 2),
+    # one per committee: the own committee has its settings already, the other may still add its own
+    "rating_settings": _profile(add=("L L L L L 403 200 200",) * 2, delete=(SUPERUSER, SUPERUSER)),
+    # an opened cycle is edited, never deleted
+    "open_cycle": _profile(delete=("L L L L L 403 R 403",) * 2),
+    # submissions and scores change only through the procedure's services
+    "workflow_record": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, delete=(NOBODY, NOBODY)),
+    # meeting types: staff keep their committee's, only a superuser deletes one
+    "meeting_type": _profile(delete=(SUPERUSER, SUPERUSER)),
+    # meeting records are the secretary's: staff read them, only a superuser deletes one
+    "meeting_record": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, delete=(SUPERUSER, SUPERUSER)),
+    # notices are sent by the app: staff read and delete them, no history
+    "notification": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, simple_history=NO_HISTORY),
+}
+NO_ROW_HISTORY = {"auth.group"}  # models without django-simple-history's admin pages
+
+
+def _history_id(obj) -> int:
+    """The first historical row of `obj`; 1 where it has none (the page then says so)."""
+    first = obj.history.order_by("history_id").first() if hasattr(obj, "history") else None
+    return first.history_id if first is not None else 1
+
+
+def _admin_entries() -> dict[str, Url]:
+    entries = {}
+    for label, (row, profile) in ADMIN_MODELS.items():
+        app, model = label.split(".")
+        for view, (get, post) in PROFILES[profile].items():
+            if view == "simple_history" and label in NO_ROW_HISTORY:
+                continue
+            if view in ("changelist", "add"):
+                kwargs = None
+            elif view == "simple_history":
+                kwargs = lambda w, row=row: [row(w).pk, _history_id(row(w))]  # noqa: E731
+            elif view == "redirect":
+                kwargs = lambda w, row=row, app=app, model=model: f"/admin/{app}/{model}/{row(w).pk}/"  # noqa: E731
+            else:
+                kwargs = lambda w, row=row: {"object_id": row(w).pk}  # noqa: E731
+            key = (
+                f"admin/{app}/{model}/<path:object_id>/"
+                if view == "redirect"
+                else f"admin:{app}_{model}_{view}"
+            )
+            entries[key] = Url(kwargs, get=get, post=post)
+    return entries
+
+
+URLS.update(_admin_entries())
