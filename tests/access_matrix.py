@@ -75,11 +75,33 @@ def pk(attr: str, key: str = "pk"):
     return lambda w: {key: getattr(w, attr).pk}
 
 
+def _review_session(w):
+    from django.utils import timezone
+
+    from ratings.models import ReviewSession
+
+    return ReviewSession.objects.get_or_create(
+        cycle=w.cycle,
+        defaults={
+            "held_on": timezone.localdate(),
+            "chair": "甲",
+            "members": "甲\n乙\n丙",
+            "created_by": w.staff,
+        },
+    )[0]
+
+
+def _captcha_key(w):
+    from captcha.models import CaptchaStore
+
+    return {"key": CaptchaStore.generate_key()}
+
+
 # --- the site's own pages -------------------------------------------------------------------------
 # fmt: off
 URLS: dict[str, Url] = {
     # project
-    "home": Url(get="200 R R 200 200 200 200 200"),
+    "home": Url(get="200 200 200 200 200 200 200 200"),  # the public front door, or the work page
     "committee-switch": Url(get="L 403 403 403 403 403 403 200", post="L 403 403 403 403 403 403 200"),
     "login": Url(get="200 200 200 200 200 200 200 200", post="200 200 200 200 200 200 200 200"),
     "logout": Url(get="405 405 405 405 405 405 405 405", post="L L L L L L L L"),
@@ -87,6 +109,21 @@ URLS: dict[str, Url] = {
     "healthz": Url(get="200 200 200 200 200 200 200 200"),
     # the register
     "branches:organization-list": Url(get="L 403 403 403 403 200 200 200"),
+    "branches:organization-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 400 400 400"),
+    "branches:organization-edit": Url(pk("org"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    "branches:party-organization-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 400 400 400"),
+    "branches:party-organization-edit": Url(pk("po"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    "branches:member-create": Url(pk("po", "po_pk"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    "branches:member-edit": Url(lambda w: {"po_pk": w.po.pk, "pk": w.po.members.first().pk}, get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    "branches:member-remove": Url(lambda w: {"po_pk": w.po.pk, "pk": w.po.members.first().pk}, get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "branches:instructor-list": Url(get="L 403 403 403 403 200 200 200"),
+    "branches:instructor-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 400 400 400"),
+    "branches:instructor-edit": Url(pk("instructor"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    # the CAPTCHA of the public objection form, drawn locally
+    "captcha-image": Url(_captcha_key, get="200 200 200 200 200 200 200 200"),
+    "captcha-image-2x": Url(_captcha_key, get="200 200 200 200 200 200 200 200"),
+    "captcha-audio": Url(_captcha_key, get="404 404 404 404 404 404 404 404"),  # no audio CAPTCHA
+    "captcha-refresh": Url(get="404 404 404 404 404 404 404 404"),  # only for script requests
     "branches:organization-detail": Url(pk("org"), get="L 200 404 403 403 200 404 200"),
     "branches:party-organization-list": Url(get="L 403 403 403 403 200 200 200"),
     "branches:party-organization-detail": Url(pk("po"), get="L 200 404 403 403 200 404 200"),
@@ -134,6 +171,8 @@ URLS: dict[str, Url] = {
     "ratings:review-complete": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
     "ratings:submission-reopen": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
     "ratings:audit-log": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
+    "ratings:review-sessions": Url(pk("cycle"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    "ratings:review-session": Url(lambda w: {"pk": _review_session(w).pk}, get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
     "ratings:photo-file": Url(pk("photo"), get="L 404 404 200 404 200 404 200"),
     # the rating: dashboard, tallies, exports
     "ratings:dashboard": Url(get="L 403 403 403 403 200 200 200"),
@@ -265,6 +304,8 @@ ADMIN_MODELS: dict[str, tuple[Callable, str]] = {
     "meetings.meetingsettings": (lambda w: w.meeting_settings, "committee_settings"),
     "meetings.meeting": (lambda w: w.meeting, "meeting_record"),
     "notifications.notification": (lambda w: w.notification, "notification"),
+    "starfire.loginattempt": (lambda w: _login_attempt(w), "login_records"),
+    "starfire.loginfailure": (lambda w: _login_failure(w), "login_records"),
 }
 
 # A profile: the answers of each admin page of a model — (GET, empty POST) — with the same columns
@@ -331,10 +372,45 @@ PROFILES: dict[str, dict[str, tuple[str, str | None]]] = {
     "meeting_type": _profile(delete=(SUPERUSER, SUPERUSER)),
     # meeting records are the secretary's: staff read them, only a superuser deletes one
     "meeting_record": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, delete=(SUPERUSER, SUPERUSER)),
+    # login throttling records: superusers read and unlock; nobody adds or changes them by hand
+    "login_records": _profile(
+        changelist=SUPERUSER,
+        add=(NOBODY, NOBODY),
+        change=(SUPERUSER, NOBODY),
+        delete=(SUPERUSER, SUPERUSER),
+        history=SUPERUSER,
+        simple_history=NO_HISTORY,
+        redirect="L L L L L R R R",
+    ),
     # notices are sent by the app: staff read and delete them, no history
     "notification": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, simple_history=NO_HISTORY),
 }
-NO_ROW_HISTORY = {"auth.group"}  # models without django-simple-history's admin pages
+NO_ROW_HISTORY = {"auth.group", "starfire.loginattempt", "starfire.loginfailure"}
+
+
+def _login_attempt(w):
+    from starfire.models import LoginAttempt
+
+    return LoginAttempt.objects.get_or_create(
+        username="nobody",
+        ip_address="192.0.2.1",
+        defaults={"failures_since_start": 1, "user_agent": "t", "http_accept": "*/*", "path_info": "/login/"},
+    )[0]
+
+
+def _login_failure(w):
+    from django.utils import timezone
+
+    from starfire.models import LoginFailure
+
+    return LoginFailure.objects.first() or LoginFailure.objects.create(
+        username="nobody",
+        ip_address="192.0.2.1",
+        user_agent="t",
+        http_accept="*/*",
+        path_info="/login/",
+        attempt_time=timezone.now(),
+    )  # models without django-simple-history's admin pages
 
 
 def _history_id(obj) -> int:
