@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -32,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/starfire_loadtest"
+STATIC_ROOT = Path(tempfile.gettempdir()) / "starfire-loadtest-static"  # empty: pages only
 
 
 def parse_args():
@@ -48,7 +50,11 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=10, help="times each client requests every page")
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     p.add_argument("--max-seconds", type=float, default=600)
-    return p.parse_args()
+    args = p.parse_args()
+    for name in ("clients", "rounds", "workers", "organizations", "party_organizations"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
 
 
 def environment(url: str) -> dict:
@@ -63,7 +69,9 @@ def environment(url: str) -> dict:
         "EMAIL_URL": "consolemail://",
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "LOG_LEVEL": "WARNING",
+        "STATIC_ROOT": str(STATIC_ROOT),
     }
+    STATIC_ROOT.mkdir(exist_ok=True)
     return env
 
 
@@ -230,6 +238,8 @@ def percentile(values, q):
 
 def report(results, elapsed, args):
     bare = [s for _st, s in results["bare view (/healthz)"]]
+    if not bare:
+        raise SystemExit("no request finished before --max-seconds")
     base50, base95 = statistics.median(bare), percentile(bare, 0.95)
     n = sum(len(v) for v in results.values())
     print(
