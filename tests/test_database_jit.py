@@ -1,28 +1,30 @@
 """DATABASE_JIT: PostgreSQL connections turn JIT off unless it is set to true."""
 
-import os
-import subprocess
-import sys
+import runpy
 
+import pytest
 from django.conf import settings
 
-PRINT_OPTIONS = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+POSTGRES = "postgres://starfire@127.0.0.1:5432/starfire"
 
 
-def options(**env):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", PRINT_OPTIONS],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "starfire.settings", **env},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout.strip().splitlines()[-1]
+def database_options(monkeypatch, **env) -> dict:
+    """The database OPTIONS that starfire/settings.py builds from `env` (read afresh, in-process)."""
+    monkeypatch.delenv("DATABASE_JIT", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    namespace = runpy.run_path(str(settings.BASE_DIR / "starfire" / "settings.py"))
+    return namespace["DATABASES"]["default"].get("OPTIONS", {})
 
 
-def test_postgres_connections_have_jit_off_unless_asked_for():
-    url = "postgres://starfire@127.0.0.1:5432/starfire"
-    assert "-c jit=off" in options(DATABASE_URL=url)
-    assert "jit" not in options(DATABASE_URL=url, DATABASE_JIT="true")
-    assert "jit" not in options(DATABASE_URL="sqlite:///db.sqlite3")
+def test_postgres_connections_have_jit_off_by_default(monkeypatch):
+    assert database_options(monkeypatch, DATABASE_URL=POSTGRES)["options"] == "-c jit=off"
+
+
+@pytest.mark.parametrize("value", ["true", "1"])
+def test_database_jit_true_keeps_the_servers_setting(monkeypatch, value):
+    assert "jit" not in str(database_options(monkeypatch, DATABASE_URL=POSTGRES, DATABASE_JIT=value))
+
+
+def test_sqlite_gets_no_postgres_option(monkeypatch):
+    assert "options" not in database_options(monkeypatch, DATABASE_URL="sqlite:///db.sqlite3")
