@@ -1,11 +1,11 @@
 """Benchmark: a year's meeting compliance for 5,000 branches with 1,000,000 meeting records.
 
-    .venv/bin/python benchmarks/meeting_compliance.py                 # throwaway SQLite in /tmp
-    DATABASE_URL=postgres://… .venv/bin/python benchmarks/meeting_compliance.py --reuse
+    .venv/bin/python benchmarks/meeting_compliance.py                 # temporary SQLite file
+    DATABASE_URL=postgres://… .venv/bin/python benchmarks/meeting_compliance.py
 
-Generates the rows with bulk inserts into a throwaway database (a fresh SQLite file by default;
-with DATABASE_URL, a database you can throw away: it is migrated and filled), then times, in the
-same process and on the same rows:
+Generates the rows with bulk inserts into a throw-away database, like the other benchmarks (a
+temporary SQLite file, or `test_<name>` beside DATABASE_URL's database, created and dropped;
+the named database is never touched), then times, in the same process and on the same rows:
 
 1. `meetings.compliance.compliance_summary(ids, year)`: what the overview and the rating use
    (three queries, then the periods, gaps and heat-map cells of every branch in Python);
@@ -19,15 +19,10 @@ and prints each time (best of --repeat runs) and the ratio to the plain aggregat
 
 import argparse
 import datetime as dt
-import os
 import random
-import sys
 import time
-from pathlib import Path
 
-BASE = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE))
-DEFAULT_DB = "/tmp/starfire-bench-meetings.sqlite3"  # noqa: S108 (a throwaway file is the point)
+from _django import django_database
 
 
 def parse_args():
@@ -36,25 +31,7 @@ def parse_args():
     parser.add_argument("--meetings", type=int, default=1_000_000)
     parser.add_argument("--year", type=int, default=2023)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep rows from an earlier run if the counts match"
-    )
     return parser.parse_args()
-
-
-def setup_django(reuse: bool):
-    if "DATABASE_URL" not in os.environ:
-        if not reuse and Path(DEFAULT_DB).exists():
-            for suffix in ("", "-wal", "-shm"):
-                Path(DEFAULT_DB + suffix).unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_DB}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "starfire.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def generate(n_branches: int, n_meetings: int, year: int):
@@ -193,7 +170,11 @@ def best_of(repeat: int, fn):
 
 def main():
     args = parse_args()
-    setup_django(args.reuse)
+    with django_database():
+        run(args)
+
+
+def run(args):
     from django.db import connection
     from django.db.models import Q
     from django.test.utils import CaptureQueriesContext

@@ -3,6 +3,7 @@
 import datetime as dt
 import random
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -271,11 +272,11 @@ def load_register(stdout=None) -> dict:
                 {"role": Role.SECRETARY, "committee": committee, "party_organization": po},
             )
         )
+    # One hash for every demo login: hashing is deliberately slow (about a second each), and the
+    # demo creates dozens of users with the same password.
+    password = make_password(DEMO_PASSWORD)
     for username, display, fields in users:
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"display_name": display, **fields}
+        User.objects.get_or_create(
+            username=username, defaults={"display_name": display, "password": password, **fields}
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
     return {"committee": committee, "other": other, "orgs": orgs, "party_orgs": party_orgs}

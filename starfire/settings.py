@@ -98,6 +98,14 @@ ASGI_APPLICATION = "starfire.asgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and not env.bool(
+    "DATABASE_JIT", default=False
+):
+    # PostgreSQL's JIT compiles every query whose estimated cost passes jit_above_cost; for the
+    # aggregates behind the home, dashboard and coverage pages compiling costs more than it saves
+    # (benchmarks/README.md). DATABASE_JIT=true leaves the server's own setting in force.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and an eager task write without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

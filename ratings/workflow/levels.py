@@ -1,11 +1,18 @@
 """Star levels across a cycle: the inputs of the star rules for every submission under review,
-and the proposed levels they lead to."""
+and the proposed levels they lead to.
 
+The indicator totals come from one SQL aggregate over the score rows; the star rules (bands,
+promotion limit, quotas, explanations) run in Python over one small row per submission; only the
+submissions whose results moved are written, in batches of one UPDATE each, with a row of history
+each."""
+
+import contextlib
+import contextvars
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Avg
+from django.db import connection, transaction
+from django.db.models import Avg, Q
 from simple_history.utils import bulk_update_with_history
 
 from ..models import (
@@ -15,8 +22,10 @@ from ..models import (
     Cycle,
     FinalScore,
     Indicator,
+    InspectionAssignment,
     InspectionScore,
     Rubric,
+    RubricCategory,
     Status,
     Submission,
     VetoDecision,
@@ -69,24 +78,71 @@ def previous_levels(cycle: Cycle) -> dict[int, int | None]:
     return levels
 
 
-def cycle_candidates(cycle: Cycle, statuses=(Status.INSPECTED, Status.REVIEWED)):
+REVIEW_STATUSES = (Status.INSPECTED, Status.REVIEWED)
+
+
+def indicator_totals(cycle: Cycle, statuses=REVIEW_STATUSES) -> dict[int, Decimal]:
+    """Σ over the rubric's indicators of the final score, else the inspectors' average (rounded
+    to 0.01, half to even like Decimal.quantize), else 0 — per submission of the cycle in one of
+    `statuses`, in one query. A submission without any score is missing (its total is 0).
+
+    Scores are summed as whole hundredths so both databases round exactly alike."""
+    tables = {
+        "final": FinalScore._meta.db_table,
+        "score": InspectionScore._meta.db_table,
+        "assignment": InspectionAssignment._meta.db_table,
+        "indicator": Indicator._meta.db_table,
+        "category": RubricCategory._meta.db_table,
+        "submission": Submission._meta.db_table,
+    }
+    in_statuses = ", ".join(["%s"] * len(statuses))
+    # per_indicator: (submission, indicator) without a final score → n hundredths over c scores.
+    sql = f"""
+        SELECT sid, SUM(h) FROM (
+            SELECT f.submission_id AS sid, CAST(ROUND(f.score * 100) AS INTEGER) AS h
+            FROM {tables["final"]} f
+            JOIN {tables["submission"]} sub ON sub.id = f.submission_id
+            JOIN {tables["indicator"]} i ON i.id = f.indicator_id
+            JOIN {tables["category"]} c ON c.id = i.category_id
+            WHERE sub.cycle_id = %s AND sub.status IN ({in_statuses}) AND c.rubric_id = %s
+            UNION ALL
+            SELECT sid, n / c + CASE
+                WHEN 2 * (n - (n / c) * c) > c OR (2 * (n - (n / c) * c) = c AND (n / c) %% 2 = 1)
+                THEN 1 ELSE 0 END
+            FROM (
+                SELECT a.submission_id AS sid, s.indicator_id AS iid,
+                       CAST(ROUND(SUM(s.score) * 100) AS INTEGER) AS n, COUNT(s.score) AS c
+                FROM {tables["score"]} s
+                JOIN {tables["assignment"]} a ON a.id = s.assignment_id
+                JOIN {tables["submission"]} sub ON sub.id = a.submission_id
+                JOIN {tables["indicator"]} i ON i.id = s.indicator_id
+                JOIN {tables["category"]} c ON c.id = i.category_id
+                WHERE sub.cycle_id = %s AND sub.status IN ({in_statuses}) AND c.rubric_id = %s
+                  AND s.score IS NOT NULL
+                  AND NOT EXISTS (
+                      SELECT 1 FROM {tables["final"]} f
+                      WHERE f.submission_id = a.submission_id AND f.indicator_id = s.indicator_id
+                  )
+                GROUP BY a.submission_id, s.indicator_id
+            ) per_indicator
+        ) per_row
+        GROUP BY sid
+    """  # noqa: S608 (table names come from the models; every value is a parameter)
+    with connection.cursor() as cursor:
+        params = [cycle.pk, *(getattr(s, "value", s) for s in statuses), cycle.rubric_id]
+        cursor.execute(sql, params * 2)
+        return {sid: Decimal(int(h)) / 100 for sid, h in cursor.fetchall()}
+
+
+def cycle_candidates(cycle: Cycle, statuses=REVIEW_STATUSES, prev=None):
     """The inputs of the star rules for every submission in review, in a fixed number of queries."""
     subs = list(
-        Submission.objects.filter(cycle=cycle, status__in=statuses).values("pk", "party_organization_id")
+        Submission.objects.filter(cycle=cycle, status__in=statuses).values_list("pk", "party_organization_id")
     )
-    ids = [s["pk"] for s in subs]
+    ids = [pk for pk, _po in subs]
     if not ids:
         return []
-    indicator_ids = list(
-        Indicator.objects.filter(category__rubric_id=cycle.rubric_id).values_list("pk", flat=True)
-    )
-    averages = inspector_averages(ids)
-    finals = {
-        (s, i): v
-        for s, i, v in FinalScore.objects.filter(submission_id__in=ids).values_list(
-            "submission_id", "indicator_id", "score"
-        )
-    }
+    totals = indicator_totals(cycle, statuses)
     bonus, deduction = defaultdict(Decimal), defaultdict(Decimal)
     for adj in AppliedAdjustment.objects.filter(submission_id__in=ids).select_related("item"):
         (bonus if adj.item.kind == AdjustmentItem.Kind.BONUS else deduction)[adj.submission_id] += adj.points
@@ -95,62 +151,113 @@ def cycle_candidates(cycle: Cycle, statuses=(Status.INSPECTED, Status.REVIEWED))
         submission_id__in=ids, state=VetoDecision.State.CONFIRMED
     ).values_list("submission_id", "item__title"):
         vetoes[sid].append(title)
-    prev = previous_levels(cycle)
-    out = []
-    for s in subs:
-        sid = s["pk"]
-        total = sum(
-            (finals.get((sid, i), averages.get((sid, i), Decimal(0))) for i in indicator_ids), Decimal(0)
+    prev = previous_levels(cycle) if prev is None else prev
+    return [
+        rules.Candidate(
+            key=sid,
+            indicator_total=totals.get(sid, Decimal(0)),
+            bonus=bonus[sid],
+            deduction=deduction[sid],
+            vetoed=bool(vetoes[sid]),
+            veto_titles=tuple(vetoes[sid]),
+            previous_level=prev.get(po),
         )
-        out.append(
-            rules.Candidate(
-                key=sid,
-                indicator_total=total,
-                bonus=bonus[sid],
-                deduction=deduction[sid],
-                vetoed=bool(vetoes[sid]),
-                veto_titles=tuple(vetoes[sid]),
-                previous_level=prev.get(s["party_organization_id"]),
-            )
-        )
-    return out
+        for sid, po in subs
+    ]
 
 
-@transaction.atomic
+# A lock of its own per cycle (PostgreSQL advisory lock, released at commit) makes recomputations
+# of one cycle take turns, so the last one to start also writes last; the cycle row itself is
+# locked only while the changed rows are written.
+RECOMPUTE_LOCK_CLASS = 0x5354  # "ST"
+
+_deferred: contextvars.ContextVar[set | None] = contextvars.ContextVar("deferred_recompute", default=None)
+
+
+@contextlib.contextmanager
+def recompute_deferred():
+    """Inside: every recomputation asked for is noted instead of run; on leaving, each cycle
+    noted is recomputed once. For bulk loads (the demo, generated data), never for a request."""
+    if _deferred.get() is not None:  # nested: the outermost one recomputes
+        yield
+        return
+    cycles: set[int] = set()
+    token = _deferred.set(cycles)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for cycle_id in sorted(cycles):
+        cycle_recompute_levels(cycle_id=cycle_id)
+
+
+def recompute_on_commit(cycle_id: int) -> None:
+    """Recompute the cycle's levels once the current transaction commits."""
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.add(cycle_id)
+        return
+    transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=cycle_id))
+
+
 def cycle_recompute_levels(*, cycle_id: int) -> int:
-    """Recompute totals and proposed star levels of every submission under review in a cycle.
+    """Recompute totals and proposed star levels of every submission under review in a cycle;
+    returns how many submissions are under review (0 while recomputation is deferred).
 
     Quotas rank branches across the cycle, so one changed score can move another branch.
     """
-    cycle = Cycle.objects.select_for_update().select_related("rubric").get(pk=cycle_id)
-    outcomes = rules.decide(cycle_candidates(cycle), rules_for(cycle.rubric))
-    prev = previous_levels(cycle)
-    by_id = {o.key: o for o in outcomes}
-    subs = list(Submission.objects.filter(pk__in=by_id).select_related("party_organization"))
-    changed = []
-    for sub in subs:
-        o = by_id[sub.pk]
-        indicator_total = o.total - o.bonus + o.deduction if o.total is not None else None
-        values = {
-            "total": o.total,
-            "bonus_total": o.bonus,
-            "deduction_total": o.deduction,
-            "indicator_total": indicator_total,
-            "vetoed": o.level is None,
-            "proposed_level": o.level,
-            "previous_level": prev.get(sub.party_organization_id),
-            "level_explanation": o.explanation,
-        }
-        if _assign_changed(sub, values):
-            changed.append(sub)
-    # A submission reopened out of review keeps no proposal (nor a place in the quotas above).
-    for sub in Submission.objects.filter(cycle=cycle, total__isnull=False).exclude(pk__in=by_id):
-        _assign_changed(sub, CLEARED)
-        changed.append(sub)
-    # Only rows whose values moved are written, each with a row of history (who: the system).
-    if changed:
-        bulk_update_with_history(changed, Submission, LEVEL_FIELDS, batch_size=500)
-    return len(subs)
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.add(cycle_id)
+        return 0
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_CLASS, cycle_id])
+        cycle = Cycle.objects.select_related("rubric").get(pk=cycle_id)
+        prev = previous_levels(cycle)
+        outcomes = rules.decide(cycle_candidates(cycle, prev=prev), rules_for(cycle.rubric))
+        wanted = {}
+        for o in outcomes:
+            wanted[o.key] = {
+                "total": o.total,
+                "bonus_total": o.bonus,
+                "deduction_total": o.deduction,
+                "indicator_total": o.total - o.bonus + o.deduction if o.total is not None else None,
+                "vetoed": o.level is None,
+                "proposed_level": o.level,
+                "level_explanation": o.explanation,
+            }
+        stored = Submission.objects.filter(cycle_id=cycle_id).filter(
+            Q(status__in=REVIEW_STATUSES) | Q(total__isnull=False)
+        )
+        changes = {}
+        for row in stored.values("pk", "party_organization_id", *LEVEL_FIELDS):
+            if row["pk"] in wanted:
+                values = {**wanted[row["pk"]], "previous_level": prev.get(row["party_organization_id"])}
+            else:  # reopened out of review: no proposal (nor a place in the quotas above)
+                values = CLEARED
+            if any(row[name] != value for name, value in values.items()):
+                changes[row["pk"]] = values
+        if changes:
+            _write(cycle_id, changes)
+    return len(wanted)
+
+
+def _write(cycle_id: int, changes: dict[int, dict]) -> None:
+    """Only rows whose values moved are written: one UPDATE per batch of 500 and a row of history
+    each (who: the system), under the cycle's lock."""
+    Cycle.objects.select_for_update().filter(pk=cycle_id).values_list("pk", flat=True).get()
+    ids = sorted(changes)
+    for start in range(0, len(ids), WRITE_BATCH):
+        subs = list(Submission.objects.filter(pk__in=ids[start : start + WRITE_BATCH]))
+        for sub in subs:
+            for name, value in changes[sub.pk].items():
+                setattr(sub, name, value)
+        bulk_update_with_history(subs, Submission, LEVEL_FIELDS, batch_size=WRITE_BATCH)
+
+
+WRITE_BATCH = 500
 
 
 LEVEL_FIELDS = [
@@ -172,13 +279,3 @@ CLEARED = {
     "proposed_level": None,
     "level_explanation": "",
 }
-
-
-def _assign_changed(obj, values: dict) -> bool:
-    """Set `values` on `obj`; say whether any of them differed."""
-    changed = False
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed = True
-    return changed

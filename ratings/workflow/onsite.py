@@ -32,7 +32,7 @@ from .edges import (
     stored_file,
     submission_target,
 )
-from .levels import cycle_recompute_levels
+from .levels import recompute_on_commit
 
 
 def conflict_reason(inspector: User, submission: Submission) -> str | None:
@@ -206,4 +206,4 @@ def complete_inspection_if_signed(submission: Submission, by: User) -> None:
             before={"status": Status.ACCEPTED},
             after={"status": Status.INSPECTED},
         )
-        transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
+        recompute_on_commit(submission.cycle_id)

@@ -29,7 +29,7 @@ from .edges import (
     require_transition,
     submission_target,
 )
-from .levels import cycle_recompute_levels, inspector_averages
+from .levels import cycle_recompute_levels, inspector_averages, recompute_on_commit
 from .signals import results_changed
 
 
@@ -83,7 +83,7 @@ def final_score_set(*, submission: Submission, indicator_id, score, reason: str,
             after={"score": audit_value(score), "reason": reason},
             note=indicator.code,
         )
-    transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
+    recompute_on_commit(submission.cycle_id)
     return row
 
 
@@ -115,7 +115,7 @@ def adjustment_set(
                 defaults={"times": times, "note": note.strip()[:300], "set_by": by},
             )
         audit(by, "review.adjustment", submission, before=before, after={"times": times}, note=item.title)
-    transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
+    recompute_on_commit(submission.cycle_id)
     return result
 
 
@@ -163,7 +163,7 @@ def veto_decide(*, veto: VetoDecision, confirmed: bool, reason: str, by: User) -
         veto.reason, veto.decided_by, veto.decided_at = reason.strip()[:2000], by, timezone.now()
         veto.save()
         audit(by, "veto.decide", submission, before=before, after={"state": veto.state}, note=reason.strip())
-    transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
+    recompute_on_commit(submission.cycle_id)
     return veto
 
 
@@ -235,5 +235,5 @@ def submission_reopen(*, submission: Submission, by: User, reason: str) -> Submi
         )
         if before == Status.REVIEWED:
             results_changed.send(sender=Submission, cycle=submission.cycle, by=by)
-    transaction.on_commit(lambda: cycle_recompute_levels(cycle_id=submission.cycle_id))
+    recompute_on_commit(submission.cycle_id)
     return submission

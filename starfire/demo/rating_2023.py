@@ -27,7 +27,7 @@ from ratings.models import (
     VetoItem,
 )
 from ratings.workflow.cycle_setup import cycle_create, cycle_open
-from ratings.workflow.levels import cycle_recompute_levels, inspector_averages
+from ratings.workflow.levels import cycle_recompute_levels, inspector_averages, recompute_deferred
 from ratings.workflow.panel import adjustment_set, final_score_set, veto_decide, veto_raise
 
 from .rating_common import (
@@ -101,55 +101,59 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
         .select_related("party_organization", "cycle")
         .order_by("party_organization__name", "pk")
     )
-    for index, sub in enumerate(subs):
-        p = plan[sub.party_organization_id]
-        assignments = driver.to_inspected(sub, index, Decimal(p["indicator"]), sign_all=False)
-        if "veto" in p:  # found on site by the first inspector, confirmed by the panel
-            veto_raise(
-                submission=sub,
-                item_id=vetoes[p["veto"]].pk,
-                by=assignments[0].inspector,
-                note="实地验收发现党组织近一年未开展组织生活，党建工作“空壳”运转。",
-            )
-        if "cleared_veto" in p:
-            veto_raise(
-                submission=sub,
-                item_id=vetoes[p["cleared_veto"]].pk,
-                by=actors.staff,
-                note="收到反映称该社会组织被列入失信名单，请评审组核实。",
-            )
-        driver.sign(assignments[1])
-        for veto in VetoDecision.objects.filter(submission=sub):
-            confirmed = veto.item.code == p.get("veto")
-            veto_decide(
-                veto=veto,
-                confirmed=confirmed,
-                by=actors.staff,
-                reason=(
-                    "经实地核查和集中评审认定，情况属实。"
-                    if confirmed
-                    else "经查询“信用中国”，该组织未被列入严重违法失信名单，反映不属实。"
-                ),
-            )
-        if "bonus" in p:
-            adjustment_set(
-                submission=sub, item_id=items[p["bonus"]].pk, times=1, note=p["note"], by=actors.staff
-            )
-        if "deduction" in p:
-            code, times, note = p["deduction"]
-            adjustment_set(submission=sub, item_id=items[code].pk, times=times, note=note, by=actors.staff)
-        if p.get("raise_one"):
-            averages = inspector_averages([sub.pk])
-            ind = next(i for i in indicators if averages[(sub.pk, i.pk)] <= i.max_score - Decimal("0.5"))
-            final_score_set(
-                submission=sub,
-                indicator_id=ind.pk,
-                score=averages[(sub.pk, ind.pk)] + HALF,
-                reason="集中评审时补充查阅了项目成效材料，酌情加0.5分。",
-                by=actors.staff,
-            )
-        driver.review(sub)
-    cycle_recompute_levels(cycle_id=cycle.pk)
+    # Each review asks for the cycle's levels again; while loading, they are computed once, at the end.
+    with recompute_deferred():
+        for index, sub in enumerate(subs):
+            p = plan[sub.party_organization_id]
+            assignments = driver.to_inspected(sub, index, Decimal(p["indicator"]), sign_all=False)
+            if "veto" in p:  # found on site by the first inspector, confirmed by the panel
+                veto_raise(
+                    submission=sub,
+                    item_id=vetoes[p["veto"]].pk,
+                    by=assignments[0].inspector,
+                    note="实地验收发现党组织近一年未开展组织生活，党建工作“空壳”运转。",
+                )
+            if "cleared_veto" in p:
+                veto_raise(
+                    submission=sub,
+                    item_id=vetoes[p["cleared_veto"]].pk,
+                    by=actors.staff,
+                    note="收到反映称该社会组织被列入失信名单，请评审组核实。",
+                )
+            driver.sign(assignments[1])
+            for veto in VetoDecision.objects.filter(submission=sub):
+                confirmed = veto.item.code == p.get("veto")
+                veto_decide(
+                    veto=veto,
+                    confirmed=confirmed,
+                    by=actors.staff,
+                    reason=(
+                        "经实地核查和集中评审认定，情况属实。"
+                        if confirmed
+                        else "经查询“信用中国”，该组织未被列入严重违法失信名单，反映不属实。"
+                    ),
+                )
+            if "bonus" in p:
+                adjustment_set(
+                    submission=sub, item_id=items[p["bonus"]].pk, times=1, note=p["note"], by=actors.staff
+                )
+            if "deduction" in p:
+                code, times, note = p["deduction"]
+                adjustment_set(
+                    submission=sub, item_id=items[code].pk, times=times, note=note, by=actors.staff
+                )
+            if p.get("raise_one"):
+                averages = inspector_averages([sub.pk])
+                ind = next(i for i in indicators if averages[(sub.pk, i.pk)] <= i.max_score - Decimal("0.5"))
+                final_score_set(
+                    submission=sub,
+                    indicator_id=ind.pk,
+                    score=averages[(sub.pk, ind.pk)] + HALF,
+                    reason="集中评审时补充查阅了项目成效材料，酌情加0.5分。",
+                    by=actors.staff,
+                )
+            driver.review(sub)
+        cycle_recompute_levels(cycle_id=cycle.pk)
 
     from ratings.models import Plaque
     from ratings.outcomes.awards import plaque_update

@@ -11,7 +11,7 @@ from branches.services import record_save
 from ratings.models import Cycle, Indicator, Rubric, Submission
 from ratings.rubric.services import rubric_copy
 from ratings.workflow.cycle_setup import cycle_create, cycle_exclusion_set, cycle_open
-from ratings.workflow.levels import cycle_recompute_levels
+from ratings.workflow.levels import cycle_recompute_levels, recompute_deferred
 from ratings.workflow.precheck import submission_return
 
 from .rating_common import ONE_STAR_2023, TWO_STAR_2023, WUHOU, Actors, Driver, spread
@@ -87,55 +87,57 @@ def build_2024(committee: Committee, rubric_2023: Rubric, actors: Actors) -> Cyc
             "party_organization_id", "indicator_total"
         )
     )
-    for index, sub in enumerate(subs):
-        state = fixed.get(sub.party_organization.name) or next(queue, "draft")
-        # Close to last year's marks; 德阳 was 2★ in 2023 and now scores 4★ marks, so the
-        # promotion limit holds it at 3★.
-        before = last_year.get(sub.party_organization_id) or Decimal(80)
-        total = min(Decimal(before) + (index * 5) % 8 - 4, Decimal(99))
-        if sub.party_organization.name == TWO_STAR_2023:
-            total = Decimal(88)
-        deficit = Decimal(100) - total
-        if state in ("draft", "draft_partial"):
-            if state == "draft_partial" or index % 2:
-                driver.fill(
-                    sub, spread(indicators, deficit, index), only=10 if state == "draft_partial" else 6
-                )
-            continue
-        if state in ("submitted", "returned"):
-            driver.fill(sub, spread(indicators, max(deficit - 3, Decimal(0)), index))
-            driver.submit(sub)
-            if state == "returned":
-                first = indicators[index % len(indicators)]
-                submission_return(
-                    submission=sub,
-                    by=staff,
-                    reasons=[
-                        (
-                            first.pk,
-                            f"{first.code}的佐证材料不清晰，请上传盖章的{first.evidence_description}。",
-                        ),
-                        (
-                            indicators[(index + 9) % len(indicators)].pk,
-                            "自评分与佐证材料不符，请核实后重新填写。",
-                        ),
-                        (None, "请补充党支部年度工作总结。"),
-                    ],
-                )
-            continue
-        if state in ("assigned", "one_signed"):
-            driver.fill(sub, spread(indicators, max(deficit - 3, Decimal(0)), index))
-            driver.submit(sub)
-            assignments = driver.accept_and_assign(sub, index)
-            if state == "one_signed":
-                driver.inspect(assignments[0], spread(indicators, deficit, index + 3))
-                driver.sign(assignments[0])
-                driver.inspect(assignments[1], spread(indicators, deficit, index + 11), only=15)
-            elif index % 2:
-                driver.inspect(assignments[0], spread(indicators, deficit, index + 3), only=8)
-            continue
-        driver.to_inspected(sub, index, total)
-        if state == "reviewed":
-            driver.review(sub)
-    cycle_recompute_levels(cycle_id=cycle.pk)
+    # Each review asks for the cycle's levels again; while loading, they are computed once, at the end.
+    with recompute_deferred():
+        for index, sub in enumerate(subs):
+            state = fixed.get(sub.party_organization.name) or next(queue, "draft")
+            # Close to last year's marks; 德阳 was 2★ in 2023 and now scores 4★ marks, so the
+            # promotion limit holds it at 3★.
+            before = last_year.get(sub.party_organization_id) or Decimal(80)
+            total = min(Decimal(before) + (index * 5) % 8 - 4, Decimal(99))
+            if sub.party_organization.name == TWO_STAR_2023:
+                total = Decimal(88)
+            deficit = Decimal(100) - total
+            if state in ("draft", "draft_partial"):
+                if state == "draft_partial" or index % 2:
+                    driver.fill(
+                        sub, spread(indicators, deficit, index), only=10 if state == "draft_partial" else 6
+                    )
+                continue
+            if state in ("submitted", "returned"):
+                driver.fill(sub, spread(indicators, max(deficit - 3, Decimal(0)), index))
+                driver.submit(sub)
+                if state == "returned":
+                    first = indicators[index % len(indicators)]
+                    submission_return(
+                        submission=sub,
+                        by=staff,
+                        reasons=[
+                            (
+                                first.pk,
+                                f"{first.code}的佐证材料不清晰，请上传盖章的{first.evidence_description}。",
+                            ),
+                            (
+                                indicators[(index + 9) % len(indicators)].pk,
+                                "自评分与佐证材料不符，请核实后重新填写。",
+                            ),
+                            (None, "请补充党支部年度工作总结。"),
+                        ],
+                    )
+                continue
+            if state in ("assigned", "one_signed"):
+                driver.fill(sub, spread(indicators, max(deficit - 3, Decimal(0)), index))
+                driver.submit(sub)
+                assignments = driver.accept_and_assign(sub, index)
+                if state == "one_signed":
+                    driver.inspect(assignments[0], spread(indicators, deficit, index + 3))
+                    driver.sign(assignments[0])
+                    driver.inspect(assignments[1], spread(indicators, deficit, index + 11), only=15)
+                elif index % 2:
+                    driver.inspect(assignments[0], spread(indicators, deficit, index + 3), only=8)
+                continue
+            driver.to_inspected(sub, index, total)
+            if state == "reviewed":
+                driver.review(sub)
+        cycle_recompute_levels(cycle_id=cycle.pk)
     return cycle
