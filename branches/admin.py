@@ -203,6 +203,22 @@ class SocialOrganizationForm(forms.ModelForm):
 
         return normalize(self.cleaned_data.get("uscc", ""))
 
+    def validate_unique(self):
+        # Django's "already exists" would tell one committee's staff what another has registered.
+        super().validate_unique()
+        errors = self.errors.as_data().get("uscc", [])
+        if not any(e.code == "unique" for e in errors):
+            return
+        from .uscc import not_importable_here, registered_here
+
+        code = self.instance.uscc  # cleaned_data lost it with the error
+        here = SocialOrganization.objects.filter(uscc=code, committee_id=self.instance.committee_id)
+        message = registered_here(code) if here.exists() else not_importable_here()
+        self.errors["uscc"] = self.error_class(
+            [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")],
+            renderer=self.renderer,
+        )
+
 
 @admin.register(SocialOrganization)
 class SocialOrganizationAdmin(CommitteeScopedAdmin):

@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from simple_history.utils import bulk_create_with_history
 
+from . import selectors
 from . import uscc as uscc_rules
 from .models import Committee, ImportBatch, OrgStatus, OrgType, SocialOrganization, User
 from .services import audit_record
@@ -192,16 +193,12 @@ def check_rows(table: list[list], committee: Committee) -> CheckResult:
         _check_row(row, first_seen)
 
     codes = [r.values["uscc"] for r in results if r.values["uscc"]]
-    existing = set()
-    for i in range(0, len(codes), 900):  # stay under SQLite's parameter limit
-        existing.update(
-            SocialOrganization.objects.filter(uscc__in=codes[i : i + 900]).values_list("uscc", flat=True)
-        )
+    here, elsewhere = selectors.uscc_registered(codes, committee.pk)
     for row in results:
-        if row.values["uscc"] in existing:
-            row.errors.append(
-                _("统一社会信用代码 %(code)s 已登记，不能重复导入。") % {"code": row.values["uscc"]}
-            )
+        if row.values["uscc"] in here:
+            row.errors.append(uscc_rules.registered_here(row.values["uscc"]))
+        elif row.values["uscc"] in elsewhere:
+            row.errors.append(uscc_rules.not_importable_here())
     return CheckResult(rows=results)
 
 

@@ -197,3 +197,16 @@ def divisions_in_use(committee_id: int) -> list[tuple[str, str]]:
 
 
 ORG_STATUS_CHOICES = OrgStatus.choices
+
+
+def uscc_registered(codes: list[str], committee_id: int) -> tuple[set[str], set[str]]:
+    """Which of `codes` are registered: (in this committee, in any other). Only for deciding what
+    to refuse; the second set is never shown to the user (see `uscc.not_importable_here`)."""
+    here: set[str] = set()
+    elsewhere: set[str] = set()
+    for i in range(0, len(codes), 900):  # stay under SQLite's parameter limit
+        for code, owner in SocialOrganization.objects.filter(uscc__in=codes[i : i + 900]).values_list(
+            "uscc", "committee_id"
+        ):
+            (here if owner == committee_id else elsewhere).add(code)
+    return here, elsewhere

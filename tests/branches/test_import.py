@@ -123,7 +123,7 @@ def test_the_dry_run_shows_every_row_with_its_errors(staff_client, committee, ot
         f"统一社会信用代码校验码错误：按前17位计算，第18位应为“{CODE[4][17]}”，实际为“{wrong_check[17]}”。"
     ]
     assert errors[4] == ["统一社会信用代码与第2行重复。"]
-    assert errors[5] == [f"统一社会信用代码 {existing.uscc} 已登记，不能重复导入。"]
+    assert errors[5] == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]  # another committee's
     assert errors[6] == [
         "组织类型：无法识别“公司”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。"
     ]
@@ -222,7 +222,7 @@ def test_confirm_rechecks_the_database(staff_client, committee, other_committee)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.CHECKED
     page = staff_client.get(reverse("branches:import-batch", args=[batch.pk]))
-    assert f"统一社会信用代码 {FOUNDATION} 已登记，不能重复导入。" in page.content.decode()
+    assert "该统一社会信用代码不能在此导入，请联系登记管理部门。" in page.content.decode()
 
 
 def test_confirming_twice_is_refused(staff_client, committee):
@@ -401,3 +401,34 @@ def test_a_double_submitted_confirmation_imports_once(staff_client, committee):
     assert first.url == second.url == reverse("branches:organization-list")
     assert count > 0 and SocialOrganization.objects.count() == count
     assert "该表单已经提交过" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+
+
+# --- codes registered elsewhere ---------------------------------------------------------------------
+
+
+def test_a_code_of_another_committee_is_refused_without_saying_it_exists(
+    staff_client, committee, other_committee
+):
+    theirs = factories.SocialOrganizationFactory(committee=other_committee, name="别的党委的协会")
+    ours = factories.SocialOrganizationFactory(committee=committee)
+    _batch, page = dry_run(
+        staff_client,
+        "组织.xlsx",
+        xlsx([["甲协会", theirs.uscc, "", "", "", "", ""], ["乙协会", ours.uscc, "", "", "", "", ""]]),
+    )
+    errors = {row.number: row.errors for row in page.context["result"].rows}
+    assert errors[2] == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]
+    assert errors[3] == [f"统一社会信用代码 {ours.uscc} 已在本综合党委登记，不能重复导入。"]
+    html = page.content.decode()
+    for hint in ("已登记", "别的党委的协会", other_committee.name, "其他综合党委"):
+        assert hint not in html.replace("已在本综合党委登记", "")
+
+
+def test_the_other_committee_sees_the_same_code_as_its_own(
+    login, committee, other_committee, other_staff_user
+):
+    ours = factories.SocialOrganizationFactory(committee=committee)
+    _batch, page = dry_run(
+        login(other_staff_user), "组织.xlsx", xlsx([["甲协会", ours.uscc, "", "", "", "", ""]])
+    )
+    assert page.context["result"].rows[0].errors == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]
