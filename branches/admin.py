@@ -207,17 +207,10 @@ class SocialOrganizationForm(forms.ModelForm):
         # Django's "already exists" would tell one committee's staff what another has registered.
         super().validate_unique()
         errors = self.errors.as_data().get("uscc", [])
-        if not any(e.code == "unique" for e in errors):
-            return
-        from .uscc import not_importable_here, registered_here
-
-        code = self.instance.uscc  # cleaned_data lost it with the error
-        here = SocialOrganization.objects.filter(uscc=code, committee_id=self.instance.committee_id)
-        message = registered_here(code) if here.exists() else not_importable_here()
-        self.errors["uscc"] = self.error_class(
-            [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")],
-            renderer=self.renderer,
-        )
+        if any(e.code == "unique" for e in errors):
+            message = selectors.uscc_taken_message(self.instance.uscc, self.instance.committee_id)
+            kept = [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")]
+            self.errors["uscc"] = self.error_class(kept, renderer=self.renderer)
 
 
 @admin.register(SocialOrganization)

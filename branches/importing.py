@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from simple_history.utils import bulk_create_with_history
+
+from core.spreadsheets import new_workbook, workbook_bytes
 
 from . import selectors
 from . import uscc as uscc_rules
@@ -338,7 +340,7 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckRes
 
 def template_workbook() -> bytes:
     # The template documents the file format (Chinese headers and cell values), so it is not translated.
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "社会组织"
     ws.append([label for _f, label, _a in COLUMNS])
@@ -370,6 +372,4 @@ def template_workbook() -> bytes:
         ["负责人人选审核只对行业协会商会填写。"],
     ):
         notes.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

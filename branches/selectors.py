@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import access
+from . import uscc as uscc_rules
 from .models import (
     Division,
     Instructor,
@@ -210,3 +211,10 @@ def uscc_registered(codes: list[str], committee_id: int) -> tuple[set[str], set[
         ):
             (here if owner == committee_id else elsewhere).add(code)
     return here, elsewhere
+
+
+def uscc_taken_message(code: str, committee_id: int | None) -> str:
+    """What to say about a code that is registered already, without naming another committee."""
+    if SocialOrganization.objects.filter(uscc=code, committee_id=committee_id).exists():
+        return uscc_rules.registered_here(code)
+    return uscc_rules.not_importable_here()

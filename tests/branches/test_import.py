@@ -15,6 +15,7 @@ from branches import importing
 from branches.models import AuditEntry, ImportBatch, OrgStatus, OrgType, SocialOrganization
 from branches.uscc import make_uscc
 from tests import factories
+from tests.xlsx_checks import cells_of
 
 pytestmark = pytest.mark.django_db
 
@@ -432,3 +433,8 @@ def test_the_other_committee_sees_the_same_code_as_its_own(
         login(other_staff_user), "组织.xlsx", xlsx([["甲协会", ours.uscc, "", "", "", "", ""]])
     )
     assert page.context["result"].rows[0].errors == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]
+
+
+def test_the_template_has_no_formula(staff_client):
+    values = cells_of(staff_client.get(reverse("branches:import-template")).content)
+    assert "名称" in values

@@ -17,6 +17,7 @@ from meetings import selectors, services
 from meetings.models import Meeting, MeetingAttachment
 from tests import factories
 from tests.factories import beijing, meeting_type, png_upload
+from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 pytestmark = pytest.mark.django_db
 
@@ -528,3 +529,14 @@ def test_a_double_submitted_attachment_upload_adds_one_file(login, meeting, bran
         )
         assert response.status_code == 302
     assert meeting.attachments.count() == before + 1
+
+
+def test_the_export_writes_a_formula_like_name_as_text(login, committee, branch, record):
+    record("committee_meeting", (2023, 1, 5, 9, 0))
+    branch.name = PAYLOAD
+    branch.save()
+    staff = factories.StaffUserFactory(committee=committee, username="staff-export")
+    response = login(staff).get(reverse("meetings:compliance-export") + "?year=2023")
+    values = cells_of(response.content)
+    assert values.count(ESCAPED) >= 2  # the heat map and the list of gaps
+    assert PAYLOAD not in values

@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from branches.models import OrgType
+from branches.models import Division, OrgType
 from notifications.models import Kind, Notification
 from ratings import tasks
 from ratings.models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ratings.reports.tally import compute_tally, tally_recompute
 from ratings.rubric.data import create_default_rubric
 from tests import factories
+from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 
 def _cycle(committee, rubric, year):
@@ -265,3 +266,22 @@ def test_dashboard_without_a_started_cycle_says_so(staff_client):
     r = staff_client.get(reverse("ratings:dashboard"))
     assert r.status_code == 200
     assert 'id="no-cycle"' in r.content.decode()
+
+
+def test_no_download_carries_a_live_formula(example, staff_client, committee):
+    _c23, c24 = example
+    c24.title = PAYLOAD
+    c24.save()
+    po = c24.submissions.get(status=Status.REVIEWED, proposed_level=5).party_organization
+    po.name = PAYLOAD
+    po.save()
+    po.organizations.update(name=PAYLOAD + "协会")
+    Division.objects.update_or_create(code="510107", defaults={"name": PAYLOAD})
+    tally_recompute(cycle_id=c24.pk)
+
+    results = cells_of(staff_client.get(reverse("ratings:export-results", args=[c24.pk])).content)
+    assert ESCAPED in results and ESCAPED + "协会" in results
+    tally = cells_of(staff_client.get(reverse("ratings:export-tally", args=[c24.pk])).content)
+    assert ESCAPED in tally  # the cycle's title
+    coverage = cells_of(staff_client.get(reverse("ratings:export-coverage")).content)
+    assert ESCAPED in coverage
