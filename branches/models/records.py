@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.limits import GENERATED, bounded
+from core.limits import AUDIT_NOTE, GENERATED, bounded
 
 from .accounts import User
 from .register import Committee
@@ -28,7 +28,7 @@ class AuditEntry(models.Model):
     target_repr = models.CharField(_("对象"), max_length=300)
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
-    note = models.TextField(_("说明"), blank=True)
+    note = models.TextField(_("说明"), blank=True, **bounded(AUDIT_NOTE))
 
     class Meta:
         verbose_name = _("审计记录")

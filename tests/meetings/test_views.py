@@ -540,3 +540,21 @@ def test_the_export_writes_a_formula_like_name_as_text(login, committee, branch,
     values = cells_of(response.content)
     assert values.count(ESCAPED) >= 2  # the heat map and the list of gaps
     assert PAYLOAD not in values
+
+
+def test_over_long_minutes_are_refused_by_the_form_and_nothing_is_saved(login, branch, branch_secretary):
+    data = form_data(branch, statuses={"书记甲": "present"}, minutes="记" * 100_000)
+    response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["minutes"]
+    assert errors == ["会议记录不能超过20000个字符（现有100000个）。"]
+    assert errors[0] in response.content.decode()
+    assert 'maxlength="20000"' in response.content.decode()
+    assert Meeting.objects.count() == 0
+
+
+def test_minutes_at_the_limit_are_kept(login, branch, branch_secretary):
+    data = form_data(branch, statuses={"书记甲": "present"}, minutes="记" * 20_000)
+    response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
+    assert response.status_code == 302
+    assert len(Meeting.objects.get().minutes) == 20_000

@@ -237,6 +237,8 @@ def test_a_bad_file_lists_every_error_by_sheet_and_row_and_writes_nothing(
         (lambda wb: wb["一票否决"].__setitem__("A3", "V1"), "一票否决", 3, "与第2行重复"),
         (lambda wb: wb["指标"].__setitem__("E2", 0), "指标", 2, "应大于0"),
         (lambda wb: wb["指标"].__setitem__("D2", "长" * 301), "指标", 2, "不能超过300个字符"),
+        (lambda wb: wb["指标"].__setitem__("H2", "长" * 5001), "指标", 2, "验收要点：不能超过5000个字符"),
+        (lambda wb: wb["指标"].__setitem__("G3", "长" * 5001), "指标", 3, "佐证材料要求：不能超过5000个字符"),
     ],
 )
 def test_each_kind_of_error_is_reported_where_it_is(
