@@ -131,7 +131,26 @@ def _cell_text(value) -> str:
     return str(value).strip()[:CELL_TEXT_MAX]
 
 
+# A sheet's XML takes some 40 bytes a cell; openpyxl reads all of it when opening a sheet that
+# declares no range, before a single row can be counted, so the unpacked size is bounded first.
+BYTES_PER_CELL = 64
+MIN_UNPACKED_BYTES = 1024 * 1024
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(_("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")) from exc
+    if unpacked > max(settings.IMPORT_MAX_CELLS * BYTES_PER_CELL, MIN_UNPACKED_BYTES):
+        raise ImportFileError(
+            _("文件解压后有 %(mb).0f MB，超过 %(max)s 个单元格所需，请拆分后分批导入。")
+            % {"mb": unpacked / 1048576, "max": settings.IMPORT_MAX_CELLS}
+        )
+
+
 def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    _check_unpacked_size(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -227,6 +246,7 @@ def preflight(content: bytes, filename: str) -> int:
     the header. Returns the number of rows the sheet declares (0 when unknown, as for csv)."""
     declared = 0
     if filename.lower().endswith(".xlsx"):
+        _check_unpacked_size(content)
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

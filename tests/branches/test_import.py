@@ -610,3 +610,13 @@ def test_without_a_broker_the_tasks_run_in_the_request(client, committee):
     assert response["Location"] == reverse("branches:organization-list")
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["已导入 4 个社会组织。"]
     assert SocialOrganization.objects.filter(committee=committee).count() == 4
+
+
+@override_settings(IMPORT_MAX_CELLS=100)
+def test_a_sheet_too_big_unpacked_is_refused_before_it_is_opened(staff_client):
+    # Without a declared range openpyxl reads the whole sheet on opening it: its size decides first.
+    content = with_dimension(xlsx([[f"协会{n}"] for n in range(40_000)], header=["名称"]), None)
+    assert len(content) < 1024 * 1024
+    response = upload(staff_client, "组织.xlsx", content)
+    assert "超过 100 个单元格所需" in " ".join(response.context["form"].errors["file"])
+    assert not ImportBatch.objects.exists()
