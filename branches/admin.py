@@ -203,6 +203,15 @@ class SocialOrganizationForm(forms.ModelForm):
 
         return normalize(self.cleaned_data.get("uscc", ""))
 
+    def validate_unique(self):
+        # Django's "already exists" would tell one committee's staff what another has registered.
+        super().validate_unique()
+        errors = self.errors.as_data().get("uscc", [])
+        if any(e.code == "unique" for e in errors):
+            message = selectors.uscc_taken_message(self.instance.uscc, self.instance.committee_id)
+            kept = [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")]
+            self.errors["uscc"] = self.error_class(kept, renderer=self.renderer)
+
 
 @admin.register(SocialOrganization)
 class SocialOrganizationAdmin(CommitteeScopedAdmin):

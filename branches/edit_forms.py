@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Division, Instructor, Member, PartyOrganization, SocialOrganization, validate_coverage
-
-NEUTRAL_USCC = _("该统一社会信用代码不能在此登记，请与登记管理部门联系。")
+from .uscc import not_importable_here, registered_here
 
 
 class OrganizationForm(forms.ModelForm):
@@ -46,7 +45,7 @@ class OrganizationForm(forms.ModelForm):
             return
         code = self.instance.uscc
         here = SocialOrganization.objects.filter(uscc=code, committee_id=self.instance.committee_id)
-        message = _("本综合党委已登记该统一社会信用代码。") if here.exists() else NEUTRAL_USCC
+        message = registered_here(code) if here.exists() else not_importable_here()
         self.errors["uscc"] = self.error_class(
             [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")],
             renderer=self.renderer,

@@ -1,22 +1,24 @@
-"""Import of social organisations from .xlsx or .csv: parse, check every row, write all or nothing."""
+"""Import of social organisations from .xlsx or .csv: read within limits, check every row.
+
+The batch around it (upload, dry run and write as tasks) is `branches.import_batches`."""
 
 import csv
 import io
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from simple_history.utils import bulk_create_with_history
 
+from core.spreadsheets import new_workbook, workbook_bytes
+
+from . import selectors
 from . import uscc as uscc_rules
-from .models import Committee, ImportBatch, OrgStatus, OrgType, SocialOrganization, User
-from .services import audit_record
+from .models import Committee, OrgStatus, OrgType
 
 # (field, header in the template, accepted header aliases). The headers and the cell values below are the
 # file format an upload must follow, so they stay Chinese whatever the interface language; messages that
@@ -67,6 +69,9 @@ _STATUS_ALIASES = {
     "撤销": OrgStatus.DEREGISTERED,
     "已注销/撤销": OrgStatus.DEREGISTERED,
 } | {s.value: s.value for s in OrgStatus}
+
+
+CELL_TEXT_MAX = 301
 
 
 class ImportFileError(Exception):
@@ -121,14 +126,127 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # One character over the longest column a row may hold (住所, 300) still says "too long", and
+    # keeps what the dry run stores small whatever a cell holds.
+    return str(value).strip()[:CELL_TEXT_MAX]
 
 
-def read_table(content: bytes, filename: str) -> list[list]:
-    """All rows of the first sheet (xlsx) or the file (csv) as lists of cell values."""
+# A sheet's XML takes some 40 bytes a cell; openpyxl reads all of it when opening a sheet that
+# declares no range, before a single row can be counted, so the unpacked size is bounded first.
+BYTES_PER_CELL = 64
+MIN_UNPACKED_BYTES = 1024 * 1024
+
+
+def _check_unpacked_size(content: bytes) -> None:
+    try:
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(content)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(_("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")) from exc
+    if unpacked > max(settings.IMPORT_MAX_CELLS * BYTES_PER_CELL, MIN_UNPACKED_BYTES):
+        raise ImportFileError(
+            _("文件解压后有 %(mb).0f MB，超过 %(max)s 个单元格所需，请拆分后分批导入。")
+            % {"mb": unpacked / 1048576, "max": settings.IMPORT_MAX_CELLS}
+        )
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    _check_unpacked_size(content)
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError(_("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")) from exc
+    try:
+        ws = wb.worksheets[0]
+        _check_declared_size(ws)
+        # Read what is there, not what the sheet declares: a declared range cuts rows and columns off.
+        ws.reset_dimensions()
+        yield from ws.iter_rows(values_only=True)
+    finally:
+        wb.close()
+
+
+def _check_declared_size(ws) -> None:
+    """Refuse a sheet whose declared range (``<dimension ref="A1:CV50000"/>``) is over a limit
+    before a single row is read."""
+    rows, columns = ws.max_row, ws.max_column
+    if not rows or not columns:
+        return  # no declared range: the rows are counted as they are read
+    if columns > settings.IMPORT_MAX_COLUMNS:
+        raise ImportFileError(
+            _("工作表有 %(n)s 列，超过上限 %(max)s 列：请只保留模板中的列。")
+            % {"n": columns, "max": settings.IMPORT_MAX_COLUMNS}
+        )
+    if rows > settings.IMPORT_MAX_ROWS + 1:
+        raise ImportFileError(
+            _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
+        )
+    if rows * columns > settings.IMPORT_MAX_CELLS:
+        raise ImportFileError(
+            _("文件超过 %(max)s 个单元格，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_CELLS}
+        )
+
+
+def _csv_rows(content: bytes) -> Iterator[list]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_("CSV 文件编码无法识别，请保存为 UTF-8 编码。"))
+    if "\x00" in text:
+        raise ImportFileError(_("文件不是文本格式的 CSV。"))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("CSV 文件第 %(row)s 行无法读取（%(error)s）。") % {"row": reader.line_num, "error": exc}
+        ) from exc
+
+
+def iter_table(content: bytes, filename: str) -> Iterator[list]:
+    """The rows of the first sheet (xlsx) or the file (csv) as lists of cell values, one at a time,
+    refused with ImportFileError as soon as a row, column or cell limit is passed."""
     name = filename.lower()
-    max_rows = settings.IMPORT_MAX_ROWS + 1
     if name.endswith(".xlsx"):
+        rows = _xlsx_rows(content)
+    elif name.endswith(".csv"):
+        rows = _csv_rows(content)
+    else:
+        raise ImportFileError(_("只支持 .xlsx 或 .csv 文件。"))
+    max_rows, max_columns, max_cells = (
+        settings.IMPORT_MAX_ROWS + 1,  # and the header
+        settings.IMPORT_MAX_COLUMNS,
+        settings.IMPORT_MAX_CELLS,
+    )
+    cells = 0
+    for number, row in enumerate(rows, start=1):
+        if number > max_rows:
+            raise ImportFileError(
+                _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
+            )
+        cells += len(row)  # every cell the reader went through, empty or not
+        if cells > max_cells:
+            raise ImportFileError(_("文件超过 %(max)s 个单元格，请拆分后分批导入。") % {"max": max_cells})
+        width = len(row)
+        while width and row[width - 1] in (None, ""):
+            width -= 1
+        if width > max_columns:
+            raise ImportFileError(
+                _("第 %(row)s 行有 %(n)s 列，超过上限 %(max)s 列：请只保留模板中的列。")
+                % {"row": number, "n": width, "max": max_columns}
+            )
+        yield list(row[:width])
+
+
+def preflight(content: bytes, filename: str) -> int:
+    """The cheap checks of an upload, in the request: the format, the declared size, the rows up to
+    the header. Returns the number of rows the sheet declares (0 when unknown, as for csv)."""
+    declared = 0
+    if filename.lower().endswith(".xlsx"):
+        _check_unpacked_size(content)
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -136,35 +254,26 @@ def read_table(content: bytes, filename: str) -> list[list]:
                 _("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")
             ) from exc
         try:
-            ws = wb.worksheets[0]
-            rows = []
-            for row in ws.iter_rows(values_only=True):
-                rows.append(list(row))
-                if len(rows) > max_rows:
-                    raise ImportFileError(
-                        _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
-                    )
-            return rows
+            if not wb.worksheets:
+                raise ImportFileError(_("文件中没有工作表。"))
+            _check_declared_size(wb.worksheets[0])
+            declared = max((wb.worksheets[0].max_row or 1) - 1, 0)
         finally:
             wb.close()
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportFileError(_("CSV 文件编码无法识别，请保存为 UTF-8 编码。"))
-        if "\x00" in text:
-            raise ImportFileError(_("文件不是文本格式的 CSV。"))
-        rows = list(csv.reader(io.StringIO(text)))
-        if len(rows) > max_rows:
-            raise ImportFileError(
-                _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
-            )
-        return rows
-    raise ImportFileError(_("只支持 .xlsx 或 .csv 文件。"))
+    for row in iter_table(content, filename):
+        if any(_cell_text(c) for c in row):
+            return declared
+    raise ImportFileError(_("文件是空的：第一行应为表头（名称、统一社会信用代码……）。"))
+
+
+def read_table(content: bytes, filename: str, progress: Callable[[int], None] | None = None) -> list[list]:
+    """All rows, within the limits of `iter_table`; `progress(n)` is told after each row read."""
+    rows = []
+    for row in iter_table(content, filename):
+        rows.append(row)
+        if progress is not None:
+            progress(len(rows))
+    return rows
 
 
 def check_rows(table: list[list], committee: Committee) -> CheckResult:
@@ -192,16 +301,12 @@ def check_rows(table: list[list], committee: Committee) -> CheckResult:
         _check_row(row, first_seen)
 
     codes = [r.values["uscc"] for r in results if r.values["uscc"]]
-    existing = set()
-    for i in range(0, len(codes), 900):  # stay under SQLite's parameter limit
-        existing.update(
-            SocialOrganization.objects.filter(uscc__in=codes[i : i + 900]).values_list("uscc", flat=True)
-        )
+    here, elsewhere = selectors.uscc_registered(codes, committee.pk)
     for row in results:
-        if row.values["uscc"] in existing:
-            row.errors.append(
-                _("统一社会信用代码 %(code)s 已登记，不能重复导入。") % {"code": row.values["uscc"]}
-            )
+        if row.values["uscc"] in here:
+            row.errors.append(uscc_rules.registered_here(row.values["uscc"]))
+        elif row.values["uscc"] in elsewhere:
+            row.errors.append(uscc_rules.not_importable_here())
     return CheckResult(rows=results)
 
 
@@ -286,62 +391,9 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
         v["status"] = status
 
 
-def check_batch(batch: ImportBatch) -> CheckResult:
-    with batch.file.open("rb") as fh:
-        content = fh.read()
-    return check_rows(read_table(content, batch.original_name), batch.committee)
-
-
-def import_batch_create(
-    *, committee: Committee, by: User, upload
-) -> tuple[ImportBatch, CheckResult | None, str]:
-    """Store the upload and dry-run it. Returns (batch, result, file error message)."""
-    content = upload.read()
-    batch = ImportBatch(committee=committee, uploaded_by=by, original_name=upload.name[:200])
-    try:
-        result = check_rows(read_table(content, upload.name), committee)
-    except ImportFileError as exc:
-        return batch, None, str(exc)
-    from django.core.files.base import ContentFile
-
-    batch.file.save(upload.name, ContentFile(content), save=False)
-    batch.row_count = len(result.rows)
-    batch.error_count = result.error_count + len(result.missing_headers)
-    batch.save()
-    return batch, result, ""
-
-
-def import_batch_confirm(*, batch: ImportBatch, by: User) -> tuple[int, CheckResult]:
-    """Write every row of a clean file in one transaction; with any error write nothing."""
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != ImportBatch.Status.CHECKED:
-            raise ValidationError(_("该文件已经处理过，不能重复导入。"))
-        result = check_batch(batch)  # the database may have changed since the dry run
-        if not result.ok:
-            return 0, result
-        objs = []
-        for row in result.rows:
-            org = SocialOrganization(committee=batch.committee, **row.values)
-            org.apply_uscc_defaults()
-            objs.append(org)
-        bulk_create_with_history(objs, SocialOrganization, batch_size=1000, default_user=by)
-        batch.status = ImportBatch.Status.IMPORTED
-        batch.imported_at = timezone.now()
-        batch.save(update_fields=["status", "imported_at"])
-        audit_record(
-            actor=by,
-            action="organization.import",
-            target=batch,
-            after={"rows": len(objs)},
-            note=batch.original_name,
-        )
-    return len(objs), result
-
-
 def template_workbook() -> bytes:
     # The template documents the file format (Chinese headers and cell values), so it is not translated.
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "社会组织"
     ws.append([label for _f, label, _a in COLUMNS])
@@ -373,6 +425,4 @@ def template_workbook() -> bytes:
         ["负责人人选审核只对行业协会商会填写。"],
     ):
         notes.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from . import access
+from . import uscc as uscc_rules
 from .models import (
     Division,
     Instructor,
@@ -223,3 +224,23 @@ def divisions_in_use(committee_id: int) -> list[tuple[str, str]]:
 
 
 ORG_STATUS_CHOICES = OrgStatus.choices
+
+
+def uscc_registered(codes: list[str], committee_id: int) -> tuple[set[str], set[str]]:
+    """Which of `codes` are registered: (in this committee, in any other). Only for deciding what
+    to refuse; the second set is never shown to the user (see `uscc.not_importable_here`)."""
+    here: set[str] = set()
+    elsewhere: set[str] = set()
+    for i in range(0, len(codes), 900):  # stay under SQLite's parameter limit
+        for code, owner in SocialOrganization.objects.filter(uscc__in=codes[i : i + 900]).values_list(
+            "uscc", "committee_id"
+        ):
+            (here if owner == committee_id else elsewhere).add(code)
+    return here, elsewhere
+
+
+def uscc_taken_message(code: str, committee_id: int | None) -> str:
+    """What to say about a code that is registered already, without naming another committee."""
+    if SocialOrganization.objects.filter(uscc=code, committee_id=committee_id).exists():
+        return uscc_rules.registered_here(code)
+    return uscc_rules.not_importable_here()

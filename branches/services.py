@@ -5,6 +5,8 @@ from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
+from core import limits
+
 from .models import (
     AuditEntry,
     Instructor,
@@ -58,7 +60,7 @@ def audit_record(
         target_repr=str(target)[:300],
         before=before,
         after=after,
-        note=note,
+        note=note[: limits.AUDIT_NOTE],
     )
 
 

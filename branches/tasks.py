@@ -1,8 +1,9 @@
-"""Celery tasks of the register. They take ids, only read, and are safe to run twice."""
+"""Celery tasks of the register. They take ids and are safe to run twice."""
 
 from celery import shared_task
 
-from . import selectors
+from . import import_batches, selectors
+from .models import User
 
 
 def _rate(value) -> str | None:
@@ -23,3 +24,16 @@ def coverage_figures(committee_id: int) -> dict:
         "org_rate": _rate(overall.org_rate),
         "work_rate": _rate(overall.work_rate),
     }
+
+
+@shared_task(name="branches.tasks.check_import_batch")
+def check_import_batch(batch_id: int) -> None:
+    """The dry run of an uploaded organisation list (nothing is written to the register)."""
+    import_batches.import_batch_check(batch_id=batch_id)
+
+
+@shared_task(name="branches.tasks.write_import_batch")
+def write_import_batch(batch_id: int, by_id: int | None) -> int:
+    """Write a confirmed organisation list, all rows or none; returns how many were written."""
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    return import_batches.import_batch_write_or_reset(batch_id=batch_id, by=by)

@@ -71,3 +71,15 @@ def division_from_uscc(value: str) -> str:
 def make_uscc(prefix17: str) -> str:
     """A valid code from its first 17 characters (demo data, tests, benchmarks)."""
     return prefix17 + check_character(prefix17)
+
+
+def not_importable_here() -> str:
+    """The one answer for a code this committee may not register, whatever the reason.
+
+    It is given for a code registered by another committee and for a clash found only when the
+    rows are written, so it never tells another committee's staff that a code exists there."""
+    return _("该统一社会信用代码不能在此导入，请联系登记管理部门。")
+
+
+def registered_here(code: str) -> str:
+    return _("统一社会信用代码 %(code)s 已在本综合党委登记，不能重复导入。") % {"code": code}

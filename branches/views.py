@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core.errors import attempt
 from core.formtokens import once, replay_safe
 
-from . import access, importing, selectors
+from . import access, import_batches, importing, selectors
 from .access import require_acting_committee, role_required, staff_required
 from .forms import ImportUploadForm, OrganizationFilterForm
 from .models import Committee, Division, ImportBatch, Member, MemberRole, PartyOrganization, Role
@@ -48,9 +48,6 @@ def organization_list(request):
         "branches/organization_list.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
-
-
-IMPORT_ROWS_PAGE_SIZE = 100
 
 
 @login_required
@@ -135,7 +132,7 @@ def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         committee = Committee.objects.get(pk=committee_id)
-        batch, result, file_error = importing.import_batch_create(
+        batch, file_error = import_batches.import_batch_create(
             committee=committee, by=request.user, upload=form.cleaned_data["file"]
         )
         if file_error:
@@ -150,18 +147,18 @@ def _batch_for(request, pk):
     return get_object_or_404(ImportBatch, pk=pk, committee_id=require_acting_committee(request))
 
 
+IMPORT_ROWS_PER_PAGE = 500
+
+
 @staff_required
 def import_batch(request, pk):
+    """The batch's state: the dry run's rows and errors as stored (the file is not read again),
+    or the progress of the task at work, refreshed by the page itself (no script needed)."""
     batch = _batch_for(request, pk)
-    try:
-        result = importing.check_batch(batch) if batch.status == ImportBatch.Status.CHECKED else None
-    except importing.ImportFileError as exc:
-        result, error = None, str(exc)
-    else:
-        error = ""
+    result = None if batch.busy else import_batches.stored_result(batch)
     only_errors = request.GET.get("errors") == "1"
     rows = (result.error_rows if only_errors else result.rows) if result else []
-    page = Paginator(rows, IMPORT_ROWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, IMPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "branches/import_batch.html",
@@ -169,9 +166,9 @@ def import_batch(request, pk):
             "batch": batch,
             "result": result,
             "page": page,
-            "query": "errors=1" if only_errors else "",
+            "rows": page.object_list,
             "only_errors": only_errors,
-            "file_error": error,
+            "query": "errors=1" if only_errors else "",
         },
     )
 
@@ -181,19 +178,21 @@ def import_batch(request, pk):
 @replay_safe
 def import_confirm(request, pk):
     batch = _batch_for(request, pk)
+    page = reverse("branches:import-batch", args=[batch.pk])
     with attempt(request, catch_denied=False) as outcome, once(request, "branches.import") as claim:
-        count, result = importing.import_batch_confirm(batch=batch, by=request.user)
-        if result.ok:
-            claim.done(reverse("branches:organization-list"))
-        else:
-            claim.done(reverse("branches:import-batch", args=[batch.pk]))
+        import_batches.import_batch_confirm(batch=batch, by=request.user)
+        claim.done(page)
     if not outcome.ok:
-        return redirect("branches:import-batch", pk=batch.pk)
-    if not result.ok:
-        messages.error(request, _("文件中有错误，未导入任何数据。请按下表修改后重新上传。"))
-        return redirect("branches:import-batch", pk=batch.pk)
-    messages.success(request, _("已导入 %(n)d 个社会组织。") % {"n": count})
-    return redirect(reverse("branches:organization-list"))
+        return redirect(page)
+    batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.IMPORTED:  # tasks run in-process: done already
+        messages.success(request, _("已导入 %(n)d 个社会组织。") % {"n": batch.row_count})
+        return redirect(reverse("branches:organization-list"))
+    if batch.status == ImportBatch.Status.IMPORTING:
+        messages.info(request, _("正在导入，完成后本页显示结果。"))
+    elif batch.message:  # sent back: a code was registered meanwhile, or the write failed
+        messages.error(request, batch.message)
+    return redirect(page)
 
 
 @staff_required

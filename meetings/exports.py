@@ -1,11 +1,10 @@
 """The committee's year of compliance as an .xlsx workbook (heat map and list of gaps)."""
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from core.spreadsheets import new_workbook, workbook_bytes
 
 from .compliance import BranchCompliance
 
@@ -20,7 +19,7 @@ FILLS = {
 
 
 def compliance_workbook(branches: list[BranchCompliance], year: int) -> bytes:
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("热力图")
     ws.append([_("%(year)s年 组织生活落实情况（每格：当月到期要求 达标数/应达标数）") % {"year": year}])
@@ -81,6 +80,4 @@ def compliance_workbook(branches: list[BranchCompliance], year: int) -> bytes:
         gaps.column_dimensions[col].width = width
     gaps.freeze_panes = "A2"
 
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import limits
 from core.dates import RangeDateTimeField
 
 from .models import AttendanceStatus, MeetingStatus
@@ -52,7 +53,13 @@ class MeetingForm(forms.Form):
         required=False,
         help_text=_("非本支部党员，如社会组织负责人、党建指导员。"),
     )
-    minutes = forms.CharField(label=_("会议记录"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    minutes = forms.CharField(
+        label=_("会议记录"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=limits.MINUTES,
+        error_messages={"max_length": _("会议记录不能超过%(limit_value)d个字符（现有%(show_value)d个）。")},
+    )
     attachments = MultipleFileField(
         label=_("附件和照片"),
         required=False,

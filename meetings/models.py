@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, Member, PartyOrganization
 from core.dates import validate_date_in_range
+from core.limits import MINUTES, bounded
 
 
 class Frequency(models.TextChoices):
@@ -155,7 +156,7 @@ class Meeting(models.Model):
     guests = models.CharField(
         _("列席人员"), max_length=300, blank=True, help_text=_("非本支部党员的列席人员。")
     )
-    minutes = models.TextField(_("会议记录"), blank=True)
+    minutes = models.TextField(_("会议记录"), blank=True, **bounded(MINUTES))
     # Quorum as it stood when attendance was recorded; membership may change later, the record does not.
     entitled_count = models.PositiveSmallIntegerField(_("应到（有表决权）"), default=0)
     present_count = models.PositiveSmallIntegerField(_("实到（有表决权）"), default=0)

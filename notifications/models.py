@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.limits import GENERATED, NOTICE_BODY, bounded
+
 
 class Kind(models.TextChoices):
     # to committee staff
@@ -39,14 +41,14 @@ class Notification(models.Model):
     kind = models.CharField(_("类别"), max_length=40, choices=Kind.choices)
     key = models.CharField(_("事件键"), max_length=200, help_text=_("同一收件人同一事件只通知一次。"))
     title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"))
+    body = models.TextField(_("内容"), **bounded(NOTICE_BODY))
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     email_wanted = models.BooleanField(_("需发邮件"), default=False)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(_("邮件尝试次数"), default=0)
-    email_error = models.TextField(_("邮件失败原因"), blank=True)
+    email_error = models.TextField(_("邮件失败原因"), blank=True, **bounded(GENERATED))
 
     class Meta:
         verbose_name = _("通知")

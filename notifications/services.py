@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from core.limits import NOTICE_BODY
+
 from .models import EmailPreference, Notification
 
 
@@ -41,14 +43,14 @@ def notify(
                     kind=kind,
                     key=key[:200],
                     title=title[:200],
-                    body=body,
+                    body=body[:NOTICE_BODY],
                     url=url[:300],
                     email_wanted=wants_email(user, kind),
                 )
         except IntegrityError:  # already notified of this event
             if refresh_unread:
                 Notification.objects.filter(recipient=user, key=key[:200], read_at__isnull=True).update(
-                    title=title[:200], body=body, url=url[:300]
+                    title=title[:200], body=body[:NOTICE_BODY], url=url[:300]
                 )
             continue
         created.append(n)

@@ -5,6 +5,8 @@
 (b) No private name (``_name``) imported from another project module: what a module keeps to
     itself stays there; a package's ``__init__`` may share its private names with its own modules.
 (c) No module in the apps over 500 lines: a module that long has become two.
+(d) No module but ``core.spreadsheets`` makes an openpyxl ``Workbook``: every .xlsx export goes
+    through the one place that writes no live formula (reading with ``load_workbook`` is free).
 
 Tests and migrations are exempt. The direction of the imports between the apps (register ←
 meetings ← ratings ← project) is checked by import-linter (``.importlinter``, CI stage
@@ -239,6 +241,33 @@ def test_the_known_long_modules_are_still_long():
     assert not KNOWN_LONG_MODULES - set(long_modules()), "fixed: remove them from KNOWN_LONG_MODULES"
 
 
+# --- (d) every workbook is written through core.spreadsheets -----------------------------------------
+
+SPREADSHEET_WRITER = "core.spreadsheets"
+
+
+def workbook_makers(modules: dict[str, Path] = MODULES) -> set[tuple[str, int]]:
+    """(module, line) of every use of openpyxl's Workbook class outside core.spreadsheets."""
+    found = set()
+    for module, path in modules.items():
+        if module == SPREADSHEET_WRITER:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "openpyxl":
+                if any(alias.name in ("Workbook", "*") for alias in node.names):
+                    found.add((module, node.lineno))
+            elif isinstance(node, ast.Attribute) and node.attr == "Workbook":
+                found.add((module, node.lineno))
+    return found
+
+
+def test_workbooks_are_made_only_by_core_spreadsheets():
+    found = workbook_makers()
+    assert not found, "use core.spreadsheets.new_workbook() instead of openpyxl's Workbook:\n" + "\n".join(
+        f"{module}:{line}" for module, line in sorted(found)
+    )
+
+
 # --- the checks can fail --------------------------------------------------------------------------
 
 
@@ -282,3 +311,20 @@ def test_a_private_import_is_found(tmp_path):
     path.write_text("from branches.views import _helper\nfrom . import _own\nfrom .models import __all__\n")
     found = private_imports(list(_imports("meetings.probe", path)))
     assert found == {("meetings.probe", "branches.views", "_helper")}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from openpyxl import Workbook\n",
+        "from openpyxl.workbook import Workbook\n",
+        "import openpyxl\nwb = openpyxl.Workbook()\n",
+        "def f():\n    from openpyxl import load_workbook, Workbook\n",
+    ],
+)
+def test_a_workbook_made_outside_core_spreadsheets_is_found(tmp_path, source):
+    path = tmp_path / "probe.py"
+    path.write_text(source)
+    assert workbook_makers({"meetings.probe": path, SPREADSHEET_WRITER: path}) == {
+        ("meetings.probe", source.count("\n"))
+    }

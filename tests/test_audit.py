@@ -327,3 +327,14 @@ def test_staff_see_the_history_of_their_rows_but_cannot_revert(staff_client, sta
     assert staff_client.post(revert, {"name": "原名称"}).status_code == 403
     org.refresh_from_db()
     assert org.name == "新名称"
+
+
+def test_an_audit_note_is_kept_within_its_limit(committee, staff_user):
+    from branches.services import audit_record
+    from core.limits import AUDIT_NOTE
+
+    entry = audit_record(
+        actor=staff_user, action="committee.note", target=committee, note="记" * (AUDIT_NOTE + 50)
+    )
+    assert len(entry.note) == AUDIT_NOTE
+    entry.clean_fields(exclude=[f.name for f in entry._meta.fields if f.name != "note"])

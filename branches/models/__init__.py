@@ -1,7 +1,7 @@
 """The register's models, by what they hold: the register itself, logins, and records of work."""
 
 from .accounts import Role, User
-from .records import AuditEntry, ImportBatch
+from .records import AuditEntry, ImportBatch, ImportRows
 from .register import (
     Committee,
     Division,
@@ -24,6 +24,7 @@ __all__ = [
     "Committee",
     "Division",
     "ImportBatch",
+    "ImportRows",
     "Instructor",
     "InstructorKind",
     "Member",

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.limits import AUDIT_NOTE, GENERATED, bounded
+
 from .accounts import User
 from .register import Committee
 
@@ -26,7 +28,7 @@ class AuditEntry(models.Model):
     target_repr = models.CharField(_("对象"), max_length=300)
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
-    note = models.TextField(_("说明"), blank=True)
+    note = models.TextField(_("说明"), blank=True, **bounded(AUDIT_NOTE))
 
     class Meta:
         verbose_name = _("审计记录")
@@ -47,10 +49,14 @@ class AuditEntry(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An uploaded organisation list: checked in a dry run, written only when confirmed and clean."""
+    """An uploaded organisation list: checked in a dry run, written only when confirmed and clean.
+
+    The dry run and the write are tasks; `progress_done`/`progress_total` say how far they are."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("预检中")
         CHECKED = "checked", _("已预检")
+        IMPORTING = "importing", _("导入中")
         IMPORTED = "imported", _("已导入")
         FAILED = "failed", _("失败")
 
@@ -63,9 +69,12 @@ class ImportBatch(models.Model):
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     original_name = models.CharField(_("文件名"), max_length=200)
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.CHECKED)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.CHECKING)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    progress_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    progress_total = models.PositiveIntegerField(_("总行数"), default=0, help_text=_("0：尚不知道。"))
+    message = models.TextField(_("说明"), blank=True, **bounded(GENERATED))
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
     history = HistoricalRecords()
@@ -77,3 +86,30 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class ImportRows(models.Model):
+    """The rows the dry run read from a batch's file, with their errors, kept so that showing and
+    importing the batch never read the file again. Derived from the file, which is kept as
+    uploaded: no row history of its own."""
+
+    batch = models.OneToOneField(
+        ImportBatch,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="parsed",
+        verbose_name=_("导入批次"),
+    )
+    missing_headers = models.JSONField(_("缺少的表头"), default=list)
+    rows = models.JSONField(_("数据行"), default=list, help_text=_("[行号, 各栏的值, 错误]"))
+
+    class Meta:
+        verbose_name = _("导入预检结果")
+        verbose_name_plural = _("导入预检结果")
+
+    def __str__(self):
+        return str(self.batch)

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from branches.models import PartyOrganization
 from core.dates import validate_date_in_range
+from core.limits import ANSWER, REASON, bounded
 
 from .rubric import Indicator
 from .workflow import Cycle, Submission
@@ -33,11 +34,11 @@ class Objection(models.Model):
     reference = models.CharField(_("受理编号"), max_length=20, unique=True)
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     contact = models.CharField(_("联系方式"), max_length=100, blank=True)
-    reason = models.TextField(_("异议理由"), max_length=2000)
+    reason = models.TextField(_("异议理由"), **bounded(REASON))
     state = models.CharField(
         _("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True
     )
-    outcome = models.TextField(_("复核结论"), blank=True, max_length=2000)
+    outcome = models.TextField(_("复核结论"), blank=True, **bounded(REASON))
     filed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     handled_by = models.ForeignKey(
@@ -199,7 +200,7 @@ class AwardEvent(models.Model):
     from_level = models.PositiveSmallIntegerField(_("原星级"), null=True, blank=True)
     to_level = models.PositiveSmallIntegerField(_("新星级"), null=True, blank=True)
     grounds = models.CharField(_("事由"), max_length=30, blank=True)
-    reason = models.TextField(_("理由"), blank=True, max_length=2000)
+    reason = models.TextField(_("理由"), blank=True, **bounded(REASON))
     evidence = models.FileField(_("依据材料"), upload_to=award_event_path, blank=True, max_length=300)
     evidence_name = models.CharField(max_length=200, blank=True)
     by = models.ForeignKey(
@@ -254,15 +255,15 @@ class Rectification(models.Model):
     indicator = models.ForeignKey(
         Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("指标")
     )
-    problem = models.TextField(_("存在问题"), max_length=2000)
-    requirement = models.TextField(_("整改要求"), max_length=2000)
+    problem = models.TextField(_("存在问题"), **bounded(REASON))
+    requirement = models.TextField(_("整改要求"), **bounded(REASON))
     due_on = models.DateField(_("整改期限"), validators=[validate_date_in_range])
     state = models.CharField(
         _("状态"), max_length=20, choices=State.choices, default=State.OPEN, db_index=True
     )
-    answer = models.TextField(_("整改情况"), blank=True, max_length=4000)
+    answer = models.TextField(_("整改情况"), blank=True, **bounded(ANSWER))
     answered_at = models.DateTimeField(null=True, blank=True)
-    staff_note = models.TextField(_("核查意见"), blank=True, max_length=2000)
+    staff_note = models.TextField(_("核查意见"), blank=True, **bounded(REASON))
     verified_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.limits import GENERATED, bounded
+
 from .workflow import Cycle
 
 
@@ -53,7 +55,7 @@ class TallyRun(models.Model):
     created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    error = models.TextField(_("错误"), blank=True)
+    error = models.TextField(_("错误"), blank=True, **bounded(GENERATED))
 
     history = HistoricalRecords()
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.dates import validate_date_in_range
+from core.limits import REASON, bounded
 
 from .rubric import AdjustmentItem, Indicator, VetoItem
 from .workflow import Cycle, Submission
@@ -55,7 +56,7 @@ class FinalScore(models.Model):
     score = models.DecimalField(
         _("最终得分"), max_digits=5, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    reason = models.TextField(_("调整理由"), blank=True, max_length=2000)
+    reason = models.TextField(_("调整理由"), blank=True, **bounded(REASON))
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
 
@@ -102,8 +103,8 @@ class VetoDecision(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="vetoes")
     item = models.ForeignKey(VetoItem, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
-    raised_note = models.TextField(_("线索"), blank=True, max_length=2000)
-    reason = models.TextField(_("认定理由"), blank=True, max_length=2000)
+    raised_note = models.TextField(_("线索"), blank=True, **bounded(REASON))
+    reason = models.TextField(_("认定理由"), blank=True, **bounded(REASON))
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

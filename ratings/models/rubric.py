@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Committee
+from core.limits import RUBRIC_TEXT, bounded
 
 from .common import HALF, level_name, validate_half_step
 
@@ -102,12 +103,12 @@ class Indicator(models.Model):
     )
     code = models.CharField(_("编号"), max_length=10)
     title = models.CharField(_("二级指标"), max_length=300)
-    evidence_description = models.TextField(_("佐证材料要求"), blank=True)
+    evidence_description = models.TextField(_("佐证材料要求"), blank=True, **bounded(RUBRIC_TEXT))
     max_score = models.DecimalField(
         _("分值"), max_digits=5, decimal_places=1, validators=[MinValueValidator(HALF), validate_half_step]
     )
     evidence_required = models.BooleanField(_("须上传佐证"), default=True)
-    guidance = models.TextField(_("验收要点"), blank=True)
+    guidance = models.TextField(_("验收要点"), blank=True, **bounded(RUBRIC_TEXT))
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     meeting_types = models.ManyToManyField(
         "meetings.MeetingType",

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, PartyOrganization, SocialOrganization
 from core.dates import validate_date_in_range
+from core.limits import GENERATED, REASON, bounded
 
 from .common import level_name, validate_half_step
 from .rubric import Indicator, Rubric
@@ -219,7 +220,7 @@ class Submission(models.Model):
     vetoed = models.BooleanField(_("一票否决"), default=False)
     previous_level = models.PositiveSmallIntegerField(_("上一周期星级"), null=True, blank=True)
     proposed_level = models.PositiveSmallIntegerField(_("建议星级"), null=True, blank=True)
-    level_explanation = models.TextField(_("星级依据"), blank=True)
+    level_explanation = models.TextField(_("星级依据"), blank=True, **bounded(GENERATED))
     final_level = models.PositiveSmallIntegerField(
         _("确定星级"), null=True, blank=True, help_text=_("公示期满、无未决异议后确定。")
     )
@@ -268,7 +269,7 @@ class IndicatorScore(models.Model):
         blank=True,
         validators=[MinValueValidator(0), validate_half_step],
     )
-    comment = models.TextField(_("自评说明"), blank=True, max_length=2000)
+    comment = models.TextField(_("自评说明"), blank=True, **bounded(REASON))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
@@ -327,7 +328,7 @@ class ReturnReason(models.Model):
     indicator = models.ForeignKey(
         Indicator, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("退回原因"), max_length=2000)
+    reason = models.TextField(_("退回原因"), **bounded(REASON))
     round = models.PositiveSmallIntegerField(_("第几次退回"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -411,7 +412,7 @@ class InspectionScore(models.Model):
         blank=True,
         validators=[MinValueValidator(0), validate_half_step],
     )
-    finding = models.TextField(_("验收意见"), blank=True, max_length=2000)
+    finding = models.TextField(_("验收意见"), blank=True, **bounded(REASON))
     recorded_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     history = HistoricalRecords()

@@ -1,35 +1,19 @@
 """Downloads for the committee: results, tally and coverage as .xlsx; the annual report as PDF."""
 
-import io
-
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from core.spreadsheets import new_workbook, workbook_bytes
 
 from ..models import Cycle, Status, Submission, level_name
 
 BOLD = Font(bold=True)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value):
-    """A cell value that a spreadsheet never runs as a formula: text starting with = + - @ (or a tab
-    or carriage return) is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _append(ws, values):
-    ws.append([cell(v) for v in values])
-
-
 def _sheet(wb, title, header):
     ws = wb.create_sheet(title)
-    _append(ws, header)
+    ws.append(header)
     for header_cell in ws[1]:
         header_cell.font = BOLD
     return ws
@@ -38,17 +22,14 @@ def _sheet(wb, title, header):
 def _save(wb) -> bytes:
     if "Sheet" in wb.sheetnames and len(wb.sheetnames) > 1:
         del wb["Sheet"]
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def results_xlsx(cycle: Cycle) -> bytes:
     """One row per submission; streamed row by row into a write-only workbook."""
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet(_("评星结果"))
-    _append(
-        ws,
+    ws.append(
         [
             _("党组织"),
             _("覆盖的社会组织"),
@@ -74,8 +55,7 @@ def results_xlsx(cycle: Cycle) -> bytes:
     )
     for s in subs.iterator(chunk_size=1000):
         award = getattr(s, "award", None)
-        _append(
-            ws,
+        ws.append(
             [
                 s.party_organization.name,
                 "、".join(o.name for o in s.party_organization.organizations.all()),
@@ -93,9 +73,7 @@ def results_xlsx(cycle: Cycle) -> bytes:
                 str(award.public_state_label) if award else "—",
             ],
         )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def _num(v):
@@ -129,7 +107,7 @@ def _group_row(label, g):
 
 
 def tally_xlsx(data: dict) -> bytes:
-    wb = Workbook()
+    wb = new_workbook()
     ws = _sheet(wb, _("总体"), [_("项目"), _("数值")])
     for label, value in [
         (_("评星周期"), data["cycle"]["title"]),
@@ -146,18 +124,18 @@ def tally_xlsx(data: dict) -> bytes:
         (_("组织覆盖率（%）"), data["coverage"]["org_rate"]),
         (_("工作覆盖率（%）"), data["coverage"]["work_rate"]),
     ]:
-        _append(ws, [label, value])
+        ws.append([label, value])
     ws = _sheet(wb, _("按组织类型"), [_("组织类型"), *_level_header()])
     for g in data["by_type"]:
-        _append(ws, _group_row(g["label"], g))
+        ws.append(_group_row(g["label"], g))
     ws = _sheet(wb, _("按行政区划"), [_("行政区划"), *_level_header()])
     for g in data["by_region"]:
-        _append(ws, _group_row(g["label"], g))
+        ws.append(_group_row(g["label"], g))
     return _save(wb)
 
 
 def coverage_xlsx(report) -> bytes:
-    wb = Workbook()
+    wb = new_workbook()
     header = [
         _("范围"),
         _("社会组织数"),
@@ -170,8 +148,7 @@ def coverage_xlsx(report) -> bytes:
     ws = _sheet(wb, _("两个覆盖"), header)
     rows = [report.overall, *report.by_region]
     for r in rows:
-        _append(
-            ws,
+        ws.append(
             [
                 r.label,
                 r.total,
@@ -184,8 +161,7 @@ def coverage_xlsx(report) -> bytes:
         )
     ws = _sheet(wb, _("按组织类型"), header)
     for r in report.by_type:
-        _append(
-            ws,
+        ws.append(
             [
                 r.label,
                 r.total,

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from branches.models import Committee
+from core import limits
 
 from ..models import AdjustmentItem, Rubric
 from .services import has_meeting_link
@@ -105,6 +106,16 @@ def _required_text(values, key, label, max_length, err):
     return text
 
 
+def _optional_text(values, key, label, max_length, err):
+    text = cell_text(values.get(key))
+    if len(text) > max_length:
+        err(
+            _("%(label)s：不能超过%(max_length)s个字符（现有%(count)s个）。")
+            % {"label": label, "max_length": max_length, "count": len(text)}
+        )
+    return text
+
+
 def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
     sheet = SHEET_INDICATORS
     if not rows:
@@ -142,6 +153,10 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
                 _("须上传佐证：应填“是”或“否”，而不是“%(raw)s”。")
                 % {"raw": cell_text(v.get("evidence_required"))}
             )
+        evidence_description = _optional_text(
+            v, "evidence_description", _("佐证材料要求"), limits.RUBRIC_TEXT, err
+        )
+        guidance = _optional_text(v, "guidance", _("验收要点"), limits.RUBRIC_TEXT, err)
         meeting_codes = [
             c
             for c in cell_text(v.get("meeting_types"))
@@ -171,8 +186,8 @@ def _check_indicators(rows, parsed: ParsedRubric, errors: list[RowError]):
                     title=title,
                     max_score=max_score or Decimal(0),
                     evidence_required=bool(evidence),
-                    evidence_description=cell_text(v.get("evidence_description")),
-                    guidance=cell_text(v.get("guidance")),
+                    evidence_description=evidence_description,
+                    guidance=guidance,
                     meeting_types=meeting_codes,
                 )
             )

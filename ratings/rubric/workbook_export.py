@@ -1,9 +1,8 @@
 """Export one rubric version as a workbook, and what a rubric says without ids (to compare versions)."""
 
-import io
-
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from core.spreadsheets import new_workbook, workbook_bytes
 
 from ..models import Rubric
 from .services import has_meeting_link
@@ -44,7 +43,7 @@ def _widths(ws, widths):
 def export_rubric(rubric: Rubric) -> bytes:
     """The whole rubric as an .xlsx workbook with the sheets 指标, 加减分, 一票否决, 星级, 设置."""
     linked = has_meeting_link()
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = SHEET_INDICATORS
     columns = INDICATOR_COLUMNS + ([MEETING_COLUMN] if linked else [])
@@ -102,9 +101,7 @@ def export_rubric(rubric: Rubric) -> bytes:
         ws.append([label, values[key], SETTINGS_NOTES[key]])
     _widths(ws, (16, 40, 70))
 
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def export_filename(rubric: Rubric) -> str:

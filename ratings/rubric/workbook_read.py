@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from core.spreadsheets import read_text
+
 from .workbook import (
     ADJUSTMENT_COLUMNS,
     BAND_COLUMNS,
@@ -31,7 +33,7 @@ def cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return read_text(str(value).strip())  # undo the export's protective apostrophe
 
 
 def read_workbook(content: bytes) -> dict[str, list[tuple[int, dict]]]:

@@ -670,3 +670,19 @@ def test_a_second_secretary_is_a_form_error_in_the_admin(staff_client, committee
     )
     assert response.status_code == 200
     assert "一个党组织只能有一名书记" in str(response.context["adminform"].form.errors)
+
+
+def test_the_admin_does_not_say_that_another_committee_has_the_code(staff_client, committee, other_committee):
+    theirs = factories.SocialOrganizationFactory(committee=other_committee)
+    ours = factories.SocialOrganizationFactory(committee=committee)
+    response = staff_client.post(admin_url("socialorganization", "add"), _org_post(uscc=theirs.uscc))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["uscc"] == [
+        "该统一社会信用代码不能在此导入，请联系登记管理部门。"
+    ]
+    assert "已存在" not in response.content.decode()
+    response = staff_client.post(admin_url("socialorganization", "add"), _org_post(uscc=ours.uscc))
+    assert response.context["adminform"].form.errors["uscc"] == [
+        f"统一社会信用代码 {ours.uscc} 已在本综合党委登记，不能重复导入。"
+    ]
+    assert SocialOrganization.objects.filter(uscc__in=[theirs.uscc, ours.uscc]).count() == 2

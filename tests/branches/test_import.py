@@ -1,7 +1,13 @@
-"""Import of organisations: a dry run that shows every row with its errors, then all or nothing."""
+"""Import of organisations: a dry run that shows every row with its errors, then all or nothing.
+
+Both run as Celery tasks queued when the request's transaction commits. The test's own transaction
+never commits, so `after_commit()` runs what a request queued once it has answered, as a worker
+would (Celery is eager in the tests)."""
 
 import csv
 import io
+import re
+import zipfile
 
 import pytest
 from django.contrib.messages import get_messages
@@ -11,10 +17,12 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from branches import importing
-from branches.models import AuditEntry, ImportBatch, OrgStatus, OrgType, SocialOrganization
+from branches import importing, tasks
+from branches.models import AuditEntry, ImportBatch, ImportRows, OrgStatus, OrgType, SocialOrganization
 from branches.uscc import make_uscc
 from tests import factories
+from tests.formtoken import token_in
+from tests.xlsx_checks import cells_of
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +82,24 @@ def csv_bytes(rows, encoding, header=HEADER) -> bytes:
     return buf.getvalue().encode(encoding)
 
 
+class _Queued:
+    capture = None
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_after_each_request(django_capture_on_commit_callbacks):
+    _Queued.capture = django_capture_on_commit_callbacks
+    yield
+    _Queued.capture = None
+
+
+def after_commit():
+    return _Queued.capture(execute=True)
+
+
 def upload(client, name, content):
-    return client.post(reverse("branches:import"), {"file": SimpleUploadedFile(name, content)})
+    with after_commit():
+        return client.post(reverse("branches:import"), {"file": SimpleUploadedFile(name, content)})
 
 
 def dry_run(client, name, content):
@@ -89,7 +113,12 @@ def dry_run(client, name, content):
 
 
 def confirm(client, batch):
-    return client.post(reverse("branches:import-confirm", args=[batch.pk]))
+    with after_commit():
+        return client.post(reverse("branches:import-confirm", args=[batch.pk]))
+
+
+def batch_page(client, batch, **params):
+    return client.get(reverse("branches:import-batch", args=[batch.pk]), params)
 
 
 FILES = {
@@ -123,7 +152,7 @@ def test_the_dry_run_shows_every_row_with_its_errors(staff_client, committee, ot
         f"统一社会信用代码校验码错误：按前17位计算，第18位应为“{CODE[4][17]}”，实际为“{wrong_check[17]}”。"
     ]
     assert errors[4] == ["统一社会信用代码与第2行重复。"]
-    assert errors[5] == [f"统一社会信用代码 {existing.uscc} 已登记，不能重复导入。"]
+    assert errors[5] == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]  # another committee's
     assert errors[6] == [
         "组织类型：无法识别“公司”，应为社会团体、民办非企业单位（社会服务机构）、基金会或其他。"
     ]
@@ -184,8 +213,9 @@ def test_confirming_a_clean_file_writes_every_row(staff_client, staff_user, comm
 
     response = confirm(staff_client, batch)
     assert response.status_code == 302
-    assert response["Location"] == reverse("branches:organization-list")
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["已导入 4 个社会组织。"]
+    assert response["Location"] == reverse("branches:import-batch", args=[batch.pk])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["正在导入，完成后本页显示结果。"]
+    assert "导入 4 行" in batch_page(staff_client, batch).content.decode()  # the task has run
 
     orgs = {o.name: o for o in SocialOrganization.objects.filter(committee=committee)}
     assert len(orgs) == SocialOrganization.objects.count() == 4
@@ -230,12 +260,13 @@ def test_confirm_rechecks_the_database(staff_client, committee, other_committee)
     response = confirm(staff_client, batch)
     assert response.status_code == 302
     assert response["Location"] == reverse("branches:import-batch", args=[batch.pk])
-    assert "未导入任何数据" in " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert SocialOrganization.objects.filter(committee=committee).count() == 0
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.CHECKED
-    page = staff_client.get(reverse("branches:import-batch", args=[batch.pk]))
-    assert f"统一社会信用代码 {FOUNDATION} 已登记，不能重复导入。" in page.content.decode()
+    assert (batch.status, batch.error_count) == (ImportBatch.Status.CHECKED, 1)
+    html = batch_page(staff_client, batch).content.decode()
+    assert "文件中有错误，未导入任何数据" in html
+    assert "该统一社会信用代码不能在此导入，请联系登记管理部门。" in html
+    assert 'id="confirm-import"' not in html
 
 
 def test_confirming_twice_is_refused(staff_client, committee):
@@ -250,9 +281,7 @@ def test_confirming_twice_is_refused(staff_client, committee):
     assert "已于" in staff_client.get(reverse("branches:import-batch", args=[batch.pk])).content.decode()
 
 
-def test_a_failure_in_the_middle_of_the_write_writes_nothing(
-    staff_client, staff_user, committee, monkeypatch
-):
+def test_a_failure_in_the_middle_of_the_write_writes_nothing(staff_client, committee, monkeypatch):
     rows = [[f"协会{n}", make_uscc(f"51510107MJ{n:07d}"), "", "", "", "", ""] for n in range(100, 130)]
     batch, page = dry_run(staff_client, "组织.xlsx", xlsx(rows))
     assert page.context["result"].ok
@@ -266,12 +295,12 @@ def test_a_failure_in_the_middle_of_the_write_writes_nothing(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(QuerySet, "bulk_create", half_then_fail)
-    with pytest.raises(RuntimeError):
-        importing.import_batch_confirm(batch=batch, by=staff_user)
+    confirm(staff_client, batch)
     assert calls == [15]
     assert SocialOrganization.objects.count() == 0
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.CHECKED
+    assert batch.status == ImportBatch.Status.CHECKED  # can be confirmed again
+    assert "导入时出错，未写入任何数据" in batch_page(staff_client, batch).content.decode()
     assert not AuditEntry.objects.filter(action="organization.import").exists()
 
 
@@ -403,14 +432,204 @@ def test_the_template_itself_passes_the_dry_run(staff_client):
 
 
 def test_a_double_submitted_confirmation_imports_once(staff_client, committee):
-    from tests.formtoken import token_in
-
     batch, page = dry_run(staff_client, "组织.xlsx", xlsx(clean_rows()))
     token = token_in(page)
     url = reverse("branches:import-confirm", args=[batch.pk])
-    first = staff_client.post(url, {"form_token": token})
+    with after_commit():
+        first = staff_client.post(url, {"form_token": token})
     count = SocialOrganization.objects.count()
-    second = staff_client.post(url, {"form_token": token})
-    assert first.url == second.url == reverse("branches:organization-list")
+    with after_commit():
+        second = staff_client.post(url, {"form_token": token})
+    assert first.url == second.url == reverse("branches:import-batch", args=[batch.pk])
     assert count > 0 and SocialOrganization.objects.count() == count
     assert "该表单已经提交过" in " ".join(str(m) for m in get_messages(second.wsgi_request))
+
+
+# --- codes registered elsewhere ---------------------------------------------------------------------
+
+
+def test_a_code_of_another_committee_is_refused_without_saying_it_exists(
+    staff_client, committee, other_committee
+):
+    theirs = factories.SocialOrganizationFactory(committee=other_committee, name="别的党委的协会")
+    ours = factories.SocialOrganizationFactory(committee=committee)
+    _batch, page = dry_run(
+        staff_client,
+        "组织.xlsx",
+        xlsx([["甲协会", theirs.uscc, "", "", "", "", ""], ["乙协会", ours.uscc, "", "", "", "", ""]]),
+    )
+    errors = {row.number: row.errors for row in page.context["result"].rows}
+    assert errors[2] == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]
+    assert errors[3] == [f"统一社会信用代码 {ours.uscc} 已在本综合党委登记，不能重复导入。"]
+    html = page.content.decode()
+    for hint in ("已登记", "别的党委的协会", other_committee.name, "其他综合党委"):
+        assert hint not in html.replace("已在本综合党委登记", "")
+
+
+def test_the_other_committee_sees_the_same_code_as_its_own(
+    login, committee, other_committee, other_staff_user
+):
+    ours = factories.SocialOrganizationFactory(committee=committee)
+    _batch, page = dry_run(
+        login(other_staff_user), "组织.xlsx", xlsx([["甲协会", ours.uscc, "", "", "", "", ""]])
+    )
+    assert page.context["result"].rows[0].errors == ["该统一社会信用代码不能在此导入，请联系登记管理部门。"]
+
+
+def test_the_template_has_no_formula(staff_client):
+    values = cells_of(staff_client.get(reverse("branches:import-template")).content)
+    assert "名称" in values
+
+
+# --- bounded, and off the request ---------------------------------------------------------------------
+
+
+def with_dimension(content: bytes, ref: str | None) -> bytes:
+    """The workbook with its sheet's declared range (``<dimension ref=…/>``) replaced, or removed."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                new = b"" if ref is None else f'<dimension ref="{ref}"/>'.encode()
+                data, found = re.subn(rb'<dimension ref="[^"]*"\s*/>', new, data)
+                assert found == 1
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def wide(columns, rows=3):
+    header = HEADER + [f"备注{i}" for i in range(columns - len(HEADER))]
+    return xlsx([[f"值{r}-{c}" for c in range(columns)] for r in range(rows)], header=header)
+
+
+def test_a_sheet_declared_too_wide_is_refused_at_upload_unread(staff_client):
+    response = upload(staff_client, "组织.xlsx", wide(100))
+    assert response.status_code == 200
+    assert "工作表有 100 列，超过上限 50 列" in " ".join(response.context["form"].errors["file"])
+    assert not ImportBatch.objects.exists()
+
+
+@override_settings(IMPORT_MAX_CELLS=30)
+def test_a_sheet_declared_with_too_many_cells_is_refused_at_upload(staff_client):
+    response = upload(staff_client, "组织.xlsx", xlsx(clean_rows()))  # 7 columns × 5 rows
+    assert "文件超过 30 个单元格" in " ".join(response.context["form"].errors["file"])
+
+
+@pytest.mark.parametrize(
+    "settings_, ref, message",
+    [
+        ({"IMPORT_MAX_COLUMNS": 10}, None, "第 2 行有 11 列，超过上限 10 列"),
+        ({"IMPORT_MAX_COLUMNS": 10}, "A1:B2", "第 2 行有 11 列，超过上限 10 列"),
+        ({"IMPORT_MAX_ROWS": 2}, None, "文件超过 2 行"),
+        ({"IMPORT_MAX_CELLS": 25}, "A1", "文件超过 25 个单元格"),
+    ],
+)
+def test_a_sheet_that_hides_its_size_is_refused_while_it_is_read(staff_client, settings_, ref, message):
+    rows = clean_rows()
+    rows[0] = rows[0] + ["", "", "", "多出的一列"]  # 11 columns in row 2
+    with override_settings(**settings_):
+        batch, page = dry_run(staff_client, "组织.xlsx", with_dimension(xlsx(rows, header=HEADER), ref))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert message in batch.message and message in page.content.decode()
+    assert not ImportRows.objects.filter(batch=batch).exists()
+    assert not SocialOrganization.objects.exists()
+
+
+def test_rows_past_a_declared_range_are_read_not_dropped(staff_client):
+    _batch, page = dry_run(staff_client, "组织.xlsx", with_dimension(xlsx(clean_rows()), "A1:B2"))
+    result = page.context["result"]
+    assert result.ok and [r.values["address"] for r in result.rows][0] == "武侯区一号"
+    assert len(result.rows) == 4
+
+
+@pytest.mark.parametrize(
+    "settings_, content, message",
+    [
+        ({"IMPORT_MAX_CELLS": 20}, csv_bytes(clean_rows(), "utf-8"), "文件超过 20 个单元格"),
+        ({}, csv_bytes([["某协会", "x" * 200_000]], "utf-8"), "CSV 文件第 2 行无法读取"),
+    ],
+)
+def test_a_csv_over_a_limit_is_refused_while_it_is_read(staff_client, settings_, content, message):
+    with override_settings(**settings_):
+        batch, page = dry_run(staff_client, "组织.csv", content)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and message in batch.message
+
+
+def test_the_page_shows_the_progress_until_the_dry_run_has_run(staff_client):
+    response = staff_client.post(  # the dry run is queued, not run: no worker has picked it up yet
+        reverse("branches:import"), {"file": SimpleUploadedFile("组织.xlsx", xlsx(clean_rows()))}
+    )
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == reverse("branches:import-batch", args=[batch.pk])
+    assert (batch.status, batch.progress_done, batch.progress_total) == (ImportBatch.Status.CHECKING, 0, 4)
+    html = batch_page(staff_client, batch).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in html  # refreshes itself, no script
+    assert "预检中" in html and "已处理 0 / 4 行" in html and 'id="confirm-import"' not in html
+
+    tasks.check_import_batch(batch.pk)
+    html = batch_page(staff_client, batch).content.decode()
+    assert 'http-equiv="refresh"' not in html
+    assert 'id="confirm-import"' in html and "共 4 行，其中 0 行有错误。" in html
+
+
+def test_the_tasks_do_nothing_more_when_run_twice(staff_client, staff_user, committee):
+    batch, _page = dry_run(staff_client, "组织.xlsx", xlsx(clean_rows()))
+    history = batch.history.count()
+    tasks.check_import_batch(batch.pk)
+    assert batch.history.count() == history
+    confirm(staff_client, batch)
+    assert tasks.write_import_batch(batch.pk, staff_user.pk) == 0
+    assert SocialOrganization.objects.count() == 4
+    assert AuditEntry.objects.filter(action="organization.import").count() == 1
+
+
+def test_showing_and_importing_a_batch_never_read_the_file_again(staff_client, committee):
+    batch, _page = dry_run(staff_client, "组织.xlsx", xlsx(clean_rows()))
+    batch.file.storage.delete(batch.file.name)  # anything that still read the file would fail now
+    page = batch_page(staff_client, batch)
+    assert page.context["result"].ok and len(page.context["rows"]) == 4
+    confirm(staff_client, batch)
+    assert SocialOrganization.objects.filter(committee=committee).count() == 4
+
+
+def test_the_rows_are_shown_a_page_at_a_time(staff_client, monkeypatch):
+    from branches import views
+
+    monkeypatch.setattr(views, "IMPORT_ROWS_PER_PAGE", 3)
+    batch, page = dry_run(staff_client, "组织.xlsx", xlsx(bad_rows(CODE[9])))
+    assert [r.number for r in page.context["rows"]] == [2, 3, 4]
+    second = batch_page(staff_client, batch, page=2)
+    assert [r.number for r in second.context["rows"]] == [5, 6, 7]
+    assert "共 9 行，其中 7 行有错误。" in second.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_tasks_run_in_the_request(client, committee):
+    """The embedded default: each task runs as soon as its request's transaction commits."""
+    staff = factories.StaffUserFactory(committee=committee, username="staff-eager")
+    client.force_login(staff)
+    response = client.post(
+        reverse("branches:import"), {"file": SimpleUploadedFile("组织.csv", csv_bytes(clean_rows(), "utf-8"))}
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.CHECKED and batch.row_count == 4
+    page = client.get(response["Location"])
+    response = client.post(
+        reverse("branches:import-confirm", args=[batch.pk]), {"form_token": token_in(page)}
+    )
+    assert response["Location"] == reverse("branches:organization-list")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["已导入 4 个社会组织。"]
+    assert SocialOrganization.objects.filter(committee=committee).count() == 4
+
+
+@override_settings(IMPORT_MAX_CELLS=100)
+def test_a_sheet_too_big_unpacked_is_refused_before_it_is_opened(staff_client):
+    # Without a declared range openpyxl reads the whole sheet on opening it: its size decides first.
+    content = with_dimension(xlsx([[f"协会{n}"] for n in range(40_000)], header=["名称"]), None)
+    assert len(content) < 1024 * 1024
+    response = upload(staff_client, "组织.xlsx", content)
+    assert "超过 100 个单元格所需" in " ".join(response.context["form"].errors["file"])
+    assert not ImportBatch.objects.exists()

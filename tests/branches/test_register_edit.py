@@ -44,10 +44,10 @@ def test_a_code_of_another_committee_gets_a_neutral_answer(staff_client, other_c
     theirs = factories.SocialOrganizationFactory(committee=other_committee)
     response = staff_client.post(reverse("branches:organization-create"), _org_data(uscc=theirs.uscc))
     message = " ".join(response.context["form"].errors["uscc"])
-    assert "不能在此登记" in message and "已存在" not in message and other_committee.name not in message
+    assert "不能在此导入" in message and "已存在" not in message and other_committee.name not in message
     ours = factories.SocialOrganizationFactory(committee=committee)
     response = staff_client.post(reverse("branches:organization-create"), _org_data(uscc=ours.uscc))
-    assert "本综合党委已登记" in " ".join(response.context["form"].errors["uscc"])
+    assert "已在本综合党委登记" in " ".join(response.context["form"].errors["uscc"])
 
 
 def test_editing_an_organisation_is_audited_and_other_committees_rows_are_not_found(

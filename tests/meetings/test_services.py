@@ -323,3 +323,10 @@ def test_the_data_migration_seeds_existing_committees(committee):
     migration.seed(apps, None)
     assert MeetingType.objects.filter(committee=committee).count() == 10
     assert MeetingSettings.objects.filter(committee=committee).count() == 1
+
+
+def test_the_service_refuses_over_long_minutes_too(create):
+    with pytest.raises(ValidationError) as excinfo:
+        create(minutes="记" * 20_001)
+    assert list(excinfo.value.message_dict) == ["minutes"]
+    assert nothing_saved()

@@ -17,6 +17,7 @@ from meetings import selectors, services
 from meetings.models import Meeting, MeetingAttachment
 from tests import factories
 from tests.factories import beijing, meeting_type, png_upload
+from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 pytestmark = pytest.mark.django_db
 
@@ -532,3 +533,32 @@ def test_a_double_submitted_attachment_upload_adds_one_file(login, meeting, bran
         )
         assert response.status_code == 302
     assert meeting.attachments.count() == before + 1
+
+
+def test_the_export_writes_a_formula_like_name_as_text(login, committee, branch, record):
+    record("committee_meeting", (2023, 1, 5, 9, 0))
+    branch.name = PAYLOAD
+    branch.save()
+    staff = factories.StaffUserFactory(committee=committee, username="staff-export")
+    response = login(staff).get(reverse("meetings:compliance-export") + "?year=2023")
+    values = cells_of(response.content)
+    assert values.count(ESCAPED) >= 2  # the heat map and the list of gaps
+    assert PAYLOAD not in values
+
+
+def test_over_long_minutes_are_refused_by_the_form_and_nothing_is_saved(login, branch, branch_secretary):
+    data = form_data(branch, statuses={"书记甲": "present"}, minutes="记" * 100_000)
+    response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["minutes"]
+    assert errors == ["会议记录不能超过20000个字符（现有100000个）。"]
+    assert errors[0] in response.content.decode()
+    assert 'maxlength="20000"' in response.content.decode()
+    assert Meeting.objects.count() == 0
+
+
+def test_minutes_at_the_limit_are_kept(login, branch, branch_secretary):
+    data = form_data(branch, statuses={"书记甲": "present"}, minutes="记" * 20_000)
+    response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
+    assert response.status_code == 302
+    assert len(Meeting.objects.get().minutes) == 20_000

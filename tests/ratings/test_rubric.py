@@ -35,6 +35,7 @@ from ratings.rubric import workbook, workbook_export, workbook_import
 from ratings.rubric.data import create_default_rubric
 from ratings.workflow import cycle_setup
 from tests import factories
+from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 pytestmark = pytest.mark.django_db
 
@@ -236,6 +237,8 @@ def test_a_bad_file_lists_every_error_by_sheet_and_row_and_writes_nothing(
         (lambda wb: wb["一票否决"].__setitem__("A3", "V1"), "一票否决", 3, "与第2行重复"),
         (lambda wb: wb["指标"].__setitem__("E2", 0), "指标", 2, "应大于0"),
         (lambda wb: wb["指标"].__setitem__("D2", "长" * 301), "指标", 2, "不能超过300个字符"),
+        (lambda wb: wb["指标"].__setitem__("H2", "长" * 5001), "指标", 2, "验收要点：不能超过5000个字符"),
+        (lambda wb: wb["指标"].__setitem__("G3", "长" * 5001), "指标", 3, "佐证材料要求：不能超过5000个字符"),
     ],
 )
 def test_each_kind_of_error_is_reported_where_it_is(
@@ -812,3 +815,18 @@ def test_cycle_exclusion_and_conflict_autocomplete_stay_in_the_committee(
             "pk", flat=True
         )
     )
+
+
+def test_the_export_writes_formula_like_texts_as_text_and_reads_them_back(
+    default_rubric, committee, staff_user
+):
+    indicator = Indicator.objects.filter(category__rubric=default_rubric).first()
+    indicator.title = PAYLOAD
+    indicator.guidance = "-先看台账"
+    indicator.save()
+    content = workbook_export.export_rubric(default_rubric)
+    values = cells_of(content)
+    assert ESCAPED in values and "'-先看台账" in values
+    imported = workbook_import.rubric_import(committee=committee, content=content, by=staff_user)
+    assert workbook_export.rubric_content(imported) == workbook_export.rubric_content(default_rubric)
+    assert Indicator.objects.filter(category__rubric=imported, title=PAYLOAD).exists()

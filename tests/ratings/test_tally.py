@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from branches.models import OrgType
+from branches.models import Division, OrgType
 from notifications.models import Kind, Notification
 from ratings import tasks
 from ratings.models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ratings.reports.tally import compute_tally, tally_recompute
 from ratings.rubric.data import create_default_rubric
 from tests import factories
+from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 
 def _cycle(committee, rubric, year):
@@ -292,3 +293,22 @@ def test_the_annual_report_opens_with_a_narrative_from_the_figures_and_has_no_bl
     assert "与2023年相比，2个党组织星级上升，1个持平，1个下降，1个为首次评定" in text
     for page in pages.split("\f")[:-1]:
         assert page.strip(), "a blank page in the report"
+
+
+def test_no_download_carries_a_live_formula(example, staff_client, committee):
+    _c23, c24 = example
+    c24.title = PAYLOAD
+    c24.save()
+    po = c24.submissions.get(status=Status.REVIEWED, proposed_level=5).party_organization
+    po.name = PAYLOAD
+    po.save()
+    po.organizations.update(name=PAYLOAD + "协会")
+    Division.objects.update_or_create(code="510107", defaults={"name": PAYLOAD})
+    tally_recompute(cycle_id=c24.pk)
+
+    results = cells_of(staff_client.get(reverse("ratings:export-results", args=[c24.pk])).content)
+    assert ESCAPED in results and ESCAPED + "协会" in results
+    tally = cells_of(staff_client.get(reverse("ratings:export-tally", args=[c24.pk])).content)
+    assert ESCAPED in tally  # the cycle's title
+    coverage = cells_of(staff_client.get(reverse("ratings:export-coverage")).content)
+    assert ESCAPED in coverage
