@@ -25,6 +25,11 @@ def _render(request, form, *, title, back, status=200):
     )
 
 
+def _data(request):
+    """The posted data, also when a POST is empty (an empty POST is a bound form with errors)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _committee(request) -> Committee:
     return Committee.objects.get(pk=require_acting_committee(request))
 
@@ -34,7 +39,7 @@ def _committee(request) -> Committee:
 def organization_edit(request, pk=None):
     committee = _committee(request)
     org = get_object_or_404(SocialOrganization, pk=pk, committee=committee) if pk else None
-    form = OrganizationForm(request.POST or None, instance=org, committee=committee)
+    form = OrganizationForm(_data(request), instance=org, committee=committee)
     if request.method == "POST" and form.is_valid():
         with attempt(form=form) as outcome:
             saved = services.organization_save(organization=form.instance, by=request.user)
@@ -54,7 +59,7 @@ def organization_edit(request, pk=None):
 def party_organization_edit(request, pk=None):
     committee = _committee(request)
     po = get_object_or_404(PartyOrganization, pk=pk, committee=committee) if pk else None
-    form = PartyOrganizationForm(request.POST or None, instance=po, committee=committee)
+    form = PartyOrganizationForm(_data(request), instance=po, committee=committee)
     if request.method == "POST" and form.is_valid():
         with attempt(form=form) as outcome, transaction.atomic():
             saved = services.party_organization_save(party_organization=form.instance, by=request.user)
@@ -78,7 +83,7 @@ def member_edit(request, po_pk, pk=None):
     committee = _committee(request)
     po = get_object_or_404(PartyOrganization, pk=po_pk, committee=committee)
     member = get_object_or_404(Member, pk=pk, party_organization=po) if pk else None
-    form = MemberForm(request.POST or None, instance=member, party_organization=po)
+    form = MemberForm(_data(request), instance=member, party_organization=po)
     if request.method == "POST" and form.is_valid():
         with attempt(form=form) as outcome:
             services.member_save(member=form.instance, by=request.user)
@@ -126,7 +131,7 @@ def instructor_list(request):
 def instructor_edit(request, pk=None):
     committee = _committee(request)
     instructor = get_object_or_404(Instructor, pk=pk, committee=committee) if pk else None
-    form = InstructorForm(request.POST or None, instance=instructor, committee=committee)
+    form = InstructorForm(_data(request), instance=instructor, committee=committee)
     if request.method == "POST" and form.is_valid():
         with attempt(form=form) as outcome, transaction.atomic():
             saved = services.instructor_save(instructor=form.instance, by=request.user)

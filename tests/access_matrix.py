@@ -151,7 +151,7 @@ URLS: dict[str, Url] = {
     "ratings:queue": Url(pk("cycle"), get="L 403 403 403 403 200 404 200"),
     "ratings:submission-detail": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
     "ratings:submission-return": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:submission-accept": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
+    "ratings:submission-accept": Url(pk("sub"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),  # GET: the confirmation
     "ratings:submission-extend": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
     "ratings:assign-inspector": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
     "ratings:unassign-inspector": Url(pk("assignment"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
@@ -377,7 +377,7 @@ PROFILES: dict[str, dict[str, tuple[str, str | None]]] = {
         changelist=SUPERUSER,
         add=(NOBODY, NOBODY),
         change=(SUPERUSER, NOBODY),
-        delete=(SUPERUSER, SUPERUSER),
+        delete=(NOBODY, NOBODY),  # unlocking is an action on the list, never a deletion by hand
         history=SUPERUSER,
         simple_history=NO_HISTORY,
         redirect="L L L L L R R R",

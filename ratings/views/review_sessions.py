@@ -44,7 +44,7 @@ def _save(request, cycle, form, session=None):
 @require_http_methods(["GET", "POST"])
 def review_session_list(request, pk):
     cycle = cycle_for(request, pk)
-    form = ReviewSessionForm(request.POST or None)
+    form = ReviewSessionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         session = _save(request, cycle, form)
         if session:
@@ -66,7 +66,7 @@ def review_session_detail(request, pk):
         ReviewSession.objects.select_related("cycle").filter(cycle__in=cycles_visible_to(request.user)), pk=pk
     )
     initial = {f: getattr(session, f) for f in ("held_on", "place", "chair", "members", "minutes")}
-    form = ReviewSessionForm(request.POST or None, initial=initial)
+    form = ReviewSessionForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid() and _save(request, session.cycle, form, session):
         messages.success(request, _("评审会记录已保存。"))
         return redirect("ratings:review-session", pk=session.pk)
