@@ -25,6 +25,7 @@ def reencode(upload, mime: str, name: str) -> bytes:
     limit = settings.UPLOAD_MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # damaged EXIF: dropped anyway
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as picture:
                 width, height = picture.size

@@ -8,7 +8,9 @@ before anything is inflated, and counted again while the parts are read (a direc
 """
 
 import posixpath
+import struct
 import zipfile
+import zlib
 from xml.etree import ElementTree  # noqa: S405 - parsed only after refusing DTDs and entities below
 
 from django.conf import settings
@@ -52,7 +54,8 @@ def check_ooxml(upload, ext: str, name: str) -> None:
             declared = _content_types(package, name)
             _check_parts(infos, declared, ext, kind, name)
             _inflate_all(package, infos, name)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, struct.error, ValueError) as exc:
+        # a damaged directory or compressed stream: zipfile says so in several ways
         raise _refuse(name, _("压缩包已损坏，无法读取（%(error)s）。") % {"error": exc}, "bad_zip") from exc
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
         raise _refuse(name, _("压缩包无法读取（%(error)s）。") % {"error": exc}, "bad_zip") from exc

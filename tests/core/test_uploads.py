@@ -223,3 +223,30 @@ def test_a_broken_picture_is_refused():
 def test_a_pdf_needs_its_header():
     assert sniff(SimpleUploadedFile("a.pdf", b"%PDF-1.7\n%%EOF\n"), DOCUMENTS) == "application/pdf"
     assert "内容与扩展名 .pdf 不符" in refused("a.pdf", b"<html>%PDF-1.7</html>")
+
+
+@pytest.mark.parametrize("name", ["记录.docx", "现场.jpg", "图.png"])
+def test_damaged_files_are_refused_with_a_message_never_an_error(name):
+    # Bytes changed at random and files cut short: always a ValidationError naming the file.
+    import random
+
+    buf = io.BytesIO()
+    Image.new("P", (30, 30)).save(buf, "PNG", transparency=0)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    good = {
+        "记录.docx": docx_bytes(),
+        "现场.jpg": jpeg_bytes(size=(64, 48), exif=exif.tobytes()),
+        "图.png": buf.getvalue(),
+    }
+    rnd = random.Random(20231)
+    for _ in range(300):
+        data = bytearray(good[name])
+        for _ in range(rnd.randint(1, 8)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        if rnd.random() < 0.3:
+            data = data[: rnd.randrange(1, len(data))]
+        try:
+            sniff(SimpleUploadedFile(name, bytes(data)), DOCUMENTS)
+        except ValidationError as exc:
+            assert f"“{name}”" in exc.messages[0]
