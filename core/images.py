@@ -54,18 +54,27 @@ def reencode(upload, mime: str, name: str) -> bytes:
     finally:
         upload.seek(0)
     upright.info = {key: value for key, value in upright.info.items() if key in KEPT_INFO}
-    out = io.BytesIO()
     options = {"icc_profile": icc} if icc else {}
-    if mime == "image/jpeg":
+    try:
+        if mime != "image/jpeg":
+            return _encoded(upright, "PNG", options)
         if upright.mode not in ("RGB", "L", "CMYK"):
             upright = upright.convert("RGB")
         if quantization:
-            options["qtables"] = quantization  # the original's quality, not a new guess
-        else:
-            options["quality"] = 90
-        upright.save(out, "JPEG", **options)
-    else:
-        upright.save(out, "PNG", **options)
+            try:  # the original's quality, not a new guess
+                return _encoded(upright, "JPEG", {**options, "qtables": quantization})
+            except ValueError:
+                pass  # damaged tables in the original
+        return _encoded(upright, "JPEG", {**options, "quality": 90})
+    except (OSError, ValueError) as exc:
+        raise ValidationError(
+            _("文件“%(name)s”的图片已损坏，无法打开。") % {"name": name}, code="bad_image"
+        ) from exc
+
+
+def _encoded(picture, kind: str, options: dict) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, kind, **options)
     return out.getvalue()
 
 
