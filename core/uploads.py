@@ -1,9 +1,18 @@
-"""Checks for every uploaded file (evidence, photos, meeting attachments): type by content, size."""
+"""Checks for every uploaded file (evidence, photos, meeting attachments): type by content, size,
+and the one way to send a private file back.
+
+A file is opened as what its extension claims: a PDF must start with the PDF header; a .docx or
+.xlsx must be a sound Office package (`core.ooxml`); a JPEG or PNG is decoded and encoded again
+(`core.images`), which drops its metadata and anything appended to it.
+"""
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from .images import reencode
+from .ooxml import check_ooxml
 
 # extension → MIME type as sniffed from the content
 DOCUMENTS = {
@@ -15,14 +24,20 @@ DOCUMENTS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 IMAGES = {k: v for k, v in DOCUMENTS.items() if v.startswith("image/")}
-_OOXML_MARKERS = {
-    "docx": b"word/",
-    "xlsx": b"xl/",
-}
+OOXML = ("docx", "xlsx")
+
+# What a private file may do once in the browser: nothing (no script, no style, no frame; sandboxed),
+# except show itself when it is a picture.
+PRIVATE_FILE_CSP = "default-src 'none'; img-src 'self'; sandbox"
+INLINE_TYPES = ("image/jpeg", "image/png")
 
 
 def sniff(upload, allowed: dict[str, str]) -> str:
-    """Return the checked MIME type of `upload`, or raise a ValidationError that says what is wrong."""
+    """Return the checked MIME type of `upload`, or raise a ValidationError that says what is wrong.
+
+    A picture is replaced in `upload` by its re-encoded self (and `upload.size` follows), so what
+    the caller stores next is the cleaned picture.
+    """
     name = getattr(upload, "name", "") or ""
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     kinds = "、".join(sorted({k for k in allowed if k != "jpeg"}))
@@ -46,12 +61,10 @@ def sniff(upload, allowed: dict[str, str]) -> str:
     guessed = filetype.guess(head)
     mime = guessed.mime if guessed else None
     expected = allowed[ext]
-    if ext in _OOXML_MARKERS:
-        # docx/xlsx are zip files; filetype may only say "zip", so look for the part that makes them what they are.
-        upload.seek(0)
-        body = upload.read()
-        upload.seek(0)
-        ok = mime in (expected, "application/zip") and _OOXML_MARKERS[ext] in body
+    if ext in OOXML:
+        ok = head.startswith(b"PK\x03\x04")
+    elif expected == "application/pdf":
+        ok = head.startswith(b"%PDF-")
     else:
         ok = mime == expected
     if not ok:
@@ -63,21 +76,32 @@ def sniff(upload, allowed: dict[str, str]) -> str:
             % {"name": name, "ext": ext, "kinds": kinds},
             code="content_mismatch",
         )
+    if ext in OOXML:
+        check_ooxml(upload, ext, name)
+    elif expected in INLINE_TYPES:
+        _replace_content(upload, reencode(upload, expected, name))
     return expected
 
 
-def private_file_response(
-    field,
-    *,
-    content_type: str,
-    name: str,
-    as_attachment: bool = True,
-    cache_control: str = "private, no-store",
-    csp: str = "default-src 'none'; sandbox",
-):
+def _replace_content(upload, data: bytes) -> None:
+    """Put `data` in place of the upload's bytes, in the same file object (an in-memory buffer or
+    the temporary file Django spooled a large upload to), so every way of storing it stores `data`."""
+    handle = upload.file
+    handle.seek(0)
+    handle.truncate()
+    handle.write(data)
+    handle.flush()
+    handle.seek(0)
+    upload.size = len(data)
+
+
+def private_file_response(field, *, content_type: str, name: str, cache_control: str = "private, no-store"):
     """Send a private upload after the calling view has checked access (there is no MEDIA_URL).
 
-    A file missing from storage answers 404, as if the row were outside the user's scope.
+    Every private file goes through here: pictures are shown inline, everything else is a download;
+    all carry `Content-Disposition` with the original name, `nosniff`, and a sandboxing
+    Content-Security-Policy. A file missing from storage answers 404, as if the row were outside
+    the user's scope.
     """
     from django.http import FileResponse, Http404
 
@@ -85,8 +109,9 @@ def private_file_response(
         handle = field.open("rb")
     except (FileNotFoundError, OSError, ValueError) as exc:
         raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type, as_attachment=as_attachment, filename=name)
+    inline = content_type in INLINE_TYPES
+    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=name)
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = csp
+    response["Content-Security-Policy"] = PRIVATE_FILE_CSP
     return response

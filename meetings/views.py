@@ -9,7 +9,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from branches.access import acting_committee_id, require_acting_committee, role_
 from branches.models import AuditEntry, Member, PartyOrganization, PartyOrgKind, Role
 from core.errors import attempt
 from core.formtokens import once, replay_safe
+from core.uploads import private_file_response
 
 from . import compliance, exports, selectors, services, snapshots
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
@@ -346,19 +347,9 @@ def _attachment_for(request, pk, *, for_edit=False) -> MeetingAttachment:
 @role_required(*ANY_ROLE)
 def attachment_download(request, pk):
     attachment = _attachment_for(request, pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("文件不存在。")) from exc
-    inline = attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    response = FileResponse(
-        handle,
-        content_type=attachment.content_type,
-        as_attachment=not inline,
-        filename=attachment.original_name,
+    return private_file_response(
+        attachment.file, content_type=attachment.content_type, name=attachment.original_name
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @role_required(Role.SECRETARY)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
+    "csp",
     "core",
     "branches",
     "ratings",
@@ -54,9 +56,13 @@ AUTHENTICATION_BACKENDS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body: too large → 413, unknown length → 411.
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -188,9 +194,22 @@ STORAGES = {
         )
     },
 }
+# Uploads: one file at most UPLOAD_MAX_BYTES; one request at most MAX_REQUEST_BYTES (refused with 413
+# before its body is read; the largest legitimate request carries five files of the largest size);
+# files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file; the non-file fields of a request
+# at most DATA_UPLOAD_MAX_MEMORY_SIZE.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=5 * UPLOAD_MAX_BYTES + 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+# .docx/.xlsx are zip files: refused when their parts would inflate to more than this in all, or
+# when one part inflates more than UPLOAD_MAX_ZIP_RATIO times its compressed size (a zip bomb).
+UPLOAD_MAX_UNZIPPED_BYTES = env.int("UPLOAD_MAX_UNZIPPED_BYTES", default=100 * 1024 * 1024)
+UPLOAD_MAX_ZIP_RATIO = env.int("UPLOAD_MAX_ZIP_RATIO", default=100)
+# Images are decoded and encoded again (metadata and anything after the image dropped); larger
+# pictures than this many pixels are refused before they are decoded.
+UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=60_000_000)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 # The template has 12 columns; a sheet is refused at its declared size or at the first row or cell
 # over these, before it is read whole.
@@ -228,6 +247,44 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from Starfire's own static files,
+# no inline script or style; a <script> in a template carries nonce="{{ request.csp_nonce }}".
+# Private files set their own stricter policy (core.uploads.private_file_response).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Permissions-Policy (core.middleware.PermissionsPolicyMiddleware): no page uses these features;
+# inspectors' photos come through <input type="file" capture>, which needs no camera permission.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,

@@ -274,6 +274,80 @@ def png_upload(name="photo.png"):
     return SimpleUploadedFile(name, body, content_type="image/png")
 
 
+DOCX_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    "</Types>"
+)
+DOCX_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="word/document.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    "</Relationships>"
+)
+
+
+def docx_bytes(text="会议记录", extra=()):
+    """A minimal but valid Word document (the three parts Word needs), with `extra` (name, bytes) parts."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", DOCX_CONTENT_TYPES)
+        z.writestr("_rels/.rels", DOCX_RELS)
+        z.writestr(
+            "word/document.xml",
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>",
+        )
+        for name, data in extra:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def docx_upload(name="记录.docx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, docx_bytes())
+
+
+def xlsx_upload(name="签到表.xlsx"):
+    """A real workbook saved by openpyxl."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "签到"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return SimpleUploadedFile(name, buf.getvalue())
+
+
+def jpeg_bytes(size=(8, 6), color=(200, 30, 30), **save_options):
+    """A real JPEG made by Pillow; `save_options` go to Image.save (exif=…, comment=…)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "JPEG", **save_options)
+    return buf.getvalue()
+
+
+def jpeg_upload(name="现场.jpg"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, jpeg_bytes(), content_type="image/jpeg")
+
+
 # --- meetings (written by the meetings work; appended) ------------------------------------
 
 

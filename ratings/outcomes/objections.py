@@ -128,9 +128,10 @@ def objection_file(
         raise ValidationError({"reason": _("异议理由不能超过2000字。")})
     if len(files) > MAX_OBJECTION_FILES:
         raise ValidationError({"files": _("附件最多 %(max)s 个。") % {"max": MAX_OBJECTION_FILES}})
+    mimes = []
     for f in files:
         try:
-            sniff(f, DOCUMENTS)
+            mimes.append(sniff(f, DOCUMENTS))
         except ValidationError as exc:
             raise ValidationError({"files": exc.messages}) from exc
     with transaction.atomic():
@@ -153,8 +154,7 @@ def objection_file(
             contact=(contact or "").strip()[:100],
             ip_hash=ip_hash,
         )
-        for f in files:
-            mime = sniff(f, DOCUMENTS)
+        for f, mime in zip(files, mimes, strict=True):
             att = ObjectionAttachment(
                 objection=objection, original_name=f.name[:200], content_type=mime, size=f.size
             )

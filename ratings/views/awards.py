@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from branches.access import staff_required
 from core.errors import attempt
-from core.uploads import private_file_response
+from core.uploads import PRIVATE_FILE_CSP, private_file_response
 
 from ..models import Award, AwardEvent, Cycle, RatingSettings, level_name
 from ..outcomes import awards as award_services
@@ -265,6 +265,8 @@ def _pdf_response(content: bytes, filename: str, content_type: str) -> HttpRespo
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = PRIVATE_FILE_CSP
     return response
 
 

@@ -440,6 +440,5 @@ def photo_file(request, pk):
         photo.file,
         content_type=photo.content_type,
         name=photo.original_name,
-        as_attachment=False,
         cache_control="private, max-age=3600",
     )

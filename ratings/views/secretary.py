@@ -397,6 +397,4 @@ def evidence_file(request, pk):
         evidence.file,
         content_type=evidence.content_type,
         name=evidence.original_name,
-        as_attachment=not evidence.content_type.startswith("image/"),
-        csp="default-src 'none'; img-src 'self'; sandbox",
     )

@@ -1,8 +1,6 @@
 """Writes: bad input gives a clear Chinese message and saves nothing; late edits need a reason and are audited."""
 
 import datetime as dt
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -10,13 +8,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from openpyxl import Workbook
 
 from branches.models import AuditEntry, Committee
 from meetings import services
 from meetings.models import Attendance, Meeting, MeetingAttachment, MeetingSettings, MeetingType
 from tests import factories
-from tests.factories import beijing, meeting_type, png_upload
+from tests.factories import beijing, docx_upload, jpeg_upload, meeting_type, png_upload, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -26,28 +23,6 @@ def pdf_upload(name="纪要.pdf", size=None):
     if size:
         body = body + b"0" * (size - len(body))
     return SimpleUploadedFile(name, body, content_type="application/pdf")
-
-
-def docx_upload(name="记录.docx"):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
-    return SimpleUploadedFile(name, buf.getvalue())
-
-
-def xlsx_upload(name="签到表.xlsx"):
-    wb = Workbook()
-    wb.active["A1"] = "签到"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return SimpleUploadedFile(name, buf.getvalue())
-
-
-def jpeg_upload(name="现场.jpg"):
-    return SimpleUploadedFile(
-        name, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
-    )
 
 
 def stored_files():

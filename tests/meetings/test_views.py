@@ -16,7 +16,8 @@ from branches.models import AuditEntry, PartyOrganization
 from meetings import selectors, services
 from meetings.models import Meeting, MeetingAttachment
 from tests import factories
-from tests.factories import beijing, meeting_type, png_upload
+from tests.factories import beijing, docx_upload, meeting_type, png_upload
+from tests.headers import assert_private_file
 from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 pytestmark = pytest.mark.django_db
@@ -248,7 +249,27 @@ def test_an_attachment_is_served_with_its_checked_type_and_no_caching(actors, me
     )
     assert response["Content-Type"] == "image/png"
     assert response["Cache-Control"] == "private, no-store"
+    assert_private_file(response, inline=True, name="合影.png")
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("upload", "content_type"),
+    [
+        (lambda: SimpleUploadedFile("纪要.pdf", b"%PDF-1.4\n%%EOF\n"), "application/pdf"),
+        (docx_upload, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ],
+)
+def test_a_document_attachment_is_a_sandboxed_download(actors, record, login, upload, content_type):
+    # Served through the one private-file helper: never shown inline, whatever its type.
+    m = record("committee_meeting", (2023, 3, 9, 9, 0))
+    services.meeting_attachment_add(meeting=m, upload=upload(), by=None)
+    response = login(actors["staff"]).get(
+        reverse("meetings:attachment-download", args=[m.attachments.get().pk])
+    )
+    assert response["Content-Type"] == content_type
+    assert_private_file(response, inline=False, name=m.attachments.get().original_name)
+    response.close()
 
 
 # --- the form ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from ratings.models import (
 )
 from ratings.workflow import onsite, precheck, self_assessment
 from tests import factories
+from tests.headers import assert_private_file
 
 pytestmark = pytest.mark.django_db
 
@@ -275,6 +276,7 @@ def test_a_photo_is_stored_and_served_to_its_inspector(login, accepted):
     served = client.get(reverse("ratings:photo-file", args=[photo.pk]))
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
+    assert_private_file(served, inline=True, name="现场.png")
     assert b"".join(served.streaming_content).startswith(b"\x89PNG")
     served.close()
 

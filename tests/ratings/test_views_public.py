@@ -305,9 +305,11 @@ def lookup(client, number):
 
 
 def normalised(response):
-    """The body without what differs on every request (the CSRF token) and without the
-    language switcher's return address (base.html echoes the visitor's own URL there)."""
+    """The body without what differs on every request (the CSRF token, the script nonce of the
+    Content-Security-Policy) and without the language switcher's return address (base.html
+    echoes the visitor's own URL there)."""
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text(response))
+    body = re.sub(r' nonce="[^"]*"', "", body)
     return re.sub(r'<input name="next" type="hidden" value="[^"]*">', "", body)
 
 

@@ -30,6 +30,7 @@ from ratings.outcomes.publication import cycle_publish, results_finalize
 from ratings.outcomes.rectification import rectification_answer, rectification_create
 from ratings.workflow.levels import cycle_recompute_levels
 from tests import factories
+from tests.headers import assert_private_file
 from tests.ratings.conftest import make_results_cycle
 
 pytestmark = pytest.mark.django_db
@@ -278,6 +279,18 @@ def test_an_attachment_is_served_to_staff_only_as_a_download(staff_client, world
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert_private_file(response, inline=False, name="证据.pdf")
+
+
+def test_award_evidence_rectification_evidence_and_certificates_are_sandboxed_downloads(staff_client, world):
+    for url in (
+        reverse("ratings:award-evidence", args=[world.event.pk]),
+        reverse("ratings:rectification-evidence", args=[world.evidence.pk]),
+        reverse("ratings:certificate-pdf", args=[world.award.pk]),
+    ):
+        response = staff_client.get(url)
+        assert_private_file(response, inline=False, name="")
+        response.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ratings.models import Cycle, Evidence, IndicatorScore, InspectionAssignment, Status, Submission
 from ratings.workflow import precheck, self_assessment
 from tests import factories
+from tests.headers import assert_private_file
 
 pytestmark = pytest.mark.django_db
 
@@ -471,6 +472,7 @@ def test_evidence_file_access(
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment")
+        assert_private_file(response, inline=False, name=evidence.original_name)
 
 
 def test_an_assigned_inspector_may_open_evidence(login, rating_submission, rating_flow, rating_inspectors):
@@ -493,6 +495,7 @@ def test_an_image_is_shown_inline(secretary, rating_submission, secretary_user):
     assert response["Content-Type"] == "image/png"
     assert response["Content-Disposition"].startswith("inline")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert_private_file(response, inline=True, name=ev.original_name)
 
 
 def test_a_guessed_evidence_id_gives_nothing(secretary):

@@ -1,0 +1,63 @@
+"""Middleware that knows no app: the Permissions-Policy header and the cap on a request's size."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def _allowlist(origins) -> str:
+    return " ".join(origin if origin in ("self", "*") else '"%s"' % origin for origin in origins)
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy` from settings.PERMISSIONS_POLICY ({feature: [allowed origins]});
+    an empty list turns the feature off (`camera=()`), `["self"]` allows Starfire's own pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        policy = getattr(settings, "PERMISSIONS_POLICY", {})
+        self.header = ", ".join(f"{feature}=({_allowlist(origins)})" for feature, origins in policy.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = self.header
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose body is larger than settings.MAX_REQUEST_BYTES before any of it is read.
+
+    A declared `Content-Length` above the cap gets 413. A body of unknown length (chunked transfer
+    encoding, no `Content-Length`) gets 411: Django would read none of it (it reads exactly
+    `Content-Length` bytes), so without the answer the form would arrive silently empty. The web
+    server in front should apply the same cap (README: production)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cap = settings.MAX_REQUEST_BYTES
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if declared.strip():
+            try:
+                length = int(declared)
+            except ValueError:
+                length = -1
+            if length < 0:
+                return self._refuse(request, 400, "bad_length", cap)
+            if length > cap:
+                return self._refuse(request, 413, "too_large", cap)
+        elif "chunked" in encoding:
+            return self._refuse(request, 411, "no_length", cap)
+        return self.get_response(request)
+
+    def _refuse(self, request, status: int, reason: str, cap: int) -> HttpResponse:
+        with translation.override(translation.get_language_from_request(request)):
+            body = render_to_string("413.html", {"reason": reason, "max_mb": cap / 1048576, "status": status})
+        response = HttpResponse(body, status=status)
+        # The unread body cannot be left on a connection that is kept open.
+        response["Connection"] = "close"
+        return response
