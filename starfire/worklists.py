@@ -132,23 +132,32 @@ def _self_assessment_task(sub: Submission, now: dt.datetime) -> Task:
 
 
 def _meeting_gap_tasks(party_organization_id: int, today: dt.date) -> list[Task]:
+    """One line per meeting type still short this quarter: held against required, overdue when a
+    period of it has already ended short."""
     branch = branch_compliance(party_organization_id, today.year, today=today)
     quarter = (today.month - 1) // 3 + 1
     url = reverse("meetings:compliance-branch", args=[party_organization_id])
     tasks = []
     for row in period_compliance(branch, quarter=quarter):
-        for period in row.periods:
-            if period.state in (GAP, OPEN) and period.held < period.required:
-                tasks.append(
-                    Task(
-                        label=_("组织生活：%(type)s") % {"type": row.rule.name},
-                        url=url,
-                        due=period.end - dt.timedelta(days=1),
-                        overdue=period.state == GAP,
-                        note=_("本期已开 %(held)d 次，至少 %(required)d 次")
-                        % {"held": period.held, "required": period.required},
-                    )
-                )
+        short = [p for p in row.periods if p.state in (GAP, OPEN) and p.held < p.required]
+        if not short:
+            continue
+        missed = [p for p in short if p.state == GAP]
+        tasks.append(
+            Task(
+                label=_("组织生活：%(type)s") % {"type": row.rule.name},
+                url=url,
+                due=max(p.end for p in short) - dt.timedelta(days=1),
+                overdue=bool(missed),
+                note=_("本季度已开 %(held)d 次，至少 %(required)d 次")
+                % {"held": row.held, "required": row.required}
+                + (
+                    _("；%(periods)s未达要求") % {"periods": "、".join(p.label for p in missed)}
+                    if missed
+                    else ""
+                ),
+            )
+        )
     return tasks
 
 
