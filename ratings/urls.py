@@ -55,6 +55,11 @@ urlpatterns = [
     path("inspections/<int:pk>/", inspector.inspection, name="inspection"),
     path("inspections/<int:pk>/score/", inspector.inspection_score_save, name="inspection-score-save"),
     path("inspections/<int:pk>/photos/", inspector.inspection_photo_upload, name="inspection-photo-upload"),
+    path(
+        "inspection-photos/<int:pk>/remove/",
+        inspector.inspection_photo_remove,
+        name="inspection-photo-remove",
+    ),
     path("inspections/<int:pk>/sign-off/", inspector.inspection_sign_off, name="inspection-sign-off"),
     path("inspections/<int:pk>/veto/", inspector.inspection_veto_raise, name="inspection-veto-raise"),
     # --- review (central review, audit log, private files) ---

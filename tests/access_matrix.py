@@ -160,6 +160,7 @@ URLS: dict[str, Url] = {
     "ratings:inspection": Url(pk("assignment"), get="L 403 403 200 404 403 403 403"),
     "ratings:inspection-score-save": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
     "ratings:inspection-photo-upload": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
+    "ratings:inspection-photo-remove": Url(pk("photo"), get="L 403 403 405 405 403 403 403", post="L 403 403 R 404 403 403 403"),
     "ratings:inspection-sign-off": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 R 404 403 403 403"),
     "ratings:inspection-veto-raise": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
     # the rating: central review

@@ -341,3 +341,17 @@ def inspection_veto_raise(request, pk):
             )
             return redirect(reverse("ratings:inspection", args=[assignment.pk]) + "#veto")
     return _render_inspection(request, assignment, veto_form=form)
+
+
+@role_required(Role.INSPECTOR)
+@require_POST
+def inspection_photo_remove(request, pk):
+    """Remove one of the inspector's own photos before sign-off."""
+    photo = get_object_or_404(
+        InspectionPhoto.objects.select_related("assignment").filter(assignment__inspector=request.user), pk=pk
+    )
+    with attempt(request, catch_denied=False) as outcome:
+        onsite.inspection_photo_remove(photo=photo, by=request.user)
+    if outcome.ok:
+        messages.success(request, _("已删除照片。"))
+    return _back(photo.assignment, photo.indicator_id)

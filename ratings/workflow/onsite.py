@@ -162,6 +162,24 @@ def inspection_photo_add(
     return photo
 
 
+def inspection_photo_remove(*, photo: InspectionPhoto, by: User) -> None:
+    """The inspector removes a wrong photo of their own assignment before signing; the file goes
+    once the removal is committed."""
+    with transaction.atomic():
+        assignment = _lock_assignment(photo.assignment, by)
+        photo = InspectionPhoto.objects.select_related("indicator").get(pk=photo.pk, assignment=assignment)
+        audit(
+            by,
+            "inspection.photo_remove",
+            assignment.submission,
+            before={"file": photo.original_name},
+            note=photo.indicator.code,
+        )
+        stored, storage = photo.file.name, photo.file.storage
+        photo.delete()
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
 def inspection_sign_off(*, assignment: InspectionAssignment, by: User) -> InspectionAssignment:
     """An inspector signs off their scores; the last required signature completes the inspection."""
     with transaction.atomic():

@@ -36,6 +36,7 @@
           if (done) { done.classList.toggle("is-scored", body.score !== null); }
           var progress = document.querySelector("[data-progress]");
           if (progress && typeof body.scored === "number") { progress.textContent = body.scored; }
+          pointToNextUnscored();
         } else {
           show(form, body.error || form.dataset.msgOffline, true);
         }
@@ -43,6 +44,15 @@
     }).catch(function () {
       show(form, form.dataset.msgOffline, true);
     });
+  }
+
+  // "Next unscored" jumps to the first indicator without a score, after the one in view.
+  function pointToNextUnscored() {
+    var link = document.querySelector("[data-next-unscored]");
+    if (!link) { return; }
+    var open = document.querySelector(".indicator:not(.is-scored)");
+    link.hidden = !open;
+    if (open) { link.setAttribute("href", "#" + open.id); }
   }
 
   document.querySelectorAll("form.js-autosave").forEach(function (form) {

@@ -551,3 +551,56 @@ def test_a_double_submitted_photo_upload_stores_one_photo(login, accepted):
         )
         assert response.status_code == 302
     assert InspectionPhoto.objects.filter(assignment=first).count() == 1
+
+
+# --- the phone page --------------------------------------------------------------------------------
+
+
+def test_a_wrong_photo_is_removed_before_sign_off_and_only_by_its_inspector(
+    login, accepted, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from branches.models import AuditEntry
+
+    first, second = accepted
+    photo = onsite.inspection_photo_add(
+        assignment=first,
+        indicator_id=_ind(first, "1.1").pk,
+        upload=factories.png_upload(),
+        by=first.inspector,
+    )
+    name = photo.file.name
+    url = reverse("ratings:inspection-photo-remove", args=[photo.pk])
+    assert login(second.inspector).post(url).status_code == 404
+    page = login(first.inspector).get(reverse("ratings:inspection", args=[first.pk])).content.decode()
+    assert url in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(first.inspector).post(url)
+    assert response.status_code == 302 and response["Location"].endswith(f"#ind-{photo.indicator_id}")
+    assert not InspectionPhoto.objects.filter(pk=photo.pk).exists()
+    assert not default_storage.exists(name)
+    assert AuditEntry.objects.filter(action="inspection.photo_remove").exists()
+
+    kept = onsite.inspection_photo_add(
+        assignment=first,
+        indicator_id=_ind(first, "1.1").pk,
+        upload=factories.png_upload(),
+        by=first.inspector,
+    )
+    _score_all(first)
+    onsite.inspection_sign_off(assignment=first, by=first.inspector)
+    login(first.inspector).post(reverse("ratings:inspection-photo-remove", args=[kept.pk]))
+    assert InspectionPhoto.objects.filter(pk=kept.pk).exists()  # signed: the photos stay
+
+
+def test_the_phone_page_puts_progress_and_the_next_unscored_indicator_first(login, accepted):
+    first, _second = accepted
+    client = login(first.inspector)
+    _save(client, first, "1.1", "30")
+    html = client.get(reverse("ratings:inspection", args=[first.pk])).content.decode()
+    progress = html.index('id="progress"')
+    assert progress < html.index('class="visit-facts"') < html.index('id="ind-')
+    next_link = html[progress:].split("data-next-unscored")[0]
+    assert f'href="#ind-{_ind(first, "1.2").pk}"' in next_link
+    assert html.count('type="file"') == html.count('class="button camera"')  # one photo control each
