@@ -11,8 +11,9 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from branches import importing
+from branches import import_batches
 from branches.models import AuditEntry, Division, ImportBatch
+from branches.tasks import check_import_batch
 from meetings import services as meeting_services
 from notifications.services import notify
 from ratings.models import (
@@ -136,12 +137,13 @@ def build_world() -> World:
         recipients=[w.secretary], kind="submission_returned", key="matrix", title="通知", body="正文", url="/"
     )[0]
     csv = f"名称,统一社会信用代码\n某协会,{factories.civil_affairs_uscc(999_001)}\n"
-    batch, _result, error = importing.import_batch_create(
+    batch, error = import_batches.import_batch_create(
         committee=w.committee,
         by=w.staff,
         upload=SimpleUploadedFile("orgs.csv", csv.encode("utf-8-sig"), content_type="text/csv"),
     )
     assert not error, error
+    check_import_batch(batch.pk)  # the dry run, as a worker runs it after the upload commits
     w.import_batch = ImportBatch.objects.get(pk=batch.pk)
     w.audit_entry = AuditEntry.objects.filter(committee=w.committee).first()
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.dates import validate_date_in_range
-from core.limits import REASON, bounded
+from core.limits import MINUTES, REASON, bounded
 
 from .rubric import AdjustmentItem, Indicator, VetoItem
 from .workflow import Cycle, Submission
@@ -27,9 +27,9 @@ class ReviewSession(models.Model):
     place = models.CharField(_("地点"), max_length=100, blank=True)
     chair = models.CharField(_("评审组组长"), max_length=50)
     members = models.TextField(
-        _("评审组成员"), max_length=2000, help_text=_("每行一人，可写明单位或职务；组长也列入。")
+        _("评审组成员"), help_text=_("每行一人，可写明单位或职务；组长也列入。"), **bounded(REASON)
     )
-    minutes = models.TextField(_("会议纪要"), max_length=20000, blank=True)
+    minutes = models.TextField(_("会议纪要"), blank=True, **bounded(MINUTES))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -182,16 +182,16 @@ def test_only_the_error_rows_on_request(staff_client, committee):
 
 
 def test_the_rows_of_a_large_file_are_paged_and_the_error_filter_is_kept(staff_client, committee):
-    from branches.views import IMPORT_ROWS_PAGE_SIZE
+    from branches.views import IMPORT_ROWS_PER_PAGE
 
-    n = IMPORT_ROWS_PAGE_SIZE + 20
+    n = IMPORT_ROWS_PER_PAGE + 20
     rows = [[f"分页测试协会{i:04d}", "5151010700000000X", "", "", "", "", ""] for i in range(n)]
     batch, page = dry_run(staff_client, "组织.xlsx", xlsx(rows))  # every row has a bad code
-    assert len(page.context["page"].object_list) == IMPORT_ROWS_PAGE_SIZE
+    assert len(page.context["page"].object_list) == IMPORT_ROWS_PER_PAGE
     url = reverse("branches:import-batch", args=[batch.pk])
     assert "?errors=1&page=2" in staff_client.get(url, {"errors": "1"}).content.decode()
     second = staff_client.get(url, {"errors": "1", "page": 2})
-    assert [r.number for r in second.context["page"]] == list(range(IMPORT_ROWS_PAGE_SIZE + 2, n + 2))
+    assert [r.number for r in second.context["page"]] == list(range(IMPORT_ROWS_PER_PAGE + 2, n + 2))
 
 
 def test_confirming_a_file_with_errors_writes_nothing(staff_client, committee):
