@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import access, selectors, services
 from .audited_admin import ADMIN_NOTE, AuditedAdmin
+from .edit_forms import NeutralUsccMixin
 from .models import (
     AuditEntry,
     Committee,
@@ -185,7 +186,7 @@ class CoveredFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SocialOrganizationForm(forms.ModelForm):
+class SocialOrganizationForm(NeutralUsccMixin, forms.ModelForm):
     class Meta:
         model = SocialOrganization
         fields = "__all__"
@@ -202,15 +203,6 @@ class SocialOrganizationForm(forms.ModelForm):
         from .uscc import normalize
 
         return normalize(self.cleaned_data.get("uscc", ""))
-
-    def validate_unique(self):
-        # Django's "already exists" would tell one committee's staff what another has registered.
-        super().validate_unique()
-        errors = self.errors.as_data().get("uscc", [])
-        if any(e.code == "unique" for e in errors):
-            message = selectors.uscc_taken_message(self.instance.uscc, self.instance.committee_id)
-            kept = [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")]
-            self.errors["uscc"] = self.error_class(kept, renderer=self.renderer)
 
 
 @admin.register(SocialOrganization)

@@ -5,10 +5,23 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Division, Instructor, Member, PartyOrganization, SocialOrganization, validate_coverage
-from .uscc import not_importable_here, registered_here
+from .selectors import uscc_taken_message
 
 
-class OrganizationForm(forms.ModelForm):
+class NeutralUsccMixin:
+    """A code already registered is refused without telling one committee's staff what another has
+    registered (the admin's organisation form and the app's)."""
+
+    def validate_unique(self):
+        super().validate_unique()
+        errors = self.errors.as_data().get("uscc", [])
+        if any(e.code == "unique" for e in errors):
+            message = uscc_taken_message(self.instance.uscc, self.instance.committee_id)
+            kept = [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")]
+            self.errors["uscc"] = self.error_class(kept, renderer=self.renderer)
+
+
+class OrganizationForm(NeutralUsccMixin, forms.ModelForm):
     class Meta:
         model = SocialOrganization
         fields = [
@@ -36,20 +49,6 @@ class OrganizationForm(forms.ModelForm):
             label=_("行政区划"), choices=divisions, required=False
         )
         self.fields["org_type"].required = False
-
-    def validate_unique(self):
-        # Django's "already exists" would tell one committee's staff what another has registered.
-        super().validate_unique()
-        errors = self.errors.as_data().get("uscc", [])
-        if not any(e.code == "unique" for e in errors):
-            return
-        code = self.instance.uscc
-        here = SocialOrganization.objects.filter(uscc=code, committee_id=self.instance.committee_id)
-        message = registered_here(code) if here.exists() else not_importable_here()
-        self.errors["uscc"] = self.error_class(
-            [e for e in errors if e.code != "unique"] + [ValidationError(message, code="uscc_taken")],
-            renderer=self.renderer,
-        )
 
 
 class PartyOrganizationForm(forms.ModelForm):
