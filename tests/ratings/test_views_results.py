@@ -290,7 +290,10 @@ def test_award_evidence_rectification_evidence_and_certificates_are_sandboxed_do
     ):
         response = staff_client.get(url)
         assert_private_file(response, inline=False, name="")
-        response.close()
+        # no response.close() here: it sends request_finished, which would end the test's database
+        # connection before the next request (on PostgreSQL)
+        if getattr(response, "file_to_stream", None):
+            response.file_to_stream.close()
 
 
 @pytest.fixture
