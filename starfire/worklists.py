@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -209,7 +209,11 @@ def inspector_visits(user) -> list[Visit]:
         .select_related("submission__cycle", "submission__party_organization")
         .prefetch_related("submission__party_organization__organizations")
         .annotate(scored=Count("scores", filter=Q(scores__score__isnull=False)))
-        .order_by("submission__cycle__inspection_deadline", "submission__party_organization__name")
+        .order_by(
+            F("visit_at").asc(nulls_last=True),
+            "submission__cycle__inspection_deadline",
+            "submission__party_organization__name",
+        )
     )
     po_ids = [a.submission.party_organization_id for a in assignments]
     secretaries = dict(

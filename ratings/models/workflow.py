@@ -385,6 +385,13 @@ class InspectionAssignment(models.Model):
     )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
+    visit_at = models.DateTimeField(
+        _("约定验收时间"),
+        null=True,
+        blank=True,
+        validators=[validate_date_in_range],
+        help_text=_("工作人员与党组织约定的实地验收时间。"),
+    )
     signed_off_at = models.DateTimeField(_("签字确认时间"), null=True, blank=True)
 
     history = HistoricalRecords()

@@ -151,6 +151,12 @@ class InspectorChoiceField(forms.ModelChoiceField):
 
 class AssignInspectorForm(forms.Form):
     inspector = InspectorChoiceField(label=_("验收人员"), queryset=None)
+    visit_at = RangeDateTimeField(
+        label=_("约定验收时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("可稍后再定；定下后验收人员在任务列表中看到。"),
+    )
 
     def __init__(self, *args, queryset, conflicted=(), **kwargs):
         super().__init__(*args, **kwargs)

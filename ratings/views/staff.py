@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from branches import access
 from branches.access import staff_required
 from branches.models import Committee, Member, PartyOrganization, Role, User
-from core.errors import attempt
+from core.errors import add_form_errors, attempt
 
 from ..models import (
     Cycle,
@@ -428,10 +428,17 @@ def assign_inspector(request, pk):
     if form.is_valid():
         inspector = form.cleaned_data["inspector"]
         with attempt(catch_denied=False) as outcome:
-            onsite.inspector_assign(submission=submission, inspector=inspector, by=request.user)
+            onsite.inspector_assign(
+                submission=submission,
+                inspector=inspector,
+                by=request.user,
+                visit_at=form.cleaned_data.get("visit_at"),
+            )
         if outcome.ok:
             messages.success(request, _("已分配验收人员：%(name)s。") % {"name": inspector})
             return redirect("ratings:submission-detail", pk=submission.pk)
+        elif hasattr(outcome.error, "error_dict"):  # a field's own error (the visit time)
+            add_form_errors(form, outcome.error)
         else:
             form.add_error("inspector", outcome.messages)
     return _render_detail(request, submission, assign_form=form)

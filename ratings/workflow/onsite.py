@@ -1,6 +1,8 @@
 """On-site inspection: assigning inspectors (with conflicts of interest), their scores, photos and
 signatures."""
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -58,13 +60,29 @@ def conflict_reason(inspector: User, submission: Submission) -> str | None:
     return None
 
 
-def inspector_assign(*, submission: Submission, inspector: User, by: User) -> InspectionAssignment:
-    """Assign an inspector to a submission accepted for inspection, refusing conflicts of interest."""
+def inspector_assign(
+    *, submission: Submission, inspector: User, by: User, visit_at=None
+) -> InspectionAssignment:
+    """Assign an inspector to a submission accepted for inspection, refusing conflicts of interest;
+    `visit_at`, the visit agreed with the branch, lies between now and the inspection deadline."""
     with transaction.atomic():
         submission = lock_submission(submission)
         access.require(by, "rating.manage", submission_target(submission))
         if submission.status != Status.ACCEPTED:
             raise TransitionNotAllowed(_("只能为“待实地验收”的申报分配验收人员。"))
+        if visit_at is not None and not (
+            timezone.now() - dt.timedelta(hours=1) <= visit_at <= submission.cycle.inspection_deadline
+        ):
+            raise ValidationError(
+                {
+                    "visit_at": _("约定验收时间应在现在与验收截止（%(deadline)s）之间。")
+                    % {
+                        "deadline": timezone.localtime(submission.cycle.inspection_deadline).strftime(
+                            "%Y-%m-%d %H:%M"
+                        )
+                    }
+                }
+            )
         if (
             access.actor_kind(inspector) != access.INSPECTOR
             or inspector.committee_id != submission.cycle.committee_id
@@ -74,7 +92,7 @@ def inspector_assign(*, submission: Submission, inspector: User, by: User) -> In
         if reason:
             raise ValidationError(reason, code="conflict_of_interest")
         assignment, created = InspectionAssignment.objects.get_or_create(
-            submission=submission, inspector=inspector, defaults={"assigned_by": by}
+            submission=submission, inspector=inspector, defaults={"assigned_by": by, "visit_at": visit_at}
         )
         if not created:
             raise ValidationError(_("%(inspector)s已经分配给该申报。") % {"inspector": inspector})

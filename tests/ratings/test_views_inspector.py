@@ -604,3 +604,36 @@ def test_the_phone_page_puts_progress_and_the_next_unscored_indicator_first(logi
     next_link = html[progress:].split("data-next-unscored")[0]
     assert f'href="#ind-{_ind(first, "1.2").pk}"' in next_link
     assert html.count('type="file"') == html.count('class="button camera"')  # one photo control each
+
+
+def test_staff_schedule_the_visit_and_the_inspector_sees_it(
+    login, rating_flow, rating_submission, staff_user
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    rating_flow.fill(rating_submission)
+    self_assessment.submission_submit(
+        submission=rating_submission, by=rating_flow.secretary(rating_submission)
+    )
+    precheck.submission_accept(submission=rating_submission, by=staff_user)
+    staff = login(staff_user)
+    url = reverse("ratings:assign-inspector", args=[rating_submission.pk])
+    inspector = rating_flow.inspectors[0]
+    late = timezone.localtime(rating_submission.cycle.inspection_deadline) + dt.timedelta(days=2)
+    refused = staff.post(url, {"inspector": inspector.pk, "visit_at": late.strftime("%Y-%m-%dT%H:%M")})
+    assert refused.status_code == 200 and "约定验收时间应在现在与验收截止" in refused.content.decode()
+    assert not InspectionAssignment.objects.exists()
+
+    when = timezone.localtime(timezone.now() + dt.timedelta(days=3)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    staff.post(url, {"inspector": inspector.pk, "visit_at": when.strftime("%Y-%m-%dT%H:%M")})
+    assignment = InspectionAssignment.objects.get(inspector=inspector)
+    assert assignment.visit_at == when
+    shown = when.strftime("%Y-%m-%d %H:%M")
+    client = login(inspector)
+    assert shown in client.get(reverse("home")).content.decode()
+    assert shown in client.get(reverse("ratings:inspections")).content.decode()
+    assert shown in client.get(reverse("ratings:inspection", args=[assignment.pk])).content.decode()
