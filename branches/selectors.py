@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from . import access
@@ -244,3 +244,21 @@ def uscc_taken_message(code: str, committee_id: int | None) -> str:
     if SocialOrganization.objects.filter(uscc=code, committee_id=committee_id).exists():
         return uscc_rules.registered_here(code)
     return uscc_rules.not_importable_here()
+
+
+# The star level is the rating's; it tells the register how to read it (see ratings.apps), so the
+# register lists show it without importing upwards.
+_level_sources: list = []
+
+
+def register_level_source(source) -> None:
+    """`source()` returns an expression giving a party organisation's current star level (the row
+    is the queryset's, `OuterRef("pk")`), or None when it has none in force."""
+    if source not in _level_sources:
+        _level_sources.append(source)
+
+
+def with_star_level(qs: QuerySet) -> QuerySet:
+    """`qs` (party organisations) annotated with `star_level`."""
+    expression = _level_sources[0]() if _level_sources else Value(None, output_field=IntegerField())
+    return qs.annotate(star_level=expression)

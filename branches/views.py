@@ -89,6 +89,7 @@ def party_organization_list(request):
         .filter(committee_id=committee_id)
         .annotate(secretary_name=Subquery(secretary.values("name")[:1]))
     )
+    qs = selectors.with_star_level(qs)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,

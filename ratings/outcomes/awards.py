@@ -254,3 +254,18 @@ def plaque_update(*, plaque: Plaque, by: User, **fields) -> Plaque:
             after={k: str(v or "") for k, v in fields.items()},
         )
     return plaque
+
+
+def current_level_expression():
+    """The star level in force of the party organisation of the outer row (`OuterRef("pk")`): its
+    latest valid or downgraded award whose validity has not ended today."""
+    from django.db.models import OuterRef, Subquery
+
+    awards = (
+        Award.objects.filter(
+            party_organization=OuterRef("pk"), state__in=[Award.State.VALID, Award.State.DOWNGRADED]
+        )
+        .filter(Award.in_force_q(timezone.localdate()))
+        .order_by("-cycle__year", "-pk")
+    )
+    return Subquery(awards.values("level")[:1])

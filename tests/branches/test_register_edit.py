@@ -133,3 +133,18 @@ def test_the_register_lists_show_division_names_and_secretaries(staff_client, pa
     secretary = party_organization.members.get(role="secretary")
     page = staff_client.get(reverse("branches:party-organization-list")).content.decode()
     assert secretary.name in page
+
+
+def test_the_party_organisation_list_shows_the_star_level_in_force(staff_client, committee, staff_user):
+    from ratings.models import Award
+    from tests.ratings.conftest import finalize_results, make_results_cycle
+
+    results = finalize_results(make_results_cycle(committee, staff_user), staff_user)
+    four = Award.objects.get(submission=results.four)
+    page = staff_client.get(reverse("branches:party-organization-list")).content.decode()
+    row = page.split(str(results.four.party_organization.name))[1].split("</tr>")[0]
+    assert f"{four.level}★" in row
+    Award.objects.filter(pk=four.pk).update(state=Award.State.REVOKED)
+    page = staff_client.get(reverse("branches:party-organization-list")).content.decode()
+    row = page.split(str(results.four.party_organization.name))[1].split("</tr>")[0]
+    assert "★" not in row
