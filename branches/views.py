@@ -17,7 +17,7 @@ from core.formtokens import once, replay_safe
 from . import access, import_batches, importing, selectors
 from .access import require_acting_committee, role_required, staff_required
 from .forms import ImportUploadForm, OrganizationFilterForm
-from .models import Committee, Division, ImportBatch, Member, MemberRole, PartyOrganization, Role
+from .models import Committee, Division, ImportBatch, Member, MemberRole, OrgType, PartyOrganization, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -160,6 +160,15 @@ def import_batch(request, pk):
     only_errors = request.GET.get("errors") == "1"
     rows = (result.error_rows if only_errors else result.rows) if result else []
     page = Paginator(rows, IMPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    types = dict(OrgType.choices)
+    divisions = dict(
+        Division.objects.filter(code__in={r.values.get("division_code") for r in page}).values_list(
+            "code", "name"
+        )
+    )
+    for r in page:  # labels, not the stored codes
+        r.org_type_label = types.get(r.values.get("org_type"), r.values.get("org_type") or "")
+        r.division_label = divisions.get(r.values.get("division_code"), "")
     return render(
         request,
         "branches/import_batch.html",

@@ -633,3 +633,11 @@ def test_a_sheet_too_big_unpacked_is_refused_before_it_is_opened(staff_client):
     response = upload(staff_client, "组织.xlsx", content)
     assert "超过 100 个单元格所需" in " ".join(response.context["form"].errors["file"])
     assert not ImportBatch.objects.exists()
+
+
+def test_the_preview_shows_type_and_division_names_not_codes(staff_client, committee):
+    rows = [["某某基金会", FOUNDATION, "", "", "", "", ""]]
+    _batch, page = dry_run(staff_client, "组织.xlsx", xlsx(rows))
+    html = page.content.decode()
+    assert "基金会</td>" in html and ">foundation<" not in html
+    assert "锦江区" in html  # 510104, from the code
