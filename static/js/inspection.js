@@ -20,7 +20,11 @@
     if (input) { input.setAttribute("aria-invalid", isError ? "true" : "false"); }
   }
 
+  // Saves can answer out of order; only the latest answer sets the page's progress.
+  var lastSent = 0;
+
   function save(form) {
+    var sent = ++lastSent;
     var status = form.querySelector(".save-status");
     if (status) { status.textContent = form.dataset.msgSaving || "…"; }
     return fetch(form.action, {
@@ -35,7 +39,7 @@
           var done = form.closest(".indicator");
           if (done) { done.classList.toggle("is-scored", body.score !== null); }
           var progress = document.querySelector("[data-progress]");
-          if (progress && typeof body.scored === "number") { progress.textContent = body.scored; }
+          if (progress && typeof body.scored === "number" && sent === lastSent) { progress.textContent = body.scored; }
           pointToNextUnscored();
         } else {
           show(form, body.error || form.dataset.msgOffline, true);
