@@ -37,6 +37,9 @@ def test_a_secretary_fills_and_submits_the_self_assessment_with_the_keyboard(
     browser_page, login_via_form, submission, screenshot
 ):
     page = browser_page
+    # Intercept file choosers from the start: switched on only inside expect_file_chooser, the
+    # interception can come after the key press on a busy machine, and the chooser is missed.
+    page.on("filechooser", lambda chooser: None)
     login_via_form(page, "k-secretary", factories.PASSWORD)
     page.goto(f"/ratings/my/{submission.pk}/")
     indicators = list(submission.cycle.rubric.indicators().order_by("category__order", "order"))
