@@ -2,6 +2,7 @@
 submit button are reached with Tab and used with typing, Space and Enter; focus is visible."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ratings.models import Status, Submission
 from ratings.workflow import cycle_setup
@@ -33,6 +34,20 @@ def tab_to(page, selector: str, limit: int = 400):
     raise AssertionError(f"{selector} is not reachable with Tab")
 
 
+def open_chooser(page):
+    """Space on the focused file input opens the file chooser (pressed again once if a busy machine
+    let the first press pass before the chooser was intercepted)."""
+    for attempt in (1, 2):
+        try:
+            with page.expect_file_chooser(timeout=7_000) as chooser:
+                page.keyboard.press("Space")
+            return chooser.value
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_a_secretary_fills_and_submits_the_self_assessment_with_the_keyboard(
     browser_page, login_via_form, submission, screenshot
 ):
@@ -55,9 +70,7 @@ def test_a_secretary_fills_and_submits_the_self_assessment_with_the_keyboard(
             page.keyboard.press("Tab")
         if ind.evidence_required:
             tab_to(page, f"{box} input[type=file]")
-            with page.expect_file_chooser() as chooser:
-                page.keyboard.press("Space")
-            chooser.value.set_files({"name": "证明.png", "mimeType": "image/png", "buffer": _png()})
+            open_chooser(page).set_files({"name": "证明.png", "mimeType": "image/png", "buffer": _png()})
             tab_to(page, f"{box} .upload-form button[type=submit]")
             with page.expect_navigation():
                 page.keyboard.press("Enter")
