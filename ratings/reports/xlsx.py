@@ -1,7 +1,16 @@
-"""Downloads for the committee: results, tally and coverage as .xlsx; the annual report as PDF."""
+"""Downloads for the committee: results, tally and coverage as .xlsx; the annual report as PDF.
+
+The whole-cycle files (results, tally, report) are written to a file object by the background
+export (`ratings.reports.exports`): the results row by row from a streamed queryset into a
+write-only workbook, so memory stays bounded whatever the number of submissions.
+"""
+
+import io
+from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from core.spreadsheets import new_workbook, workbook_bytes
@@ -9,6 +18,17 @@ from core.spreadsheets import new_workbook, workbook_bytes
 from ..models import Cycle, Status, Submission, level_name
 
 BOLD = Font(bold=True)
+CHUNK = 1000  # submissions fetched per query while streaming the results
+
+
+def _bold_header(ws, header) -> None:
+    """The header row of a write-only sheet, in bold."""
+    cells = []
+    for value in header:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = BOLD
+        cells.append(cell)
+    ws.append(cells)
 
 
 def _sheet(wb, title, header):
@@ -26,10 +46,19 @@ def _save(wb) -> bytes:
 
 
 def results_xlsx(cycle: Cycle) -> bytes:
-    """One row per submission; streamed row by row into a write-only workbook."""
+    """The results workbook as bytes (the whole file in memory: for tests and the benchmark)."""
+    buf = io.BytesIO()
+    write_results_xlsx(cycle, buf)
+    return buf.getvalue()
+
+
+def write_results_xlsx(cycle: Cycle, out, *, progress: Callable[[int], None] | None = None) -> int:
+    """One row per submission, streamed from the database into a write-only workbook saved to
+    `out`; `progress(rows written)` is called after every chunk. Returns the number of rows."""
     wb = new_workbook(write_only=True)
     ws = wb.create_sheet(_("评星结果"))
-    ws.append(
+    _bold_header(
+        ws,
         [
             _("党组织"),
             _("覆盖的社会组织"),
@@ -53,7 +82,8 @@ def results_xlsx(cycle: Cycle) -> bytes:
         .prefetch_related("party_organization__organizations")
         .order_by("-total", "party_organization__name")
     )
-    for s in subs.iterator(chunk_size=1000):
+    written = 0
+    for s in subs.iterator(chunk_size=CHUNK):
         award = getattr(s, "award", None)
         ws.append(
             [
@@ -73,7 +103,13 @@ def results_xlsx(cycle: Cycle) -> bytes:
                 str(award.public_state_label) if award else "—",
             ],
         )
-    return workbook_bytes(wb)
+        written += 1
+        if progress is not None and written % CHUNK == 0:
+            progress(written)
+    wb.save(out)
+    if progress is not None:
+        progress(written)
+    return written
 
 
 def _num(v):
@@ -107,8 +143,21 @@ def _group_row(label, g):
 
 
 def tally_xlsx(data: dict) -> bytes:
-    wb = new_workbook()
-    ws = _sheet(wb, _("总体"), [_("项目"), _("数值")])
+    buf = io.BytesIO()
+    write_tally_xlsx(data, buf)
+    return buf.getvalue()
+
+
+def _streamed_sheet(wb, title, header):
+    ws = wb.create_sheet(title)
+    _bold_header(ws, header)
+    return ws
+
+
+def write_tally_xlsx(data: dict, out) -> None:
+    """The tally's three tables (overall, by type, by region) in a write-only workbook saved to `out`."""
+    wb = new_workbook(write_only=True)
+    ws = _streamed_sheet(wb, _("总体"), [_("项目"), _("数值")])
     for label, value in [
         (_("评星周期"), data["cycle"]["title"]),
         (_("参评党组织"), data["participants"]),
@@ -125,13 +174,13 @@ def tally_xlsx(data: dict) -> bytes:
         (_("工作覆盖率（%）"), data["coverage"]["work_rate"]),
     ]:
         ws.append([label, value])
-    ws = _sheet(wb, _("按组织类型"), [_("组织类型"), *_level_header()])
+    ws = _streamed_sheet(wb, _("按组织类型"), [_("组织类型"), *_level_header()])
     for g in data["by_type"]:
         ws.append(_group_row(g["label"], g))
-    ws = _sheet(wb, _("按行政区划"), [_("行政区划"), *_level_header()])
+    ws = _streamed_sheet(wb, _("按行政区划"), [_("行政区划"), *_level_header()])
     for g in data["by_region"]:
         ws.append(_group_row(g["label"], g))
-    return _save(wb)
+    wb.save(out)
 
 
 def coverage_xlsx(report) -> bytes:
@@ -175,10 +224,11 @@ def coverage_xlsx(report) -> bytes:
     return _save(wb)
 
 
-def tally_pdf(data: dict, *, committee, charts: dict) -> bytes:
+def tally_pdf(data: dict, *, committee, charts: dict, target=None) -> bytes | None:
     """The annual tally report in Chinese for the 综合党委, rendered by WeasyPrint: a narrative
     written from the figures, then the figures, charts and tables. The report is an official
-    document and stays Chinese whatever the interface language."""
+    document and stays Chinese whatever the interface language. Written to `target` (a file object)
+    when given, else returned as bytes."""
     from django.utils import translation
     from weasyprint import HTML
 
@@ -194,4 +244,4 @@ def tally_pdf(data: dict, *, committee, charts: dict) -> bytes:
                 "narrative": paragraphs(data, committee_name=committee.name),
             },
         )
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(target=target)
