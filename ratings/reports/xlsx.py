@@ -7,12 +7,14 @@ write-only workbook, so memory stays bounded whatever the number of submissions.
 
 import io
 from collections.abc import Callable
+from itertools import islice
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from branches.models import PartyOrganization
 from core.spreadsheets import new_workbook, workbook_bytes
 
 from ..models import Cycle, Status, Submission, level_name
@@ -53,8 +55,9 @@ def results_xlsx(cycle: Cycle) -> bytes:
 
 
 def write_results_xlsx(cycle: Cycle, out, *, progress: Callable[[int], None] | None = None) -> int:
-    """One row per submission, streamed from the database into a write-only workbook saved to
-    `out`; `progress(rows written)` is called after every chunk. Returns the number of rows."""
+    """One row per submission, streamed from the database a chunk at a time into a write-only
+    workbook saved to `out`; `progress(rows written)` is called after every chunk. Returns the
+    number of rows."""
     wb = new_workbook(write_only=True)
     ws = wb.create_sheet(_("评星结果"))
     _bold_header(
@@ -79,37 +82,58 @@ def write_results_xlsx(cycle: Cycle, out, *, progress: Callable[[int], None] | N
     subs = (
         Submission.objects.filter(cycle=cycle)
         .select_related("party_organization", "award")
-        .prefetch_related("party_organization__organizations")
-        .order_by("-total", "party_organization__name")
+        .order_by("-total", "party_organization__name", "pk")
+        .iterator(chunk_size=CHUNK)
     )
     written = 0
-    for s in subs.iterator(chunk_size=CHUNK):
-        award = getattr(s, "award", None)
-        ws.append(
-            [
-                s.party_organization.name,
-                "、".join(o.name for o in s.party_organization.organizations.all()),
-                str(Status(s.status).label),
-                _num(s.indicator_total),
-                _num(s.bonus_total),
-                _num(s.deduction_total),
-                _num(s.total),
-                _("是") if s.vetoed else _("否"),
-                str(level_name(s.previous_level)) if s.previous_level is not None else "—",
-                str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else _("未评定"),
-                s.level_explanation,
-                str(level_name(s.final_level)) if s.finalized_at and s.final_level is not None else "—",
-                award.certificate_no if award else "—",
-                str(award.public_state_label) if award else "—",
-            ],
-        )
-        written += 1
-        if progress is not None and written % CHUNK == 0:
+    while chunk := list(islice(subs, CHUNK)):
+        names = _organization_names({s.party_organization_id for s in chunk})
+        for s in chunk:
+            ws.append(_result_row(s, names.get(s.party_organization_id, [])))
+        written += len(chunk)
+        if progress is not None:
             progress(written)
+        del chunk, names  # the next chunk replaces this one, not joins it
     wb.save(out)
     if progress is not None:
         progress(written)
     return written
+
+
+def _organization_names(party_organization_ids) -> dict[int, list[str]]:
+    """The names of the organisations each party organisation covers (one query per chunk: names
+    only, not whole rows)."""
+    names: dict[int, list[str]] = {}
+    rows = (
+        PartyOrganization.organizations.through.objects.filter(
+            partyorganization_id__in=party_organization_ids
+        )
+        .order_by("socialorganization__name", "socialorganization_id")
+        .values_list("partyorganization_id", "socialorganization__name")
+    )
+    for po_id, name in rows:
+        names.setdefault(po_id, []).append(name)
+    return names
+
+
+def _result_row(s: Submission, organization_names: list[str]) -> list:
+    award = getattr(s, "award", None)
+    return [
+        s.party_organization.name,
+        "、".join(organization_names),
+        str(Status(s.status).label),
+        _num(s.indicator_total),
+        _num(s.bonus_total),
+        _num(s.deduction_total),
+        _num(s.total),
+        _("是") if s.vetoed else _("否"),
+        str(level_name(s.previous_level)) if s.previous_level is not None else "—",
+        str(level_name(s.proposed_level)) if s.status == Status.REVIEWED else _("未评定"),
+        s.level_explanation,
+        str(level_name(s.final_level)) if s.finalized_at and s.final_level is not None else "—",
+        award.certificate_no if award else "—",
+        str(award.public_state_label) if award else "—",
+    ]
 
 
 def _num(v):

@@ -296,3 +296,17 @@ def test_the_job_pages_take_the_same_queries_whatever_the_size(
     job.refresh_from_db()
     assert job.progress_total == 26
     assert [_queries(staff_client, url) for url in urls] == small
+
+
+def test_the_results_workbook_names_every_organisation_of_a_joint_branch(
+    results_cycle, staff_user, committee
+):
+    po = results_cycle.four.party_organization
+    po.organizations.add(factories.SocialOrganizationFactory(committee=committee, name="乙联合协会"))
+    names = sorted(po.organizations.values_list("name", flat=True))
+    job, _ = _request(results_cycle.cycle, staff_user)
+    exports.export_build(job_id=job.pk)
+    job.refresh_from_db()
+    with job.file.open("rb") as fh:
+        rows = {r[0]: r[1] for r in load_workbook(io.BytesIO(fh.read())).active.iter_rows(values_only=True)}
+    assert sorted(rows[po.name].split("、")) == names
