@@ -55,6 +55,8 @@ POLICY: dict[str, frozenset[str]] = {
     "rating.view": frozenset({SUPERUSER, STAFF, SECRETARY, INSPECTOR}),
     "rating.self_assess": frozenset({SECRETARY}),
     "rating.inspect": frozenset({INSPECTOR}),
+    # whole-cycle downloads built in the background (the job's committee only)
+    "rating.export": frozenset({SUPERUSER, STAFF}),
     # outcomes a branch sees of itself (its award, its rectification items)
     "outcome.view": frozenset({SUPERUSER, STAFF, SECRETARY}),
     "outcome.respond": frozenset({SECRETARY}),
@@ -63,6 +65,7 @@ POLICY: dict[str, frozenset[str]] = {
 DENIED_MESSAGES = {
     "register.manage": _("只有本综合党委工作人员可以进行此操作。"),
     "rating.manage": _("只有本综合党委工作人员可以进行此操作。"),
+    "rating.export": _("只有本综合党委工作人员可以下载此文件。"),
     "rating.self_assess": _("只有本党组织的书记可以填报。"),
     "rating.inspect": _("只有分配到此项验收的验收人员可以进行此操作。"),
     "meetings.record": _("只有本党组织的书记可以记录会议。"),

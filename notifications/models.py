@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     RECTIFICATION_OVERDUE = "rectification_overdue", _("整改逾期")
     PLAQUE_RETURN_OVERDUE = "plaque_return_overdue", _("牌匾逾期未退回")
     WEEKLY_DIGEST = "weekly_digest", _("每周工作摘要")
+    EXPORT_READY = "export_ready", _("导出文件已生成")
     # to branch secretaries
     CYCLE_OPENED = "cycle_opened", _("评星启动")
     DEADLINE_NEAR = "deadline_near", _("自评截止提醒")

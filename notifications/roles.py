@@ -12,6 +12,7 @@ BY_ROLE = {
         Kind.RECTIFICATION_OVERDUE,
         Kind.PLAQUE_RETURN_OVERDUE,
         Kind.WEEKLY_DIGEST,
+        Kind.EXPORT_READY,
     ],
     Role.SECRETARY: [
         Kind.CYCLE_OPENED,

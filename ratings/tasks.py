@@ -14,7 +14,13 @@ from .outcomes.tasks import (
     send_rectification_reminders,
     tell_objector,
 )
-from .reports.tasks import recompute_all_tallies, recompute_tally, send_weekly_digest
+from .reports.tasks import (
+    build_export,
+    expire_exports,
+    recompute_all_tallies,
+    recompute_tally,
+    send_weekly_digest,
+)
 from .workflow.tasks import (
     notify_cycle_opened,
     notify_inspection_assigned,
@@ -24,6 +30,8 @@ from .workflow.tasks import (
 )
 
 __all__ = [
+    "build_export",
+    "expire_exports",
     "finalize_due_results",
     "notify_award_change",
     "notify_cycle_opened",

@@ -3,6 +3,7 @@ from django.urls import path  # noqa: F401
 from .views import (  # noqa: F401
     awards,
     dashboard,
+    exports,
     history,
     inspector,
     objections,
@@ -78,9 +79,12 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("cycles/<int:pk>/tally/recompute/", dashboard.tally_recompute, name="tally-recompute"),
     path("tally-runs/<int:pk>/", dashboard.tally_run_status, name="tally-run-status"),
-    path("cycles/<int:pk>/results.xlsx", dashboard.export_results, name="export-results"),
-    path("cycles/<int:pk>/tally.xlsx", dashboard.export_tally, name="export-tally"),
-    path("cycles/<int:pk>/tally-report.pdf", dashboard.tally_report_pdf, name="tally-report-pdf"),
+    # whole-cycle downloads, built in the background
+    path("cycles/<int:pk>/exports/<str:kind>/", exports.export_start, name="export-start"),
+    path("exports/", exports.export_list, name="export-list"),
+    path("exports/<int:pk>/", exports.export_job, name="export-job"),
+    path("exports/<int:pk>/status/", exports.export_job_status, name="export-job-status"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export-download"),
     path("coverage.xlsx", dashboard.export_coverage, name="export-coverage"),
     # --- rubric (export/import/copy) ---
     path("rubrics/", rubric.rubric_list, name="rubric-list"),
@@ -106,7 +110,6 @@ urlpatterns = [
     path("results/<int:pk>/publish/", publication.cycle_publish, name="cycle-publish"),
     path("results/<int:pk>/finalize/", publication.results_finalize, name="results-finalize"),
     path("results/<int:pk>/objections/", objections.objection_list, name="objection-list"),
-    path("results/<int:pk>/certificates.zip", awards.certificates_zip, name="certificates-zip"),
     path("objections/<int:pk>/", objections.objection_detail, name="objection-detail"),
     path("objections/<int:pk>/investigate/", objections.objection_investigate, name="objection-investigate"),
     path("objections/<int:pk>/reject/", objections.objection_reject, name="objection-reject"),

@@ -37,6 +37,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=0, minute=10),
     },
     "purge-form-tokens": {"task": "core.tasks.purge_form_tokens", "schedule": crontab(hour=3, minute=30)},
+    "expire-exports": {"task": "ratings.tasks.expire_exports", "schedule": crontab(hour=3, minute=40)},
     "sweep-orphaned-files": {
         "task": "core.tasks.sweep_orphaned_files",
         "schedule": crontab(hour=3, minute=45),

@@ -20,6 +20,7 @@ from ratings.models import (
     Award,
     AwardEvent,
     CycleExclusion,
+    ExportJob,
     InspectionAssignment,
     InspectorConflict,
     Objection,
@@ -32,6 +33,7 @@ from ratings.models import (
 )
 from ratings.outcomes.awards import award_downgrade
 from ratings.outcomes.rectification import rectification_answer, rectification_create
+from ratings.reports import exports
 from ratings.reports.tally import tally_recompute, tally_request
 from ratings.workflow import cycle_setup, onsite
 from tests import factories
@@ -126,6 +128,11 @@ def build_world() -> World:
     )
     w.tally_run = tally_request(cycle=w.results_cycle, by=w.staff)
     tally_recompute(cycle_id=w.results_cycle.pk, run=w.tally_run)
+    w.export_job, _created = exports.export_request(kind="tally_xlsx", cycle=w.results_cycle, by=w.staff)
+    exports.export_build(job_id=w.export_job.pk)
+    w.queued_export_job = ExportJob.objects.create(
+        kind="report_pdf", cycle=w.results_cycle, committee=w.committee, requested_by=w.staff
+    )
 
     # Meetings, a notice, an import batch.
     w.meeting = factories.MeetingFactory(party_organization=w.po)

@@ -21,6 +21,7 @@ from .outcomes import (  # noqa: F401
     validity_end,
 )
 from .reports import (  # noqa: F401
+    ExportJob,
     TallyRun,
     TallySnapshot,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "AppliedAdjustment",
     "VetoDecision",
     "TallySnapshot",
+    "ExportJob",
     "TallyRun",
     "Objection",
     "objection_path",

@@ -3,6 +3,7 @@ every certificate of a cycle in one archive."""
 
 import io
 import zipfile
+from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -55,13 +56,34 @@ def certificate_pdf(award: Award, *, site_url: str) -> bytes:
 
 
 def certificates_zip(cycle: Cycle, *, site_url: str) -> bytes:
-    """All certificates of a cycle, one PDF each, in one ZIP."""
+    """All certificates of a cycle, one PDF each, in one ZIP (in memory: for tests)."""
     buf = io.BytesIO()
-    awards = Award.objects.filter(cycle=cycle).select_related("party_organization", "cycle").order_by("seq")
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    write_certificates_zip(cycle, buf, site_url=site_url)
+    return buf.getvalue()
+
+
+def write_certificates_zip(
+    cycle: Cycle, out, *, site_url: str, progress: Callable[[int], None] | None = None, every: int = 10
+) -> int:
+    """All certificates of a cycle, one PDF each, into the ZIP file object `out` (a temporary file
+    for the background export): one certificate in memory at a time. `progress(certificates
+    written)` every `every` certificates. Returns how many were written."""
+    awards = (
+        Award.objects.filter(cycle=cycle)
+        .select_related("party_organization", "cycle")
+        .order_by("seq")
+        .iterator(chunk_size=100)
+    )
+    written = 0
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for award in awards:
             zf.writestr(
                 f"{award.seq:03d}-{award.party_organization.name}.pdf",
                 certificate_pdf(award, site_url=site_url),
             )
-    return buf.getvalue()
+            written += 1
+            if progress is not None and written % every == 0:
+                progress(written)
+    if progress is not None:
+        progress(written)
+    return written

@@ -2,6 +2,8 @@
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 COLORS = ["#b71c1c", "#e8a0a0", "#1b5e20", "#a5d6a7"]
 FONT = 'font-family="Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"'
@@ -91,3 +93,33 @@ def horizontal_bars(
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above
+
+
+LEVELS = [
+    ("5", gettext_lazy("五星")),
+    ("4", gettext_lazy("四星")),
+    ("3", gettext_lazy("三星")),
+    ("2", gettext_lazy("二星")),
+    ("1", gettext_lazy("一星")),
+    ("0", gettext_lazy("无星")),
+]
+
+
+def tally_charts(data: dict, previous: dict | None) -> dict:
+    """The tally's two charts: stars this cycle against the one before, coverage by region."""
+    series = [(_("%(year)s年") % {"year": data["cycle"]["year"]}, [data["levels"][k] for k, _n in LEVELS])]
+    if previous:
+        series.append(
+            (
+                _("%(year)s年") % {"year": previous["cycle"]["year"]},
+                [previous["levels"][k] for k, _n in LEVELS],
+            )
+        )
+    stars = grouped_bars(
+        [str(n) for _k, n in LEVELS], series, title=_("星级分布（本周期与上一周期）"), unit=_("个")
+    )
+    cov = horizontal_bars(
+        [(r["label"], float(r["org_rate"] or 0)) for r in data["coverage_by_region"]],
+        title=_("各区划组织覆盖率"),
+    )
+    return {"stars": stars, "coverage": cov}

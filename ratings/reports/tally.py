@@ -10,11 +10,11 @@ import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from branches.models import Division, OrgType, PartyOrganization
+from branches.models import Division, OrgType, PartyOrganization, SocialOrganization
 from branches.selectors import coverage_report
 
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
@@ -30,80 +30,105 @@ def _share(part: int, whole: int) -> str | None:
     return str((Decimal(part) * 100 / whole).quantize(Decimal("0.1")))
 
 
-def result_of(status: str, level: int | None, vetoed: bool) -> str:
-    """The tally bucket of one submission: a star level "0".."5", "vetoed", or "unrated"."""
-    if status != Status.REVIEWED:
-        return "unrated"
-    if vetoed or level is None:
-        return "vetoed"
-    return str(level)
-
-
 def _empty_group():
     return {"levels": dict.fromkeys(LEVEL_KEYS, 0), "vetoed": 0, "unrated": 0, "total": 0, "three_plus": 0}
 
 
-def _add(group, bucket):
-    group["total"] += 1
+def _add(group, bucket, n: int = 1):
+    group["total"] += n
     if bucket in ("vetoed", "unrated"):
-        group[bucket] += 1
+        group[bucket] += n
     else:
-        group["levels"][bucket] += 1
+        group["levels"][bucket] += n
         if int(bucket) >= PLAQUE_MIN:
-            group["three_plus"] += 1
+            group["three_plus"] += n
+
+
+def _tables() -> dict[str, str]:
+    through = PartyOrganization.organizations.through
+    return {
+        "submission": Submission._meta.db_table,
+        "through": through._meta.db_table,
+        "org": SocialOrganization._meta.db_table,
+        "po": PartyOrganization._meta.db_table,
+    }
+
+
+# The tally bucket of a submission: its star level "0".."5" when reviewed, "vetoed" when vetoed or
+# reviewed without a level, else "unrated".
+BUCKET_SQL = """CASE WHEN {s}.status <> %s THEN 'unrated'
+                     WHEN {s}.vetoed OR {s}.proposed_level IS NULL THEN 'vetoed'
+                     ELSE CAST({s}.proposed_level AS TEXT) END"""
+
+
+def _grouped_buckets(cycle: Cycle) -> list[tuple[str, str, str, int]]:
+    """(bucket, org type, division, count): the cycle's submissions grouped in the database by
+    result and by the type and region of the party organisation's primary organisation (the
+    first it covers, by id; "" for none)."""
+    t = _tables()
+    sql = f"""
+        SELECT {BUCKET_SQL.format(s="s")} AS bucket,
+               COALESCE(o.org_type, ''), COALESCE(o.division_code, ''), COUNT(*)
+        FROM {t["submission"]} s
+        LEFT JOIN (
+            SELECT tr.partyorganization_id AS po_id, MIN(tr.socialorganization_id) AS org_id
+            FROM {t["through"]} tr JOIN {t["po"]} p ON p.id = tr.partyorganization_id
+            WHERE p.committee_id = %s
+            GROUP BY tr.partyorganization_id
+        ) primary_org ON primary_org.po_id = s.party_organization_id
+        LEFT JOIN {t["org"]} o ON o.id = primary_org.org_id
+        WHERE s.cycle_id = %s
+        GROUP BY 1, 2, 3
+    """  # noqa: S608 (table names come from the models; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Status.REVIEWED.value, cycle.committee_id, cycle.pk])
+        return cursor.fetchall()
+
+
+def _grouped_changes(cycle: Cycle, previous: Cycle) -> list[tuple[str, str | None, int]]:
+    """(bucket now, bucket in `previous` or None, count) over the cycle's rated submissions."""
+    t = _tables()
+    sql = f"""
+        SELECT {BUCKET_SQL.format(s="a")} AS now_bucket,
+               CASE WHEN b.id IS NULL THEN NULL ELSE {BUCKET_SQL.format(s="b")} END AS was_bucket,
+               COUNT(*)
+        FROM {t["submission"]} a
+        LEFT JOIN {t["submission"]} b ON b.party_organization_id = a.party_organization_id AND b.cycle_id = %s
+        WHERE a.cycle_id = %s AND a.status = %s
+        GROUP BY 1, 2
+    """  # noqa: S608 (table names come from the models; every value is a parameter)
+    reviewed = Status.REVIEWED.value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reviewed, reviewed, previous.pk, cycle.pk, reviewed])
+        return cursor.fetchall()
+
+
+def _level(bucket: str) -> int:
+    return -1 if bucket == "vetoed" else int(bucket)
 
 
 def compute_tally(cycle: Cycle) -> dict:
-    """All figures of the tally in a fixed number of queries, whatever the cycle's size."""
-    rows = list(
-        Submission.objects.filter(cycle=cycle).values_list(
-            "party_organization_id", "status", "proposed_level", "vetoed"
-        )
-    )
-    buckets = {po: result_of(st, lvl, vet) for po, st, lvl, vet in rows}
-
-    primary = {}
-    through = (
-        PartyOrganization.organizations.through.objects.filter(
-            partyorganization__committee_id=cycle.committee_id
-        )
-        .order_by("partyorganization_id", "socialorganization_id")
-        .values_list(
-            "partyorganization_id", "socialorganization__org_type", "socialorganization__division_code"
-        )
-    )
-    for po, org_type, division in through:
-        primary.setdefault(po, (org_type, division))
-
+    """All figures of the tally in a fixed number of queries, whatever the cycle's size: the
+    counting is done by the database (two GROUP BY queries), Python only adds up the groups."""
     overall, by_type, by_region = _empty_group(), defaultdict(_empty_group), defaultdict(_empty_group)
-    for po, bucket in buckets.items():
-        org_type, division = primary.get(po, ("", ""))
+    for bucket, org_type, division, n in _grouped_buckets(cycle):
         for group in (overall, by_type[org_type], by_region[division]):
-            _add(group, bucket)
+            _add(group, bucket, n)
 
     previous = (
         Cycle.objects.filter(committee_id=cycle.committee_id, year__lt=cycle.year).order_by("-year").first()
     )
     change = Counter()
     if previous is not None:
-        before = {
-            po: result_of(st, lvl, vet)
-            for po, st, lvl, vet in Submission.objects.filter(cycle=previous).values_list(
-                "party_organization_id", "status", "proposed_level", "vetoed"
-            )
-        }
-        for po, bucket in buckets.items():
-            if bucket == "unrated":
-                continue
-            now_level = -1 if bucket == "vetoed" else int(bucket)
-            was = before.get(po)
+        for now, was, n in _grouped_changes(cycle, previous):
             if was is None or was == "unrated":
-                change["new"] += 1
-                continue
-            was_level = -1 if was == "vetoed" else int(was)
-            change[
-                "promoted" if now_level > was_level else "demoted" if now_level < was_level else "same"
-            ] += 1
+                change["new"] += n
+            elif _level(now) > _level(was):
+                change["promoted"] += n
+            elif _level(now) < _level(was):
+                change["demoted"] += n
+            else:
+                change["same"] += n
 
     type_labels = dict(OrgType.choices)
     names = dict(Division.objects.filter(code__in=list(by_region)).values_list("code", "name"))

@@ -1,4 +1,4 @@
-"""Celery tasks of the reports: tally recomputation and the weekly digest (names ``ratings.tasks.<name>``)."""
+"""Celery tasks of the reports: tally recomputation, the weekly digest, background exports (names ``ratings.tasks.<name>``)."""
 
 from celery import shared_task
 from django.urls import reverse
@@ -10,6 +10,7 @@ from notifications.services import notify
 
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ..workflow.tasks import OPEN_FOR_BRANCH, staff_of
+from .exports import export_build, exports_expire
 from .tally import fingerprint, tally_recompute
 
 
@@ -108,3 +109,22 @@ def send_weekly_digest() -> int:
             )
         )
     return sent
+
+
+@shared_task(
+    name="ratings.tasks.build_export",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=10,
+    max_retries=3,
+)
+def build_export(self, job_id: int) -> str:
+    """Build one whole-cycle download (ratings.reports.exports); safe to run twice."""
+    return export_build(job_id=job_id)
+
+
+@shared_task(name="ratings.tasks.expire_exports")
+def expire_exports() -> int:
+    """Nightly: delete the files of downloads kept past their time."""
+    return exports_expire()

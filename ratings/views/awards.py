@@ -26,7 +26,6 @@ from .forms_results import AwardDowngradeForm, AwardFilterForm, AwardRevokeForm,
 from .outcome_access import (
     PAGE_SIZE,
     award_for,
-    cycle_for,
     is_committee_staff,
     outcomes_scoped,
     staff_or_secretary,
@@ -280,18 +279,6 @@ def certificate_pdf(request, pk):
         return redirect("ratings:branch-history", pk=award.party_organization_id)
     pdf = certificates.certificate_pdf(award, site_url=settings.SITE_URL)
     return _pdf_response(pdf, f"{award.certificate_no}.pdf", "application/pdf")
-
-
-@staff_required
-@require_GET
-def certificates_zip(request, pk):
-    """Every certificate of a cycle, one PDF each, in one ZIP (for printing)."""
-    cycle = cycle_for(request, pk)
-    if not Award.objects.filter(cycle=cycle).exists():
-        messages.error(request, _("本周期还没有星级命名，没有可下载的证书。"))
-        return redirect("ratings:cycle-results", pk=cycle.pk)
-    content = certificates.certificates_zip(cycle, site_url=settings.SITE_URL)
-    return _pdf_response(content, _("%(year)s年度星级证书.zip") % {"year": cycle.year}, "application/zip")
 
 
 @staff_required

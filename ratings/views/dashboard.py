@@ -3,9 +3,8 @@
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches.access import staff_required
@@ -15,19 +14,11 @@ from meetings.snapshots import committee_summary_snapshot
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ..reports import tally
 from ..reports import xlsx as reports
-from ..reports.charts import grouped_bars, horizontal_bars
+from ..reports.charts import tally_charts
 from ..workflow.selectors import cycles_visible_to, overdue_q
 
 OVERDUE_SHOWN = 20  # the rest are in the queue, filtered to overdue
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LEVELS = [
-    ("5", gettext_lazy("五星")),
-    ("4", gettext_lazy("四星")),
-    ("3", gettext_lazy("三星")),
-    ("2", gettext_lazy("二星")),
-    ("1", gettext_lazy("一星")),
-    ("0", gettext_lazy("无星")),
-]
 
 
 def _cycle(request, pk=None):
@@ -43,25 +34,6 @@ def _cycle(request, pk=None):
     if cycle is None:
         raise Http404(_("还没有已启动的评星周期。"))
     return cycle
-
-
-def _charts(data: dict, previous: dict | None) -> dict:
-    series = [(_("%(year)s年") % {"year": data["cycle"]["year"]}, [data["levels"][k] for k, _n in LEVELS])]
-    if previous:
-        series.append(
-            (
-                _("%(year)s年") % {"year": previous["cycle"]["year"]},
-                [previous["levels"][k] for k, _n in LEVELS],
-            )
-        )
-    stars = grouped_bars(
-        [str(n) for _k, n in LEVELS], series, title=_("星级分布（本周期与上一周期）"), unit=_("个")
-    )
-    cov = horizontal_bars(
-        [(r["label"], float(r["org_rate"] or 0)) for r in data["coverage_by_region"]],
-        title=_("各区划组织覆盖率"),
-    )
-    return {"stars": stars, "coverage": cov}
 
 
 def _snapshots(cycle):
@@ -97,7 +69,7 @@ def dashboard(request):
         "cycles": cycles_visible_to(request.user).exclude(status=Cycle.Status.DRAFT).order_by("-year"),
         "snap": snap,
         "d": snap.data if snap else None,
-        "charts": _charts(snap.data, prev.data if prev else None) if snap else None,
+        "charts": tally_charts(snap.data, prev.data if prev else None) if snap else None,
         "states": [(s, s.label, by_state.get(s.value, 0)) for s in Status],
         "overdue_count": overdue.count(),
         "overdue": overdue[:OVERDUE_SHOWN],
@@ -150,39 +122,6 @@ def _download(content: bytes, filename: str, content_type: str = XLSX) -> HttpRe
 
 
 @staff_required
-def export_results(request, pk):
-    cycle = _cycle(request, pk)
-    return _download(reports.results_xlsx(cycle), f"starfire-results-{cycle.year}.xlsx")
-
-
-def _snapshot_or_404(cycle):
-    snap = TallySnapshot.objects.filter(cycle=cycle).first()
-    if snap is None:
-        raise Http404(_("该周期还没有统计结果，请先在统计页面计算。"))
-    return snap
-
-
-@staff_required
-def export_tally(request, pk):
-    cycle = _cycle(request, pk)
-    return _download(reports.tally_xlsx(_snapshot_or_404(cycle).data), f"starfire-tally-{cycle.year}.xlsx")
-
-
-@staff_required
 def export_coverage(request):
     committee_id = request.user.committee_id or _cycle(request).committee_id
     return _download(reports.coverage_xlsx(coverage_report(committee_id)), "starfire-coverage.xlsx")
-
-
-@staff_required
-def tally_report_pdf(request, pk):
-    cycle = _cycle(request, pk)
-    snap, prev = _snapshots(cycle)
-    if snap is None:
-        raise Http404(_("该周期还没有统计结果。"))
-    from branches.models import Committee
-
-    with translation.override("zh-hans"):  # the report is an official document: Chinese throughout
-        charts = _charts(snap.data, prev.data if prev else None)
-    pdf = reports.tally_pdf(snap.data, committee=Committee.objects.get(pk=cycle.committee_id), charts=charts)
-    return _download(pdf, f"starfire-tally-report-{cycle.year}.pdf", "application/pdf")

@@ -4,12 +4,12 @@
 import io
 
 import pytest
-from django.urls import reverse
 from openpyxl import load_workbook
 
 from ratings.models import Award
 from ratings.outcomes.awards import award_downgrade, award_revoke
 from ratings.reports.xlsx import results_xlsx
+from tests.ratings.export_helpers import export_file
 
 
 def awards_of(results):
@@ -18,7 +18,7 @@ def awards_of(results):
 
 @pytest.mark.django_db
 def test_the_results_workbook_carries_the_final_star_the_certificate_and_the_award_state(
-    two_finished_cycles, staff_client, staff_user
+    two_finished_cycles, staff_client, staff_user, django_capture_on_commit_callbacks
 ):
     older, newer = two_finished_cycles
     five, four, three = awards_of(newer)
@@ -27,9 +27,8 @@ def test_the_results_workbook_carries_the_final_star_the_certificate_and_the_awa
     type(newer.subs["five"].party_organization).objects.filter(
         pk=newer.subs["none"].party_organization_id
     ).update(name='=HYPERLINK("http://evil")')
-    response = staff_client.get(reverse("ratings:export-results", args=[newer.cycle.pk]))
-    assert response.status_code == 200
-    ws = load_workbook(io.BytesIO(response.content)).active
+    content = export_file(staff_client, newer.cycle, "results_xlsx", django_capture_on_commit_callbacks)
+    ws = load_workbook(io.BytesIO(content)).active
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
     assert header[-3:] == ("确定星级", "证书编号", "命名状态")

@@ -17,6 +17,7 @@ from ratings.models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ratings.reports.tally import compute_tally, tally_recompute
 from ratings.rubric.data import create_default_rubric
 from tests import factories
+from tests.ratings.export_helpers import export_file
 from tests.xlsx_checks import ESCAPED, PAYLOAD, cells_of
 
 
@@ -184,13 +185,13 @@ def test_dashboard_pages_need_login_and_staff(name, example, login, secretary_us
     assert login(inspector_user).get(url).status_code == 403
 
 
-@pytest.mark.parametrize(
-    "name", ["ratings:export-results", "ratings:export-tally", "ratings:tally-report-pdf"]
-)
-def test_another_committees_cycle_is_404(name, example, login, other_staff_user):
+@pytest.mark.parametrize("kind", ["results_xlsx", "tally_xlsx", "report_pdf"])
+def test_another_committees_cycle_is_404(kind, example, login, other_staff_user):
     _c23, c24 = example
     tally_recompute(cycle_id=c24.pk)
-    assert login(other_staff_user).get(reverse(name, args=[c24.pk])).status_code == 404
+    assert (
+        login(other_staff_user).post(reverse("ratings:export-start", args=[c24.pk, kind])).status_code == 404
+    )
     assert login(other_staff_user).get(reverse("ratings:dashboard") + f"?cycle={c24.pk}").status_code == 404
 
 
@@ -238,13 +239,16 @@ def test_dashboard_query_count_does_not_grow_with_rows(
     assert len(large) == len(small)
 
 
-def test_results_tally_and_coverage_downloads_open_as_workbooks(example, staff_client):
+def test_results_tally_and_coverage_downloads_open_as_workbooks(
+    example, staff_client, django_capture_on_commit_callbacks
+):
     _c23, c24 = example
     tally_recompute(cycle_id=c24.pk)
-    wb = load_workbook(io.BytesIO(staff_client.get(reverse("ratings:export-results", args=[c24.pk])).content))
+    capture = django_capture_on_commit_callbacks
+    wb = load_workbook(io.BytesIO(export_file(staff_client, c24, "results_xlsx", capture)))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][0] == "党组织" and len(rows) == 7
-    wb = load_workbook(io.BytesIO(staff_client.get(reverse("ratings:export-tally", args=[c24.pk])).content))
+    wb = load_workbook(io.BytesIO(export_file(staff_client, c24, "tally_xlsx", capture)))
     overall = dict(list(wb["总体"].iter_rows(values_only=True))[1:])
     assert overall["三星及以上"] == 2 and overall["降级"] == 1
     wb = load_workbook(io.BytesIO(staff_client.get(reverse("ratings:export-coverage")).content))
@@ -252,13 +256,15 @@ def test_results_tally_and_coverage_downloads_open_as_workbooks(example, staff_c
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
-def test_the_annual_report_pdf_is_in_chinese(example, staff_client, tmp_path):
+def test_the_annual_report_pdf_is_in_chinese(
+    example, staff_client, tmp_path, django_capture_on_commit_callbacks
+):
     _c23, c24 = example
     tally_recompute(cycle_id=c24.pk)
-    r = staff_client.get(reverse("ratings:tally-report-pdf", args=[c24.pk]))
-    assert r["Content-Type"] == "application/pdf"
+    content = export_file(staff_client, c24, "report_pdf", django_capture_on_commit_callbacks)
+    assert content.startswith(b"%PDF")
     pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(r.content)
+    pdf.write_bytes(content)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "2024年度星火党组织评星星级统计报告" in text.replace(" ", "")
     assert "三星及以上" in text
@@ -272,16 +278,13 @@ def test_dashboard_without_a_started_cycle_says_so(staff_client):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 def test_the_annual_report_opens_with_a_narrative_from_the_figures_and_has_no_blank_page(
-    example, staff_client, tmp_path
+    example, staff_client, tmp_path, django_capture_on_commit_callbacks
 ):
     _c23, c24 = example
     tally_recompute(cycle_id=c24.pk)
     pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(
-        staff_client.get(
-            reverse("ratings:tally-report-pdf", args=[c24.pk]), HTTP_ACCEPT_LANGUAGE="en"
-        ).content
-    )
+    staff_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    pdf.write_bytes(export_file(staff_client, c24, "report_pdf", django_capture_on_commit_callbacks))
     pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = pages.replace(" ", "").replace("\n", "")
     assert "Organisational" not in text  # charts too stay Chinese when the interface is English
@@ -295,7 +298,9 @@ def test_the_annual_report_opens_with_a_narrative_from_the_figures_and_has_no_bl
         assert page.strip(), "a blank page in the report"
 
 
-def test_no_download_carries_a_live_formula(example, staff_client, committee):
+def test_no_download_carries_a_live_formula(
+    example, staff_client, committee, django_capture_on_commit_callbacks
+):
     _c23, c24 = example
     c24.title = PAYLOAD
     c24.save()
@@ -306,9 +311,10 @@ def test_no_download_carries_a_live_formula(example, staff_client, committee):
     Division.objects.update_or_create(code="510107", defaults={"name": PAYLOAD})
     tally_recompute(cycle_id=c24.pk)
 
-    results = cells_of(staff_client.get(reverse("ratings:export-results", args=[c24.pk])).content)
+    capture = django_capture_on_commit_callbacks
+    results = cells_of(export_file(staff_client, c24, "results_xlsx", capture))
     assert ESCAPED in results and ESCAPED + "协会" in results
-    tally = cells_of(staff_client.get(reverse("ratings:export-tally", args=[c24.pk])).content)
+    tally = cells_of(export_file(staff_client, c24, "tally_xlsx", capture))
     assert ESCAPED in tally  # the cycle's title
     coverage = cells_of(staff_client.get(reverse("ratings:export-coverage")).content)
     assert ESCAPED in coverage

@@ -17,6 +17,7 @@ from ratings.models import (
     Award,
     AwardEvent,
     Cycle,
+    ExportJob,
     Objection,
     ObjectionAttachment,
     Plaque,
@@ -32,6 +33,7 @@ from ratings.workflow.levels import cycle_recompute_levels
 from tests import factories
 from tests.headers import assert_private_file
 from tests.ratings.conftest import make_results_cycle
+from tests.ratings.export_helpers import export_file
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +123,7 @@ VIEWS = [
     ("ratings:award-revoke", lambda w: [w.award.pk], "post", STAFF),
     ("ratings:plaque-update", lambda w: [w.award.pk], "post", STAFF),
     ("ratings:award-evidence", lambda w: [w.event.pk], "get", STAFF),
-    ("ratings:certificates-zip", lambda w: [w.cycle.pk], "get", STAFF),
+    ("ratings:export-start", lambda w: [w.cycle.pk, "certificates_zip"], "post", STAFF),
     ("ratings:rectification-create", lambda w: [w.sub.pk], "get", STAFF),
     ("ratings:rectification-verify", lambda w: [w.item.pk], "post", STAFF),
     ("ratings:rectification-send-back", lambda w: [w.item.pk], "post", STAFF),
@@ -560,18 +562,22 @@ def test_a_revoked_certificate_is_no_longer_handed_to_the_branch(login, world, s
     assert login(staff_user).get(reverse("ratings:certificate-pdf", args=[world.award.pk])).status_code == 200
 
 
-def test_all_certificates_of_a_cycle_as_one_zip(staff_client, world):
-    response = staff_client.get(reverse("ratings:certificates-zip", args=[world.cycle.pk]))
-    assert response["Content-Type"] == "application/zip"
-    with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
+def test_all_certificates_of_a_cycle_as_one_zip(staff_client, world, django_capture_on_commit_callbacks):
+    content = export_file(staff_client, world.cycle, "certificates_zip", django_capture_on_commit_callbacks)
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
         assert len(zf.namelist()) == 3
+    job = ExportJob.objects.get(cycle=world.cycle, kind="certificates_zip")
+    response = staff_client.get(reverse("ratings:export-download", args=[job.pk]))
+    assert response["Content-Type"] == "application/zip"
+    assert job.progress_done == job.progress_total == 3
 
 
 def test_a_cycle_without_awards_has_no_zip(staff_client, results_cycle):
-    response = staff_client.get(
-        reverse("ratings:certificates-zip", args=[results_cycle.cycle.pk]), follow=True
+    response = staff_client.post(
+        reverse("ratings:export-start", args=[results_cycle.cycle.pk, "certificates_zip"]), follow=True
     )
     assert "没有可下载的证书" in text(response)
+    assert not ExportJob.objects.exists()
 
 
 # --- rectification -----------------------------------------------------------------------------------
