@@ -49,6 +49,7 @@ ROLES = (
     "staff",  # of the own committee
     "other_staff",  # of the other committee
     "superuser",  # acting for the own committee
+    "province",  # the province's 两新工委, assigned the own committee
 )
 
 
@@ -67,6 +68,8 @@ def build_world() -> World:
     w.staff = factories.StaffUserFactory(committee=w.committee, username="staff")
     other_staff = factories.StaffUserFactory(committee=w.other_committee, username="other-staff")
     superuser = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
+    province = factories.UserFactory(username="province", role="province")
+    province.province_committees.set([w.committee])
 
     # Last year's cycle, published and final: awards, an objection, a downgrade, rectification.
     results = finalize_results(make_results_cycle(w.committee, w.staff), w.staff)
@@ -182,5 +185,6 @@ def build_world() -> World:
         "staff": w.staff,
         "other_staff": other_staff,
         "superuser": superuser,
+        "province": province,
     }
     return w

@@ -24,6 +24,7 @@ COPY = [
     "notifications",
     "meetings",
     "ratings",
+    "province",
     "starfire",
     "templates",
     "static",

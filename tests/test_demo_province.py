@@ -1,0 +1,41 @@
+"""The demo's province user reads both demo committees, the 2023 results among them."""
+
+import pytest
+from django.urls import reverse
+
+from branches import demo as register_demo
+from ratings.models import Cycle
+from starfire import demo
+from starfire.demo.province import load_province
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker):
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        register_demo.load_register()
+        demo.load_ratings()
+        user = load_province()
+        yield user
+        transaction.set_rollback(True)
+
+
+def test_the_province_user_sees_two_committees_and_the_2023_results(client, demo_loaded):
+    user = demo_loaded
+    assert sorted(user.province_committees.values_list("name", flat=True)) == sorted(
+        [register_demo.COMMITTEE, register_demo.OTHER_COMMITTEE]
+    )
+    client.force_login(user)
+    page = client.get(reverse("province:overview")).content.decode()
+    assert register_demo.COMMITTEE in page and register_demo.OTHER_COMMITTEE in page
+    cycle_2023 = Cycle.objects.get(committee__name=register_demo.COMMITTEE, year=2023)
+    assert cycle_2023.tally.data["three_plus"] == 30
+    results = client.get(reverse("province:cycle-results", args=[cycle_2023.pk]))
+    assert results.status_code == 200
+    assert "成都市武侯社区发展基金会党支部" in results.content.decode()
+    cycle_2024 = Cycle.objects.get(committee__name=register_demo.COMMITTEE, year=2024)
+    assert client.get(reverse("province:cycle-results", args=[cycle_2024.pk])).status_code == 404
+    assert load_province().province_committees.count() == 2  # loading again changes nothing
