@@ -6,6 +6,7 @@ from .views import (  # noqa: F401
     history,
     inspector,
     objections,
+    promotion,
     public,
     publication,
     rectifications,
@@ -119,6 +120,14 @@ urlpatterns = [
     path("awards/<int:pk>/revoke/", awards.award_revoke, name="award-revoke"),
     path("awards/<int:pk>/plaque/", awards.plaque_update, name="plaque-update"),
     path("awards/<int:pk>/certificate.pdf", awards.certificate_pdf, name="certificate-pdf"),
+    # 推进会: the promotion meeting's pack
+    path("results/<int:pk>/promotion/", promotion.promotion_page, name="promotion"),
+    path("results/<int:pk>/promotion/speakers/", promotion.speaker_add, name="promotion-speaker-add"),
+    path("promotion-speakers/<int:pk>/move/", promotion.speaker_move, name="promotion-speaker-move"),
+    path("promotion-speakers/<int:pk>/remove/", promotion.speaker_remove, name="promotion-speaker-remove"),
+    path("awards/<int:pk>/hand-over/", promotion.plaque_hand_over, name="promotion-hand-over"),
+    path("results/<int:pk>/promotion.pdf", promotion.pack_pdf, name="promotion-pdf"),
+    path("results/<int:pk>/commendation.docx", promotion.commendation_docx, name="promotion-docx"),
     path("files/award-events/<int:pk>/", awards.award_evidence, name="award-evidence"),
     # rectification (staff and secretary)
     path("rectification/", rectifications.rectification_list, name="rectification-list"),

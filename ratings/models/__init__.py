@@ -20,6 +20,10 @@ from .outcomes import (  # noqa: F401
     rectification_path,
     validity_end,
 )
+from .promotion import (  # noqa: F401
+    PromotionMeeting,
+    PromotionSpeaker,
+)
 from .reports import (  # noqa: F401
     TallyRun,
     TallySnapshot,

@@ -1,4 +1,5 @@
-"""The demo's province user reads both demo committees, the 2023 results among them."""
+"""The demo's programme around the score: the province user reads both demo committees, the 2023
+results among them; the 2023 推进会 pack commends 30 branches and hears 成都市武侯社区发展基金会党支部."""
 
 import pytest
 from django.urls import reverse
@@ -6,6 +7,7 @@ from django.urls import reverse
 from branches import demo as register_demo
 from ratings.models import Cycle
 from starfire import demo
+from starfire.demo.promotion import load_promotion
 from starfire.demo.province import load_province
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +20,7 @@ def demo_loaded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         register_demo.load_register()
         demo.load_ratings()
+        load_promotion()
         user = load_province()
         yield user
         transaction.set_rollback(True)
@@ -39,3 +42,22 @@ def test_the_province_user_sees_two_committees_and_the_2023_results(client, demo
     cycle_2024 = Cycle.objects.get(committee__name=register_demo.COMMITTEE, year=2024)
     assert client.get(reverse("province:cycle-results", args=[cycle_2024.pk])).status_code == 404
     assert load_province().province_committees.count() == 2  # loading again changes nothing
+
+
+def test_the_2023_pack_commends_30_and_hears_wuhou(client, demo_loaded):
+    from ratings.outcomes import promotion
+    from ratings.reports import promotion_pack
+
+    cycle = Cycle.objects.get(committee__name=register_demo.COMMITTEE, year=2023)
+    meeting = promotion.meeting_of(cycle)
+    assert meeting.pk is not None and meeting.held_on.year == 2023
+    assert len(promotion.commended(cycle, meeting.held_on)) == 30
+    speakers = [s.party_organization.name for s in promotion.speakers(meeting)]
+    assert len(speakers) == 3 and register_demo.WUHOU_BRANCH in speakers
+    assert load_promotion().pk == meeting.pk  # loading again changes nothing
+    import io
+
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(promotion_pack.commendation_docx(cycle))).paragraphs)
+    assert "以下 30 个三星及以上" in text and register_demo.WUHOU_BRANCH in text
