@@ -3,6 +3,7 @@ from django.urls import path  # noqa: F401
 from .views import (  # noqa: F401
     awards,
     dashboard,
+    followup,
     history,
     inspector,
     objections,
@@ -120,6 +121,9 @@ urlpatterns = [
     path("awards/<int:pk>/revoke/", awards.award_revoke, name="award-revoke"),
     path("awards/<int:pk>/plaque/", awards.plaque_update, name="plaque-update"),
     path("awards/<int:pk>/certificate.pdf", awards.certificate_pdf, name="certificate-pdf"),
+    # 动态管理: follow-up during an award's validity
+    path("results/<int:pk>/followup/", followup.followup_list, name="followup"),
+    path("followup/<int:pk>/", followup.followup_check, name="followup-check"),
     # 推进会: the promotion meeting's pack
     path("results/<int:pk>/promotion/", promotion.promotion_page, name="promotion"),
     path("results/<int:pk>/promotion/speakers/", promotion.speaker_add, name="promotion-speaker-add"),

@@ -30,7 +30,7 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
-from ratings.outcomes import promotion
+from ratings.outcomes import followup, promotion
 from ratings.outcomes.awards import award_downgrade
 from ratings.outcomes.rectification import rectification_answer, rectification_create
 from ratings.reports.tally import tally_recompute, tally_request
@@ -105,6 +105,7 @@ def build_world() -> World:
     rectification_answer(item=w.item, by=w.secretary, answer="已补齐", files=[pdf("台账.pdf")])
     w.rectification_evidence = RectificationEvidence.objects.get(rectification=w.item)
     w.exclusion = CycleExclusion.objects.filter(cycle=w.results_cycle).first()
+    w.followup_check = followup.followup_check_open(award=w.award, trigger="abnormal", note="矩阵")
     w.speaker = promotion.promotion_speaker_add(
         cycle=w.results_cycle, by=w.staff, party_organization=w.po, speaker="王书记", topic="经验交流"
     )

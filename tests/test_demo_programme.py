@@ -1,12 +1,15 @@
 """The demo's programme around the score: the province user reads both demo committees, the 2023
-results among them; the 2023 推进会 pack commends 30 branches and hears 成都市武侯社区发展基金会党支部."""
+results among them; the 2023 推进会 pack commends 30 branches and hears 成都市武侯社区发展基金会党支部;
+a seeded follow-up sample and a check opened by an organisation on the abnormal list."""
 
 import pytest
 from django.urls import reverse
 
 from branches import demo as register_demo
+from branches.models import User
 from ratings.models import Cycle
 from starfire import demo
+from starfire.demo.followup import SEED, load_followup
 from starfire.demo.promotion import load_promotion
 from starfire.demo.province import load_province
 
@@ -21,6 +24,7 @@ def demo_loaded(django_db_setup, django_db_blocker):
         register_demo.load_register()
         demo.load_ratings()
         load_promotion()
+        load_followup()
         user = load_province()
         yield user
         transaction.set_rollback(True)
@@ -61,3 +65,26 @@ def test_the_2023_pack_commends_30_and_hears_wuhou(client, demo_loaded):
 
     text = "\n".join(p.text for p in Document(io.BytesIO(promotion_pack.commendation_docx(cycle))).paragraphs)
     assert "以下 30 个三星及以上" in text and register_demo.WUHOU_BRANCH in text
+
+
+def test_the_followup_sample_is_reproducible_and_an_abnormal_organisation_opened_a_check(client, demo_loaded):
+    from branches.models import OrgStatus
+    from ratings.models import FollowUpCheck, FollowUpSample
+    from ratings.outcomes import followup
+
+    cycle = Cycle.objects.get(committee__name=register_demo.COMMITTEE, year=2023)
+    sample = FollowUpSample.objects.get(cycle=cycle)
+    assert sample.seed == SEED
+    drawn = sorted(sample.checks.values_list("award_id", flat=True))
+    assert drawn and drawn == followup.sample_award_ids(
+        list(followup.valid_high_awards(cycle).values_list("pk", flat=True)), sample.share, SEED
+    )
+    abnormal = FollowUpCheck.objects.get(trigger=FollowUpCheck.Trigger.ABNORMAL)
+    assert abnormal.state == "open" and abnormal.award.level == 4
+    org = abnormal.award.party_organization.organizations.first()
+    assert org.status == OrgStatus.ABNORMAL
+    assert load_followup()["sample"].pk == sample.pk  # loading again changes nothing
+    assert FollowUpCheck.objects.filter(trigger=FollowUpCheck.Trigger.ABNORMAL).count() == 1
+    client.force_login(User.objects.get(username="staff"))
+    page = client.get(reverse("ratings:followup", args=[cycle.pk])).content.decode()
+    assert str(SEED) in page and abnormal.award.party_organization.name in page

@@ -6,6 +6,11 @@ from .common import (  # noqa: F401
     level_name,
     validate_half_step,
 )
+from .followup import (  # noqa: F401
+    FollowUpCheck,
+    FollowUpSample,
+    FollowUpScore,
+)
 from .outcomes import (  # noqa: F401
     Award,
     AwardEvent,

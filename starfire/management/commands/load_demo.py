@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from branches import demo
 from meetings.demo import load_meetings
 from starfire.demo import load_ratings
+from starfire.demo.followup import load_followup
 from starfire.demo.promotion import load_promotion
 from starfire.demo.province import load_province
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         meetings = load_meetings()
         self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
         load_promotion()
+        load_followup()
         load_province()
 
     def _logins(self):
