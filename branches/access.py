@@ -6,7 +6,10 @@ One table, `POLICY`, grants each action to kinds of actors:
 - ``SUPERUSER``: a superuser, for any committee (pages ask them to pick one: `acting_committee_id`);
 - ``SECRETARY``: a branch secretary, for rows of their own party organisation;
 - ``INSPECTOR``: an inspector, for rows of the party organisations assigned to them for inspection
-  in their own committee (and, where the row knows its inspectors, only rows assigned to them).
+  in their own committee (and, where the row knows its inspectors, only rows assigned to them);
+- ``PROVINCE``: a user of the province's 两新工委, for rows of the committees a superuser assigned
+  to them (`User.province_committees`). It holds read actions only: what it reads is limited to
+  published results by the pages that grant ``province.view``.
 
 The same table answers both questions the code asks:
 
@@ -39,6 +42,7 @@ STAFF = "staff"
 SUPERUSER = "superuser"
 SECRETARY = "secretary"
 INSPECTOR = "inspector"
+PROVINCE = "province"
 
 # --- what: action → the actors it is granted to ---------------------------------------------------
 # Read it as a sentence: "register.view is granted to superusers, staff of the row's committee,
@@ -60,6 +64,10 @@ POLICY: dict[str, frozenset[str]] = {
     # outcomes a branch sees of itself (its award, its rectification items)
     "outcome.view": frozenset({SUPERUSER, STAFF, SECRETARY}),
     "outcome.respond": frozenset({SECRETARY}),
+    # above the committees: the province's 两新工委 reads published results side by side
+    "province.view": frozenset({SUPERUSER, PROVINCE}),
+    # which committees a province user reads: a superuser decides
+    "province.assign": frozenset({SUPERUSER}),
 }
 
 DENIED_MESSAGES = {
@@ -154,7 +162,18 @@ def actor_kind(user) -> str | None:
         return SECRETARY
     if user.role == Role.INSPECTOR and user.committee_id:
         return INSPECTOR
+    if user.role == Role.PROVINCE:
+        return PROVINCE
     return None
+
+
+def province_committee_ids(user) -> frozenset[int]:
+    """The committees a province user reads (one query per user object, then remembered on it)."""
+    cached = getattr(user, "_province_committee_ids", None)
+    if cached is None:
+        cached = frozenset(user.province_committees.values_list("pk", flat=True))
+        user._province_committee_ids = cached
+    return cached
 
 
 def has_role_for(user, action: str) -> bool:
@@ -178,6 +197,8 @@ def can(user, action: str, target=None) -> bool:
         return user.party_organization_id in t.branches
     if kind == INSPECTOR:
         return t.committee_id == user.committee_id and _is_assigned(user, t)
+    if kind == PROVINCE:
+        return t.committee_id is not None and t.committee_id in province_committee_ids(user)
     return False
 
 
@@ -225,6 +246,8 @@ def scope(user, action: str, paths: Paths) -> Q | None:
         if paths.party_organization is None or not _assignment_sources:
             return None
         return own_committee & Q(**{f"{paths.party_organization}__in": _subquery_ids(user)})
+    if kind == PROVINCE:
+        return Q(**{f"{paths.committee}__in": user.province_committees.values("pk")})
     return None
 
 

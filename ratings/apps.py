@@ -10,6 +10,7 @@ class RatingsConfig(AppConfig):
         from branches import access, selectors
 
         from . import tasks  # noqa: F401  (registers the tasks and connects the reports' signal receivers)
+        from .outcomes import followup  # noqa: F401  (the register's saves open follow-up checks)
         from .outcomes.awards import current_level_expression
         from .workflow.selectors import party_organization_ids_assigned_to
 

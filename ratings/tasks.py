@@ -11,6 +11,7 @@ from .outcomes.tasks import (
     notify_rectification_issued,
     notify_rectification_sent_back,
     notify_results_published,
+    open_followup_checks,
     send_rectification_reminders,
     tell_objector,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "notify_results_published",
     "notify_submission_returned",
     "recompute_all_tallies",
+    "open_followup_checks",
     "recompute_tally",
     "report_overdue_submissions",
     "send_deadline_reminders",

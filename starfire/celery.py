@@ -24,6 +24,10 @@ app.conf.beat_schedule = {
         "task": "ratings.tasks.finalize_due_results",
         "schedule": crontab(hour=0, minute=30),
     },
+    "followup-checks": {
+        "task": "ratings.tasks.open_followup_checks",
+        "schedule": crontab(hour=1, minute=15),
+    },
     "rectification-reminders": {
         "task": "ratings.tasks.send_rectification_reminders",
         "schedule": crontab(hour=8, minute=20),

@@ -29,6 +29,11 @@ def navigation(request):
                 (_("组织生活"), reverse("meetings:compliance-overview")),
                 (_("会议记录"), reverse("meetings:meeting-list")),
             ]
+            if kind == access.SUPERUSER:
+                items += [
+                    (_("各综合党委"), reverse("province:overview")),
+                    (_("省两新工委用户"), reverse("province:users")),
+                ]
         elif kind == access.SECRETARY:
             items.append(
                 (
@@ -45,6 +50,8 @@ def navigation(request):
             items.append(
                 (_("落实情况"), reverse("meetings:compliance-branch", args=[user.party_organization_id]))
             )
+        elif kind == access.PROVINCE:
+            items.append((_("各综合党委"), reverse("province:overview")))
         elif kind == access.INSPECTOR:
             items.append((_("验收任务"), reverse("ratings:inspections")))
             items.append((_("会议记录"), reverse("meetings:meeting-list")))

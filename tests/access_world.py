@@ -31,6 +31,7 @@ from ratings.models import (
     Submission,
     VetoDecision,
 )
+from ratings.outcomes import followup, promotion
 from ratings.outcomes.awards import award_downgrade
 from ratings.outcomes.rectification import rectification_answer, rectification_create
 from ratings.reports import exports
@@ -51,6 +52,7 @@ ROLES = (
     "staff",  # of the own committee
     "other_staff",  # of the other committee
     "superuser",  # acting for the own committee
+    "province",  # the province's 两新工委, assigned the own committee
 )
 
 
@@ -69,6 +71,8 @@ def build_world() -> World:
     w.staff = factories.StaffUserFactory(committee=w.committee, username="staff")
     other_staff = factories.StaffUserFactory(committee=w.other_committee, username="other-staff")
     superuser = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
+    province = factories.UserFactory(username="province", role="province")
+    province.province_committees.set([w.committee])
 
     # Last year's cycle, published and final: awards, an objection, a downgrade, rectification.
     results = finalize_results(make_results_cycle(w.committee, w.staff), w.staff)
@@ -103,6 +107,10 @@ def build_world() -> World:
     rectification_answer(item=w.item, by=w.secretary, answer="已补齐", files=[pdf("台账.pdf")])
     w.rectification_evidence = RectificationEvidence.objects.get(rectification=w.item)
     w.exclusion = CycleExclusion.objects.filter(cycle=w.results_cycle).first()
+    w.followup_check = followup.followup_check_open(award=w.award, trigger="abnormal", note="矩阵")
+    w.speaker = promotion.promotion_speaker_add(
+        cycle=w.results_cycle, by=w.staff, party_organization=w.po, speaker="王书记", topic="经验交流"
+    )
     w.vetoed_sub = results.vetoed
     w.veto = VetoDecision.objects.filter(submission=w.vetoed_sub).first()
 
@@ -189,5 +197,6 @@ def build_world() -> World:
         "staff": w.staff,
         "other_staff": other_staff,
         "superuser": superuser,
+        "province": province,
     }
     return w

@@ -416,3 +416,9 @@ def reviewed_submission(cycle, party_organization=None, *, by, scores=None, veto
     sub.status, sub.reviewed_at = "reviewed", timezone.now()
     sub.save(update_fields=["status", "reviewed_at"])
     return sub
+
+
+class ProvinceUserFactory(UserFactory):
+    """A user of the province's 两新工委 (assign committees with `.province_committees.set`)."""
+
+    role = "province"

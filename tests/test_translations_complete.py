@@ -24,6 +24,7 @@ COPY = [
     "notifications",
     "meetings",
     "ratings",
+    "province",
     "starfire",
     "templates",
     "static",
@@ -98,6 +99,7 @@ def test_every_string_has_an_english_translation(regenerated, domain):
 OFFICIAL_DOCUMENTS = {
     "templates/ratings/awards/certificate_pdf.html",
     "templates/ratings/dashboard/report_pdf.html",
+    "templates/ratings/promotion/pack_pdf.html",
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 MARKED = re.compile(

@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     STAFF = "staff", _("综合党委工作人员")
     SECRETARY = "secretary", _("支部书记")
     INSPECTOR = "inspector", _("验收人员")
+    PROVINCE = "province", _("省两新工委")
 
 
 class User(AbstractUser):
@@ -38,6 +39,14 @@ class User(AbstractUser):
         help_text=_("支部书记必填：只能看到并填报这个党组织。"),
     )
     display_name = models.CharField(_("显示名"), max_length=50, blank=True)
+    # A province user (省两新工委) reads the published results of these committees, nothing else.
+    province_committees = models.ManyToManyField(
+        Committee,
+        verbose_name=_("可查看的综合党委"),
+        blank=True,
+        related_name="province_users",
+        help_text=_("仅对省两新工委用户有效：可查看这些综合党委已公示的结果。"),
+    )
 
     objects = UserManager()
 
@@ -50,10 +59,11 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role="secretary", party_organization__isnull=False, committee__isnull=False)
                 | Q(role__in=["staff", "inspector"], party_organization__isnull=True, committee__isnull=False)
-                | Q(role="", party_organization__isnull=True),
+                | Q(role="", party_organization__isnull=True)
+                | Q(role="province", party_organization__isnull=True, committee__isnull=True),
                 name="user_role_fits_scope",
                 violation_error_message=_(
-                    "角色与所属范围不符：书记须指定党组织，工作人员和验收人员须指定综合党委。"
+                    "角色与所属范围不符：书记须指定党组织，工作人员和验收人员须指定综合党委，省两新工委用户不属于任何综合党委。"
                 ),
             ),
         ]
@@ -78,6 +88,10 @@ class User(AbstractUser):
     @property
     def is_secretary(self) -> bool:
         return self.role == Role.SECRETARY and self.party_organization_id is not None
+
+    @property
+    def is_province(self) -> bool:
+        return self.role == Role.PROVINCE
 
     @property
     def is_inspector(self) -> bool:

@@ -6,6 +6,11 @@ from .common import (  # noqa: F401
     level_name,
     validate_half_step,
 )
+from .followup import (  # noqa: F401
+    FollowUpCheck,
+    FollowUpSample,
+    FollowUpScore,
+)
 from .outcomes import (  # noqa: F401
     Award,
     AwardEvent,
@@ -19,6 +24,10 @@ from .outcomes import (  # noqa: F401
     objection_path,
     rectification_path,
     validity_end,
+)
+from .promotion import (  # noqa: F401
+    PromotionMeeting,
+    PromotionSpeaker,
 )
 from .reports import (  # noqa: F401
     ExportJob,

@@ -194,6 +194,7 @@ class AwardEvent(models.Model):
         ISSUED = "issued", _("授予")
         DOWNGRADED = "downgraded", _("降级")
         REVOKED = "revoked", _("撤销")
+        CONFIRMED = "confirmed", _("核查后维持")
 
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)

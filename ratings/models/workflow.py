@@ -75,6 +75,19 @@ class RatingSettings(models.Model):
         help_text=_("仅在有效期按年数计算时使用。"),
     )
 
+    followup_share = models.PositiveSmallIntegerField(
+        _("跟踪评估抽取比例（%）"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("有效期内从四星、五星命名中随机抽取跟踪评估的比例。"),
+    )
+    followup_overdue_days = models.PositiveSmallIntegerField(
+        _("整改逾期启动核查（天）"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("整改事项逾期超过此天数，自动对该党组织的有效命名启动核查评估。"),
+    )
+
     history = HistoricalRecords()
 
     class Meta:

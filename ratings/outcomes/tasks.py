@@ -294,3 +294,11 @@ def send_rectification_reminders() -> int:
             )
         )
     return sent
+
+
+@shared_task(name="ratings.tasks.open_followup_checks")
+def open_followup_checks() -> int:
+    """Daily: events during an award's validity open a 核查评估 (idempotent)."""
+    from .followup import open_checks_for_events
+
+    return open_checks_for_events()

@@ -246,6 +246,12 @@ def _render_verification(request, award, *, searched: bool):
         award.stars = "★" * award.level
         award.level_name = level_name(award.level)
         award.awarded_level_name = level_name(award.awarded_level)
+        context["followup"] = (
+            award.followups.exclude(state="open")
+            .order_by("-closed_at", "-pk")
+            .only("state", "closed_at")
+            .first()
+        )
     response = render(
         request, "ratings/public/verify.html", context, status=404 if searched and award is None else 200
     )

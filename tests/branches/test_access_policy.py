@@ -34,6 +34,8 @@ def world(committee, other_committee):
         submission=submission, inspector=inspector_assigned, assigned_by=staff_a
     )
     inactive = factories.StaffUserFactory(committee=committee, username="staff-gone", is_active=False)
+    province_a = factories.ProvinceUserFactory(username="province-a")
+    province_a.province_committees.set([committee])
     actors = {
         "anonymous": AnonymousUser(),
         "superuser": factories.UserFactory(username="root", is_superuser=True, is_staff=True),
@@ -46,6 +48,7 @@ def world(committee, other_committee):
         "inspector_b": factories.InspectorUserFactory(committee=other_committee, username="insp-b"),
         "no_role": factories.UserFactory(username="nobody"),
         "inactive_staff": inactive,
+        "province_a": province_a,  # the province's 两新工委, assigned committee A
     }
     return {"actors": actors, "rows": {"a1": a1, "a2": a2, "b1": b1}, "submission": submission}
 
@@ -58,6 +61,7 @@ EVERYONE_IN_SCOPE = {
 }  # fmt: skip
 OWN_BRANCH = {("secretary_a1", "a1"), ("secretary_a2", "a2")}
 ASSIGNED = {("inspector_assigned", "a1")}
+SUPERUSER_ONLY = {("superuser", "a1"), ("superuser", "a2"), ("superuser", "b1")}
 
 EXPECTED = {
     "register.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
@@ -70,6 +74,9 @@ EXPECTED = {
     "rating.inspect": ASSIGNED,
     "outcome.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
     "outcome.respond": OWN_BRANCH,
+    # the province reads its assigned committees (A) and nothing else anywhere in this table
+    "province.view": SUPERUSER_ONLY | {("province_a", "a1"), ("province_a", "a2")},
+    "province.assign": SUPERUSER_ONLY,
 }
 
 

@@ -3,6 +3,9 @@ from django.core.management.base import BaseCommand
 from branches import demo
 from meetings.demo import load_meetings
 from starfire.demo import load_ratings
+from starfire.demo.followup import load_followup
+from starfire.demo.promotion import load_promotion
+from starfire.demo.province import load_province
 
 
 class Command(BaseCommand):
@@ -35,6 +38,9 @@ class Command(BaseCommand):
             self.stdout.write(f"评星周期：{line}")
         meetings = load_meetings()
         self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
+        load_promotion()
+        load_followup()
+        load_province()
 
     def _logins(self):
         from branches.models import User
@@ -47,6 +53,7 @@ class Command(BaseCommand):
             ("inspector2", "验收人员"),
             ("inspector3", "验收人员（与武侯社区发展基金会有回避关系，不能分配给该支部）"),
             ("staff1", "另一综合党委的工作人员（看不到第二综合党委的数据）"),
+            ("province", "省两新工委（只读两个综合党委已公示的结果）"),
         )
         existing = set(
             User.objects.filter(username__in=[u for u, _ in named]).values_list("username", flat=True)

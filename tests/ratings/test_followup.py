@@ -1,0 +1,161 @@
+"""动态管理 during validity: a reproducible, seeded sample of valid 4★/5★ awards; checks opened by
+events; each check scheduled, scored and ended as confirmed, downgraded or revoked through the
+award's own services, visible on its history and the public verification page."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from branches.models import OrgStatus
+from ratings.models import Award, AwardEvent, FollowUpCheck, FollowUpSample, RatingSettings, VetoDecision
+from ratings.outcomes import followup
+from ratings.outcomes.rectification import rectification_create
+from tests import factories
+from tests.ratings.conftest import finalize_results
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def final(results_cycle, staff_user):
+    """Awards: five (5★), four (4★), three (3★)."""
+    return finalize_results(results_cycle, staff_user)
+
+
+def award(final, key):
+    return Award.objects.select_related("cycle").get(submission=getattr(final, key))
+
+
+def test_the_same_seed_draws_the_same_sample_and_the_share_sets_its_size():
+    ids = list(range(1, 41))
+    first = followup.sample_award_ids(ids, 20, seed=12345)
+    assert len(first) == 8
+    assert followup.sample_award_ids(list(reversed(ids)), 20, seed=12345) == first
+    assert any(followup.sample_award_ids(ids, 20, seed=s) != first for s in range(1, 20))
+    assert len(followup.sample_award_ids(ids[:3], 10, seed=1)) == 1  # at least one
+    assert followup.sample_award_ids([], 50, seed=1) == []
+
+
+def test_a_draw_stores_its_seed_and_samples_only_valid_high_awards(final, staff_user):
+    sample = followup.followup_sample_draw(cycle=final.cycle, by=staff_user, share=50, seed=7)
+    sample = FollowUpSample.objects.get(pk=sample.pk)
+    eligible = [award(final, "five").pk, award(final, "four").pk]
+    assert (sample.seed, sample.share, sample.eligible) == (7, 50, 2)
+    drawn = sorted(sample.checks.values_list("award_id", flat=True))
+    assert drawn == followup.sample_award_ids(eligible, 50, 7) and len(drawn) == 1
+    assert set(sample.checks.values_list("trigger", flat=True)) == {FollowUpCheck.Trigger.SAMPLE}
+
+
+def test_the_share_comes_from_the_committees_settings(final, staff_user, committee):
+    RatingSettings.objects.update_or_create(committee=committee, defaults={"followup_share": 100})
+    sample = followup.followup_sample_draw(cycle=final.cycle, by=staff_user, seed=1)
+    assert sample.share == 100 and sample.checks.count() == 2
+
+
+def test_only_the_committees_staff_draw(final, other_staff_user, secretary_user):
+    for user in (other_staff_user, secretary_user):
+        with pytest.raises(PermissionDenied):
+            followup.followup_sample_draw(cycle=final.cycle, by=user, share=50, seed=1)
+    assert not FollowUpSample.objects.exists()
+
+
+def test_an_organisation_on_the_abnormal_list_opens_a_check_once(final, django_capture_on_commit_callbacks):
+    org = final.four.party_organization.organizations.first()
+    org.status = OrgStatus.ABNORMAL
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()
+    checks = FollowUpCheck.objects.filter(award=award(final, "four"))
+    assert list(checks.values_list("trigger", "state")) == [("abnormal", "open")]
+    assert followup.open_checks_for_events() == 0  # the daily run finds it open already
+
+
+def test_overdue_rectification_past_the_limit_opens_a_check(final, staff_user, committee):
+    RatingSettings.objects.update_or_create(committee=committee, defaults={"followup_overdue_days": 10})
+    item = rectification_create(
+        submission=final.five, by=staff_user, problem="台账", requirement="补齐",
+        due_on=timezone.localdate() + dt.timedelta(days=1),
+    )  # fmt: skip
+    today = item.due_on + dt.timedelta(days=10)
+    assert followup.open_checks_for_events(today=today) == 0  # ten days: not past the limit
+    assert followup.open_checks_for_events(today=today + dt.timedelta(days=1)) == 1
+    assert FollowUpCheck.objects.get().trigger == FollowUpCheck.Trigger.RECTIFICATION_OVERDUE
+
+
+def test_a_veto_reported_in_a_later_cycle_opens_a_check(final, staff_user, committee):
+    later = factories.CycleFactory(committee=committee, rubric=final.cycle.rubric, year=final.cycle.year + 1)
+    sub = factories.SubmissionFactory(cycle=later, party_organization=final.three.party_organization)
+    VetoDecision.objects.create(submission=sub, item=final.cycle.rubric.vetoes.first(), raised_by=staff_user)
+    assert followup.open_checks_for_events() == 1
+    assert FollowUpCheck.objects.get().award == award(final, "three")
+
+
+def _scheduled(final, key, staff_user):
+    check = followup.followup_check_open(award=award(final, key), trigger="abnormal", note="test")
+    indicator = final.cycle.rubric.indicators().first()
+    followup.followup_schedule(
+        check=check, by=staff_user, visit_on=timezone.localdate(), inspector=None, indicators=[indicator]
+    )
+    followup.followup_score(
+        check=check, by=staff_user, indicator=indicator, score=Decimal("1"), finding="不足"
+    )
+    return check
+
+
+def test_a_check_ends_confirmed_with_an_award_event(final, staff_user, client):
+    check = _scheduled(final, "five", staff_user)
+    followup.followup_conclude(check=check, by=staff_user, outcome="confirmed", conclusion="符合五星标准")
+    a = award(final, "five")
+    assert a.level == 5 and a.events.filter(kind=AwardEvent.Kind.CONFIRMED).exists()
+    page = client.get(reverse("ratings:verify", args=[a.token])).content.decode()
+    assert "最近一次核查" in page and "维持星级" in page
+    with pytest.raises(ValidationError):  # ended: nothing more
+        followup.followup_conclude(check=check, by=staff_user, outcome="revoked", conclusion="x")
+
+
+def test_a_check_ends_in_a_downgrade_or_revocation_through_the_award_services(final, staff_user):
+    followup.followup_conclude(
+        check=_scheduled(final, "five", staff_user),
+        by=staff_user,
+        outcome="downgraded",
+        to_level=3,
+        conclusion="降级",
+    )
+    assert (award(final, "five").level, award(final, "five").state) == (3, Award.State.DOWNGRADED)
+    followup.followup_conclude(
+        check=_scheduled(final, "four", staff_user), by=staff_user, outcome="revoked", conclusion="撤销"
+    )
+    four = award(final, "four")
+    assert four.state == Award.State.REVOKED
+    assert four.events.get(kind=AwardEvent.Kind.REVOKED).grounds == "veto"
+
+
+def test_scores_stay_within_the_chosen_indicators(final, staff_user):
+    check = _scheduled(final, "five", staff_user)
+    other = final.cycle.rubric.indicators().exclude(pk__in=check.indicators.all()).first()
+    with pytest.raises(ValidationError):
+        followup.followup_score(check=check, by=staff_user, indicator=other, score=Decimal("1"))
+    with pytest.raises(ValidationError):
+        followup.followup_score(
+            check=check, by=staff_user, indicator=check.indicators.first(), score=Decimal("999")
+        )
+
+
+def test_the_pages_draw_show_the_seed_and_refuse_empty_posts(final, staff_user, client):
+    client.force_login(staff_user)
+    url = reverse("ratings:followup", args=[final.cycle.pk])
+    assert client.post(url, {}).status_code == 400
+    assert client.post(url, {"share": "100", "seed": "424242"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "424242" in page and final.five.party_organization.name in page
+    check = FollowUpCheck.objects.filter(award__cycle=final.cycle).first()
+    check_url = reverse("ratings:followup-check", args=[check.pk])
+    assert client.post(check_url, {}).status_code == 400
+    response = client.post(check_url, {"step": "conclude", "outcome": "confirmed", "conclusion": "合格"})
+    assert response.status_code == 302
+    assert FollowUpCheck.objects.get(pk=check.pk).state == "confirmed"
