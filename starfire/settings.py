@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ratings",
     "meetings",
     "notifications",
+    "programme",
     "starfire",
 ]
 

@@ -3,12 +3,13 @@ from django.core.management.base import BaseCommand
 from branches import demo
 from meetings.demo import load_meetings
 from starfire.demo import load_ratings
+from starfire.demo.programme import load_programme
 
 
 class Command(BaseCommand):
     help = (
         "Create (or complete) the demo data: 四川省社会组织第二综合党委, its register, the 2023 and 2024 "
-        "rating cycles and a year of meetings. Safe to run again."
+        "rating cycles, a year of meetings and the programme around the score. Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +36,11 @@ class Command(BaseCommand):
             self.stdout.write(f"评星周期：{line}")
         meetings = load_meetings()
         self.stdout.write(f"会议记录：新增 {meetings['created']} 条（{meetings['branches']} 个党组织）。")
+        programme = load_programme()
+        self.stdout.write(
+            f"评星之外：牵手结对 {programme['pairings']} 对，提升计划 {programme['plans']} 份，"
+            f"典型经验 {programme['cases']} 篇已发布。"
+        )
 
     def _logins(self):
         from branches.models import User
