@@ -176,7 +176,6 @@ def main():
 
 def run(args):
     from django.db import connection
-    from django.db.models import Q
     from django.test.utils import CaptureQueriesContext
 
     from branches.models import PartyOrganization
@@ -196,7 +195,7 @@ def run(args):
     )
     t_counts, counts = best_of(
         args.repeat,
-        lambda: compliance.monthly_counts(Q(party_organization__committee_id=committee.pk), args.year),
+        lambda: compliance.monthly_counts(compliance.branches_of_committee(committee.pk), args.year),
     )
     t_raw, rows = best_of(args.repeat, lambda: raw_aggregate(args.year))
 

@@ -68,6 +68,11 @@ POLICY: dict[str, frozenset[str]] = {
     "province.view": frozenset({SUPERUSER, PROVINCE}),
     # which committees a province user reads: a superuser decides
     "province.assign": frozenset({SUPERUSER}),
+    # the programme around the score (牵手, 查找不足, 典型经验): staff run it, a branch sees its part
+    # and records its own (joint activities, plan actions)
+    "programme.manage": frozenset({SUPERUSER, STAFF}),
+    "programme.view": frozenset({SUPERUSER, STAFF, SECRETARY}),
+    "programme.record": frozenset({SECRETARY}),
 }
 
 DENIED_MESSAGES = {
@@ -78,6 +83,8 @@ DENIED_MESSAGES = {
     "rating.inspect": _("只有分配到此项验收的验收人员可以进行此操作。"),
     "meetings.record": _("只有本党组织的书记可以记录会议。"),
     "outcome.respond": _("只有本党组织的书记可以进行此操作。"),
+    "programme.manage": _("只有本综合党委工作人员可以进行此操作。"),
+    "programme.record": _("只有本党组织的书记可以进行此操作。"),
 }
 DEFAULT_DENIED = _("您没有权限进行此操作。")
 

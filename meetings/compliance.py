@@ -4,13 +4,15 @@ The rules (what is required, when a period is met, a gap or open) are in `compli
 which works on monthly counts without a query; this module fetches those counts.
 
 How it is computed
-All counts come from one aggregate query grouped by (party organisation, type, month); the rest is
+All counts come from one aggregate query grouped by (party organisation, type, month) — a joint
+activity counted for both its branches by a UNION ALL inside that query; the rest is
 plain Python over those counts (`evaluate`). A committee's whole year therefore takes three
 queries (party organisations, meeting types, the aggregate) whatever the number of branches.
 """
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, router
@@ -59,6 +61,8 @@ __all__ = [
     "TypeRule",
     "branch_compliance",
     "branch_rules",
+    "branches_in",
+    "branches_of_committee",
     "committee_compliance",
     "committee_summary",
     "compliance_for_types",
@@ -105,29 +109,49 @@ def local_month(year: int):
     return ExtractMonth("starts_at", tzinfo=local_tz())
 
 
-def monthly_counts(meeting_filter: Q, year: int) -> dict[int, Counts]:
-    """One aggregate query: held meetings per (party organisation, type, local month) of `year`."""
+# The two ways a meeting belongs to a branch: the branch that held it, and the partner of a joint
+# activity (Meeting.partner_organization). A branch filter is a function of that field's name.
+BRANCH_FIELDS = ("party_organization", "partner_organization")
+
+
+def branches_in(ids) -> Callable[[str], Q]:
+    ids = list(ids)
+    return lambda field: Q(**{f"{field}_id__in": ids})
+
+
+def branches_of_committee(committee_id: int) -> Callable[[str], Q]:
+    return lambda field: Q(**{f"{field}__committee_id": committee_id, f"{field}__is_active": True})
+
+
+def monthly_counts(branch_filter: Callable[[str], Q], year: int) -> dict[int, Counts]:
+    """One aggregate query: held meetings per (party organisation, type, local month) of `year`.
+
+    A joint activity counts for the branch that held it and for its partner (a UNION ALL of the
+    two groupings, still one query); every other figure counts each meeting once."""
     start, end = year_bounds(year)
-    rows = (
-        Meeting.objects.filter(
-            meeting_filter, status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end
-        )
-        .annotate(month=local_month(year))
-        .values("party_organization_id", "meeting_type_id", "month")
+    held = Meeting.objects.filter(status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end)
+    parts = [
+        held.filter(branch_filter(field))
+        .annotate(branch=F(f"{field}_id"), month=local_month(year))
+        .values("branch", "meeting_type_id", "month")
         .annotate(
             counting=Count("pk", filter=Q(quorum_ok__isnull=True) | Q(quorum_ok=True)),
             below=Count("pk", filter=Q(quorum_ok=False)),
         )
-        .values_list("party_organization_id", "meeting_type_id", "month", "counting", "below")
+        .values_list("branch", "meeting_type_id", "month", "counting", "below")
         .order_by()
-    )
+        for field in BRANCH_FIELDS
+    ]
+    rows = parts[0].union(parts[1], all=True)
     result: dict[int, Counts] = defaultdict(dict)
-    for po_id, type_id, month, counting, below in rows.iterator(chunk_size=10_000):
+    for po_id, type_id, month, counting, below in rows:
+        if po_id is None:
+            continue
         per_type = result[po_id].get(type_id)
         if per_type is None:
             per_type = result[po_id][type_id] = ([0] * 12, [0] * 12)
-        per_type[0][month - 1] = counting
-        per_type[1][month - 1] = below
+        per_type[0][month - 1] += counting
+        per_type[1][month - 1] += below
     return result
 
 
@@ -144,11 +168,16 @@ def _rules_by_committee(committee_ids, *, codes=None) -> dict[int, list[TypeRule
 
 
 def _evaluate_many(
-    party_orgs: list[dict], year: int, meeting_filter: Q, *, codes=None, today: dt.date | None = None
+    party_orgs: list[dict],
+    year: int,
+    branch_filter: Callable[[str], Q],
+    *,
+    codes=None,
+    today: dt.date | None = None,
 ) -> dict[int, BranchCompliance]:
     today = today or timezone.localdate()
     rules = _rules_by_committee({po["committee_id"] for po in party_orgs}, codes=codes)
-    counts = monthly_counts(meeting_filter, year) if party_orgs else {}
+    counts = monthly_counts(branch_filter, year) if party_orgs else {}
     result = {}
     for po in party_orgs:
         branch = evaluate(
@@ -182,7 +211,7 @@ def compliance_summary(
     Three queries in all, however many ids. Callers scope the ids (e.g. meetings_visible_to)."""
     ids = list(party_organization_ids)
     party_orgs = list(PartyOrganization.objects.filter(pk__in=ids).order_by("name", "pk").values(*_PO_FIELDS))
-    return _evaluate_many(party_orgs, year, Q(party_organization_id__in=ids), today=today)
+    return _evaluate_many(party_orgs, year, branches_in(ids), today=today)
 
 
 def compliance_for_types(
@@ -194,9 +223,7 @@ def compliance_for_types(
     (e.g. 列席理事会) are included with their count and no requirement."""
     codes = list(meeting_type_codes)
     po = PartyOrganization.objects.values(*_PO_FIELDS).get(pk=party_organization_id)
-    result = _evaluate_many(
-        [po], year, Q(party_organization_id=party_organization_id), codes=codes, today=today
-    )
+    result = _evaluate_many([po], year, branches_in([party_organization_id]), codes=codes, today=today)
     branch = result[party_organization_id]
     order = {c: i for i, c in enumerate(codes)}
     branch.types.sort(key=lambda t: order.get(t.rule.code, len(order)))
@@ -219,8 +246,7 @@ def committee_compliance(
         .order_by("name", "pk")
         .values(*_PO_FIELDS)
     )
-    meeting_filter = Q(party_organization__committee_id=committee_id, party_organization__is_active=True)
-    return list(_evaluate_many(party_orgs, year, meeting_filter, today=today).values())
+    return list(_evaluate_many(party_orgs, year, branches_of_committee(committee_id), today=today).values())
 
 
 @dataclass(slots=True)

@@ -131,10 +131,23 @@ class MeetingStatus(models.TextChoices):
 
 
 class Meeting(models.Model):
-    """One meeting of a party organisation. A joint branch's meeting covers all its organisations."""
+    """One meeting of a party organisation. A joint branch's meeting covers all its organisations.
+
+    A joint activity (联建共建, e.g. of a 牵手 pair) is recorded once, by the branch that holds it,
+    with the other branch as `partner_organization`: it counts for both branches' organisational
+    life (meetings.compliance) and is one row in every committee total."""
 
     party_organization = models.ForeignKey(
         PartyOrganization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    partner_organization = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("共建党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="joint_meetings",
+        help_text=_("联合活动的另一方：这次活动同样计入其组织生活。"),
     )
     meeting_type = models.ForeignKey(
         MeetingType, verbose_name=_("会议类型"), on_delete=models.PROTECT, related_name="meetings"
@@ -183,6 +196,14 @@ class Meeting(models.Model):
             models.Index(
                 fields=["party_organization", "meeting_type", "starts_at"], name="meeting_po_type_start"
             ),
+            models.Index(fields=["partner_organization", "starts_at"], name="meeting_partner_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(partner_organization=models.F("party_organization")),
+                name="meeting_partner_is_another_branch",
+                violation_error_message=_("共建党组织不能是本党组织。"),
+            ),
         ]
 
     def __str__(self):
@@ -192,6 +213,10 @@ class Meeting(models.Model):
     @property
     def counts_for_compliance(self) -> bool:
         return self.status == MeetingStatus.HELD and self.quorum_ok is not False
+
+    def branch_ids(self) -> set[int]:
+        """The party organisations whose organisational life this meeting is part of."""
+        return {self.party_organization_id} | ({self.partner_organization_id} - {None})
 
     @property
     def below_quorum(self) -> bool:

@@ -22,8 +22,21 @@ def _scope(user: User, *, po_path: str, committee_path: str) -> Q | None:
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:
+    """A joint activity is seen by whoever may see either of its branches (once: both paths are
+    foreign keys, so no row repeats)."""
     q = _scope(user, po_path="party_organization", committee_path="party_organization__committee")
-    return Meeting.objects.none() if q is None else Meeting.objects.filter(q)
+    if q is None:
+        return Meeting.objects.none()
+    partner = _scope(user, po_path="partner_organization", committee_path="partner_organization__committee")
+    if partner is not None:
+        q |= partner
+    return Meeting.objects.filter(q)
+
+
+def of_branch(party_organization_id: int) -> Q:
+    """The meetings that are part of a branch's organisational life: its own and the joint
+    activities it took part in."""
+    return Q(party_organization_id=party_organization_id) | Q(partner_organization_id=party_organization_id)
 
 
 def party_organizations_with_meetings_visible_to(user: User) -> QuerySet[PartyOrganization]:
@@ -45,14 +58,16 @@ def meeting_list(
     meeting_type_code: str = "",
     status: str = "",
 ) -> QuerySet[Meeting]:
-    qs = meetings_visible_to(user).select_related("party_organization", "meeting_type")
+    qs = meetings_visible_to(user).select_related(
+        "party_organization", "partner_organization", "meeting_type"
+    )
     if year:
         from .compliance import year_bounds
 
         start, end = year_bounds(year)
         qs = qs.filter(starts_at__gte=start, starts_at__lt=end)
     if party_organization_id:
-        qs = qs.filter(party_organization_id=party_organization_id)
+        qs = qs.filter(of_branch(party_organization_id))
     if meeting_type_code:
         qs = qs.filter(meeting_type__code=meeting_type_code)
     if status:
@@ -65,6 +80,7 @@ def meeting_detail_queryset(user: User) -> QuerySet[Meeting]:
         meetings_visible_to(user)
         .select_related(
             "party_organization__committee",
+            "partner_organization",
             "meeting_type",
             "host",
             "minutes_taker",
@@ -83,9 +99,7 @@ def meetings_of_year(party_organization_id: int, year: int) -> QuerySet[Meeting]
 
     start, end = year_bounds(year)
     return (
-        Meeting.objects.filter(
-            party_organization_id=party_organization_id, starts_at__gte=start, starts_at__lt=end
-        )
+        Meeting.objects.filter(of_branch(party_organization_id), starts_at__gte=start, starts_at__lt=end)
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("meeting_type")
         .order_by("starts_at", "pk")
@@ -114,7 +128,7 @@ def meetings_for_evidence(party_organization_id: int, year: int, meeting_type_co
     start, end = year_bounds(year)
     return (
         Meeting.objects.filter(
-            party_organization_id=party_organization_id,
+            of_branch(party_organization_id),
             status=MeetingStatus.HELD,
             meeting_type__code__in=list(meeting_type_codes),
             starts_at__gte=start,

@@ -163,7 +163,19 @@ def _meeting_snapshot(meeting: Meeting) -> dict:
         data["starts_at"] = f"{timezone.localtime(meeting.starts_at):%Y-%m-%d %H:%M}"
     data["attendance"] = _attendance_snapshot(meeting)
     data["attachments"] = sorted(meeting.attachments.values_list("original_name", flat=True))
+    if meeting.partner_organization_id:
+        data["partner_organization"] = str(meeting.partner_organization)
     return data
+
+
+def _check_partner(po: PartyOrganization, partner: PartyOrganization | None, errors: dict) -> None:
+    """A joint activity's partner: another active branch of the same committee."""
+    if partner is None:
+        return
+    if partner.pk == po.pk:
+        add_error(errors, "partner_organization", _("共建党组织不能是本党组织。"))
+    elif partner.committee_id != po.committee_id or not partner.is_active:
+        add_error(errors, "partner_organization", _("共建党组织须是本综合党委在册的党组织。"))
 
 
 def _store_uploads(meeting: Meeting, uploads: list, mimes: list[str], by: User | None, stored: list) -> list:
@@ -207,13 +219,16 @@ def meeting_create(
     minutes: str = "",
     attendance: Iterable | None = None,
     uploads: Iterable = (),
+    partner_organization: PartyOrganization | None = None,
     by: User | None,
 ) -> Meeting:
-    """A branch records one of its meetings, with attendance and attachments, in one go."""
+    """A branch records one of its meetings, with attendance and attachments, in one go; a joint
+    activity names the other branch (`partner_organization`) and counts for both."""
     entries = [AttendanceEntry.coerce(e) for e in (attendance or [])]
     uploads = list(uploads)
     meeting = Meeting(
         party_organization=party_organization,
+        partner_organization=partner_organization,
         meeting_type=meeting_type,
         starts_at=starts_at,
         place=(place or "").strip(),
@@ -232,6 +247,7 @@ def meeting_create(
     errors: dict = {}
     if not party_organization.is_active:
         add_error(errors, "party_organization", _("该党组织已撤销，不能再登记会议。"))
+    _check_partner(party_organization, partner_organization, errors)
     check_meeting(meeting, members, errors, type_changed=True)
     check_attendance(entries, members, party_organization, errors)
     mimes = check_uploads(uploads, errors)

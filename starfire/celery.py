@@ -47,6 +47,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=45),
     },
     "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
+    "improvement-plans": {
+        "task": "programme.tasks.generate_improvement_plans",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "plan-reminders": {"task": "programme.tasks.send_plan_reminders", "schedule": crontab(hour=8, minute=40)},
     "weekly-digest": {
         "task": "ratings.tasks.send_weekly_digest",
         "schedule": crontab(hour=8, minute=30, day_of_week="mon"),

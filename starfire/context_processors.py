@@ -28,6 +28,9 @@ def navigation(request):
                 (_("整改"), reverse("ratings:rectification-list")),
                 (_("组织生活"), reverse("meetings:compliance-overview")),
                 (_("会议记录"), reverse("meetings:meeting-list")),
+                (_("牵手结对"), reverse("programme:pairing-list")),
+                (_("提升计划"), reverse("programme:plan-list")),
+                (_("典型经验"), reverse("programme:case-list")),
             ]
             if kind == access.SUPERUSER:
                 items += [
@@ -50,6 +53,8 @@ def navigation(request):
             items.append(
                 (_("落实情况"), reverse("meetings:compliance-branch", args=[user.party_organization_id]))
             )
+            items.append((_("牵手结对"), reverse("programme:pairing-list")))
+            items.append((_("提升计划"), reverse("programme:plan-list")))
         elif kind == access.PROVINCE:
             items.append((_("各综合党委"), reverse("province:overview")))
         elif kind == access.INSPECTOR:

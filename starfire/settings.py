@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "meetings",
     "notifications",
     "province",
+    "programme",
     "starfire",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("notifications/", include("notifications.urls")),
     path("province/", include("province.urls")),
+    path("programme/", include("programme.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # The objection form's CAPTCHA images (public, no login; drawn here, no outside service).

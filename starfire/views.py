@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from branches import access, selectors
 from branches.models import Committee
+from programme.cases import cases_for_branch
 from ratings.models import Cycle
 from ratings.views.public import notice_state
 
@@ -50,6 +51,7 @@ def _user_home(request):
         context["party_organization"] = user.party_organization
         context["tasks"] = worklists.secretary_tasks(po_id)
         context["result"] = worklists.secretary_result(po_id)
+        context["cases"] = cases_for_branch(po_id, user.party_organization.committee_id)
     elif kind in (access.STAFF, access.SUPERUSER):
         committee_id = access.acting_committee_id(request)
         if kind == access.SUPERUSER:

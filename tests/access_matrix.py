@@ -249,6 +249,25 @@ URLS: dict[str, Url] = {
     "meetings:compliance-overview": Url(get="L 403 403 403 403 200 200 200 403"),
     "meetings:compliance-export": Url(get="L 403 403 403 403 200 200 200 403"),
     "meetings:compliance-branch": Url(pk("po", "po_id"), get="L 200 404 200 404 200 404 200 403"),
+    "programme:pairing-list": Url(get="L 200 200 403 403 200 200 200 403"),
+    "programme:pairing-create": Url(get="L 403 403 403 403 200 200 200 403", post="L 403 403 403 403 400 400 400 403"),
+    "programme:pairing-detail": Url(pk("pairing"), get="L 200 404 403 403 200 404 200 403"),
+    "programme:joint-activity-create": Url(pk("pairing"), get="L 200 404 403 403 403 403 403 403", post="L 400 404 403 403 403 403 403 403"),
+    "programme:plan-list": Url(get="L 200 200 403 403 200 200 200 403"),
+    "programme:plans-generate": Url(get="L 403 403 403 403 405 405 405 403", post="L 403 403 403 403 400 400 400 403"),
+    "programme:plan-detail": Url(pk("plan"), get="L 200 404 403 403 200 404 200 403"),
+    "programme:plan-action-add": Url(pk("plan"), get="L 405 405 403 403 403 403 403 403", post="L 400 404 403 403 403 403 403 403"),
+    "programme:plan-commit": Url(pk("plan"), get="L 405 405 403 403 403 403 403 403", post="L R 404 403 403 403 403 403 403"),
+    "programme:plan-action-done": Url(pk("plan_action"), get="L 405 405 403 403 403 403 403 403", post="L R 404 403 403 403 403 403 403"),
+    "programme:case-library": Url(get="200 200 200 200 200 200 200 200 200"),
+    "programme:case-public": Url(pk("case"), get="200 200 200 200 200 200 200 200 200"),
+    "programme:case-photo": Url(pk("case_photo"), get="200 200 200 200 200 200 200 200 200"),
+    "programme:case-list": Url(get="L 403 403 403 403 200 200 200 403"),
+    "programme:case-create": Url(get="L 403 403 403 403 200 200 200 403", post="L 403 403 403 403 400 400 400 403"),
+    "programme:case-manage": Url(pk("case"), get="L 403 403 403 403 200 404 200 403"),
+    "programme:case-edit": Url(pk("case"), get="L 403 403 403 403 200 404 200 403", post="L 403 403 403 403 400 404 400 403"),
+    "programme:case-transition": Url(pk("case"), get="L 403 403 403 403 405 405 405 403", post="L 403 403 403 403 400 404 400 403"),
+    "programme:case-photo-add": Url(pk("case"), get="L 403 403 403 403 405 405 405 403", post="L 403 403 403 403 400 404 400 403"),
     # notifications
     "notifications:inbox": Url(get="L 200 200 200 200 200 200 200 200"),
     "notifications:open": Url(pk("notification"), get="L 200 404 404 404 404 404 404 404"),
@@ -290,6 +309,8 @@ URLS: dict[str, Url] = {
     "admin:branches_partyorganization_change#other-committee": Url(lambda w: {"object_id": w.other_committee_po.pk}, get="L L L L L R 200 200 L", post="L L L L L R 200 200 L"),
     "admin:meetings_meeting_change#other-committee": Url(lambda w: {"object_id": w.other_meeting.pk}, get="L L L L L R 200 200 L", post="L L L L L 403 403 403 L"),  # read-only: 403 whatever the id
     "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L 404 200 200 L", post="L L L L L 404 200 200 L"),
+    "programme:case-public#draft": Url(pk("draft_case"), get="404 404 404 404 404 404 404 404 404"),
+    "programme:case-photo#draft": Url(pk("draft_case_photo"), get="404 404 404 404 404 200 404 200 404"),
     "notifications:open#someone-elses": Url(pk("staff_notification"), get="L 404 404 404 404 200 404 404 404"),
 }
 # fmt: on
@@ -327,6 +348,7 @@ ADMIN_MODELS: dict[str, tuple[Callable, str]] = {
     "meetings.meetingsettings": (lambda w: w.meeting_settings, "committee_settings"),
     "meetings.meeting": (lambda w: w.meeting, "meeting_record"),
     "notifications.notification": (lambda w: w.notification, "notification"),
+    "programme.programmesettings": (lambda w: w.programme_settings, "committee_settings"),
     "starfire.loginattempt": (lambda w: _login_attempt(w), "login_records"),
     "starfire.loginfailure": (lambda w: _login_failure(w), "login_records"),
 }

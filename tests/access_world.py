@@ -16,6 +16,10 @@ from branches.models import AuditEntry, Division, ImportBatch
 from branches.tasks import check_import_batch
 from meetings import services as meeting_services
 from notifications.services import notify
+from programme import cases as case_services
+from programme import pairing as pairing_services
+from programme import plans as plan_services
+from programme.models import ProgrammeSettings
 from ratings.models import (
     Award,
     AwardEvent,
@@ -161,6 +165,47 @@ def build_world() -> World:
     check_import_batch(batch.pk)  # the dry run, as a worker runs it after the upload commits
     w.import_batch = ImportBatch.objects.get(pk=batch.pk)
     w.audit_entry = AuditEntry.objects.filter(committee=w.committee).first()
+
+    # The programme: the own branch (2★ after the downgrade) led by last year's 5★ branch.
+    today = timezone.localdate()
+    w.pairing = pairing_services.pairing_create(
+        cycle=w.results_cycle,
+        strong=results.five.party_organization,
+        weak=w.po,
+        starts_on=today - dt.timedelta(days=30),
+        ends_on=today + dt.timedelta(days=300),
+        goals="共建共学",
+        by=w.staff,
+    )
+    # With the target at 5★, last year's 4★ result of the own branch gets a plan; its secretary
+    # committed one action.
+    w.programme_settings = ProgrammeSettings.for_committee(w.committee.pk)
+    w.programme_settings.target_level = 5
+    w.programme_settings.save()
+    plan_services.plans_generate(cycle=w.results_cycle, by=w.staff)
+    w.plan = w.po.improvement_plans.get(cycle=w.results_cycle)
+    w.plan_action = plan_services.plan_action_add(
+        plan=w.plan, by=w.secretary, text="规范台账", owner="王", due_on=today + dt.timedelta(days=20)
+    )
+    plan_services.plan_commit(plan=w.plan, by=w.secretary)
+    # A published case of the own branch with a photo, and a draft with one.
+    w.case, w.draft_case = (
+        case_services.case_create(
+            committee_id=w.committee.pk,
+            party_organization=w.po,
+            title=title,
+            text="做法与成效",
+            indicators=[w.indicator],
+            by=w.staff,
+        )
+        for title in ("“三会一课”规范化", "草稿")
+    )
+    w.case_photo = case_services.case_photo_add(case=w.case, upload=factories.png_upload(), by=w.staff)
+    w.draft_case_photo = case_services.case_photo_add(
+        case=w.draft_case, upload=factories.png_upload(), by=w.staff
+    )
+    for edge in ("submit", "publish"):
+        case_services.case_transition(case=w.case, edge=edge, by=w.staff)
 
     # What else the admin shows a page for.
     w.division = Division.objects.get_or_create(code="510107", defaults={"name": "武侯区"})[0]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from branches.models import AuditEntry, Committee, Division, Member, Membership, SocialOrganization
 from meetings.models import MeetingSettings, MeetingType
+from programme.models import ProgrammeSettings
 from ratings.models import InspectorConflict, RatingSettings, Rubric
 
 from . import factories
@@ -38,6 +39,7 @@ CHANGE = {
     "ratings.rubric": ("bonus_cap", "4.0"),
     "ratings.inspectorconflict": ("note", "改后的说明"),
     "meetings.meetingsettings": ("edit_window_days", None),  # None: current value + 1
+    "programme.programmesettings": ("target_level", "4"),
 }
 
 
@@ -62,6 +64,7 @@ def world(committee):
     )
     RatingSettings.objects.get_or_create(committee_id=committee.pk)
     MeetingSettings.objects.get_or_create(committee=committee)
+    ProgrammeSettings.for_committee(committee.pk)
     Division.objects.create(code="990001", name="测试区")  # the seeded codes predate the history
     return committee
 
@@ -191,6 +194,7 @@ def _walked(user):
         "ratings.inspectorconflict",
         "meetings.meetingtype",
         "meetings.meetingsettings",
+        "programme.programmesettings",
     ],
 )
 def test_a_change_in_the_admin_is_in_the_row_history(label, world, superuser, client):

@@ -22,6 +22,7 @@ from ..models import Evidence, Indicator, IndicatorScore, Submission
 from ..models.common import level_name
 from ..workflow import edges
 from ..workflow import self_assessment as assessment
+from ..workflow.indicator_notes import indicator_notes
 from ..workflow.meeting_evidence import attachable_meetings, linked_compliance
 from ..workflow.selectors import submissions_visible_to
 from .forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm
@@ -214,10 +215,12 @@ def _render_self_assessment(
                 row.typed_comment = row.score.comment if row.score else ""
     compliance_of = linked_compliance(submission)
     meetings_of = attachable_meetings(submission) if editable else {}
+    notes_of = indicator_notes(submission)
     for block in blocks:
         for row in block.rows:
             row.compliance = compliance_of.get(row.indicator.pk)
             row.meetings = meetings_of.get(row.indicator.pk, [])
+            row.notes = notes_of.get(row.indicator.code, [])
     context = {
         "submission": submission,
         "cycle": submission.cycle,

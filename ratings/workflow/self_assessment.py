@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +94,11 @@ def evidence_attach_meeting(*, submission: Submission, indicator_id, meeting_id,
             )
         meeting = (
             Meeting.objects.select_related("meeting_type")
-            .filter(pk=meeting_id, party_organization_id=submission.party_organization_id)
+            .filter(pk=meeting_id)
+            .filter(
+                Q(party_organization_id=submission.party_organization_id)
+                | Q(partner_organization_id=submission.party_organization_id)
+            )
             .first()
         )
         if meeting is None:

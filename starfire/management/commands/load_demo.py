@@ -6,12 +6,13 @@ from starfire.demo import load_ratings
 from starfire.demo.followup import load_followup
 from starfire.demo.promotion import load_promotion
 from starfire.demo.province import load_province
+from starfire.demo.programme import load_programme
 
 
 class Command(BaseCommand):
     help = (
         "Create (or complete) the demo data: 四川省社会组织第二综合党委, its register, the 2023 and 2024 "
-        "rating cycles and a year of meetings. Safe to run again."
+        "rating cycles, a year of meetings and the programme around the score. Safe to run again."
     )
 
     def add_arguments(self, parser):
@@ -41,6 +42,11 @@ class Command(BaseCommand):
         load_promotion()
         load_followup()
         load_province()
+        programme = load_programme()
+        self.stdout.write(
+            f"评星之外：牵手结对 {programme['pairings']} 对，提升计划 {programme['plans']} 份，"
+            f"典型经验 {programme['cases']} 篇已发布。"
+        )
 
     def _logins(self):
         from branches.models import User
