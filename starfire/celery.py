@@ -42,6 +42,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=45),
     },
     "nightly-tallies": {"task": "ratings.tasks.recompute_all_tallies", "schedule": crontab(hour=2, minute=0)},
+    # Outbox messages the broker did not take (it was down, or lost them): published again.
+    "outbox-sweep": {"task": "core.tasks.sweep_outbox", "schedule": 30.0},
     "weekly-digest": {
         "task": "ratings.tasks.send_weekly_digest",
         "schedule": crontab(hour=8, minute=30, day_of_week="mon"),

@@ -233,6 +233,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Surviving a broker outage (core.outbox): side effects are rows written with the action and
+# published after the commit, so a request never waits on an unreachable broker for more than
+# BROKER_TIMEOUT seconds (connect and socket timeouts, no publish retry on that path; other
+# publishes retry once). No task keeps a result unless it says so (`ignore_result=False`): the
+# app reads none, and asking a result store on every publish is what made requests wait.
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    "socket_timeout": max(BROKER_TIMEOUT, 1.0),
+    # A publisher's connection is tried once (kombu would otherwise wait 2 s and try again);
+    # the workers' own reconnection loop is not affected.
+    "max_retries": 0,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = max(BROKER_TIMEOUT, 1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_IGNORE_RESULT = True
+
 # HTTPS: production runs behind TLS (HTTPS=true); the embedded default serves plain http on 127.0.0.1.
 HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
