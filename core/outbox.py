@@ -165,6 +165,7 @@ def deliver(message_id: int) -> str:
     OutboxMessage.objects.filter(pk=message_id).update(
         state=State.DONE, done_at=timezone.now(), last_error=""
     )
+    log.info("outbox message %s delivered", message_id, extra={"task": message.task})
     return "done"
 
 

@@ -6,6 +6,10 @@ site keeps working, its side effects wait in the outbox (core.outbox) until the 
 The broker check is short (BROKER_TIMEOUT) and remembered for BROKER_CHECK_CACHE_SECONDS in
 each process, so a probe every few seconds never piles up connections or waits.
 
+`/readyz` (readiness) asks, every time and with short timeouts, whether this process can do its
+work now: the database, the cache and the broker. It answers 503 naming what failed, so a load
+balancer sends requests elsewhere; it is not a reason to restart the process.
+
 No login, no session, no details that would help an attacker: only the exception class of a
 failure.
 """
@@ -74,3 +78,26 @@ def healthz(request):
     if healthy:
         body["outbox_waiting"] = outbox.counts()["waiting"]
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _check_cache() -> str:
+    from django.core.cache import cache
+
+    try:
+        cache.set("starfire:readyz", "ok", timeout=30)
+        if cache.get("starfire:readyz") != "ok":
+            return "error: the cache did not keep a value"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+@never_cache
+@require_safe
+def readyz(request):
+    checks = {"database": _check_database(), "cache": _check_cache()}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = _ask_broker()
+        _broker_seen.update(at=time.monotonic(), result=checks["broker"])
+    ready = all(result == "ok" for result in checks.values())
+    return JsonResponse({"status": "ok" if ready else "error", **checks}, status=200 if ready else 503)

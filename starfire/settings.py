@@ -13,6 +13,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
     "csp",
+    "django_prometheus",
     "core",
     "branches",
     "ratings",
@@ -55,6 +58,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id, for every log line and every task the request queues (core.requestid).
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
@@ -72,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a refused (locked-out) login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "starfire.urls"
@@ -310,10 +318,14 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# Logs: one JSON object per line with the request id (core.logs); LOG_FORMAT=plain for reading.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+logs.configure()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"structured": logs.formatter(LOG_FORMAT)},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -325,3 +337,20 @@ LOGGING = {
         },
     },
 }
+
+# /metrics (starfire.metrics) answers only these addresses or networks (comma-separated, as
+# core.clientip sees the client: behind the proxy, set TRUSTED_PROXY_COUNT); empty: nobody.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+# Error reports to Sentry (or a compatible service) only when a DSN is given; without one the
+# SDK is not even imported. No personal data is sent (no user, cookies or request bodies).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )

@@ -8,6 +8,7 @@ worker delivers it, and the inspector has the notice — once.
 """
 
 import datetime as dt
+import logging
 import os
 import shutil
 import socket
@@ -20,7 +21,7 @@ from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from django.utils import timezone
 
-from core import outbox
+from core import outbox, requestid
 from core.models import OutboxMessage
 from notifications.models import Kind, Notification
 from ratings.models import InspectionAssignment, Status
@@ -101,6 +102,17 @@ def own_broker(settings, monkeypatch):
     outbox.note_broker_up()
 
 
+class SeenRequestIds(logging.Handler):
+    """What was logged, with the request id in force at the time."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append((record.getMessage(), requestid.get()))
+
+
 def _wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -126,15 +138,17 @@ def test_an_assignment_during_a_broker_outage_answers_at_once_and_its_notice_arr
         started = time.monotonic()
         response = client.post(assign, {"inspector": inspector.pk})
         assert response.status_code == 302, response.content.decode()[:2000]
-        return time.monotonic() - started
+        return time.monotonic() - started, response["X-Request-ID"]
 
     # With the broker up, for comparison: the same request, its notice published at once.
-    took_up = timed_assign(factories.InspectorUserFactory(committee=committee, username="inspector-b"))
+    took_up, _request_id = timed_assign(
+        factories.InspectorUserFactory(committee=committee, username="inspector-b")
+    )
     assert OutboxMessage.objects.get().published_at is not None
     OutboxMessage.objects.all().delete()
 
     own_broker.stop()
-    took = timed_assign(inspector_user)
+    took, request_id = timed_assign(inspector_user)
     # The issue measured 19 s; the outage must cost at most the broker timeout, far below this.
     assert took < took_up + 2, f"the request took {took:.1f}s with the broker down, {took_up:.1f}s with it up"
     assignment = InspectionAssignment.objects.get(submission=submission, inspector=inspector_user)
@@ -148,10 +162,15 @@ def test_an_assignment_during_a_broker_outage_answers_at_once_and_its_notice_arr
     own_broker.start()
     later = timezone.now() + dt.timedelta(seconds=60)
     assert outbox.sweep(now=later) == 1  # beat's sweep, once the grace period has passed
+    seen = SeenRequestIds()
+    logging.getLogger("core.outbox").addHandler(seen)
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         _wait_until(
             lambda: OutboxMessage.objects.filter(pk=message.pk, state="done").exists(), 60, "the delivery"
         )
+    logging.getLogger("core.outbox").removeHandler(seen)
+    # The worker logged the delivery under the id of the request that caused it.
+    assert (f"outbox message {message.pk} delivered", request_id) in seen.lines
     notices = Notification.objects.filter(recipient=inspector_user, kind=Kind.INSPECTION_ASSIGNED)
     assert notices.count() == 1
     assert notices.get().key == f"assigned:{assignment.pk}"
