@@ -24,6 +24,9 @@ if (BASE_DIR / ".env").exists():
 DEBUG = env.bool("DEBUG", default=False)
 # The "django-insecure-" prefix makes `check --deploy` flag a production that forgot to set SECRET_KEY.
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-starfire-development-key-change-me-0123456789")
+# Rotating the key (docs/deployment.md): the previous keys, still accepted for sessions, password
+# reset links and signed values while they expire.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
