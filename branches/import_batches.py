@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from core import outbox
+
 from . import importing, selectors
 from . import uscc as uscc_rules
 from .models import Committee, ImportBatch, ImportRows, SocialOrganization, User
@@ -42,8 +44,9 @@ def import_batch_create(*, committee: Committee, by: User, upload) -> tuple[Impo
         progress_total=declared_rows,
     )
     batch.file.save(upload.name, ContentFile(content), save=False)
-    batch.save()
-    transaction.on_commit(lambda: tasks.check_import_batch.delay(batch.pk), robust=True)
+    with transaction.atomic():  # the batch and its dry run's message: both or neither
+        batch.save()
+        outbox.send(tasks.check_import_batch, batch.pk)
     return batch, ""
 
 
@@ -119,7 +122,7 @@ def import_batch_confirm(*, batch: ImportBatch, by: User) -> ImportBatch:
             progress_total=batch.row_count,
             message="",
         )
-        transaction.on_commit(lambda: tasks.write_import_batch.delay(batch.pk, by.pk), robust=True)
+        outbox.send(tasks.write_import_batch, batch.pk, by.pk)
     return batch
 
 

@@ -11,7 +11,7 @@ def _rate(value) -> str | None:
     return None if value is None else str(value)
 
 
-@shared_task
+@shared_task(ignore_result=False)  # its result is read (operations, tests)
 def coverage_figures(committee_id: int) -> dict:
     """The committee's overall 组织覆盖率 / 工作覆盖率 figures, as a JSON-friendly dict."""
     overall = selectors.coverage_report(committee_id).overall

@@ -1,9 +1,39 @@
-"""Middleware that knows no app: the Permissions-Policy header and the cap on a request's size."""
+"""Middleware that knows no app: the request id, the Permissions-Policy header and the cap on a
+request's size."""
+
+import time
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from . import logs, requestid
+
+
+class RequestIdMiddleware:
+    """Give the request an id, for every log line it causes and every task it queues.
+
+    The proxy's `X-Request-ID` is taken when the request came through trusted proxies
+    (TRUSTED_PROXY_COUNT > 0; nginx: `proxy_set_header X-Request-ID $request_id;`) and the value
+    is short and plain; otherwise a new one is made. The response carries it back, and one log
+    line per request records method, path, status, time and user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        sent = request.META.get("HTTP_X_REQUEST_ID") if settings.TRUSTED_PROXY_COUNT > 0 else None
+        request.request_id = requestid.acceptable(sent) or requestid.new()
+        token = requestid.set(request.request_id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.request_id
+            logs.log_request(request, response, started)
+            return response
+        finally:
+            requestid.reset(token)
 
 
 def _allowlist(origins) -> str:

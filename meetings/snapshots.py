@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Division, PartyOrganization
+from core import outbox
 
 from .compliance import committee_compliance
 from .models import ComplianceSnapshot
@@ -154,8 +155,12 @@ def snapshot_refresh(
 def _schedule(committee_id: int, year: int, requested_at: dt.datetime) -> None:
     from . import tasks
 
-    tasks.refresh_compliance_snapshot.apply_async(
-        args=[committee_id, year, requested_at.isoformat()], countdown=DEBOUNCE_SECONDS
+    outbox.send(
+        tasks.refresh_compliance_snapshot,
+        committee_id,
+        year,
+        requested_at.isoformat(),
+        countdown=DEBOUNCE_SECONDS,
     )
 
 

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from core import outbox
 from core.limits import NOTICE_BODY
 
 from .models import EmailPreference, Notification
@@ -29,8 +30,9 @@ def notify(
     """Create one notice per recipient for the event `key`; a repeat of the same event sends nothing.
 
     With `refresh_unread` a repeat brings the text of a notice not yet read up to date (a daily
-    summary, say), still without a new notice or e-mail. E-mails are queued after commit, so a
-    rolled-back transaction sends nothing.
+    summary, say), still without a new notice or e-mail. The e-mail is an outbox message written
+    with the notice (core.outbox): sent after the commit, so a rolled-back transaction sends
+    nothing, and a broker outage delays it without losing it.
     """
     from .tasks import send_notification_email
 
@@ -47,6 +49,8 @@ def notify(
                     url=url[:300],
                     email_wanted=wants_email(user, kind),
                 )
+                if n.email_wanted:  # the e-mail's outbox message: with the notice or not at all
+                    outbox.send(send_notification_email, n.pk)
         except IntegrityError:  # already notified of this event
             if refresh_unread:
                 Notification.objects.filter(recipient=user, key=key[:200], read_at__isnull=True).update(
@@ -54,8 +58,6 @@ def notify(
                 )
             continue
         created.append(n)
-        if n.email_wanted:
-            transaction.on_commit(lambda pk=n.pk: send_notification_email.delay(pk), robust=True)
     return created
 
 

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core import metrics
+
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -49,14 +51,17 @@ def send_notification_email(self, notification_id: int) -> str:
             n.email_error = f"{type(exc).__name__}: {exc}"[:2000]
             n.save(update_fields=["email_attempts", "email_error"])
             log.error("e-mail for notice %s failed permanently: %s", n.pk, exc)
+            metrics.count("emails", result="failed")
             return "failed"
         else:
             n.emailed_at = timezone.now()
             n.email_error = ""
             n.save(update_fields=["email_attempts", "emailed_at", "email_error"])
     if transient_error is not None:
+        metrics.count("emails", result="failed")
         log.warning("e-mail for notice %s failed, will retry: %s", notification_id, transient_error)
         raise transient_error  # the attempt is recorded; Celery retries with backoff
+    metrics.count("emails", result="sent")
     return "sent"
 
 

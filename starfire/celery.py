@@ -2,12 +2,56 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun, task_success
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "starfire.settings")
 
 app = Celery("starfire")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# The request id travels with the task (a message header) and is logged by the worker; the
+# outbox sets it from the row, so a message sent long after its request still names it.
+@before_task_publish.connect
+def _send_request_id(headers=None, **kwargs):
+    from core import requestid
+
+    if headers is not None and not headers.get("request_id") and requestid.get():
+        headers["request_id"] = requestid.get()
+
+
+@task_prerun.connect
+def _take_request_id(task=None, **kwargs):
+    from core import requestid
+
+    sent = getattr(task.request, "request_id", None) if task is not None else None
+    if sent and not task.request.is_eager:
+        task.request.starfire_token = requestid.set(sent)
+
+
+@task_postrun.connect
+def _forget_request_id(task=None, **kwargs):
+    from core import requestid
+
+    token = getattr(task.request, "starfire_token", None) if task is not None else None
+    if token is not None:
+        requestid.reset(token)
+
+
+@task_success.connect
+def _count_success(sender=None, **kwargs):
+    from core import metrics
+
+    metrics.count("tasks", task=sender.name, result="succeeded")
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    from core import metrics
+
+    metrics.count("tasks", task=sender.name, result="failed")
+
 
 # The beat schedule lives here, in code. Times are Asia/Shanghai (CELERY_TIMEZONE).
 # Every scheduled task is idempotent: a second run the same day creates and sends nothing more.
@@ -52,6 +96,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=0),
     },
     "plan-reminders": {"task": "programme.tasks.send_plan_reminders", "schedule": crontab(hour=8, minute=40)},
+    # Outbox messages the broker did not take (it was down, or lost them): published again.
+    "outbox-sweep": {"task": "core.tasks.sweep_outbox", "schedule": 30.0},
     "weekly-digest": {
         "task": "ratings.tasks.send_weekly_digest",
         "schedule": crontab(hour=8, minute=30, day_of_week="mon"),

@@ -13,6 +13,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -22,6 +24,9 @@ if (BASE_DIR / ".env").exists():
 DEBUG = env.bool("DEBUG", default=False)
 # The "django-insecure-" prefix makes `check --deploy` flag a production that forgot to set SECRET_KEY.
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-starfire-development-key-change-me-0123456789")
+# Rotating the key (docs/deployment.md): the previous keys, still accepted for sessions, password
+# reset links and signed values while they expire.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -38,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
     "csp",
+    "django_prometheus",
     "core",
     "branches",
     "ratings",
@@ -57,6 +63,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latencies for /metrics (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id, for every log line and every task the request queues (core.requestid).
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.PermissionsPolicyMiddleware",
@@ -74,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a refused (locked-out) login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "starfire.urls"
@@ -235,6 +246,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Surviving a broker outage (core.outbox): side effects are rows written with the action and
+# published after the commit, so a request never waits on an unreachable broker for more than
+# BROKER_TIMEOUT seconds (connect and socket timeouts, no publish retry on that path; other
+# publishes retry once). No task keeps a result unless it says so (`ignore_result=False`): the
+# app reads none, and asking a result store on every publish is what made requests wait.
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    "socket_timeout": max(BROKER_TIMEOUT, 1.0),
+    # A publisher's connection is tried once (kombu would otherwise wait 2 s and try again);
+    # the workers' own reconnection loop is not affected.
+    "max_retries": 0,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = max(BROKER_TIMEOUT, 1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_TASK_IGNORE_RESULT = True
+
 # HTTPS: production runs behind TLS (HTTPS=true); the embedded default serves plain http on 127.0.0.1.
 HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
@@ -288,10 +323,14 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# Logs: one JSON object per line with the request id (core.logs); LOG_FORMAT=plain for reading.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+logs.configure()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"structured": logs.formatter(LOG_FORMAT)},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -303,3 +342,20 @@ LOGGING = {
         },
     },
 }
+
+# /metrics (starfire.metrics) answers only these addresses or networks (comma-separated, as
+# core.clientip sees the client: behind the proxy, set TRUSTED_PROXY_COUNT); empty: nobody.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+# Error reports to Sentry (or a compatible service) only when a DSN is given; without one the
+# SDK is not even imported. No personal data is sent (no user, cookies or request bodies).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )

@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from starfire import views
-from starfire.health import healthz
+from starfire.health import healthz, readyz
+from starfire.metrics import metrics
 
 admin.site.site_header = _("星火评星管理后台")
 admin.site.site_title = _("星火评星")
@@ -24,6 +25,8 @@ urlpatterns = [
     path("programme/", include("programme.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),  # METRICS_ALLOWED_IPS only; 404 for everyone else
     # The objection form's CAPTCHA images (public, no login; drawn here, no outside service).
     path("captcha/", include("captcha.urls")),
 ]

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from branches import access, selectors
 from branches.models import Committee
 from programme.cases import cases_for_branch
+from core import outbox
 from ratings.models import Cycle
 from ratings.views.public import notice_state
 
-from . import worklists
+from . import health, worklists
 from .forms import CommitteeChoiceForm
 
 
@@ -53,6 +54,7 @@ def _user_home(request):
         context["result"] = worklists.secretary_result(po_id)
         context["cases"] = cases_for_branch(po_id, user.party_organization.committee_id)
     elif kind in (access.STAFF, access.SUPERUSER):
+        context["delivery"] = delivery_status()
         committee_id = access.acting_committee_id(request)
         if kind == access.SUPERUSER:
             context["committees"] = worklists.committees_side_by_side()
@@ -63,6 +65,14 @@ def _user_home(request):
     elif kind == access.INSPECTOR:
         context["visits"] = worklists.inspector_visits(user)
     return render(request, "starfire/home.html", context)
+
+
+def delivery_status() -> dict:
+    """Whether notices and follow-up work can reach the workers now, and how many wait (core.outbox)."""
+    broker = health.broker_status()
+    counts = outbox.counts()
+    broker_down = bool(broker) and broker != "ok"
+    return {**counts, "broker_down": broker_down, "shown": broker_down or counts["failed"] > 0}
 
 
 def safe_next(request, candidate: str | None) -> str | None:

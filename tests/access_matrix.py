@@ -107,6 +107,8 @@ URLS: dict[str, Url] = {
     "logout": Url(get="405 405 405 405 405 405 405 405 405", post="L L L L L L L L L"),
     "set_language": Url(get="R R R R R R R R R", post="R R R R R R R R R"),
     "healthz": Url(get="200 200 200 200 200 200 200 200 200"),
+    "readyz": Url(get="200 200 200 200 200 200 200 200 200"),
+    "metrics": Url(get="404 404 404 404 404 404 404 404 404"),  # only METRICS_ALLOWED_IPS, whoever logs in
     # the register
     "branches:organization-list": Url(get="L 403 403 403 403 200 200 200 403"),
     "branches:organization-create": Url(get="L 403 403 403 403 200 200 200 403", post="L 403 403 403 403 400 400 400 403"),

@@ -250,7 +250,10 @@ def test_web_worker_and_beat_run_as_in_production(production_env, tmp_path):
         _wait_until(web_up, 30, "gunicorn to answer")
 
         status, _headers, body = _get(f"{base}/healthz")
-        assert (status, json.loads(body)) == (200, {"status": "ok", "database": "ok", "broker": "ok"})
+        assert (status, json.loads(body)) == (
+            200,
+            {"status": "ok", "database": "ok", "broker": "ok", "outbox_waiting": 0},
+        )
 
         status, headers, body = _get(f"{base}/login/")
         assert status == 200

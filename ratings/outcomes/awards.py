@@ -15,6 +15,7 @@ from simple_history.utils import bulk_update_with_history
 from branches import access
 from branches.models import Committee, User
 from branches.services import audit_record
+from core import outbox
 from core.uploads import DOCUMENTS, sniff
 
 from ..models import (
@@ -86,7 +87,7 @@ def award_issue(*, submission: Submission, cycle: Cycle, by: User | None) -> Awa
         committee_id=cycle.committee_id,
         after={"certificate_no": award.certificate_no, "level": award.level},
     )
-    transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "issued"), robust=True)
+    outbox.send(tasks.notify_award_change, award.pk, "issued")
     return award
 
 
@@ -185,7 +186,7 @@ def award_downgrade(
             after={"level": award.level},
             note=reason,
         )
-        transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "downgraded"), robust=True)
+        outbox.send(tasks.notify_award_change, award.pk, "downgraded")
     return award
 
 
@@ -220,7 +221,7 @@ def award_revoke(*, award: Award, grounds: str, reason: str, by: User, evidence=
             after={"state": award.state},
             note=reason,
         )
-        transaction.on_commit(lambda: tasks.notify_award_change.delay(award.pk, "revoked"), robust=True)
+        outbox.send(tasks.notify_award_change, award.pk, "revoked")
     return award
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.models import User
+from core import outbox
 from core.uploads import DOCUMENTS, sniff
 
 from ..models import Cycle, Objection, ObjectionAttachment, RatingSettings, Status, Submission
@@ -161,7 +162,7 @@ def objection_file(
             att.file.save(stored_name(f.name), f, save=False)
             att.save()
         audit(None, "objection.file", submission, after={"reference": objection.reference})
-        transaction.on_commit(lambda: tasks.notify_objection_filed.delay(objection.pk), robust=True)
+        outbox.send(tasks.notify_objection_filed, objection.pk)
     return objection
 
 
@@ -274,4 +275,4 @@ def _close(objection: Objection, state, outcome: str, by: User) -> None:
     objection.handled_at = timezone.now()
     objection.save(update_fields=["state", "outcome", "handled_by", "handled_at"])
     if objection.contact:
-        transaction.on_commit(lambda: tasks.tell_objector.delay(objection.pk), robust=True)
+        outbox.send(tasks.tell_objector, objection.pk)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from branches import access
 from branches.models import Committee, User
 from branches.services import audit_record
+from core import outbox
 
 from ..models import Cycle, RatingSettings, Status, Submission, VetoDecision
 from ..workflow import cycle_edges
@@ -102,7 +103,7 @@ def cycle_publish(
         after={"status": cycle.status, "from": str(starts_on), "to": str(ends_on)},
     )
     public_notice_cache_clear(cycle.pk)
-    transaction.on_commit(lambda: tasks.notify_results_published.delay(cycle.pk), robust=True)
+    outbox.send(tasks.notify_results_published, cycle.pk)
     return cycle
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.models import User
+from core import outbox
 from core.uploads import DOCUMENTS, sniff
 
 from ..models import Rectification, RectificationEvidence, Status, Submission
@@ -68,7 +69,7 @@ def rectification_create(
             after={"item": item.pk, "due_on": str(due_on)},
             note=problem[:200],
         )
-        transaction.on_commit(lambda: tasks.notify_rectification_issued.delay(item.pk), robust=True)
+        outbox.send(tasks.notify_rectification_issued, item.pk)
     return item
 
 
@@ -139,5 +140,5 @@ def rectification_send_back(*, item: Rectification, by: User, note: str) -> Rect
             after={"state": target},
             note=note,
         )
-        transaction.on_commit(lambda: tasks.notify_rectification_sent_back.delay(item.pk), robust=True)
+        outbox.send(tasks.notify_rectification_sent_back, item.pk)
     return item

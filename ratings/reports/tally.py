@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from branches.models import Division, OrgType, PartyOrganization, SocialOrganization
 from branches.selectors import coverage_report
+from core import outbox
 
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
 from ..workflow.signals import results_changed
@@ -225,7 +226,7 @@ def tally_request(*, cycle: Cycle, by, reason: str = "manual") -> TallyRun:
     from . import tasks
 
     run = TallyRun.objects.create(cycle=cycle, requested_by=by, reason=reason)
-    transaction.on_commit(lambda: tasks.recompute_tally.delay(run.pk), robust=True)
+    outbox.send(tasks.recompute_tally, run.pk)
     return run
 
 

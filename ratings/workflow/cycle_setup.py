@@ -9,6 +9,7 @@ from simple_history.utils import bulk_create_with_history
 from branches import access
 from branches.models import PartyOrganization, User
 from branches.services import audit_record
+from core import outbox
 
 from ..models import Cycle, CycleExclusion, Status, Submission
 from ..rubric.services import rubric_check
@@ -58,7 +59,7 @@ def cycle_open(*, cycle: Cycle, by: User, exclusions: dict[int, str] | None = No
         target=cycle,
         after={"submissions": cycle.submissions.count(), "excluded": sorted(excluded)},
     )
-    transaction.on_commit(lambda: tasks.notify_cycle_opened.delay(cycle.pk), robust=True)
+    outbox.send(tasks.notify_cycle_opened, cycle.pk)
     return cycle
 
 

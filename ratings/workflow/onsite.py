@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
+from core import outbox
 from core.uploads import IMAGES, sniff
 
 from ..models import (
@@ -97,7 +98,7 @@ def inspector_assign(
         if not created:
             raise ValidationError(_("%(inspector)s已经分配给该申报。") % {"inspector": inspector})
         audit(by, "inspection.assign", submission, after={"inspector": inspector.pk}, note=str(inspector))
-        transaction.on_commit(lambda: tasks.notify_inspection_assigned.delay(assignment.pk), robust=True)
+        outbox.send(tasks.notify_inspection_assigned, assignment.pk)
     return assignment
 
 

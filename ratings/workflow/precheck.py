@@ -10,6 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from branches import access
 from branches.models import User
+from core import outbox
 from core.dates import validate_date_in_range
 
 from ..models import ReturnReason, Status, Submission
@@ -61,9 +62,7 @@ def submission_return(
             after={"status": target},
             note="；".join(t for _i, t in reasons),
         )
-        transaction.on_commit(
-            lambda: tasks.notify_submission_returned.delay(submission.pk, last_round + 1), robust=True
-        )
+        outbox.send(tasks.notify_submission_returned, submission.pk, last_round + 1)
     return submission
 
 

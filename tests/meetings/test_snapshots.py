@@ -118,15 +118,19 @@ def test_a_saved_meeting_shows_at_once_when_tasks_run_in_process(
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Tasks go to a (recorded) queue instead of running in-process."""
+    """Refreshes go to a (recorded) queue instead of running in-process: the outbox messages
+    published, with their countdown."""
+    from core import outbox
     from starfire.celery import app
 
     calls = []
-    monkeypatch.setattr(
-        tasks.refresh_compliance_snapshot,
-        "apply_async",
-        lambda args, countdown: calls.append((args, countdown)),
-    )
+
+    def publish(message):
+        assert message.task == tasks.refresh_compliance_snapshot.name
+        calls.append((message.args, round((message.due_at - message.created_at).total_seconds())))
+        return True
+
+    monkeypatch.setattr(outbox, "publish", publish)
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     yield calls
@@ -180,11 +184,12 @@ def test_a_meeting_moved_to_another_year_marks_both_years(
 
 
 def test_an_outdated_snapshot_is_shown_with_its_time_and_a_refresh_is_queued(
-    committee, example, staff_client, queued
+    committee, example, staff_client, queued, django_capture_on_commit_callbacks
 ):
     snapshots.snapshot_refresh(committee_id=committee.pk, year=2023)
     ComplianceSnapshot.objects.filter(committee=committee).update(changed_at=timezone.now())
-    response = staff_client.get(reverse("meetings:compliance-overview") + "?year=2023")
+    with django_capture_on_commit_callbacks(execute=True):  # the refresh is published after the commit
+        response = staff_client.get(reverse("meetings:compliance-overview") + "?year=2023")
     assert response.context["snapshot"].pending
     assert "正在重新统计" in response.content.decode()
     assert len(queued) == 1
