@@ -181,13 +181,40 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    # Uploaded evidence, photos and imports are private: no MEDIA_URL, served only through
-    # views that check the user may see them.
-    "default": {
+# Private files (evidence, photos, attachments, objection and award files, imports) live in the
+# "private" storage (core.storage): no MEDIA_URL, served only through views that check the user may
+# see them. The embedded default is a local folder; with PRIVATE_STORAGE_BUCKET set they go to
+# S3-compatible object storage (django-storages), which every web and worker host shares.
+PRIVATE_STORAGE_BUCKET = env.str("PRIVATE_STORAGE_BUCKET", default="")
+if PRIVATE_STORAGE_BUCKET:
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_STORAGE_BUCKET,
+            "endpoint_url": env.str("PRIVATE_STORAGE_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("PRIVATE_STORAGE_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("PRIVATE_STORAGE_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("PRIVATE_STORAGE_REGION", default="") or None,
+            "addressing_style": env.str("PRIVATE_STORAGE_ADDRESSING_STYLE", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "file_overwrite": False,  # a second upload of the same name gets a name of its own
+        },
+    }
+else:
+    PRIVATE_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private"))},
-    },
+    }
+# Seconds a download link to object storage stays valid: >0 answers an access-checked download with a
+# redirect to a signed link of that lifetime; 0 streams the file through the view (also the local folder).
+PRIVATE_STORAGE_SIGNED_URL_SECONDS = env.int("PRIVATE_STORAGE_SIGNED_URL_SECONDS", default=0)
+STORAGES = {
+    "private": PRIVATE_STORAGE,
+    # Nothing of Starfire's uses the default storage; it is the private one, so a file no code
+    # expected never lands anywhere public.
+    "default": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
