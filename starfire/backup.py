@@ -356,10 +356,10 @@ def restore(source: Path, *, force: bool = False) -> dict:
                 "files": files,
             }
         )
-    if tables:
-        clear_database()
     with tarfile.open(source / manifest["archive"]["file"], "r:gz") as tar:
         members = _safe_members(tar)  # before anything is deleted: an unsafe archive changes nothing
+        if tables:
+            clear_database()
         for name in present:
             storage.delete(name)
         restore_database(source / manifest["database"]["file"])

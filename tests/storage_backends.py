@@ -3,7 +3,7 @@ standalone server on 127.0.0.1.
 
 A test that asks for `private_storage_backend` runs twice, once per backend. The S3 run talks HTTP to
 a moto server process (one per test process, started on first use on a port from
-STARFIRE_MOTO_PORTS, default 8400-8499) through django-storages and boto3, exactly as production
+STARFIRE_TEST_PORTS, default 8400-8499) through django-storages and boto3, exactly as production
 talks to its bucket; each test gets a bucket of its own. Object storage has no filesystem path
 (`path()` raises NotImplementedError), so a run on it also proves that the code never asks for one.
 
@@ -28,7 +28,7 @@ REGION = "us-east-1"
 
 
 def _ports():
-    first, _, last = os.environ.get("STARFIRE_MOTO_PORTS", "8400-8499").partition("-")
+    first, _, last = os.environ.get("STARFIRE_TEST_PORTS", "8400-8499").partition("-")
     return range(int(first), int(last or first) + 1)
 
 
