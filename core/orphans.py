@@ -13,9 +13,10 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.apps import apps
-from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
+
+from .storage import private_storage
 
 GRACE = dt.timedelta(hours=24)
 
@@ -46,7 +47,7 @@ def referenced_names() -> set[str]:
 
 def orphaned_files(*, storage=None, grace: dt.timedelta = GRACE, now=None) -> list[str]:
     """Names of stored files older than `grace` that no row names, sorted."""
-    storage = storage or default_storage
+    storage = storage if storage is not None else private_storage
     cutoff = (now or timezone.now()) - grace
     try:
         stored = list(_walk(storage))
@@ -56,10 +57,12 @@ def orphaned_files(*, storage=None, grace: dt.timedelta = GRACE, now=None) -> li
     return sorted(name for name in stored if name not in known and storage.get_modified_time(name) <= cutoff)
 
 
-def sweep_orphaned_files(*, storage=None, grace: dt.timedelta = GRACE, dry_run: bool = False) -> list[str]:
+def sweep_orphaned_files(
+    *, storage=None, grace: dt.timedelta = GRACE, dry_run: bool = False, now=None
+) -> list[str]:
     """Delete the orphaned files (unless `dry_run`) and return their names."""
-    storage = storage or default_storage
-    names = orphaned_files(storage=storage, grace=grace)
+    storage = storage if storage is not None else private_storage
+    names = orphaned_files(storage=storage, grace=grace, now=now)
     if not dry_run:
         for name in names:
             storage.delete(name)

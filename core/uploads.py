@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .images import reencode
 from .ooxml import check_ooxml
+from .storage import is_object_storage
 
 # extension → MIME type as sniffed from the content
 DOCUMENTS = {
@@ -101,17 +102,46 @@ def private_file_response(field, *, content_type: str, name: str, cache_control:
     Every private file goes through here: pictures are shown inline, everything else is a download;
     all carry `Content-Disposition` with the original name, `nosniff`, and a sandboxing
     Content-Security-Policy. A file missing from storage answers 404, as if the row were outside
-    the user's scope.
+    the user's scope. On object storage with PRIVATE_STORAGE_SIGNED_URL_SECONDS set, the answer is
+    a redirect to a link signed for that many seconds, with the same type and disposition.
     """
     from django.http import FileResponse, Http404
 
+    inline = content_type in INLINE_TYPES
+    if settings.PRIVATE_STORAGE_SIGNED_URL_SECONDS > 0 and is_object_storage(field.storage):
+        return _signed_redirect(field, content_type=content_type, name=name, inline=inline)
+    if not field.name:
+        raise Http404
     try:
-        handle = field.open("rb")
+        # Read through the storage (a local file or a stream from object storage), never a path.
+        handle = field.storage.open(field.name, "rb")
     except (FileNotFoundError, OSError, ValueError) as exc:
         raise Http404 from exc
-    inline = content_type in INLINE_TYPES
     response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=name)
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = PRIVATE_FILE_CSP
+    return response
+
+
+def _signed_redirect(field, *, content_type: str, name: str, inline: bool):
+    """A redirect to a short-lived signed link on object storage, issued only after the view's check."""
+    from django.http import HttpResponseRedirect
+    from django.utils.http import content_disposition_header
+
+    if not field.name or not field.storage.exists(field.name):
+        from django.http import Http404
+
+        raise Http404
+    url = field.storage.url(
+        field.name,
+        parameters={
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition_header(not inline, name),
+            "ResponseCacheControl": "private, no-store",
+        },
+        expire=settings.PRIVATE_STORAGE_SIGNED_URL_SECONDS,
+    )
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "private, no-store"
     return response

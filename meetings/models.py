@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from branches.models import Committee, Member, PartyOrganization
 from core.dates import validate_date_in_range
 from core.limits import MINUTES, bounded
+from core.storage import get_private_storage
 
 
 class Frequency(models.TextChoices):
@@ -294,7 +295,7 @@ class MeetingAttachment(models.Model):
         Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="attachments"
     )
     kind = models.CharField(_("类别"), max_length=10, choices=AttachmentKind.choices)
-    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200, storage=get_private_storage)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))

@@ -197,10 +197,9 @@ def _store_uploads(meeting: Meeting, uploads: list, mimes: list[str], by: User |
 
 
 def _discard_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
-
+    storage = MeetingAttachment._meta.get_field("file").storage
     for name in names:
-        default_storage.delete(name)
+        storage.delete(name)
 
 
 def meeting_create(

@@ -13,6 +13,9 @@ class StarfireConfig(AppConfig):
     name = "starfire"
     verbose_name = _("星火评星")
 
+    def ready(self):
+        from . import checks  # noqa: F401 — registers the deploy checks
+
 
 class CaptchaConfig(AppConfig):
     """django-simple-captcha (the objection form's CAPTCHA), installed from here so that Django

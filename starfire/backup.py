@@ -5,7 +5,8 @@ A backup is a folder of three files:
 - the database: ``database.pgdump`` (``pg_dump -Fc``) on PostgreSQL, ``database.sqlite3`` (a copy
   made with SQLite's online backup) on SQLite;
 - ``private-files.tar.gz``: every file of the private storage (evidence, photos, meeting
-  attachments, objection and award files, imports);
+  attachments, objection and award files, imports), read and written through the storage API, so
+  a local folder and S3-compatible object storage are backed up and restored alike;
 - ``manifest.json``, written last: the row count of every table and the sha256 of every private
   file and of the two other files, so that a restore proves it brought back what was saved.
 
@@ -19,15 +20,16 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from django.core.files.storage import storages
+from django.core.files.base import File
 from django.db import connection
 from django.utils.translation import gettext as _
+
+from core.storage import private_storage
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -44,12 +46,10 @@ class BackupError(Exception):
 # --- what there is: tables, files ---------------------------------------------------------------
 
 
-def private_root() -> Path:
-    """The folder of the private storage (STORAGES["default"], PRIVATE_MEDIA_ROOT)."""
-    location = getattr(storages["default"], "location", None)
-    if not location:
-        raise BackupError(_("私有文件存储不是本地文件夹，无法备份。"))
-    return Path(location)
+def storage_label(storage=private_storage) -> str:
+    """Where the private files are, in words for a message: the folder or the bucket."""
+    bucket = getattr(storage, "bucket_name", None)
+    return f"s3://{bucket}" if bucket else str(getattr(storage, "location", storage))
 
 
 def table_counts(cursor) -> dict[str, int]:
@@ -69,17 +69,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _files(root: Path):
-    """The regular files under `root`, sorted, with their paths relative to it ('/'-separated)."""
-    if not root.exists():
-        return
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
-        yield path, path.relative_to(root).as_posix()
+def _walk(storage, folder: str = ""):
+    dirs, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}" if folder else name
+    for sub in dirs:
+        yield from _walk(storage, f"{folder}/{sub}" if folder else sub)
 
 
-def file_hashes(root: Path) -> dict[str, str]:
-    """sha256 of every file under `root`, by its relative path."""
-    return {rel: sha256_of(path) for path, rel in _files(root)}
+def stored_names(storage=private_storage) -> list[str]:
+    """Every file of the private storage, by its name ('/'-separated), sorted."""
+    try:
+        return sorted(_walk(storage))
+    except FileNotFoundError:  # a local folder that was never made: nothing uploaded yet
+        return []
+
+
+def _read(storage, name: str) -> bytes:
+    with storage.open(name, "rb") as fh:
+        return fh.read()
+
+
+def file_hashes(storage=private_storage) -> dict[str, str]:
+    """sha256 of every private file, by its name."""
+    hashes = {}
+    for name in stored_names(storage):
+        digest = hashlib.sha256()
+        with storage.open(name, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        hashes[name] = digest.hexdigest()
+    return hashes
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -205,18 +225,18 @@ def _engine():
 # --- backup ---------------------------------------------------------------------------------------
 
 
-def _archive(root: Path, archive: Path) -> dict[str, str]:
+def _archive(storage, archive: Path) -> dict[str, str]:
     """Pack every private file into `archive`; each file is read once, for the archive and its hash."""
     hashes = {}
     with tarfile.open(archive, "w:gz") as tar:
-        for path, rel in _files(root):
-            data = path.read_bytes()
-            info = tar.gettarinfo(str(path), arcname=rel)
+        for name in stored_names(storage):
+            data = _read(storage, name)
+            info = tarfile.TarInfo(name)
             info.size = len(data)
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
+            info.mode = 0o644
+            info.mtime = storage.get_modified_time(name).timestamp()
             tar.addfile(info, io.BytesIO(data))
-            hashes[rel] = hashlib.sha256(data).hexdigest()
+            hashes[name] = hashlib.sha256(data).hexdigest()
     return hashes
 
 
@@ -230,7 +250,7 @@ def backup(target: Path) -> dict:
     dump = target / DUMPS[connection.vendor]
     # The database first: every file a saved row points to was written before the row.
     counts = dump_database(dump)
-    hashes = _archive(private_root(), target / ARCHIVE)
+    hashes = _archive(private_storage, target / ARCHIVE)
     manifest = {
         "format": FORMAT,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -297,7 +317,7 @@ def verify(manifest: dict) -> None:
     """Compare the database and the private files with `manifest`; raise with the differences."""
     with connection.cursor() as cursor:
         lines = _differences(_("表"), manifest["tables"], table_counts(cursor))
-    lines += _differences(_("文件"), manifest["files"], file_hashes(private_root()))
+    lines += _differences(_("文件"), manifest["files"], file_hashes(private_storage))
     if lines:
         shown = "\n".join(lines[:SHOWN_DIFFERENCES])
         more = len(lines) - SHOWN_DIFFERENCES
@@ -319,29 +339,37 @@ def restore(source: Path, *, force: bool = False) -> dict:
             _("这是 %(saved)s 数据库的备份，不能恢复到 %(vendor)s 数据库。")
             % {"saved": manifest["engine"], "vendor": connection.vendor}
         )
-    root = private_root()
+    storage = private_storage
     tables = _existing_tables()
-    files = sum(1 for _f in _files(root))
+    present = stored_names(storage)
+    files = len(present)
     if not force and (tables or files):
         raise BackupError(
             _(
                 "拒绝恢复：数据库 %(db)s 已有 %(tables)d 个表，私有文件夹 %(root)s 已有 %(files)d 个文件。"
                 "恢复会删除并替换它们；确认要覆盖时请加 --force。"
             )
-            % {"db": connection.settings_dict["NAME"], "tables": len(tables), "root": root, "files": files}
+            % {
+                "db": connection.settings_dict["NAME"],
+                "tables": len(tables),
+                "root": storage_label(storage),
+                "files": files,
+            }
         )
-    if tables:
-        clear_database()
-    if root.exists():
-        for child in root.iterdir():
-            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    restore_database(source / manifest["database"]["file"])
-    root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(source / manifest["archive"]["file"], "r:gz") as tar:
-        members = _safe_members(tar)
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(root, members=members, filter="data")
-        else:  # Python before 3.11.4: the members were checked above
-            tar.extractall(root, members=members)  # noqa: S202
+        members = _safe_members(tar)  # before anything is deleted: an unsafe archive changes nothing
+        if tables:
+            clear_database()
+        for name in present:
+            storage.delete(name)
+        restore_database(source / manifest["database"]["file"])
+        for member in members:
+            if not member.isfile():
+                continue
+            saved = storage.save(member.name, File(tar.extractfile(member), name=member.name))
+            if saved != member.name:
+                raise BackupError(
+                    _("私有文件 %(name)s 未能按原名恢复：存储中已有同名文件。") % {"name": member.name}
+                )
     verify(manifest)
     return manifest

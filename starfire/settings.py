@@ -194,13 +194,40 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    # Uploaded evidence, photos and imports are private: no MEDIA_URL, served only through
-    # views that check the user may see them.
-    "default": {
+# Private files (evidence, photos, attachments, objection and award files, imports) live in the
+# "private" storage (core.storage): no MEDIA_URL, served only through views that check the user may
+# see them. The embedded default is a local folder; with PRIVATE_STORAGE_BUCKET set they go to
+# S3-compatible object storage (django-storages), which every web and worker host shares.
+PRIVATE_STORAGE_BUCKET = env.str("PRIVATE_STORAGE_BUCKET", default="")
+if PRIVATE_STORAGE_BUCKET:
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_STORAGE_BUCKET,
+            "endpoint_url": env.str("PRIVATE_STORAGE_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("PRIVATE_STORAGE_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("PRIVATE_STORAGE_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("PRIVATE_STORAGE_REGION", default="") or None,
+            "addressing_style": env.str("PRIVATE_STORAGE_ADDRESSING_STYLE", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "file_overwrite": False,  # a second upload of the same name gets a name of its own
+        },
+    }
+else:
+    PRIVATE_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private"))},
-    },
+    }
+# Seconds a download link to object storage stays valid: >0 answers an access-checked download with a
+# redirect to a signed link of that lifetime; 0 streams the file through the view (also the local folder).
+PRIVATE_STORAGE_SIGNED_URL_SECONDS = env.int("PRIVATE_STORAGE_SIGNED_URL_SECONDS", default=0)
+STORAGES = {
+    "private": PRIVATE_STORAGE,
+    # Nothing of Starfire's uses the default storage; it is the private one, so a file no code
+    # expected never lands anywhere public.
+    "default": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -269,6 +296,66 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_TASK_IGNORE_RESULT = True
+
+# Queues by kind, each with workers of its own (docker-compose: worker-fast, worker-heavy), so a
+# long recompute never holds up a notice. "fast": notices and e-mail, seconds each; "heavy":
+# recomputes, snapshots, imports, tallies, the file sweep, minutes each. Every task is named here
+# (tests/test_task_routes.py fails for one that is not) with its hard time limit in seconds (the
+# soft limit, which lets the task clean up, comes 10% earlier). acks_late (above): a task is
+# acknowledged when it ends, so one whose worker died runs again on another; each is idempotent
+# (notices are de-duplicated by recipient and event key, e-mails by the sent mark on their row,
+# tallies, snapshots and import batches by their state or an upsert).
+TASK_QUEUES = {
+    "fast": {
+        "notifications.tasks.send_notification_email": 120,
+        "ratings.tasks.notify_cycle_opened": 300,
+        "ratings.tasks.notify_submission_returned": 120,
+        "ratings.tasks.notify_inspection_assigned": 120,
+        "ratings.tasks.notify_results_published": 300,
+        "ratings.tasks.notify_objection_filed": 120,
+        "ratings.tasks.tell_objector": 120,
+        "ratings.tasks.notify_award_change": 120,
+        "ratings.tasks.notify_rectification_issued": 120,
+        "ratings.tasks.notify_rectification_sent_back": 120,
+        "ratings.tasks.send_deadline_reminders": 600,
+        "ratings.tasks.report_overdue_submissions": 600,
+        "ratings.tasks.send_rectification_reminders": 600,
+        "ratings.tasks.send_weekly_digest": 600,
+        "meetings.tasks.send_meeting_gap_reminders": 600,
+        "core.tasks.purge_form_tokens": 300,
+        "core.tasks.sweep_outbox": 120,
+        # runs each message on the queue and with the limits of the task it carries (core.outbox)
+        "core.tasks.deliver_outbox": 3600,
+        "programme.tasks.send_plan_reminders": 600,
+    },
+    "heavy": {
+        "ratings.tasks.recompute_tally": 1800,
+        "ratings.tasks.recompute_all_tallies": 3600,
+        "ratings.tasks.finalize_due_results": 1800,
+        "meetings.tasks.refresh_compliance_snapshot": 1800,
+        "meetings.tasks.refresh_compliance_snapshots": 3600,
+        "branches.tasks.check_import_batch": 1800,
+        "branches.tasks.write_import_batch": 1800,
+        "branches.tasks.coverage_figures": 600,
+        "core.tasks.sweep_orphaned_files": 3600,
+        "ratings.tasks.build_export": 3600,
+        "ratings.tasks.expire_exports": 600,
+        "ratings.tasks.open_followup_checks": 1800,
+        "programme.tasks.generate_improvement_plans": 1800,
+    },
+}
+CELERY_TASK_DEFAULT_QUEUE = "fast"
+CELERY_TASK_ROUTES = {name: {"queue": queue} for queue, tasks in TASK_QUEUES.items() for name in tasks}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"time_limit": limit, "soft_time_limit": int(limit * 0.9)}
+    for tasks in TASK_QUEUES.values()
+    for name, limit in tasks.items()
+}
+# A worker that dies mid-task gives the task back (acks_late): it runs again elsewhere.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged task to another worker after this many seconds: longer than the
+# longest time limit, so a heavy task still running is never started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = 2 * 3600
 
 # HTTPS: production runs behind TLS (HTTPS=true); the embedded default serves plain http on 127.0.0.1.
 HTTPS = env.bool("HTTPS", default=False)

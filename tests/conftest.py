@@ -9,11 +9,13 @@ from tests import factories
 def _private_media_and_plain_static(settings, tmp_path):
     """Uploads go to a per-test directory, never into the checkout; templates render without a
     collected static manifest (a fresh clone has none)."""
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private")},
+    }
     settings.STORAGES = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private")},
-        },
+        "private": private,
+        "default": private,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -94,7 +96,7 @@ def staff_client(login, staff_user):
 
 # Skip (or, with STARFIRE_REQUIRE_SERVICES=1, fail) tests marked postgres/redis/celery_worker/browser
 # when their service is absent.
-pytest_plugins = ["tests.service_markers"]
+pytest_plugins = ["tests.service_markers", "tests.storage_backends"]
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,7 @@ def saved(transactional_db, tmp_path):
     return tmp_path / "backup"
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_backup_writes_database_archive_and_manifest(saved):
     manifest = json.loads((saved / "manifest.json").read_text())
     assert manifest["engine"] == connection.vendor
@@ -72,6 +73,7 @@ def test_restore_refuses_a_used_database_without_force(saved):
     assert Committee.objects.count() == 1
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 @pytest.mark.skipif(
     "sqlite" not in settings.DATABASES["default"]["ENGINE"],
     reason="in place only on SQLite; on PostgreSQL --force drops the schema (the drill covers it)",
@@ -85,7 +87,8 @@ def test_restore_with_force_brings_back_rows_and_files(saved):
     call_command("restore", "--from", str(saved), "--force", stdout=io.StringIO())
 
     assert list(Committee.objects.values_list("name", flat=True)) == ["备份测试综合党委"]
-    assert _hashes(backup.private_root()) == json.loads((saved / "manifest.json").read_text())["files"]
+    assert backup.file_hashes() == json.loads((saved / "manifest.json").read_text())["files"]
+    assert not default_storage.exists("later.txt")
 
 
 def test_restore_refuses_a_damaged_archive(saved):
@@ -101,6 +104,7 @@ def test_restore_refuses_a_folder_without_manifest(tmp_path, db):
         call_command("restore", "--from", str(tmp_path))
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_restore_refuses_an_archive_that_escapes_the_folder(saved, tmp_path):
     # A backup whose archive (and its hash in the manifest) was made to write outside the folder.
     evil = tmp_path / "evil.tar.gz"
@@ -114,9 +118,11 @@ def test_restore_refuses_an_archive_that_escapes_the_folder(saved, tmp_path):
     (saved / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(CommandError, match="不安全的条目 ../outside.txt"):
         call_command("restore", "--from", str(saved), "--force")
-    assert not (backup.private_root().parent / "outside.txt").exists()
+    assert not (tmp_path / "outside.txt").exists()
+    assert backup.stored_names() == ["evidence/1/a.pdf", "meetings/2/b.png"]  # nothing was deleted
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_verify_names_what_differs(saved):
     manifest = json.loads((saved / "manifest.json").read_text())
     factories.CommitteeFactory(name="多出来的综合党委")

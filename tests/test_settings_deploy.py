@@ -20,6 +20,8 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://starfire.example.org",
     "EMAIL_URL": "smtp+tls://starfire:secret@smtp.example.org:587",
     "DEFAULT_FROM_EMAIL": "星火评星 <starfire@example.org>",
+    "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "CACHE_URL": "rediscache://redis:6379/1",
 }
 
 
@@ -63,6 +65,13 @@ def test_check_deploy_does_complain_about_the_development_defaults(tmp_path):
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # no HSTS
     assert "security.W009" in result.stderr + result.stdout  # weak / default SECRET_KEY
+
+
+def test_check_deploy_wants_a_shared_cache_when_several_processes_run(tmp_path):
+    """With a broker there are several processes: an in-process cache would count per process."""
+    for cache_url, flagged in (("locmemcache://starfire", True), ("rediscache://redis:6379/1", False)):
+        result = _manage("check", "--deploy", env=_production_env(tmp_path, CACHE_URL=cache_url))
+        assert ("starfire.W001" in result.stdout + result.stderr) is flagged, result.stdout + result.stderr
 
 
 def _variables_settings_reads() -> set[str]:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.limits import AUDIT_NOTE, GENERATED, bounded
+from core.storage import get_private_storage
 
 from .accounts import User
 from .register import Committee
@@ -68,7 +69,7 @@ class ImportBatch(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     original_name = models.CharField(_("文件名"), max_length=200)
-    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", storage=get_private_storage)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.CHECKING)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)

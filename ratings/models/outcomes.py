@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from branches.models import PartyOrganization
 from core.dates import validate_date_in_range
 from core.limits import ANSWER, REASON, bounded
+from core.storage import get_private_storage
 
 from .rubric import Indicator
 from .workflow import Cycle, Submission
@@ -73,7 +74,7 @@ def objection_path(instance, filename):
 
 class ObjectionAttachment(models.Model):
     objection = models.ForeignKey(Objection, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=objection_path, max_length=300)
+    file = models.FileField(upload_to=objection_path, max_length=300, storage=get_private_storage)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -202,7 +203,9 @@ class AwardEvent(models.Model):
     to_level = models.PositiveSmallIntegerField(_("新星级"), null=True, blank=True)
     grounds = models.CharField(_("事由"), max_length=30, blank=True)
     reason = models.TextField(_("理由"), blank=True, **bounded(REASON))
-    evidence = models.FileField(_("依据材料"), upload_to=award_event_path, blank=True, max_length=300)
+    evidence = models.FileField(
+        _("依据材料"), upload_to=award_event_path, blank=True, max_length=300, storage=get_private_storage
+    )
     evidence_name = models.CharField(max_length=200, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -290,7 +293,7 @@ def rectification_path(instance, filename):
 
 class RectificationEvidence(models.Model):
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to=rectification_path, max_length=300)
+    file = models.FileField(upload_to=rectification_path, max_length=300, storage=get_private_storage)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

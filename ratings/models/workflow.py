@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from branches.models import Committee, PartyOrganization, SocialOrganization
 from core.dates import validate_date_in_range
 from core.limits import GENERATED, REASON, bounded
+from core.storage import get_private_storage
 
 from .common import level_name, validate_half_step
 from .rubric import Indicator, Rubric
@@ -307,7 +308,7 @@ class Evidence(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="evidence")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
+    file = models.FileField(upload_to=evidence_path, max_length=300, blank=True, storage=get_private_storage)
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
@@ -452,7 +453,7 @@ def photo_path(instance, filename):
 class InspectionPhoto(models.Model):
     assignment = models.ForeignKey(InspectionAssignment, on_delete=models.CASCADE, related_name="photos")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to=photo_path, max_length=300)
+    file = models.FileField(upload_to=photo_path, max_length=300, storage=get_private_storage)
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()

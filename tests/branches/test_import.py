@@ -586,6 +586,7 @@ def test_the_tasks_do_nothing_more_when_run_twice(staff_client, staff_user, comm
     assert AuditEntry.objects.filter(action="organization.import").count() == 1
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_showing_and_importing_a_batch_never_read_the_file_again(staff_client, committee):
     batch, _page = dry_run(staff_client, "组织.xlsx", xlsx(clean_rows()))
     batch.file.storage.delete(batch.file.name)  # anything that still read the file would fail now
@@ -606,6 +607,7 @@ def test_the_rows_are_shown_a_page_at_a_time(staff_client, monkeypatch):
     assert "共 9 行，其中 7 行有错误。" in second.content.decode()
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 @pytest.mark.django_db(transaction=True)
 def test_without_a_broker_the_tasks_run_in_the_request(client, committee):
     """The embedded default: each task runs as soon as its request's transaction commits."""

@@ -243,6 +243,7 @@ def test_inspectors_see_the_record_read_only(actors, meeting, login):
     assert "删除" not in page
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_an_attachment_is_served_with_its_checked_type_and_no_caching(actors, meeting, login):
     response = login(actors["staff"]).get(
         reverse("meetings:attachment-download", args=[meeting.attachments.get().pk])
@@ -253,6 +254,7 @@ def test_an_attachment_is_served_with_its_checked_type_and_no_caching(actors, me
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 @pytest.mark.parametrize(
     ("upload", "content_type"),
     [

@@ -258,6 +258,7 @@ def test_inspectors_do_not_see_each_others_scores(login, accepted):
 # --- photos ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_a_photo_is_stored_and_served_to_its_inspector(login, accepted):
     first, _ = accepted
     client = login(first.inspector)

@@ -276,6 +276,7 @@ def test_the_objection_list_filters_by_state(staff_client, world):
     assert "YY-TEST-1" in page and "YY-TEST-2" in page and "13800138000" not in page
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_an_attachment_is_served_to_staff_only_as_a_download(staff_client, world):
     response = staff_client.get(reverse("ratings:objection-attachment", args=[world.attachment.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
@@ -284,6 +285,7 @@ def test_an_attachment_is_served_to_staff_only_as_a_download(staff_client, world
     assert_private_file(response, inline=False, name="证据.pdf")
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_award_evidence_rectification_evidence_and_certificates_are_sandboxed_downloads(staff_client, world):
     for url in (
         reverse("ratings:award-evidence", args=[world.event.pk]),

@@ -273,6 +273,7 @@ def test_an_indicator_of_another_rubric_is_refused(secretary, rating_submission,
 # --- Evidence -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_uploading_evidence_lists_it_and_completes_the_indicator(secretary, rating_submission):
     indicator = ind(rating_submission, "1.1")
     secretary.post(save_url(rating_submission, indicator), {"score": "40"})
@@ -319,6 +320,7 @@ def test_an_upload_without_a_file_says_so(secretary, rating_submission):
     assert "请选择要上传的文件" in response.content.decode()
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_deleting_evidence(secretary, rating_submission, evidence):
     response = secretary.post(reverse("ratings:evidence-delete", args=[evidence.pk]))
     assert response.status_code == 302
@@ -458,6 +460,7 @@ def test_after_the_deadline_submit_is_closed_until_staff_extend(
 # --- Private evidence files ------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("private_storage_backend")
 def test_evidence_file_access(
     login, evidence, secretary_user, other_secretary_user, staff_user, other_staff_user, inspector_user
 ):
