@@ -4,14 +4,17 @@ One entry per URL pattern of the project (its name, or its route when it has non
 less. An entry says how to build the URL from the world (tests/access_world.py: the rows of the
 secretary's own branch and the own committee) and what each role gets:
 
-    Url(kwargs, get="<8 answers>", post="<8 answers>" or None, params=…)
+    Url(kwargs, get="<9 answers>", post="<9 answers>" or None, params=…)
 
 The answers are in the order of ROLES:
 
-    anonymous  secretary  other_secretary  inspector  other_inspector  staff  other_staff  superuser
+    anonymous  no_role  secretary  other_secretary  inspector  other_inspector  staff  other_staff  superuser
+
+(no_role: logged in, with no role in any committee.)
 
     200 …   the status code
-    L       a redirect to the login page (the site's, or the admin's for the admin)
+    L       a redirect to the login page (the site's, or the admin's for the admin); on GET it
+            names the page asked for as `next`
     R       any other redirect (to the committee switcher, back to the page with a message …)
 
 `post` is an empty POST: given for every page that changes something. Whoever may not GET a page
@@ -101,174 +104,174 @@ def _captcha_key(w):
 # fmt: off
 URLS: dict[str, Url] = {
     # project
-    "home": Url(get="200 200 200 200 200 200 200 200"),  # the public front door, or the work page
-    "committee-switch": Url(get="L 403 403 403 403 403 403 200", post="L 403 403 403 403 403 403 200"),
-    "login": Url(get="200 200 200 200 200 200 200 200", post="200 200 200 200 200 200 200 200"),
-    "logout": Url(get="405 405 405 405 405 405 405 405", post="L L L L L L L L"),
-    "set_language": Url(get="R R R R R R R R", post="R R R R R R R R"),
-    "healthz": Url(get="200 200 200 200 200 200 200 200"),
+    "home": Url(get="200 200 200 200 200 200 200 200 200"),  # the public front door, or the work page
+    "committee-switch": Url(get="L 403 403 403 403 403 403 403 200", post="L 403 403 403 403 403 403 403 200"),
+    "login": Url(get="200 200 200 200 200 200 200 200 200", post="200 200 200 200 200 200 200 200 200"),
+    "logout": Url(get="405 405 405 405 405 405 405 405 405", post="L L L L L L L L L"),
+    "set_language": Url(get="R R R R R R R R R", post="R R R R R R R R R"),
+    "healthz": Url(get="200 200 200 200 200 200 200 200 200"),
     # the register
-    "branches:organization-list": Url(get="L 403 403 403 403 200 200 200"),
-    "branches:organization-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 400 400 400"),
-    "branches:organization-edit": Url(pk("org"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
-    "branches:party-organization-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 400 400 400"),
-    "branches:party-organization-edit": Url(pk("po"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
-    "branches:member-create": Url(pk("po", "po_pk"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
-    "branches:member-edit": Url(lambda w: {"po_pk": w.po.pk, "pk": w.po.members.first().pk}, get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
-    "branches:member-remove": Url(lambda w: {"po_pk": w.po.pk, "pk": w.po.members.first().pk}, get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "branches:instructor-list": Url(get="L 403 403 403 403 200 200 200"),
-    "branches:instructor-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 400 400 400"),
-    "branches:instructor-edit": Url(pk("instructor"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
+    "branches:organization-list": Url(get="L 403 403 403 403 403 200 200 200"),
+    "branches:organization-create": Url(get="L 403 403 403 403 403 200 200 200", post="L 403 403 403 403 403 400 400 400"),
+    "branches:organization-edit": Url(pk("org"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
+    "branches:party-organization-create": Url(get="L 403 403 403 403 403 200 200 200", post="L 403 403 403 403 403 400 400 400"),
+    "branches:party-organization-edit": Url(pk("po"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
+    "branches:member-create": Url(pk("po", "po_pk"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
+    "branches:member-edit": Url(lambda w: {"po_pk": w.po.pk, "pk": w.po.members.first().pk}, get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
+    "branches:member-remove": Url(lambda w: {"po_pk": w.po.pk, "pk": w.po.members.first().pk}, get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "branches:instructor-list": Url(get="L 403 403 403 403 403 200 200 200"),
+    "branches:instructor-create": Url(get="L 403 403 403 403 403 200 200 200", post="L 403 403 403 403 403 400 400 400"),
+    "branches:instructor-edit": Url(pk("instructor"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
     # the CAPTCHA of the public objection form, drawn locally
-    "captcha-image": Url(_captcha_key, get="200 200 200 200 200 200 200 200"),
-    "captcha-image-2x": Url(_captcha_key, get="200 200 200 200 200 200 200 200"),
-    "captcha-audio": Url(_captcha_key, get="404 404 404 404 404 404 404 404"),  # no audio CAPTCHA
-    "captcha-refresh": Url(get="404 404 404 404 404 404 404 404"),  # only for script requests
-    "branches:organization-detail": Url(pk("org"), get="L 200 404 403 403 200 404 200"),
-    "branches:party-organization-list": Url(get="L 403 403 403 403 200 200 200"),
-    "branches:party-organization-detail": Url(pk("po"), get="L 200 404 403 403 200 404 200"),
-    "branches:coverage": Url(get="L 403 403 403 403 200 200 200"),
-    "branches:import": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 200 200 200"),
-    "branches:import-template": Url(get="L 403 403 403 403 200 200 200"),
-    "branches:import-batch": Url(pk("import_batch"), get="L 403 403 403 403 200 404 200"),
-    "branches:import-confirm": Url(pk("import_batch"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "captcha-image": Url(_captcha_key, get="200 200 200 200 200 200 200 200 200"),
+    "captcha-image-2x": Url(_captcha_key, get="200 200 200 200 200 200 200 200 200"),
+    "captcha-audio": Url(_captcha_key, get="404 404 404 404 404 404 404 404 404"),  # no audio CAPTCHA
+    "captcha-refresh": Url(get="404 404 404 404 404 404 404 404 404"),  # only for script requests
+    "branches:organization-detail": Url(pk("org"), get="L 403 200 404 403 403 200 404 200"),
+    "branches:party-organization-list": Url(get="L 403 403 403 403 403 200 200 200"),
+    "branches:party-organization-detail": Url(pk("po"), get="L 403 200 404 403 403 200 404 200"),
+    "branches:coverage": Url(get="L 403 403 403 403 403 200 200 200"),
+    "branches:import": Url(get="L 403 403 403 403 403 200 200 200", post="L 403 403 403 403 403 200 200 200"),
+    "branches:import-template": Url(get="L 403 403 403 403 403 200 200 200"),
+    "branches:import-batch": Url(pk("import_batch"), get="L 403 403 403 403 403 200 404 200"),
+    "branches:import-confirm": Url(pk("import_batch"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
     # the rating: the secretary's self-assessment
-    "ratings:my-cycles": Url(get="L 200 200 403 403 403 403 403"),
-    "ratings:self-assessment": Url(pk("sub"), get="L 200 404 403 403 403 403 403"),
-    "ratings:self-score-save": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
-    "ratings:evidence-upload": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
-    "ratings:evidence-attach-meeting": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
-    "ratings:submission-submit": Url(pk("sub"), get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
-    "ratings:evidence-delete": Url(pk("evidence"), get="L 405 405 403 403 403 403 403", post="L R 404 403 403 403 403 403"),
-    "ratings:evidence-file": Url(pk("evidence"), get="L 200 404 200 404 200 404 200"),
+    "ratings:my-cycles": Url(get="L 403 200 200 403 403 403 403 403"),
+    "ratings:self-assessment": Url(pk("sub"), get="L 403 200 404 403 403 403 403 403"),
+    "ratings:self-score-save": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 403 405 405 403 403 403 403 403", post="L 403 200 404 403 403 403 403 403"),
+    "ratings:evidence-upload": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 403 405 405 403 403 403 403 403", post="L 403 200 404 403 403 403 403 403"),
+    "ratings:evidence-attach-meeting": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="L 403 405 405 403 403 403 403 403", post="L 403 200 404 403 403 403 403 403"),
+    "ratings:submission-submit": Url(pk("sub"), get="L 403 405 405 403 403 403 403 403", post="L 403 200 404 403 403 403 403 403"),
+    "ratings:evidence-delete": Url(pk("evidence"), get="L 403 405 405 403 403 403 403 403", post="L 403 R 404 403 403 403 403 403"),
+    "ratings:evidence-file": Url(pk("evidence"), get="L 404 200 404 200 404 200 404 200"),
     # the rating: staff
-    "ratings:cycle-list": Url(get="L 403 403 403 403 200 200 200"),
-    "ratings:cycle-create": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 200 200 200"),
-    "ratings:cycle-detail": Url(pk("cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:cycle-open": Url(pk("cycle"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:cycle-exclude": Url(pk("cycle"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:cycle-exclusion-remove": Url(lambda w: {"pk": w.results_cycle.pk, "exclusion_pk": w.exclusion.pk}, get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:queue": Url(pk("cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:submission-detail": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
-    "ratings:submission-return": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:submission-accept": Url(pk("sub"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),  # GET: the confirmation
-    "ratings:submission-extend": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:assign-inspector": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:unassign-inspector": Url(pk("assignment"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:cycle-list": Url(get="L 403 403 403 403 403 200 200 200"),
+    "ratings:cycle-create": Url(get="L 403 403 403 403 403 200 200 200", post="L 403 403 403 403 403 200 200 200"),
+    "ratings:cycle-detail": Url(pk("cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:cycle-open": Url(pk("cycle"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:cycle-exclude": Url(pk("cycle"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:cycle-exclusion-remove": Url(lambda w: {"pk": w.results_cycle.pk, "exclusion_pk": w.exclusion.pk}, get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:queue": Url(pk("cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:submission-detail": Url(pk("sub"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:submission-return": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:submission-accept": Url(pk("sub"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 200 404 200"),  # GET: the confirmation
+    "ratings:submission-extend": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:assign-inspector": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:unassign-inspector": Url(pk("assignment"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
     # the rating: inspectors
-    "ratings:inspections": Url(get="L 403 403 200 200 403 403 403"),
-    "ratings:inspection": Url(pk("assignment"), get="L 403 403 200 404 403 403 403"),
-    "ratings:inspection-score-save": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
-    "ratings:inspection-photo-upload": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
-    "ratings:inspection-photo-remove": Url(pk("photo"), get="L 403 403 405 405 403 403 403", post="L 403 403 R 404 403 403 403"),
-    "ratings:inspection-sign-off": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 R 404 403 403 403"),
-    "ratings:inspection-veto-raise": Url(pk("assignment"), get="L 403 403 405 405 403 403 403", post="L 403 403 200 404 403 403 403"),
+    "ratings:inspections": Url(get="L 403 403 403 200 200 403 403 403"),
+    "ratings:inspection": Url(pk("assignment"), get="L 403 403 403 200 404 403 403 403"),
+    "ratings:inspection-score-save": Url(pk("assignment"), get="L 403 403 403 405 405 403 403 403", post="L 403 403 403 200 404 403 403 403"),
+    "ratings:inspection-photo-upload": Url(pk("assignment"), get="L 403 403 403 405 405 403 403 403", post="L 403 403 403 200 404 403 403 403"),
+    "ratings:inspection-photo-remove": Url(pk("photo"), get="L 403 403 403 405 405 403 403 403", post="L 403 403 403 R 404 403 403 403"),
+    "ratings:inspection-sign-off": Url(pk("assignment"), get="L 403 403 403 405 405 403 403 403", post="L 403 403 403 R 404 403 403 403"),
+    "ratings:inspection-veto-raise": Url(pk("assignment"), get="L 403 403 403 405 405 403 403 403", post="L 403 403 403 200 404 403 403 403"),
     # the rating: central review
-    "ratings:review": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
-    "ratings:review-final-score": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:review-adjustment": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:review-veto-raise": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:review-veto-decide": Url(lambda w: {"pk": w.vetoed_sub.pk, "veto_pk": w.veto.pk}, get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:review-complete": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:submission-reopen": Url(pk("sub"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:audit-log": Url(pk("sub"), get="L 403 403 403 403 200 404 200"),
-    "ratings:review-sessions": Url(pk("cycle"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
-    "ratings:review-session": Url(lambda w: {"pk": _review_session(w).pk}, get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 400 404 400"),
-    "ratings:photo-file": Url(pk("photo"), get="L 404 404 200 404 200 404 200"),
+    "ratings:review": Url(pk("sub"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:review-final-score": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:review-adjustment": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:review-veto-raise": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:review-veto-decide": Url(lambda w: {"pk": w.vetoed_sub.pk, "veto_pk": w.veto.pk}, get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:review-complete": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:submission-reopen": Url(pk("sub"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:audit-log": Url(pk("sub"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:review-sessions": Url(pk("cycle"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
+    "ratings:review-session": Url(lambda w: {"pk": _review_session(w).pk}, get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 400 404 400"),
+    "ratings:photo-file": Url(pk("photo"), get="L 404 404 404 200 404 200 404 200"),
     # the rating: dashboard, tallies, exports
-    "ratings:dashboard": Url(get="L 403 403 403 403 200 200 200"),
-    "ratings:tally-recompute": Url(pk("results_cycle"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:tally-run-status": Url(pk("tally_run"), get="L 403 403 403 403 200 404 200"),
-    "ratings:export-results": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:export-tally": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:tally-report-pdf": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:export-coverage": Url(get="L 403 403 403 403 200 200 200"),
+    "ratings:dashboard": Url(get="L 403 403 403 403 403 200 200 200"),
+    "ratings:tally-recompute": Url(pk("results_cycle"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:tally-run-status": Url(pk("tally_run"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:export-results": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:export-tally": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:tally-report-pdf": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:export-coverage": Url(get="L 403 403 403 403 403 200 200 200"),
     # the rating: rubrics
-    "ratings:rubric-list": Url(get="L 403 403 403 403 200 200 200"),
-    "ratings:rubric-import": Url(get="L 403 403 403 403 200 200 200", post="L 403 403 403 403 200 200 200"),
-    "ratings:rubric-detail": Url(pk("rubric"), get="L 403 403 403 403 200 404 200"),
-    "ratings:rubric-export": Url(pk("rubric"), get="L 403 403 403 403 200 404 200"),
-    "ratings:rubric-copy": Url(pk("rubric"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
+    "ratings:rubric-list": Url(get="L 403 403 403 403 403 200 200 200"),
+    "ratings:rubric-import": Url(get="L 403 403 403 403 403 200 200 200", post="L 403 403 403 403 403 200 200 200"),
+    "ratings:rubric-detail": Url(pk("rubric"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:rubric-export": Url(pk("rubric"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:rubric-copy": Url(pk("rubric"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
     # the public: 公示, objections, certificate check
-    "ratings:public-notice": Url(pk("results_cycle"), get="200 200 200 200 200 200 200 200"),
-    "ratings:public-objection": Url(lambda w: {"pk": w.results_cycle.pk, "submission_pk": w.results_sub.pk}, get="200 200 200 200 200 200 200 200", post="409 409 409 409 409 409 409 409"),
-    "ratings:public-objection-received": Url(get="200 200 200 200 200 200 200 200"),
-    "ratings:public-objection-status": Url(get="200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405"),
-    "ratings:verify-lookup": Url(get="200 200 200 200 200 200 200 200"),
-    "ratings:verify": Url(lambda w: {"token": w.award.token}, get="200 200 200 200 200 200 200 200"),
+    "ratings:public-notice": Url(pk("results_cycle"), get="200 200 200 200 200 200 200 200 200"),
+    "ratings:public-objection": Url(lambda w: {"pk": w.results_cycle.pk, "submission_pk": w.results_sub.pk}, get="200 200 200 200 200 200 200 200 200", post="409 409 409 409 409 409 409 409 409"),
+    "ratings:public-objection-received": Url(get="200 200 200 200 200 200 200 200 200"),
+    "ratings:public-objection-status": Url(get="200 200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405 405"),
+    "ratings:verify-lookup": Url(get="200 200 200 200 200 200 200 200 200"),
+    "ratings:verify": Url(lambda w: {"token": w.award.token}, get="200 200 200 200 200 200 200 200 200"),
     # the rating: results, objections, awards, rectification, history
-    "ratings:results-index": Url(get="L 403 403 403 403 200 200 200"),
-    "ratings:cycle-results": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:cycle-publish": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),
-    "ratings:results-finalize": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),
-    "ratings:objection-list": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:certificates-zip": Url(pk("results_cycle"), get="L 403 403 403 403 200 404 200"),
-    "ratings:objection-detail": Url(pk("objection"), get="L 403 403 403 403 200 404 200"),
-    "ratings:objection-investigate": Url(pk("objection"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:objection-reject": Url(pk("objection"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:objection-uphold": Url(pk("objection"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:objection-attachment": Url(pk("objection_attachment"), get="L 403 403 403 403 200 404 200"),
-    "ratings:award-list": Url(get="L 403 403 403 403 200 200 200"),
-    "ratings:award-detail": Url(pk("award"), get="L 403 403 403 403 200 404 200"),
-    "ratings:award-downgrade": Url(pk("award"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:award-revoke": Url(pk("award"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:plaque-update": Url(pk("award"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:certificate-pdf": Url(pk("award"), get="L 200 404 403 403 200 404 200"),
-    "ratings:award-evidence": Url(pk("award_event"), get="L 403 403 403 403 200 404 200"),
-    "ratings:rectification-list": Url(get="L 200 200 403 403 200 200 200"),
-    "ratings:rectification-create": Url(pk("results_sub"), get="L 403 403 403 403 200 404 200", post="L 403 403 403 403 200 404 200"),
-    "ratings:rectification-detail": Url(pk("item"), get="L 200 404 403 403 200 404 200"),
-    "ratings:rectification-answer": Url(pk("item"), get="L 405 405 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
-    "ratings:rectification-verify": Url(pk("item"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 R 404 R"),
-    "ratings:rectification-send-back": Url(pk("item"), get="L 403 403 403 403 405 405 405", post="L 403 403 403 403 200 404 200"),
-    "ratings:rectification-evidence": Url(pk("rectification_evidence"), get="L 200 404 403 403 200 404 200"),
-    "ratings:branch-history": Url(pk("po"), get="L 200 404 403 403 200 404 200"),
+    "ratings:results-index": Url(get="L 403 403 403 403 403 200 200 200"),
+    "ratings:cycle-results": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:cycle-publish": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:results-finalize": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:objection-list": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:certificates-zip": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:objection-detail": Url(pk("objection"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:objection-investigate": Url(pk("objection"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:objection-reject": Url(pk("objection"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:objection-uphold": Url(pk("objection"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:objection-attachment": Url(pk("objection_attachment"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:award-list": Url(get="L 403 403 403 403 403 200 200 200"),
+    "ratings:award-detail": Url(pk("award"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:award-downgrade": Url(pk("award"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:award-revoke": Url(pk("award"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:plaque-update": Url(pk("award"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:certificate-pdf": Url(pk("award"), get="L 403 200 404 403 403 200 404 200"),
+    "ratings:award-evidence": Url(pk("award_event"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:rectification-list": Url(get="L 403 200 200 403 403 200 200 200"),
+    "ratings:rectification-create": Url(pk("results_sub"), get="L 403 403 403 403 403 200 404 200", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:rectification-detail": Url(pk("item"), get="L 403 200 404 403 403 200 404 200"),
+    "ratings:rectification-answer": Url(pk("item"), get="L 403 405 405 403 403 403 403 403", post="L 403 200 404 403 403 403 403 403"),
+    "ratings:rectification-verify": Url(pk("item"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 R 404 R"),
+    "ratings:rectification-send-back": Url(pk("item"), get="L 403 403 403 403 403 405 405 405", post="L 403 403 403 403 403 200 404 200"),
+    "ratings:rectification-evidence": Url(pk("rectification_evidence"), get="L 403 200 404 403 403 200 404 200"),
+    "ratings:branch-history": Url(pk("po"), get="L 403 200 404 403 403 200 404 200"),
     # meetings
-    "meetings:meeting-list": Url(get="L 200 200 200 200 200 200 200"),
-    "meetings:meeting-create": Url(get="L 200 200 403 403 403 403 403", post="L 200 200 403 403 403 403 403"),
-    "meetings:meeting-detail": Url(pk("meeting"), get="L 200 404 200 404 200 404 200"),
-    "meetings:meeting-edit": Url(pk("meeting"), get="L 200 404 403 403 403 403 403", post="L 200 404 403 403 403 403 403"),
-    "meetings:attachment-add": Url(pk("meeting"), get="L 405 405 403 403 403 403 403", post="L R 404 403 403 403 403 403"),
-    "meetings:attachment-download": Url(pk("meeting_attachment"), get="L 200 404 200 404 200 404 200"),
-    "meetings:attachment-remove": Url(pk("meeting_attachment"), get="L 405 405 403 403 403 403 403", post="L R 404 403 403 403 403 403"),
-    "meetings:compliance-overview": Url(get="L 403 403 403 403 200 200 200"),
-    "meetings:compliance-export": Url(get="L 403 403 403 403 200 200 200"),
-    "meetings:compliance-branch": Url(pk("po", "po_id"), get="L 200 404 200 404 200 404 200"),
+    "meetings:meeting-list": Url(get="L 403 200 200 200 200 200 200 200"),
+    "meetings:meeting-create": Url(get="L 403 200 200 403 403 403 403 403", post="L 403 200 200 403 403 403 403 403"),
+    "meetings:meeting-detail": Url(pk("meeting"), get="L 403 200 404 200 404 200 404 200"),
+    "meetings:meeting-edit": Url(pk("meeting"), get="L 403 200 404 403 403 403 403 403", post="L 403 200 404 403 403 403 403 403"),
+    "meetings:attachment-add": Url(pk("meeting"), get="L 403 405 405 403 403 403 403 403", post="L 403 R 404 403 403 403 403 403"),
+    "meetings:attachment-download": Url(pk("meeting_attachment"), get="L 403 200 404 200 404 200 404 200"),
+    "meetings:attachment-remove": Url(pk("meeting_attachment"), get="L 403 405 405 403 403 403 403 403", post="L 403 R 404 403 403 403 403 403"),
+    "meetings:compliance-overview": Url(get="L 403 403 403 403 403 200 200 200"),
+    "meetings:compliance-export": Url(get="L 403 403 403 403 403 200 200 200"),
+    "meetings:compliance-branch": Url(pk("po", "po_id"), get="L 403 200 404 200 404 200 404 200"),
     # notifications
-    "notifications:inbox": Url(get="L 200 200 200 200 200 200 200"),
-    "notifications:open": Url(pk("notification"), get="L 200 404 404 404 404 404 404"),
-    "notifications:read": Url(pk("notification"), get="L 405 405 405 405 405 405 405", post="L R 404 404 404 404 404 404"),
-    "notifications:mark-all-read": Url(get="L 405 405 405 405 405 405 405", post="L R R R R R R R"),
-    "notifications:preferences": Url(get="L 200 200 200 200 200 200 200", post="L R R R R R R R"),
+    "notifications:inbox": Url(get="L 200 200 200 200 200 200 200 200"),
+    "notifications:open": Url(pk("notification"), get="L 404 200 404 404 404 404 404 404"),
+    "notifications:read": Url(pk("notification"), get="L 405 405 405 405 405 405 405 405", post="L 404 R 404 404 404 404 404 404"),
+    "notifications:mark-all-read": Url(get="L 405 405 405 405 405 405 405 405", post="L R R R R R R R R"),
+    "notifications:preferences": Url(get="L 200 200 200 200 200 200 200 200", post="L R R R R R R R R"),
     # the admin site itself
-    "admin:index": Url(get="L L L L L 200 200 200"),
-    "admin:login": Url(get="200 200 200 200 200 R R R", post="200 200 200 200 200 200 200 200"),
-    "admin:logout": Url(get="R R R R R 405 405 405", post="R R R R R L L L"),
-    "admin:password_change": Url(get="L L L L L 200 200 200", post="L L L L L 200 200 200"),
-    "admin:password_change_done": Url(get="L L L L L 200 200 200"),
-    "admin:jsi18n": Url(get="L L L L L 200 200 200"),
-    "admin/(?P<url>.*)$": Url(lambda w: "/admin/no-such-page/", get="L L L L L 404 404 404"),  # the admin's catch-all
-    "admin:auth_user_password_change": Url(lambda w: {"id": w.secretary.pk}, get="L L L L L 200 404 200", post="L L L L L 200 404 200"),
-    "admin:app_list": Url(lambda w: {"app_label": "branches"}, get="L L L L L 200 200 200"),
-    "admin:autocomplete": Url(get="L L L L L 200 200 200", params=lambda w: {
+    "admin:index": Url(get="L L L L L L 200 200 200"),
+    "admin:login": Url(get="200 200 200 200 200 200 R R R", post="200 200 200 200 200 200 200 200 200"),
+    "admin:logout": Url(get="R R R R R R 405 405 405", post="R R R R R R L L L"),
+    "admin:password_change": Url(get="L L L L L L 200 200 200", post="L L L L L L 200 200 200"),
+    "admin:password_change_done": Url(get="L L L L L L 200 200 200"),
+    "admin:jsi18n": Url(get="L L L L L L 200 200 200"),
+    "admin/(?P<url>.*)$": Url(lambda w: "/admin/no-such-page/", get="L L L L L L 404 404 404"),  # the admin's catch-all
+    "admin:auth_user_password_change": Url(lambda w: {"id": w.secretary.pk}, get="L L L L L L 200 404 200", post="L L L L L L 200 404 200"),
+    "admin:app_list": Url(lambda w: {"app_label": "branches"}, get="L L L L L L 200 200 200"),
+    "admin:autocomplete": Url(get="L L L L L L 200 200 200", params=lambda w: {
         "app_label": "branches", "model_name": "partyorganization", "field_name": "organizations", "term": ""}),
     "admin:view_on_site": Url(lambda w: {
-        "content_type_id": ContentType.objects.get_for_model(w.po).pk, "object_id": w.po.pk}, get="L L L L L 404 404 404"),  # no model has a page of its own to go to
+        "content_type_id": ContentType.objects.get_for_model(w.po).pk, "object_id": w.po.pk}, get="L L L L L L 404 404 404"),  # no model has a page of its own to go to
     # the same URLs about other rows
-    "branches:organization-detail#other-committee": Url(pk("other_org"), get="L 404 404 403 403 404 200 200"),
-    "branches:party-organization-detail#other-committee": Url(pk("other_committee_po"), get="L 404 404 403 403 404 200 200"),
-    "ratings:self-assessment#other-branch": Url(pk("other_sub"), get="L 404 200 403 403 403 403 403"),
-    "ratings:submission-detail#other-branch": Url(pk("other_sub"), get="L 403 403 403 403 200 404 200"),
-    "ratings:public-notice#not-published": Url(pk("cycle"), get="404 404 404 404 404 404 404 404"),
-    "ratings:public-objection#not-published": Url(lambda w: {"pk": w.cycle.pk, "submission_pk": w.sub.pk}, get="404 404 404 404 404 404 404 404", post="404 404 404 404 404 404 404 404"),
-    "ratings:verify#unknown": Url(lambda w: {"token": "0" * 32}, get="404 404 404 404 404 404 404 404"),
-    "meetings:meeting-detail#other-committee": Url(pk("other_meeting"), get="L 404 404 404 404 404 200 200"),
-    "meetings:attachment-download#other-committee": Url(pk("other_meeting_attachment"), get="L 404 404 404 404 404 200 200"),
-    "meetings:compliance-branch#other-committee": Url(pk("other_committee_po", "po_id"), get="L 404 404 404 404 404 200 200"),
-    "admin:branches_partyorganization_change#other-committee": Url(lambda w: {"object_id": w.other_committee_po.pk}, get="L L L L L R 200 200", post="L L L L L R 200 200"),
-    "admin:meetings_meeting_change#other-committee": Url(lambda w: {"object_id": w.other_meeting.pk}, get="L L L L L R 200 200", post="L L L L L 403 403 403"),  # read-only: 403 whatever the id
-    "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L 404 200 200", post="L L L L L 404 200 200"),
-    "notifications:open#someone-elses": Url(pk("staff_notification"), get="L 404 404 404 404 200 404 404"),
+    "branches:organization-detail#other-committee": Url(pk("other_org"), get="L 403 404 404 403 403 404 200 200"),
+    "branches:party-organization-detail#other-committee": Url(pk("other_committee_po"), get="L 403 404 404 403 403 404 200 200"),
+    "ratings:self-assessment#other-branch": Url(pk("other_sub"), get="L 403 404 200 403 403 403 403 403"),
+    "ratings:submission-detail#other-branch": Url(pk("other_sub"), get="L 403 403 403 403 403 200 404 200"),
+    "ratings:public-notice#not-published": Url(pk("cycle"), get="404 404 404 404 404 404 404 404 404"),
+    "ratings:public-objection#not-published": Url(lambda w: {"pk": w.cycle.pk, "submission_pk": w.sub.pk}, get="404 404 404 404 404 404 404 404 404", post="404 404 404 404 404 404 404 404 404"),
+    "ratings:verify#unknown": Url(lambda w: {"token": "0" * 32}, get="404 404 404 404 404 404 404 404 404"),
+    "meetings:meeting-detail#other-committee": Url(pk("other_meeting"), get="L 403 404 404 404 404 404 200 200"),
+    "meetings:attachment-download#other-committee": Url(pk("other_meeting_attachment"), get="L 403 404 404 404 404 404 200 200"),
+    "meetings:compliance-branch#other-committee": Url(pk("other_committee_po", "po_id"), get="L 403 404 404 404 404 404 200 200"),
+    "admin:branches_partyorganization_change#other-committee": Url(lambda w: {"object_id": w.other_committee_po.pk}, get="L L L L L L R 200 200", post="L L L L L L R 200 200"),
+    "admin:meetings_meeting_change#other-committee": Url(lambda w: {"object_id": w.other_meeting.pk}, get="L L L L L L R 200 200", post="L L L L L L 403 403 403"),  # read-only: 403 whatever the id
+    "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L L 404 200 200", post="L L L L L L 404 200 200"),
+    "notifications:open#someone-elses": Url(pk("staff_notification"), get="L 404 404 404 404 404 200 404 404"),
 }
 # fmt: on
 
@@ -313,16 +316,16 @@ ADMIN_MODELS: dict[str, tuple[Callable, str]] = {
 # as above. Only staff (is_staff) reach the admin: everyone else is sent to its login page. Staff
 # of the other committee find the own committee's row "does not exist" (R: back to the index),
 # exactly as for an id never used; staff of the own committee get what the model's admin allows.
-NOBODY = "L L L L L 403 403 403"
-SUPERUSER = "L L L L L 403 403 200"
-STAFF_AND_SUPERUSER = "L L L L L 200 200 200"  # a list or an add form: each sees their own committee
-OWN_ROW = "L L L L L 200 R 200"
-OWN_ROW_READ_ONLY = ("L L L L L 200 R 200", NOBODY)
-NO_HISTORY = "L L L L L 404 404 404"  # no historical row to show
+NOBODY = "L L L L L L 403 403 403"
+SUPERUSER = "L L L L L L 403 403 200"
+STAFF_AND_SUPERUSER = "L L L L L L 200 200 200"  # a list or an add form: each sees their own committee
+OWN_ROW = "L L L L L L 200 R 200"
+OWN_ROW_READ_ONLY = ("L L L L L L 200 R 200", NOBODY)
+NO_HISTORY = "L L L L L L 404 404 404"  # no historical row to show
 
 
 def _profile(changelist=STAFF_AND_SUPERUSER, add=None, change=None, delete=None, history=OWN_ROW,
-             simple_history=OWN_ROW, redirect="L L L L L R R R"):  # fmt: skip
+             simple_history=OWN_ROW, redirect="L L L L L L R R R"):  # fmt: skip
     return {
         "changelist": (changelist, None),
         "add": add or (STAFF_AND_SUPERUSER, STAFF_AND_SUPERUSER),
@@ -362,11 +365,13 @@ PROFILES: dict[str, dict[str, tuple[str, str | None]]] = {
         add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, delete=(NOBODY, NOBODY), simple_history=NO_HISTORY
     ),
     # a rubric in use is frozen: its pages are read-only, and it cannot be deleted
-    "frozen_rubric": _profile(change=(OWN_ROW, "L L L L L 403 R 403"), delete=("L L L L L 403 R 403",) * 2),
+    "frozen_rubric": _profile(
+        change=(OWN_ROW, "L L L L L L 403 R 403"), delete=("L L L L L L 403 R 403",) * 2
+    ),
     # one per committee: the own committee has its settings already, the other may still add its own
-    "rating_settings": _profile(add=("L L L L L 403 200 200",) * 2, delete=(SUPERUSER, SUPERUSER)),
+    "rating_settings": _profile(add=("L L L L L L 403 200 200",) * 2, delete=(SUPERUSER, SUPERUSER)),
     # an opened cycle is edited, never deleted
-    "open_cycle": _profile(delete=("L L L L L 403 R 403",) * 2),
+    "open_cycle": _profile(delete=("L L L L L L 403 R 403",) * 2),
     # submissions and scores change only through the procedure's services
     "workflow_record": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, delete=(NOBODY, NOBODY)),
     # meeting types: staff keep their committee's, only a superuser deletes one
@@ -381,7 +386,7 @@ PROFILES: dict[str, dict[str, tuple[str, str | None]]] = {
         delete=(NOBODY, NOBODY),  # unlocking is an action on the list, never a deletion by hand
         history=SUPERUSER,
         simple_history=NO_HISTORY,
-        redirect="L L L L L R R R",
+        redirect="L L L L L L R R R",
     ),
     # notices are sent by the app: staff read and delete them, no history
     "notification": _profile(add=(NOBODY, NOBODY), change=OWN_ROW_READ_ONLY, simple_history=NO_HISTORY),
