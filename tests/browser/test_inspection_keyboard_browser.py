@@ -6,10 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from ratings.models import InspectionAssignment, InspectionPhoto, InspectionScore, Submission
-from ratings.workflow import cycle_setup, onsite, precheck, self_assessment
+from ratings.workflow import cycle_setup, precheck, self_assessment
 from tests import factories
 from tests.browser.test_keyboard_browser import open_chooser, tab_to
 from tests.browser.test_rating_journey_browser import _png
+from tests.ratings.conftest import RatingFlow
 
 pytestmark = pytest.mark.browser
 
@@ -25,24 +26,17 @@ def assignment(transactional_db):
     committee = factories.CommitteeFactory(name="四川省社会组织第二综合党委", short_name="川社二党委")
     staff = factories.StaffUserFactory(committee=committee, username="ki-staff")
     po = factories.PartyOrganizationFactory(committee=committee, name="键盘验收党支部", with_members=4)
-    secretary = factories.SecretaryUserFactory(party_organization=po, username="ki-secretary")
     cycle = cycle_setup.cycle_open(
         cycle=factories.CycleFactory(committee=committee, rubric=factories.make_rubric(committee), year=2024),
         by=staff,
     )
     sub = Submission.objects.get(cycle=cycle, party_organization=po)
-    for ind in cycle.rubric.indicators():
-        self_assessment.self_score_save(
-            submission=sub, indicator_id=ind.pk, score=ind.max_score, comment="", by=secretary
-        )
-        if ind.evidence_required:
-            self_assessment.evidence_add(
-                submission=sub, indicator_id=ind.pk, upload=factories.png_upload(), by=secretary
-            )
-    self_assessment.submission_submit(submission=sub, by=secretary)
-    precheck.submission_accept(submission=sub, by=staff)
     inspector = factories.InspectorUserFactory(committee=committee, username="ki-inspector")
-    onsite.inspector_assign(submission=sub, inspector=inspector, by=staff)
+    flow = RatingFlow(staff, [inspector])
+    flow.fill(sub)
+    self_assessment.submission_submit(submission=sub, by=flow.secretary(sub))
+    precheck.submission_accept(submission=sub, by=staff)
+    flow.assign(sub)
     return InspectionAssignment.objects.get(submission=sub, inspector=inspector)
 
 
