@@ -34,6 +34,15 @@ def _committee(request) -> Committee:
     return Committee.objects.get(pk=require_acting_committee(request))
 
 
+def _save_with_organizations(form, *, by, save, set_organizations, row: str):
+    """Save the form's row, then the organisations it covers, all or nothing; the saved row, or None
+    when a service refused (the reason is on the form)."""
+    with attempt(form=form) as outcome, transaction.atomic():
+        saved = save(**{row: form.instance}, by=by)
+        set_organizations(**{row: saved}, organizations=form.cleaned_data["organizations"], by=by)
+    return saved if outcome.ok else None
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request, pk=None):
@@ -61,12 +70,14 @@ def party_organization_edit(request, pk=None):
     po = get_object_or_404(PartyOrganization, pk=pk, committee=committee) if pk else None
     form = PartyOrganizationForm(_data(request), instance=po, committee=committee)
     if request.method == "POST" and form.is_valid():
-        with attempt(form=form) as outcome, transaction.atomic():
-            saved = services.party_organization_save(party_organization=form.instance, by=request.user)
-            services.party_organization_set_organizations(
-                party_organization=saved, organizations=form.cleaned_data["organizations"], by=request.user
-            )
-        if outcome.ok:
+        saved = _save_with_organizations(
+            form,
+            by=request.user,
+            save=services.party_organization_save,
+            set_organizations=services.party_organization_set_organizations,
+            row="party_organization",
+        )
+        if saved:
             messages.success(request, _("已保存“%(name)s”。") % {"name": saved.name})
             return redirect("branches:party-organization-detail", pk=saved.pk)
     back = (
@@ -133,12 +144,14 @@ def instructor_edit(request, pk=None):
     instructor = get_object_or_404(Instructor, pk=pk, committee=committee) if pk else None
     form = InstructorForm(_data(request), instance=instructor, committee=committee)
     if request.method == "POST" and form.is_valid():
-        with attempt(form=form) as outcome, transaction.atomic():
-            saved = services.instructor_save(instructor=form.instance, by=request.user)
-            services.instructor_set_organizations(
-                instructor=saved, organizations=form.cleaned_data["organizations"], by=request.user
-            )
-        if outcome.ok:
+        saved = _save_with_organizations(
+            form,
+            by=request.user,
+            save=services.instructor_save,
+            set_organizations=services.instructor_set_organizations,
+            row="instructor",
+        )
+        if saved:
             messages.success(request, _("已保存“%(name)s”。") % {"name": saved.name})
             return redirect("branches:instructor-list")
     title = _("修改指导员/联络员") if instructor else _("新增指导员/联络员")

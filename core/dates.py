@@ -7,10 +7,23 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
+
+
+def short_date(day: dt.date) -> str:
+    """A date as the interface language writes it in text (2026-12-01, 1 Dec 2026)."""
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def short_datetime(value: dt.datetime) -> str:
+    """A moment in the local time zone, as the interface language writes it in text."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "SHORT_DATETIME_FORMAT")
 
 
 def validate_date_in_range(value) -> None:
@@ -22,7 +35,7 @@ def validate_date_in_range(value) -> None:
         raise ValidationError(
             _("日期应在 %(min)s 至 %(max)s 之间，而不是 %(value)s。"),
             code="date_out_of_range",
-            params={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat(), "value": day.isoformat()},
+            params={"min": short_date(DATE_MIN), "max": short_date(DATE_MAX), "value": short_date(day)},
         )
 
 
@@ -33,14 +46,12 @@ def validate_past_date(value) -> None:
     """Refuse a date of the past (a founding, a joining) before 1921-07-01 or after today."""
     if value is None:
         return
-    from django.utils import timezone
-
     today = timezone.localdate()
     if not (PAST_MIN <= value <= today):
         raise ValidationError(
             _("日期应在 %(min)s 至今天（%(today)s）之间，而不是 %(value)s。"),
             code="date_out_of_range",
-            params={"min": PAST_MIN.isoformat(), "today": today.isoformat(), "value": value.isoformat()},
+            params={"min": short_date(PAST_MIN), "today": short_date(today), "value": short_date(value)},
         )
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, Member, PartyOrganization
-from core.dates import validate_date_in_range
+from core.dates import short_date, validate_date_in_range
 from core.limits import MINUTES, bounded
 from core.storage import get_private_storage
 
@@ -208,8 +208,9 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        local = timezone.localtime(self.starts_at) if self.starts_at else None
-        return f"{local:%Y-%m-%d} {self.meeting_type} · {self.topic}" if local else self.topic
+        if not self.starts_at:
+            return self.topic
+        return f"{short_date(timezone.localtime(self.starts_at).date())} {self.meeting_type} · {self.topic}"
 
     @property
     def counts_for_compliance(self) -> bool:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Member, PartyOrganization
+from core.dates import short_date, short_datetime
 from core.uploads import DOCUMENTS, sniff
 
 from .models import AttendanceStatus, Meeting, MeetingStatus
@@ -98,13 +99,13 @@ def check_meeting(meeting: Meeting, members: dict[int, Member], errors: dict, *,
                 errors,
                 "status",
                 _("会议开始时间（%(at)s）还没到，不能标记为“已召开”；请先保存为“计划召开”，开完会再改。")
-                % {"at": f"{local:%Y-%m-%d %H:%M}"},
+                % {"at": short_datetime(local)},
             )
         if po.founded_on and local.date() < po.founded_on:
             add_error(
                 errors,
                 "starts_at",
-                _("会议时间早于党组织成立日期（%(d)s）。") % {"d": po.founded_on.isoformat()},
+                _("会议时间早于党组织成立日期（%(d)s）。") % {"d": short_date(po.founded_on)},
             )
     for field, label in (("host", _("主持人")), ("minutes_taker", _("记录人"))):
         person = getattr(meeting, f"{field}_id")

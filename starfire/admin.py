@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.services import audit_record
+from core.dates import short_datetime
 
 from .models import LoginAttempt, LoginFailure
 
@@ -54,7 +55,7 @@ class LoginAttemptAdmin(SuperuserReadOnlyAdmin):
         until = obj.attempt_time + get_cool_off()
         if until <= timezone.now():
             return _("已到期")
-        return timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+        return short_datetime(until)
 
     def has_unlock_permission(self, request):
         return request.user.is_active and request.user.is_superuser

@@ -189,6 +189,7 @@ LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["starfire.formats"]  # our date formats per language, over Django's
 USE_TZ = True
 
 STATIC_URL = "static/"

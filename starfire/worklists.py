@@ -27,13 +27,12 @@ from ratings.models import (
     Objection,
     Plaque,
     Rectification,
-    ReturnReason,
     Status,
     Submission,
 )
 from ratings.models.common import level_name
 from ratings.workflow.levels import rules_for
-from ratings.workflow.selectors import assignments_of
+from ratings.workflow.selectors import assignments_of, last_return_reasons
 
 
 @dataclass
@@ -104,13 +103,9 @@ def _self_assessment_task(sub: Submission, now: dt.datetime) -> Task:
     if sub.status in (Status.DRAFT, Status.RETURNED):
         details = []
         if sub.status == Status.RETURNED:
-            last_round = sub.return_reasons.order_by("-round").values_list("round", flat=True).first()
-            reasons = ReturnReason.objects.filter(submission=sub, round=last_round).select_related(
-                "indicator"
-            )
             details = [
                 f"{r.indicator.code} {r.reason}" if r.indicator_id else r.reason
-                for r in reasons.order_by("pk")
+                for r in last_return_reasons(sub)
             ]
         note = _("已填 %(scored)d/%(total)d 项") % {"scored": scored, "total": total}
         if needing:

@@ -49,6 +49,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 # The roles of the matrix, in the order of the table's columns.
 ROLES = (
     "anonymous",
+    "no_role",  # logged in, with no role in any committee
     "secretary",  # of the own branch
     "other_secretary",  # of another branch of the same committee
     "inspector",  # assigned to the own branch's submission
@@ -235,6 +236,7 @@ def build_world() -> World:
 
     w.users = {
         "anonymous": None,
+        "no_role": factories.UserFactory(username="no-role"),
         "secretary": w.secretary,
         "other_secretary": other_secretary,
         "inspector": inspectors[1],

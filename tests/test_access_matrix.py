@@ -9,7 +9,7 @@ savepoint that is rolled back.
 
 import copy
 from functools import cache
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import transaction
@@ -47,8 +47,8 @@ def test_the_matrix_names_exactly_the_urls_that_exist():
         lines.append(
             "These URLs have no entry in tests/access_matrix.py. Add one per URL to URLS — what each "
             "role should get, per the access policy (columns: " + " ".join(ROLES) + "), e.g.\n"
-            '    "ratings:my-page": Url(lambda w: {"pk": w.sub.pk}, get="L 200 404 403 403 403 403 403", '
-            'post="L R 404 403 403 403 403 403"),'
+            '    "ratings:my-page": Url(lambda w: {"pk": w.sub.pk}, get="L 403 200 404 403 403 403 403 403", '
+            'post="L 403 R 404 403 403 403 403 403"),'
         )
         lines += [f"  missing: {name!r}  ({served[name]})" for name in missing]
     if stale:
@@ -76,11 +76,13 @@ def test_outsiders_posts_are_refused_in_the_table():
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     from starfire.celery import app
 
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("private"))},
+    }
     storages = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path_factory.mktemp("private"))},
-        },
+        "private": private,
+        "default": private,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     eager = app.conf.task_always_eager, app.conf.task_eager_propagates
@@ -109,11 +111,18 @@ def login_paths() -> frozenset[str]:
     return frozenset({reverse("login"), reverse("admin:login")})
 
 
-def answer(response) -> str:
+def answer(response, back_to: str | None = None) -> str:
     """The table's word for a response: its status code, L for a redirect to a login page, R for
-    any other redirect."""
+    any other redirect. A login redirect that should come back to `back_to` and does not is
+    reported as such."""
     if response.status_code in (301, 302):
-        return "L" if urlsplit(response["Location"]).path in login_paths() else "R"
+        location = urlsplit(response["Location"])
+        if location.path not in login_paths():
+            return "R"
+        back = [urlsplit(n).path for n in parse_qs(location.query).get("next", [])]
+        if back_to is not None and back != [back_to]:
+            return f"L (next={back}, not {back_to})"
+        return "L"
     return str(response.status_code)
 
 
@@ -129,7 +138,7 @@ def ask(client, method, url, query) -> str:
         finally:
             transaction.set_rollback(True)
             client.cookies = cookies
-    return answer(response)
+    return answer(response, back_to=url if method == "get" else None)
 
 
 def client_for(world, role) -> Client:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.dates import short_datetime
 from core.limits import AUDIT_NOTE, GENERATED, bounded
 from core.storage import get_private_storage
 
@@ -38,7 +39,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id", "at"], name="audit_target")]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+        return f"{short_datetime(self.at)} {self.action} {self.target_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.dates import short_datetime
 from core.limits import GENERATED, bounded
 
 from .workflow import Cycle
@@ -27,7 +28,7 @@ class TallySnapshot(models.Model):
         verbose_name_plural = _("年度星级统计")
 
     def __str__(self):
-        return f"{self.cycle} · {self.computed_at:%Y-%m-%d %H:%M}"
+        return f"{self.cycle} · {short_datetime(self.computed_at)}"
 
 
 class TallyRun(models.Model):

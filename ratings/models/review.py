@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.dates import validate_date_in_range
+from core.dates import short_date, validate_date_in_range
 from core.limits import MINUTES, REASON, bounded
 
 from .rubric import AdjustmentItem, Indicator, VetoItem
@@ -41,7 +41,7 @@ class ReviewSession(models.Model):
         ordering = ["cycle", "held_on", "pk"]
 
     def __str__(self):
-        return f"{self.cycle} · {self.held_on:%Y-%m-%d}"
+        return f"{self.cycle} · {short_date(self.held_on)}"
 
     @property
     def member_list(self) -> list[str]:

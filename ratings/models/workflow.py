@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from branches.models import Committee, PartyOrganization, SocialOrganization
-from core.dates import validate_date_in_range
+from core.dates import short_datetime, validate_date_in_range
 from core.limits import GENERATED, REASON, bounded
 from core.storage import get_private_storage
 
@@ -160,7 +160,7 @@ class Cycle(models.Model):
         if d1 and self.opened_at and d1 <= self.opened_at:
             raise ValidationError(
                 {"self_assessment_deadline": _("自评截止时间应在评星启动（%(opened)s）之后。")},
-                params={"opened": timezone.localtime(self.opened_at).strftime("%Y-%m-%d %H:%M")},
+                params={"opened": short_datetime(self.opened_at)},
             )
 
 

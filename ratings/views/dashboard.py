@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from branches.access import staff_required
 from branches.selectors import coverage_report
+from core.dates import short_datetime
 from meetings.snapshots import committee_summary_snapshot
 
 from ..models import Cycle, Status, Submission, TallyRun, TallySnapshot
@@ -108,9 +109,7 @@ def tally_run_status(request, pk):
             "state": run.state,
             "label": run.get_state_display(),
             "error": run.error,
-            "computed_at": timezone.localtime(snap.computed_at).strftime("%Y-%m-%d %H:%M:%S")
-            if snap
-            else None,
+            "computed_at": short_datetime(snap.computed_at) if snap else None,
         }
     )
 

@@ -24,7 +24,7 @@ from ..workflow import edges
 from ..workflow import self_assessment as assessment
 from ..workflow.indicator_notes import indicator_notes
 from ..workflow.meeting_evidence import attachable_meetings, linked_compliance
-from ..workflow.selectors import submissions_visible_to
+from ..workflow.selectors import last_return_reasons, submissions_visible_to
 from .forms import EVIDENCE_ACCEPT, EvidenceUploadForm, SelfScoreForm
 
 secretary_required = role_required(Role.SECRETARY)
@@ -114,16 +114,6 @@ def estimate_text(submission: Submission) -> str:
         "max": format(est["max"].normalize(), "f") if est["max"] else "0",
         "level": level_name(est["level"]),
     }
-
-
-def last_return_reasons(submission: Submission) -> list:
-    """The reasons of the latest return (general ones first), or an empty list."""
-    reasons = list(submission.return_reasons.select_related("indicator", "created_by"))
-    if not reasons:
-        return []
-    last = max(r.round for r in reasons)
-    latest = [r for r in reasons if r.round == last]
-    return sorted(latest, key=lambda r: r.indicator_id is not None)
 
 
 def submission_timeline(submission: Submission, actions=None) -> list[dict]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from branches import access
 from branches.access import staff_required
 from branches.models import Committee, Member, PartyOrganization, Role, User
+from core.dates import short_datetime
 from core.errors import add_form_errors, attempt
 
 from ..models import (
@@ -411,7 +412,7 @@ def submission_extend(request, pk):
                 _("已将%(po)s的提交截止时间延至 %(until)s。")
                 % {
                     "po": submission.party_organization,
-                    "until": timezone.localtime(form.cleaned_data["until"]).strftime("%Y-%m-%d %H:%M"),
+                    "until": short_datetime(form.cleaned_data["until"]),
                 },
             )
             return redirect("ratings:submission-detail", pk=submission.pk)

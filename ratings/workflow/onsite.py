@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from branches import access
 from branches.models import User
 from core import outbox
+from core.dates import short_datetime
 from core.uploads import IMAGES, sniff
 
 from ..models import (
@@ -77,11 +78,7 @@ def inspector_assign(
             raise ValidationError(
                 {
                     "visit_at": _("约定验收时间应在现在与验收截止（%(deadline)s）之间。")
-                    % {
-                        "deadline": timezone.localtime(submission.cycle.inspection_deadline).strftime(
-                            "%Y-%m-%d %H:%M"
-                        )
-                    }
+                    % {"deadline": short_datetime(submission.cycle.inspection_deadline)}
                 }
             )
         if (

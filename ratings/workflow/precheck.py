@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 from branches import access
 from branches.models import User
 from core import outbox
-from core.dates import validate_date_in_range
+from core.dates import short_datetime, validate_date_in_range
 
 from ..models import ReturnReason, Status, Submission
 from . import tasks
@@ -98,7 +98,7 @@ def submission_extend_deadline(
             raise ValidationError(
                 {
                     "until": _("延期后的截止时间必须晚于当前截止时间 %(deadline)s。")
-                    % {"deadline": timezone.localtime(submission.deadline).strftime("%Y-%m-%d %H:%M")}
+                    % {"deadline": short_datetime(submission.deadline)}
                 }
             )
         validate_date_in_range(until)

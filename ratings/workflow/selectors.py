@@ -26,6 +26,17 @@ def cycles_visible_to(user: User) -> QuerySet[Cycle]:
     return access.scoped(Cycle.objects.all(), user, "rating.manage", CYCLE_PATHS)
 
 
+def last_return_reasons(submission: Submission) -> list:
+    """The reasons of the latest return (general ones first, then in the rubric's order), or an empty
+    list."""
+    reasons = list(submission.return_reasons.select_related("indicator", "created_by"))
+    if not reasons:
+        return []
+    last = max(r.round for r in reasons)
+    latest = [r for r in reasons if r.round == last]
+    return sorted(latest, key=lambda r: r.indicator_id is not None)
+
+
 def assignments_of(user: User) -> QuerySet[InspectionAssignment]:
     if access.actor_kind(user) != access.INSPECTOR:
         return InspectionAssignment.objects.none()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import User
+from core.dates import short_datetime
 from core.uploads import DOCUMENTS, sniff
 
 from ..models import Evidence, Indicator, IndicatorScore, Status, Submission
@@ -202,7 +203,7 @@ def submission_submit(*, submission: Submission, by: User) -> Submission:
         if submission.deadline_passed:
             raise TransitionNotAllowed(
                 _("自评截止时间（%(deadline)s）已过，不能再提交；如需延期请联系综合党委。")
-                % {"deadline": timezone.localtime(submission.deadline).strftime("%Y-%m-%d %H:%M")}
+                % {"deadline": short_datetime(submission.deadline)}
             )
         missing = submission_missing(submission)
         if missing:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Role, User
+from core.dates import short_datetime
 from notifications.models import Kind
 from notifications.services import notify
 
@@ -32,7 +33,7 @@ def staff_of(committee_id):
 
 
 def when_text(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return short_datetime(value)
 
 
 @shared_task(name="ratings.tasks.notify_cycle_opened")
