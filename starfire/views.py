@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from branches import access, selectors
 from branches.models import Committee
-from programme.cases import cases_for_branch
 from core import outbox
+from programme.cases import cases_for_branch
 from ratings.models import Cycle
 from ratings.views.public import notice_state
 

@@ -4,9 +4,9 @@ from branches import demo
 from meetings.demo import load_meetings
 from starfire.demo import load_ratings
 from starfire.demo.followup import load_followup
+from starfire.demo.programme import load_programme
 from starfire.demo.promotion import load_promotion
 from starfire.demo.province import load_province
-from starfire.demo.programme import load_programme
 
 
 class Command(BaseCommand):
