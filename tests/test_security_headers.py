@@ -85,6 +85,7 @@ NOT_PAGES = (
     "notifications/email/",
     "ratings/awards/certificate_pdf.html",
     "ratings/dashboard/report_pdf.html",
+    "ratings/promotion/pack_pdf.html",
 )
 
 
