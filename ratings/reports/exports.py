@@ -81,24 +81,31 @@ def export_request(*, kind: str, cycle: Cycle, by) -> tuple[ExportJob, bool]:
         raise ValidationError(_("没有这种导出。"))
     _check_ready(kind, cycle)
     _fail_stale(ExportJob.objects.filter(kind=kind, cycle=cycle))
-    try:
-        with transaction.atomic():
-            job = ExportJob.objects.create(
-                kind=kind,
-                cycle=cycle,
-                committee_id=cycle.committee_id,
-                requested_by=by,
-                filename=FILENAMES[kind].format(year=cycle.year),
-            )
-            audit_record(
-                actor=by,
-                action="export.request",
-                target=job,
-                after={"kind": kind, "cycle": cycle.pk},
-                committee_id=cycle.committee_id,
-            )
-    except IntegrityError:  # one is queued or running already: join it
-        return ExportJob.objects.get(kind=kind, cycle=cycle, state__in=ExportJob.ACTIVE), False
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                job = ExportJob.objects.create(
+                    kind=kind,
+                    cycle=cycle,
+                    committee_id=cycle.committee_id,
+                    requested_by=by,
+                    filename=FILENAMES[kind].format(year=cycle.year),
+                )
+                audit_record(
+                    actor=by,
+                    action="export.request",
+                    target=job,
+                    after={"kind": kind, "cycle": cycle.pk},
+                    committee_id=cycle.committee_id,
+                )
+            break
+        except IntegrityError:  # one is queued or running already: join it
+            active = ExportJob.objects.filter(kind=kind, cycle=cycle, state__in=ExportJob.ACTIVE).first()
+            if active is not None:
+                return active, False
+            # it finished between the two statements: try again
+    else:
+        raise ValidationError(_("同一文件正在生成，请稍后再试。"))
     transaction.on_commit(lambda: tasks.build_export.delay(job.pk), robust=True)
     return job, True
 

@@ -72,6 +72,7 @@ EXPECTED = {
     "rating.view": EVERYONE_IN_SCOPE | OWN_BRANCH | ASSIGNED,
     "rating.self_assess": OWN_BRANCH,
     "rating.inspect": ASSIGNED,
+    "rating.export": EVERYONE_IN_SCOPE,  # staff of the job's committee, superusers
     "outcome.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
     "outcome.respond": OWN_BRANCH,
     # the province reads its assigned committees (A) and nothing else anywhere in this table
