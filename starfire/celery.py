@@ -2,13 +2,31 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import before_task_publish, task_failure, task_postrun, task_prerun, task_success
+from celery.signals import (
+    before_task_publish,
+    setup_logging,
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_success,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "starfire.settings")
 
 app = Celery("starfire")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _django_logging(**kwargs):
+    """Workers and beat log like the web processes (settings.LOGGING: JSON lines with the request
+    id) instead of Celery's own format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 # The request id travels with the task (a message header) and is logged by the worker; the

@@ -184,7 +184,8 @@ def test_page_queries_do_not_grow_with_the_register(staff_client, committee, url
     _grow_register(committee, 5, 60)
     large = _count(staff_client, url)
     assert small == large, f"{url}: {small} queries with 5 organisations, {large} with 60"
-    assert large <= 12
+    # 13: the staff home counts the waiting and failed outbox messages (one grouped query).
+    assert large <= (13 if url_name == "home" else 12)
 
 
 @pytest.mark.parametrize("query", ["?covered=none", "?org_type=foundation", f"?division={WUHOU}", "?q=测试"])

@@ -164,7 +164,10 @@ def test_an_assignment_during_a_broker_outage_answers_at_once_and_its_notice_arr
     assert outbox.sweep(now=later) == 1  # beat's sweep, once the grace period has passed
     seen = SeenRequestIds()
     logging.getLogger("core.outbox").addHandler(seen)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+    # The default queue, named: a worker started by an earlier test may have left the app's
+    # queue selection on a queue of its own.
+    queues = [app.conf.task_default_queue]
+    with start_worker(app, pool="solo", queues=queues, perform_ping_check=False, shutdown_timeout=30):
         _wait_until(
             lambda: OutboxMessage.objects.filter(pk=message.pk, state="done").exists(), 60, "the delivery"
         )
