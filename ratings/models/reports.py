@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from core.dates import short_datetime
 from core.limits import GENERATED, bounded
+from core.storage import get_private_storage
 
 from .workflow import Cycle
 
@@ -104,7 +105,7 @@ class ExportJob(models.Model):
     progress_done = models.PositiveIntegerField(_("已完成"), default=0)
     progress_total = models.PositiveIntegerField(_("总数"), default=0, help_text=_("0：尚不知道。"))
     error = models.TextField(_("错误"), blank=True, **bounded(GENERATED))
-    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True, storage=get_private_storage)
     filename = models.CharField(_("下载文件名"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)

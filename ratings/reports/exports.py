@@ -18,7 +18,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +27,7 @@ from branches import access
 from branches.models import Committee
 from branches.services import audit_record
 from core.errors import error_text
+from core.storage import private_storage
 from notifications.models import Kind as NoticeKind
 from notifications.services import notify
 
@@ -196,7 +196,7 @@ def export_build(*, job_id: int) -> str:
         with tempfile.TemporaryFile(prefix="starfire-export-") as tmp:
             BUILDERS[job.kind](job, tmp, Progress(job))
             tmp.seek(0)
-            stored = default_storage.save(job.file.field.generate_filename(job, job.filename), File(tmp))
+            stored = private_storage.save(job.file.field.generate_filename(job, job.filename), File(tmp))
         _finish(job_id, stored)
     except ValidationError as exc:
         _fail(job_id, error_text(exc), stored)
@@ -212,7 +212,7 @@ def _finish(job_id: int, stored: str) -> None:
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job_id)
         if job.state != State.RUNNING:  # failed or replaced meanwhile: keep nothing
-            transaction.on_commit(lambda: default_storage.delete(stored))
+            transaction.on_commit(lambda: private_storage.delete(stored))
             return
         now = timezone.now()
         _record(
@@ -228,7 +228,7 @@ def _finish(job_id: int, stored: str) -> None:
 
 def _fail(job_id: int, message: str, stored: str = "") -> None:
     if stored:
-        default_storage.delete(stored)
+        private_storage.delete(stored)
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job_id)
         if job.state not in ExportJob.ACTIVE:
@@ -285,6 +285,6 @@ def exports_expire(*, now=None) -> int:
             name = job.file.name
             _record(job, state=State.EXPIRED, file="")
             if name:
-                transaction.on_commit(lambda name=name: default_storage.delete(name))
+                transaction.on_commit(lambda name=name: private_storage.delete(name))
             expired += 1
     return expired
