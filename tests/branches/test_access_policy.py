@@ -70,6 +70,9 @@ EXPECTED = {
     "rating.inspect": ASSIGNED,
     "outcome.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
     "outcome.respond": OWN_BRANCH,
+    "programme.manage": EVERYONE_IN_SCOPE,
+    "programme.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
+    "programme.record": OWN_BRANCH,
 }
 
 
