@@ -19,6 +19,7 @@ from branches.access import Target
 from branches.models import Committee, PartyOrganization
 from core.dates import validate_date_in_range
 from core.limits import MINUTES, REASON, bounded
+from core.storage import get_private_storage
 
 
 class ProgrammeSettings(models.Model):
@@ -263,7 +264,7 @@ class CasePhoto(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("典型经验"), on_delete=models.CASCADE, related_name="photos"
     )
-    file = models.FileField(_("文件"), upload_to=case_photo_path, max_length=200)
+    file = models.FileField(_("文件"), upload_to=case_photo_path, max_length=200, storage=get_private_storage)
     original_name = models.CharField(_("原文件名"), max_length=200)
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))

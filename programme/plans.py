@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import access
 from branches.models import Role, User
@@ -36,7 +37,7 @@ EDGES = {
     "action_add": {State.GENERATED, State.COMMITTED, State.IN_PROGRESS},
     "action_done": {State.COMMITTED, State.IN_PROGRESS},
 }
-STATE_LABELS = {**dict(State.choices), OVERDUE: _("已逾期")}
+STATE_LABELS = {**dict(State.choices), OVERDUE: gettext_lazy("已逾期")}
 
 
 class TransitionNotAllowed(ValidationError):

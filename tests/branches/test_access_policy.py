@@ -78,6 +78,9 @@ EXPECTED = {
     # the province reads its assigned committees (A) and nothing else anywhere in this table
     "province.view": SUPERUSER_ONLY | {("province_a", "a1"), ("province_a", "a2")},
     "province.assign": SUPERUSER_ONLY,
+    "programme.manage": EVERYONE_IN_SCOPE,
+    "programme.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
+    "programme.record": OWN_BRANCH,
 }
 
 
