@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from branches import access
 from branches.models import Committee
 from branches.services import audit_record
+from core import outbox
 from core.errors import error_text
 from core.storage import private_storage
 from notifications.models import Kind as NoticeKind
@@ -98,6 +99,8 @@ def export_request(*, kind: str, cycle: Cycle, by) -> tuple[ExportJob, bool]:
                     after={"kind": kind, "cycle": cycle.pk},
                     committee_id=cycle.committee_id,
                 )
+                # with the job's row: a broker that is away delays the build, never loses it
+                outbox.send(tasks.build_export, job.pk)
             break
         except IntegrityError:  # one is queued or running already: join it
             active = ExportJob.objects.filter(kind=kind, cycle=cycle, state__in=ExportJob.ACTIVE).first()
@@ -106,7 +109,6 @@ def export_request(*, kind: str, cycle: Cycle, by) -> tuple[ExportJob, bool]:
             # it finished between the two statements: try again
     else:
         raise ValidationError(_("同一文件正在生成，请稍后再试。"))
-    transaction.on_commit(lambda: tasks.build_export.delay(job.pk), robust=True)
     return job, True
 
 
