@@ -20,6 +20,8 @@ urlpatterns = [
     path("ratings/", include("ratings.urls")),
     path("meetings/", include("meetings.urls")),
     path("notifications/", include("notifications.urls")),
+    path("account/", include("api.account_urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # The objection form's CAPTCHA images (public, no login; drawn here, no outside service).
