@@ -3,8 +3,9 @@ path>: [messages]}}`. The service errors of core.errors are mapped here: bad inp
 transition or a stale version → 409 (with the current value), the access policy → 403."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -82,3 +83,10 @@ def exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = body(str(detail), str(code))
     return response
+
+
+@csrf_exempt  # it changes nothing, whatever the method: a 404, not the CSRF failure page
+def not_found(request, *args, **kwargs):
+    """A path under /api/ that names no endpoint: the API's 404, as JSON."""
+
+    return JsonResponse(body(str(exceptions.NotFound.default_detail), "not_found"), status=404)

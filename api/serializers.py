@@ -140,6 +140,7 @@ class RubricSerializer(serializers.ModelSerializer):
 
 class SelfScoreSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null: not scored yet
 
     class Meta:
         model = IndicatorScore
@@ -157,6 +158,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class InspectionScoreSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField()
+    recorded_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null: not scored yet
 
     class Meta:
         model = InspectionScore

@@ -1,8 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import docs, reads, writes
+from . import docs, errors, reads, writes
 
 app_name = "api"
 
@@ -52,4 +52,6 @@ urlpatterns = [
         "schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"
     ),
     path("docs/", docs.swagger_ui, name="docs"),
+    # Whatever else under /api/ (an id that is not a number, say) is a JSON 404, not the site's page.
+    re_path(r"^.*$", errors.not_found, name="not-found"),
 ]

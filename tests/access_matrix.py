@@ -257,6 +257,7 @@ URLS: dict[str, Url] = {
     # row outside the scope is 404; a role that may never do a write is 403 (branches.access)
     "api:schema": Url(get="200 200 200 200 200 200 200 200"),
     "api:docs": Url(get="200 200 200 200 200 200 200 200"),
+    "api:not-found": Url(get="404 404 404 404 404 404 404 404", post="404 404 404 404 404 404 404 404"),
     "api:committee-list": Url(get="401 200 200 200 200 200 200 200", post="401 405 405 405 405 405 405 405"),
     "api:committee-detail": Url(pk("committee"), get="401 200 200 200 404 200 404 200"),
     "api:organization-list": Url(get="401 200 200 200 200 200 200 200", post="401 405 405 405 405 405 405 405"),
