@@ -53,5 +53,5 @@ urlpatterns = [
     ),
     path("docs/", docs.swagger_ui, name="docs"),
     # Whatever else under /api/ (an id that is not a number, say) is a JSON 404, not the site's page.
-    re_path(r"^.*$", errors.not_found, name="not-found"),
+    re_path(r"^[\s\S]*$", errors.not_found, name="not-found"),  # any character, newlines too
 ]

@@ -95,3 +95,12 @@ def test_unknown_pages_and_methods_are_json(api, secretary_user):
 def test_html_is_not_offered(api, secretary_user):
     response = api(secretary_user).get("/api/v1/committees/", HTTP_ACCEPT="text/html")
     assert response.status_code == 406
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cycles/x/", "/api/v1/cycles/%0AJ/", "/api/nothing", "/api/v1/submissions/1/nope/"]
+)
+def test_a_path_under_api_that_names_no_endpoint_is_a_json_404(client, path):
+    for response in (client.get(path), client.post(path)):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
