@@ -85,3 +85,22 @@ def attempt(
             add_form_errors(form, exc, fields_elsewhere=fields_elsewhere)
         elif request is not None:
             messages.error(request, outcome.text)
+
+
+class Conflict(Exception):
+    """A write based on an out-of-date version of a row (optimistic concurrency): nothing was
+    written; `current` is the row as it is now, with its version, for the client to merge."""
+
+    def __init__(self, message: str, *, current: dict | None = None):
+        super().__init__(message)
+        self.current = current or {}
+
+
+def value_version(*parts) -> str:
+    """The version of a row's current value: a short hash of it. A write names the version it was
+    based on; a different current version means someone else changed the row in between."""
+    import hashlib
+    import json
+
+    text = json.dumps(parts, default=str, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

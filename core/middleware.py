@@ -4,7 +4,7 @@ request's size."""
 import time
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -86,8 +86,13 @@ class RequestSizeLimitMiddleware:
 
     def _refuse(self, request, status: int, reason: str, cap: int) -> HttpResponse:
         with translation.override(translation.get_language_from_request(request)):
-            body = render_to_string("413.html", {"reason": reason, "max_mb": cap / 1048576, "status": status})
-        response = HttpResponse(body, status=status)
+            context = {"reason": reason, "max_mb": cap / 1048576, "status": status}
+            if request.path.startswith(tuple(getattr(settings, "JSON_ERROR_PATH_PREFIXES", ()))):
+                # Programs get the refusal as JSON, in the shape of the API's other errors.
+                text = " ".join(render_to_string("413.txt", context).split())
+                response = JsonResponse({"detail": text, "code": reason}, status=status)
+            else:
+                response = HttpResponse(render_to_string("413.html", context), status=status)
         # The unread body cannot be left on a connection that is kept open.
         response["Connection"] = "close"
         return response

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
     "csp",
     "django_prometheus",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "branches",
     "ratings",
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
     "notifications",
     "province",
     "programme",
+    "api",
     "starfire",
 ]
 
@@ -447,3 +452,54 @@ if SENTRY_DSN:
         send_default_pii=False,
         traces_sample_rate=0.0,
     )
+
+# The REST API (api/, docs/api.md): JSON only, session (with CSRF) or a personal token, the
+# access policy in every view, errors as JSON with field paths (api.errors), throttled per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle", "api.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_PER_TOKEN", default="2000/hour"),
+        "anonymous": env.str("API_RATE_ANONYMOUS", default="600/hour"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Starfire API",
+    "DESCRIPTION": "星火评星 REST API (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge (it would load from outside); the session's CSRF token on writes.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationStatusEnum": "branches.models.OrgStatus",
+        "CycleStatusEnum": "ratings.models.Cycle.Status",
+        "SubmissionStatusEnum": "ratings.models.Status",
+    },
+}
+# Days a personal API token lasts unless its owner picks another expiry (at most API_TOKEN_MAX_DAYS).
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=366)
+# Paths whose refusals by the request-size cap are JSON rather than a page.
+JSON_ERROR_PATH_PREFIXES = ("/api/",)

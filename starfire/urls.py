@@ -23,6 +23,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("province/", include("province.urls")),
     path("programme/", include("programme.urls")),
+    path("account/", include("api.account_urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

@@ -91,6 +91,19 @@ def _review_session(w):
     )[0]
 
 
+def _compliance_snapshot(w):
+    from meetings.snapshots import committee_snapshot
+
+    return committee_snapshot(w.committee.pk, w.cycle.year)
+
+
+def _api_token(w):
+    from api.models import ApiToken
+    from api.tokens import token_create
+
+    return ApiToken.objects.filter(user=w.secretary).first() or token_create(user=w.secretary, name="矩阵")[0]
+
+
 def _captcha_key(w):
     from captcha.models import CaptchaStore
 
@@ -276,6 +289,44 @@ URLS: dict[str, Url] = {
     "notifications:read": Url(pk("notification"), get="L 405 405 405 405 405 405 405 405 405", post="L 404 R 404 404 404 404 404 404 404"),
     "notifications:mark-all-read": Url(get="L 405 405 405 405 405 405 405 405 405", post="L R R R R R R R R R"),
     "notifications:preferences": Url(get="L 200 200 200 200 200 200 200 200 200", post="L R R R R R R R R R"),
+    "api:schema": Url(get="200 200 200 200 200 200 200 200 200 200"),
+    "api:docs": Url(get="200 200 200 200 200 200 200 200 200 200"),
+    "api:not-found": Url(get="404 404 404 404 404 404 404 404 404 404", post="404 404 404 404 404 404 404 404 404 404"),
+    "api:committee-list": Url(get="401 401 200 200 200 200 200 200 200 401", post="401 401 405 405 405 405 405 405 405 401"),
+    "api:committee-detail": Url(pk("committee"), get="401 401 200 200 200 404 200 404 200 401"),
+    "api:organization-list": Url(get="401 401 200 200 200 200 200 200 200 401", post="401 401 405 405 405 405 405 405 405 401"),
+    "api:organization-detail": Url(pk("org"), get="401 401 200 404 404 404 200 404 200 401"),
+    "api:party-organization-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:party-organization-detail": Url(pk("po"), get="401 401 200 404 404 404 200 404 200 401"),
+    "api:member-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:member-detail": Url(lambda w: {"pk": w.po.members.first().pk}, get="401 401 200 404 404 404 200 404 200 401"),
+    "api:instructor-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:instructor-detail": Url(pk("instructor"), get="401 401 404 404 404 404 200 404 200 401"),
+    "api:cycle-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:cycle-detail": Url(pk("cycle"), get="401 401 404 404 404 404 200 404 200 401"),
+    "api:rubric-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:rubric-detail": Url(pk("rubric"), get="401 401 404 404 404 404 200 404 200 401"),
+    "api:submission-list": Url(get="401 401 200 200 200 200 200 200 200 401", post="401 401 405 405 405 405 405 405 405 401"),
+    "api:submission-detail": Url(pk("sub"), get="401 401 200 404 200 404 200 404 200 401"),
+    "api:inspection-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:inspection-detail": Url(pk("assignment"), get="401 401 404 404 200 404 404 404 404 401"),
+    "api:award-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:award-detail": Url(pk("award"), get="401 401 200 404 404 404 200 404 200 401"),
+    "api:tally-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:tally-detail": Url(lambda w: {"pk": w.results_cycle.tally.pk}, get="401 401 404 404 404 404 200 404 200 401"),
+    "api:compliance-snapshot-list": Url(get="401 401 200 200 200 200 200 200 200 401"),
+    "api:compliance-snapshot-detail": Url(lambda w: {"pk": _compliance_snapshot(w).pk}, get="401 401 404 404 404 404 200 404 200 401"),
+    "api:public-cycle-list": Url(get="200 200 200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405 405 405"),
+    "api:public-cycle-detail": Url(pk("results_cycle"), get="200 200 200 200 200 200 200 200 200 200"),
+    "api:public-result-list": Url(pk("results_cycle", "cycle_pk"), get="200 200 200 200 200 200 200 200 200 200"),
+    "api:inspection-score": Url(lambda w: {"pk": w.assignment.pk, "indicator_id": w.indicator.pk}, get="401 401 403 403 200 404 403 403 403 401", post="401 401 403 403 405 405 403 403 403 401"),
+    "api:inspection-photos": Url(pk("assignment"), get="401 401 403 403 405 405 403 403 403 401", post="401 401 403 403 400 404 403 403 403 401"),
+    "api:inspection-sign-off": Url(pk("assignment"), get="401 401 403 403 405 405 403 403 403 401", post="401 401 403 403 200 404 403 403 403 401"),  # all scored: signs
+    "api:self-score": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="401 401 200 404 403 403 403 403 403 401", post="401 401 405 405 403 403 403 403 403 401"),
+    "api:evidence": Url(pk("sub"), get="401 401 405 405 403 403 403 403 403 401", post="401 401 400 404 403 403 403 403 403 401"),
+    "api:submit": Url(pk("sub"), get="401 401 405 405 403 403 403 403 403 401", post="401 401 409 404 403 403 403 403 403 401"),
+    "account:profile": Url(get="L 403 200 200 200 200 200 200 200 403", post="L 403 400 400 400 400 400 400 400 403"),
+    "account:token-revoke": Url(lambda w: {"pk": _api_token(w).pk}, get="L 403 405 405 405 405 405 405 405 403", post="L 403 R 404 404 404 404 404 404 403"),
     # the admin site itself
     "admin:index": Url(get="L L L L L L 200 200 200 L"),
     "admin:login": Url(get="200 200 200 200 200 200 R R R 200", post="200 200 200 200 200 200 200 200 200 200"),
@@ -311,6 +362,12 @@ URLS: dict[str, Url] = {
     "admin:branches_partyorganization_change#other-committee": Url(lambda w: {"object_id": w.other_committee_po.pk}, get="L L L L L L R 200 200 L", post="L L L L L L R 200 200 L"),
     "admin:meetings_meeting_change#other-committee": Url(lambda w: {"object_id": w.other_meeting.pk}, get="L L L L L L R 200 200 L", post="L L L L L L 403 403 403 L"),  # read-only: 403 whatever the id
     "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L L 404 200 200 L", post="L L L L L L 404 200 200 L"),
+    "api:organization-detail#other-committee": Url(pk("other_org"), get="401 401 404 404 404 404 404 200 200 401"),
+    "api:party-organization-detail#other-committee": Url(pk("other_committee_po"), get="401 401 404 404 404 404 404 200 200 401"),
+    "api:submission-detail#other-branch": Url(pk("other_sub"), get="401 401 404 200 404 404 200 404 200 401"),
+    "api:self-score#other-branch": Url(lambda w: {"pk": w.other_sub.pk, "indicator_id": w.indicator.pk}, get="401 401 404 200 403 403 403 403 403 401"),
+    "api:public-cycle-detail#not-published": Url(pk("cycle"), get="404 404 404 404 404 404 404 404 404 404"),
+    "api:public-result-list#not-published": Url(pk("cycle", "cycle_pk"), get="200 200 200 200 200 200 200 200 200 200"),  # an empty list
     "programme:case-public#draft": Url(pk("draft_case"), get="404 404 404 404 404 404 404 404 404 404"),
     "programme:case-photo#draft": Url(pk("draft_case_photo"), get="404 404 404 404 404 404 200 404 200 404"),
     "notifications:open#someone-elses": Url(pk("staff_notification"), get="L 404 404 404 404 404 200 404 404 404"),

@@ -21,7 +21,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("starfire", "core", "branches", "notifications", "meetings", "ratings", "province")
+PACKAGES = (
+    "starfire",
+    "api",
+    "core",
+    "branches",
+    "notifications",
+    "meetings",
+    "ratings",
+    "province",
+    "programme",
+)
 MAX_LINES = 500
 
 # Allow-lists for known exceptions: empty, and a test below fails when an entry no longer occurs,

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.core.validators import MaxLengthValidator
 from django.db import models
 
-APPS = ("core", "branches", "notifications", "meetings", "ratings")
+APPS = ("core", "branches", "notifications", "meetings", "ratings", "api")
 
 
 def _is_history(model) -> bool:

@@ -22,6 +22,7 @@ COPY = [
     "core",
     "branches",
     "notifications",
+    "api",
     "meetings",
     "ratings",
     "province",

@@ -37,6 +37,7 @@ from .edges import (
     submission_target,
 )
 from .levels import recompute_on_commit
+from .versions import inspection_score_version, require_version
 
 
 def conflict_reason(inspector: User, submission: Submission) -> str | None:
@@ -132,9 +133,16 @@ def _lock_assignment(assignment: InspectionAssignment, by: User) -> InspectionAs
 
 
 def inspection_score_save(
-    *, assignment: InspectionAssignment, indicator_id, score, finding: str, by: User
+    *,
+    assignment: InspectionAssignment,
+    indicator_id,
+    score,
+    finding: str,
+    by: User,
+    if_version: str | None = None,
 ) -> InspectionScore:
-    """One inspector records a score and finding for one indicator (time recorded)."""
+    """One inspector records a score and finding for one indicator (time recorded).
+    `if_version`: the version the change was based on (the API); another one is a Conflict."""
     with transaction.atomic():
         assignment = _lock_assignment(assignment, by)
         submission = assignment.submission
@@ -145,6 +153,7 @@ def inspection_score_save(
             assignment=assignment, indicator=indicator
         )
         before = {"score": audit_value(row.score), "finding": row.finding}
+        require_version(if_version, inspection_score_version(row), {"indicator": indicator.pk, **before})
         row.score, row.finding, row.recorded_at = score, finding, timezone.now()
         row.save()
         after = {"score": audit_value(score), "finding": finding}

@@ -28,10 +28,14 @@ from .edges import (
 )
 from .levels import rules_for
 from .rules import band_level
+from .versions import require_version, self_score_version
 
 
-def self_score_save(*, submission: Submission, indicator_id, score, comment: str, by: User) -> IndicatorScore:
-    """Save one indicator of the self-assessment; allowed while the branch holds the submission."""
+def self_score_save(
+    *, submission: Submission, indicator_id, score, comment: str, by: User, if_version: str | None = None
+) -> IndicatorScore:
+    """Save one indicator of the self-assessment; allowed while the branch holds the submission.
+    `if_version`: the version the change was based on (the API); another one is a Conflict."""
     with transaction.atomic():
         submission = lock_submission(submission)
         access.require(by, "rating.self_assess", submission_target(submission))
@@ -47,6 +51,7 @@ def self_score_save(*, submission: Submission, indicator_id, score, comment: str
             raise ValidationError(_("自评说明不能超过2000字。"))
         row, _created = IndicatorScore.objects.get_or_create(submission=submission, indicator=indicator)
         before = {"score": audit_value(row.score), "comment": row.comment}
+        require_version(if_version, self_score_version(row), {"indicator": indicator.pk, **before})
         row.score, row.comment = score, comment
         row.save()
         after = {"score": audit_value(score), "comment": comment}

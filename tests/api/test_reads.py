@@ -1,0 +1,122 @@
+"""The read endpoints: scoped like the pages, filtered, ordered, paged, and a constant number of
+queries per page whatever the rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ratings.models import Submission
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, path):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, {"page_size": 200})
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries), response.json()
+
+
+def _grow_register(committee, n):
+    for _ in range(n):
+        po = factories.PartyOrganizationFactory(committee=committee, with_members=3)
+        factories.InstructorFactory(committee=committee, organizations=list(po.organizations.all()))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/organizations/",
+        "/api/v1/party-organizations/",
+        "/api/v1/members/",
+        "/api/v1/instructors/",
+        "/api/v1/committees/",
+    ],
+)
+def test_register_lists_take_the_same_queries_at_two_sizes(api, committee, staff_user, path):
+    client = api(staff_user)
+    client.get("/api/v1/committees/")  # the token's first use is recorded once, not per list
+    _grow_register(committee, 2)
+    small, body_small = _queries(client, path)
+    _grow_register(committee, 8)
+    large, body_large = _queries(client, path)
+    assert body_large["count"] > body_small["count"] or path.endswith("committees/")
+    assert small == large
+
+
+def test_submission_and_inspection_lists_take_the_same_queries_at_two_sizes(
+    api, committee, staff_user, rating_cycle, rating_flow, rating_inspectors
+):
+    def grow(n):
+        for _ in range(n):
+            po = factories.PartyOrganizationFactory(committee=committee)
+            sub = Submission.objects.create(cycle=rating_cycle, party_organization=po)
+            rating_flow.fill(sub)
+            from ratings.workflow import precheck, self_assessment
+
+            self_assessment.submission_submit(submission=sub, by=rating_flow.secretary(sub))
+            precheck.submission_accept(submission=sub, by=staff_user)
+            for assignment in rating_flow.assign(sub):
+                rating_flow.score(assignment)
+
+    grow(1)
+    staff, inspector = api(staff_user), api(rating_inspectors[0])
+    staff.get("/api/v1/committees/"), inspector.get("/api/v1/committees/")  # first use recorded
+    small = [_queries(staff, "/api/v1/submissions/")[0], _queries(inspector, "/api/v1/inspections/")[0]]
+    grow(4)
+    large_sub, body = _queries(staff, "/api/v1/submissions/")
+    large_insp, offline = _queries(inspector, "/api/v1/inspections/")
+    assert [large_sub, large_insp] == small
+    assert offline["count"] == 5
+    first = offline["results"][0]
+    assert len(first["indicators"]) == len(first["scores"]) == 3
+    assert {"version", "score", "finding"} <= set(first["scores"][0])
+    assert first["evidence"] and first["self_scores"]
+
+
+def test_filters_and_ordering(api, committee, staff_user):
+    for name in ("乙协会党支部", "甲协会党支部", "丙基金会党支部"):
+        factories.PartyOrganizationFactory(committee=committee, name=name)
+    client = api(staff_user)
+    names = [
+        r["name"]
+        for r in client.get("/api/v1/party-organizations/", {"ordering": "-name", "name": "协会"}).json()[
+            "results"
+        ]
+    ]
+    assert names == sorted(names, reverse=True) and len(names) == 2
+    assert client.get("/api/v1/party-organizations/", {"ordering": "nonsense"}).status_code == 200
+
+
+def test_a_secretary_sees_the_self_scores_but_not_the_review_results(
+    api, rating_flow, rating_submission, staff_user
+):
+    rating_flow.fill(rating_submission)
+    secretary = rating_flow.secretary(rating_submission)
+    mine = api(secretary).get(f"/api/v1/submissions/{rating_submission.pk}/").json()
+    assert len(mine["self_scores"]) == 3 and mine["results"] is None
+    theirs = api(staff_user).get(f"/api/v1/submissions/{rating_submission.pk}/").json()
+    assert theirs["results"] is not None
+
+
+def test_members_show_names_and_roles_only(api, staff_user, party_organization):
+    row = api(staff_user).get("/api/v1/members/").json()["results"][0]
+    assert set(row) == {"id", "party_organization", "name", "membership", "role"}
+
+
+def test_the_public_results_are_what_the_public_page_lists(client, results_cycle_published):
+    cycle = results_cycle_published
+    from ratings.outcomes.publication import listed_results
+
+    response = client.get(f"/api/v1/public/cycles/{cycle.pk}/results/")
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [r["id"] for r in rows] == list(listed_results(cycle).values_list("pk", flat=True))
+    assert set(rows[0]) == {
+        "id", "party_organization_name", "proposed_level", "proposed_level_name", "organizations",
+        "adjusted_after_objection",
+    }  # fmt: skip
+    page = client.get(reverse("ratings:public-notice", args=[cycle.pk])).content.decode()
+    assert all(r["party_organization_name"] in page for r in rows)
