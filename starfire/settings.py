@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "axes",
     "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
     "csp",
-    "rest_framework",
+    "starfire.apps.RestFrameworkConfig",  # Django REST framework, without its translations (see there)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
