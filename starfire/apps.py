@@ -29,3 +29,13 @@ class CaptchaConfig(AppConfig):
     label = "captcha"
     verbose_name = _("验证码")
     path = str(Path(__file__).resolve().parent / "captcha_widget")
+
+
+class RestFrameworkConfig(AppConfig):
+    """Django REST framework (the API), installed from here for the same reason as CaptchaConfig:
+    its Chinese catalogue would replace Django's own for "This field is required." on every form.
+    The API answers JSON only, so none of its templates is needed; its code is the package's."""
+
+    name = "rest_framework"
+    label = "rest_framework"
+    path = str(Path(__file__).resolve().parent / "rest_framework_app")

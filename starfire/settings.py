@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "starfire.apps.CaptchaConfig",  # django-simple-captcha, without its translations (see there)
     "csp",
     "django_prometheus",
-    "rest_framework",
+    "starfire.apps.RestFrameworkConfig",  # Django REST framework, without its translations (see there)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
