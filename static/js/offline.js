@@ -108,6 +108,7 @@
     el.textContent = text;
     el.hidden = !text;
     el.classList.toggle("errors", !!isAlert);
+    if (text) { box.hidden = false; }
   }
 
   function button(text, action) {
@@ -174,7 +175,7 @@
         el.hidden = !names.length;
       });
       problems.hidden = !problems.childNodes.length;
-      box.hidden = waiting === 0 && navigator.onLine;
+      box.hidden = waiting === 0 && navigator.onLine && document.getElementById("offline-message").hidden;
       if (!navigator.onLine) { say(D.msgOffline, false); }
       return waiting;
     });
@@ -350,15 +351,21 @@
   function sync() {
     if (syncing) { return syncing.then(function () { return syncing || sync(); }); }
     if (!navigator.onLine) { return refresh(); }
-    syncing = ready.then(dropEnded).then(items).then(function (all) {
+    syncing = ready.then(items).then(function (all) {
       var waiting = all.filter(function (i) { return i.user === USER && i.state === "pending"; });
+      if (!waiting.length) { return true; }
+      return dropEnded().then(items).then(function (fresh) {
+        return fresh.filter(function (i) { return i.user === USER && i.state === "pending"; });
+      });
+    }).then(function (waiting) {
+      if (waiting === true) { return "nothing"; }
       return waiting.reduce(function (go, item) {
         return go.then(function (ok) { return ok ? send(item) : false; });
       }, Promise.resolve(true));
     }).catch(function () { return false; }).then(function (ok) {
       syncing = null;
       return refresh().then(function (left) {
-        if (ok !== false && navigator.onLine) { say(left ? "" : D.msgAllSynced, false); }
+        if (ok === true && navigator.onLine) { say(left ? "" : D.msgAllSynced, false); }
       });
     });
     return syncing;
@@ -401,6 +408,16 @@
   }, true);
 
   // --- keeping the pages: the service worker -------------------------------------------------
+  // Done once the inspector pauses (QUIET_MS without a save), so that it never competes with
+  // their saves on a weak connection.
+  var QUIET_MS = 2000;
+  var keepTimer = null;
+  var kept = false;
+  function keepWhenQuiet() {
+    if (kept) { return; }
+    clearTimeout(keepTimer);
+    keepTimer = setTimeout(function () { kept = true; keepPages(); }, QUIET_MS);
+  }
   function keepPages() {
     if (!navigator.serviceWorker || !D.sw) { return; }
     navigator.serviceWorker.addEventListener("message", function (event) {
@@ -416,13 +433,13 @@
 
   window.StarfireOffline = {
     // Whether a change must go to the queue rather than straight to the page's form.
-    shouldQueue: function () { return !navigator.onLine || pendingHere > 0; },
+    shouldQueue: function () { keepWhenQuiet(); return !navigator.onLine || pendingHere > 0; },
     queueScore: queueScore,
     photos: photos
   };
 
   window.addEventListener("online", function () { say("", false); sync(); });
   window.addEventListener("offline", function () { refresh(); });
-  ready.then(refresh).then(sync);
-  keepPages();
+  ready.then(refresh).then(function (waiting) { return waiting ? sync() : undefined; });
+  keepWhenQuiet();
 })();
