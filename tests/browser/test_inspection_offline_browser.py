@@ -155,21 +155,41 @@ def test_a_withdrawn_assignment_keeps_the_change_until_discarded(phone_page, log
     assert not InspectionScore.objects.filter(indicator=ind).exists()
 
 
-def test_logging_out_wipes_the_device(phone_page, login_via_form, assignment):
-    page = phone_page
-    _open(page, login_via_form, assignment)
-    stored = """() => Promise.all([
-        indexedDB.databases().then(dbs => dbs.map(d => d.name)),
-        caches.keys(),
-        navigator.serviceWorker.getRegistrations().then(rs => rs.length)])"""
-    databases, caches, workers = page.evaluate(stored)
+STORED = """() => Promise.all([
+    indexedDB.databases().then(dbs => dbs.map(d => d.name)),
+    caches.keys(),
+    navigator.serviceWorker.getRegistrations().then(rs => rs.length)])"""
+
+
+def _assert_kept(page):
+    databases, caches, workers = page.evaluate(STORED)
     assert "starfire-offline" in databases
     assert any(k.startswith("starfire-pages-") for k in caches) and workers == 1
-    with page.expect_navigation():
-        page.locator("form[action='/logout/'] button").click()
+
+
+def _assert_wiped(page):
     page.wait_for_selector("html[data-wiped='1']")
-    assert "/login/" in page.url
-    databases, caches, workers = page.evaluate(stored)
+    databases, caches, workers = page.evaluate(STORED)
     assert "starfire-offline" not in databases
     assert not [k for k in caches if k.startswith("starfire-")]
     assert workers == 0
+
+
+def test_logging_out_wipes_the_device(phone_page, login_via_form, assignment):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    _assert_kept(page)
+    with page.expect_navigation():
+        page.locator("form[action='/logout/'] button").click()
+    assert "/login/" in page.url
+    _assert_wiped(page)
+
+
+def test_the_logged_out_page_wipes_the_device_by_itself(phone_page, login_via_form, assignment):
+    """For browsers that ignore the logout's Clear-Site-Data header: the page it leads to
+    (reached here without the header) deletes everything too."""
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    _assert_kept(page)
+    page.goto("/login/?logged_out=1")
+    _assert_wiped(page)
