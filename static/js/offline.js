@@ -425,9 +425,12 @@
     });
     navigator.serviceWorker.register(D.sw, { scope: D.scope }).catch(function () {});
     navigator.serviceWorker.ready.then(function (registration) {
-      var urls = [location.pathname, D.listUrl];
-      document.querySelectorAll("a[data-visit]").forEach(function (a) { urls.push(a.getAttribute("href")); });
-      registration.active.postMessage({ type: "keep", user: USER, urls: urls });
+      var urls = [location.pathname];
+      if (D.listUrl !== location.pathname) { urls.push(D.listUrl); }
+      var visits = document.querySelectorAll("a[data-visit]");
+      visits.forEach(function (a) { urls.push(a.getAttribute("href")); });
+      // The list names every open visit: any other kept visit has ended and is dropped.
+      registration.active.postMessage({ type: "keep", user: USER, urls: urls, prune: !ASSIGNMENT });
     });
   }
 

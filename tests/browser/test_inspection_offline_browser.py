@@ -143,11 +143,7 @@ def test_a_withdrawn_assignment_keeps_the_change_until_discarded(phone_page, log
     problem = page.locator(".offline-problem[data-state=withdrawn]")
     expect(problem).to_contain_text("已撤回或已结束")
     _waiting(page, 1)  # kept until the inspector decides
-    kept = page.evaluate(
-        """() => caches.keys().then(keys => Promise.all(keys.filter(k => k.startsWith('starfire-pages-'))
-             .map(k => caches.open(k).then(c => c.keys()))))
-             .then(lists => lists.flat().map(r => new URL(r.url).pathname))"""
-    )
+    kept = _kept_paths(page)
     assert f"/ratings/inspections/{pk}/" not in kept, "an ended assignment is not kept on the device"
     assert "/ratings/inspections/" in kept
     problem.get_by_role("button", name="放弃这项修改").click()
@@ -193,3 +189,25 @@ def test_the_logged_out_page_wipes_the_device_by_itself(phone_page, login_via_fo
     _assert_kept(page)
     page.goto("/login/?logged_out=1")
     _assert_wiped(page)
+
+
+def _kept_paths(page) -> list[str]:
+    return page.evaluate(
+        """() => caches.keys().then(keys => Promise.all(keys.filter(k => k.startsWith('starfire-pages-'))
+             .map(k => caches.open(k).then(c => c.keys()))))
+             .then(lists => lists.flat().map(r => new URL(r.url).pathname))"""
+    )
+
+
+def test_opening_the_list_drops_the_pages_of_ended_visits(phone_page, login_via_form, assignment):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    visit = f"/ratings/inspections/{assignment.pk}/"
+    assert visit in _kept_paths(page)
+    staff = get_user_model().objects.get(username="p-staff")
+    onsite.inspector_unassign(assignment=assignment, by=staff)
+    page.goto("/ratings/inspections/")
+    page.wait_for_selector(READY)
+    kept = _kept_paths(page)
+    assert "/ratings/inspections/" in kept
+    assert visit not in kept

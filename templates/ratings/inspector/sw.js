@@ -132,6 +132,17 @@ self.addEventListener("message", function (event) {
         .catch(function () { /* offline: what is kept stays */ });
     }));
   }).then(function () {
+    if (!data.prune) { return; }
+    var listed = urls.map(pageKey);
+    return caches.open(PAGES_PREFIX + data.user).then(function (cache) {
+      return cache.keys().then(function (requests) {
+        return Promise.all(requests.filter(function (request) {
+          var path = new URL(request.url).pathname;
+          return path !== SCOPE_PATH && listed.indexOf(pageKey(request.url)) === -1;
+        }).map(function (request) { return cache.delete(request); }));
+      });
+    });
+  }).then(function () {
     if (source) { source.postMessage({ type: "kept" }); }
   }));
 });
