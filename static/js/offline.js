@@ -424,6 +424,12 @@
       if (event.data && event.data.type === "kept") { document.documentElement.dataset.offlineReady = "1"; }
     });
     navigator.serviceWorker.register(D.sw, { scope: D.scope }).catch(function () {});
+    // A visit's page is kept by the worker as it comes through it; only the list (the app's
+    // start page) asks for more, so that a visit's page never competes with its own saves.
+    if (ASSIGNMENT) {
+      if (navigator.serviceWorker.controller) { document.documentElement.dataset.offlineReady = "1"; }
+      return;
+    }
     navigator.serviceWorker.ready.then(function (registration) {
       var urls = [location.pathname];
       if (D.listUrl !== location.pathname) { urls.push(D.listUrl); }
