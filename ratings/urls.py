@@ -8,6 +8,7 @@ from .views import (  # noqa: F401
     history,
     inspector,
     objections,
+    offline,
     promotion,
     public,
     publication,
@@ -55,6 +56,8 @@ urlpatterns = [
     path("inspector-assignments/<int:pk>/unassign/", staff.unassign_inspector, name="unassign-inspector"),
     # --- inspector (on-site acceptance) ---
     path("inspections/", inspector.inspections, name="inspections"),
+    path("inspections/manifest.webmanifest", offline.manifest, name="inspector-manifest"),
+    path("inspections/sw.js", offline.service_worker, name="inspector-service-worker"),
     path("inspections/<int:pk>/", inspector.inspection, name="inspection"),
     path("inspections/<int:pk>/score/", inspector.inspection_score_save, name="inspection-score-save"),
     path("inspections/<int:pk>/photos/", inspector.inspection_photo_upload, name="inspection-photo-upload"),

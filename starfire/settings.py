@@ -187,7 +187,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+# The login page after a logout wipes what an inspector's device kept (static/js/wipe.js).
+LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -15,7 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("committee/", views.committee_switch, name="committee-switch"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("register/", include("branches.urls")),
     path("ratings/", include("ratings.urls")),

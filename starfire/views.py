@@ -5,6 +5,7 @@ never link upwards except through URL names.
 """
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -110,3 +111,14 @@ def committee_switch(request):
             "committees": Committee.objects.order_by("name"),
         },
     )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out, and tell the browser to drop what this site kept on the device (an inspector's
+    offline queue, kept pages and service worker); the login page it leads to wipes them too, for
+    browsers that ignore the header."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"storage"'
+        return response

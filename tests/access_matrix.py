@@ -172,6 +172,8 @@ URLS: dict[str, Url] = {
     "ratings:unassign-inspector": Url(pk("assignment"), get="L 403 403 403 403 403 405 405 405 403", post="L 403 403 403 403 403 R 404 R 403"),
     # the rating: inspectors
     "ratings:inspections": Url(get="L 403 403 403 200 200 403 403 403 403"),
+    "ratings:inspector-manifest": Url(get="200 200 200 200 200 200 200 200 200 200"),
+    "ratings:inspector-service-worker": Url(get="200 200 200 200 200 200 200 200 200 200"),
     "ratings:inspection": Url(pk("assignment"), get="L 403 403 403 200 404 403 403 403 403"),
     "ratings:inspection-score-save": Url(pk("assignment"), get="L 403 403 403 405 405 403 403 403 403", post="L 403 403 403 200 404 403 403 403 403"),
     "ratings:inspection-photo-upload": Url(pk("assignment"), get="L 403 403 403 405 405 403 403 403 403", post="L 403 403 403 200 404 403 403 403 403"),

@@ -38,7 +38,9 @@ from ..models import (
 from ..workflow import onsite, panel
 from ..workflow.meeting_evidence import meeting_compliance_rows
 from ..workflow.selectors import assignments_of
+from ..workflow.versions import inspection_score_version
 from .forms_review import InspectionScoreForm, PhotoUploadForm, VetoRaiseForm, first_error
+from .offline import for_device
 
 inspector_required = role_required(Role.INSPECTOR)
 MAX_PHOTOS_PER_UPLOAD = 10
@@ -105,9 +107,10 @@ def inspections(request):
     )
     open_ = [a for a in rows if _editable(a)]
     done = [a for a in rows if not _editable(a)]
-    return render(
+    response = render(
         request, "ratings/inspector/list.html", {"open_assignments": open_, "done_assignments": done}
     )
+    return for_device(response, request.user)
 
 
 # --- One assignment -------------------------------------------------------------------------
@@ -135,6 +138,11 @@ class Row:
         if "finding" in self.typed:
             return self.typed["finding"]
         return self.mine.finding if self.mine else ""
+
+    @property
+    def version(self) -> str:
+        """The version of the saved score, which an offline change names when it is sent."""
+        return inspection_score_version(self.mine)
 
     @property
     def scored(self) -> bool:
@@ -202,7 +210,7 @@ def _render_inspection(
 
 @inspector_required
 def inspection(request, pk):
-    return _render_inspection(request, _assignment_for(request, pk))
+    return for_device(_render_inspection(request, _assignment_for(request, pk)), request.user)
 
 
 def _indicator_key(raw):
@@ -245,6 +253,7 @@ def inspection_score_save(request, pk):
                     "recorded_at": row.recorded_at.isoformat(),
                     "score": None if row.score is None else str(row.score),
                     "scored": scored,
+                    "version": inspection_score_version(row),
                 }
             )
         messages.success(request, _("指标 %(code)s ") % {"code": row.indicator.code} + text)

@@ -23,7 +23,12 @@
   // Saves can answer out of order; only the latest answer sets the page's progress.
   var lastSent = 0;
 
+  // Without network (or behind changes still waiting) a change goes to the device's queue
+  // (static/js/offline.js), which sends it through the API when the network is back.
+  function offline() { return window.StarfireOffline || null; }
+
   function save(form) {
+    if (offline() && offline().shouldQueue()) { return offline().queueScore(form); }
     var sent = ++lastSent;
     var status = form.querySelector(".save-status");
     if (status) { status.textContent = form.dataset.msgSaving || "…"; }
@@ -36,6 +41,7 @@
       return response.json().then(function (body) {
         if (response.ok && body.ok) {
           show(form, body.message, false);
+          if (body.version) { form.dataset.version = body.version; }
           var done = form.closest(".indicator");
           if (done) { done.classList.toggle("is-scored", body.score !== null); }
           var progress = document.querySelector("[data-progress]");
@@ -46,6 +52,7 @@
         }
       });
     }).catch(function () {
+      if (offline()) { return offline().queueScore(form); }
       show(form, form.dataset.msgOffline, true);
     });
   }
@@ -72,10 +79,12 @@
     });
   });
 
-  // A photo is uploaded as soon as it is taken; the page reloads to show it.
+  // A photo is uploaded as soon as it is taken (made smaller first, or kept on the device while
+  // there is no network); the page reloads to show it.
   document.querySelectorAll("form.js-autoupload input[type=file]").forEach(function (input) {
     input.addEventListener("change", function () {
-      if (input.files && input.files.length) { input.form.submit(); }
+      if (!input.files || !input.files.length) { return; }
+      if (offline()) { offline().photos(input); } else { input.form.submit(); }
     });
   });
 
