@@ -74,3 +74,22 @@ def test_python_text_uses_the_same_formats_as_the_templates():
         assert (short_date(moment.date()), short_datetime(moment)) == ("2025-03-03", "2025-03-03 09:30")
     with translation.override("en"):
         assert (short_date(moment.date()), short_datetime(moment)) == ("3 Mar 2025", "3 Mar 2025, 09:30")
+
+
+def test_the_notice_text_stays_chinese_in_english_and_says_so(published):
+    """The 公示 text is an official document: whatever the interface language it is shown as
+    published, in Chinese, and an English page says why; the page around it is English."""
+    import re
+
+    english = _client("en").get(reverse("ratings:public-notice", args=[published.pk])).content.decode()
+    official = re.search(
+        r'<section class="card" lang="zh-Hans" id="official-text">(.*?)</section>', english, re.S
+    )
+    assert official is not None
+    assert "现予公示" in official.group(1)
+    assert "as published" in english  # the note, in English
+    assert "Public notice" in english or "notice" in english.split("<h1>")[1].split("</h1>")[0].lower()
+
+    chinese = _client("zh-hans").get(reverse("ratings:public-notice", args=[published.pk])).content.decode()
+    assert "现予公示" in chinese
+    assert 'id="official-language-note"' not in chinese
