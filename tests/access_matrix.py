@@ -4,14 +4,18 @@ One entry per URL pattern of the project (its name, or its route when it has non
 less. An entry says how to build the URL from the world (tests/access_world.py: the rows of the
 secretary's own branch and the own committee) and what each role gets:
 
-    Url(kwargs, get="<8 answers>", post="<8 answers>" or None, params=…)
+    Url(kwargs, get="<10 answers>", post="<10 answers>" or None, params=…)
 
 The answers are in the order of ROLES:
 
-    anonymous  secretary  other_secretary  inspector  other_inspector  staff  other_staff  superuser  province
+    anonymous  no_role  secretary  other_secretary  inspector  other_inspector  staff  other_staff  superuser  province
+
+(no_role: logged in, with no role in any committee; province: the province's 两新工委, assigned the
+own committee.)
 
     200 …   the status code
-    L       a redirect to the login page (the site's, or the admin's for the admin)
+    L       a redirect to the login page (the site's, or the admin's for the admin); on GET it
+            names the page asked for as `next`
     R       any other redirect (to the committee switcher, back to the page with a message …)
 
 `post` is an empty POST: given for every page that changes something. Whoever may not GET a page

@@ -26,6 +26,7 @@ COPY = [
     "meetings",
     "ratings",
     "province",
+    "programme",
     "starfire",
     "templates",
     "static",

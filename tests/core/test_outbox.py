@@ -179,12 +179,13 @@ def test_a_message_goes_to_the_queue_and_with_the_time_limit_of_its_task(broker,
         app.amqp.flush_routes()
         app.amqp.__dict__.pop("router", None)  # the router keeps the table it was made with
 
+    original = app.conf.task_routes
     routes({"tests.outbox.record": {"queue": "fast"}})
     record.time_limit = 30
     try:
         outbox.publish(OutboxMessage.objects.create(task=record.name, args=["q"], due_at=timezone.now()))
     finally:
-        routes(None)
+        routes(original)  # the project's routing table, for the tests that follow
         record.time_limit = None
     ((_pk, options),) = broker.sent
     assert options["queue"] == "fast"
