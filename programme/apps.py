@@ -10,7 +10,9 @@ class ProgrammeConfig(AppConfig):
         from ratings.workflow.indicator_notes import register_indicator_note_source
 
         from . import tasks  # noqa: F401  (registers the tasks)
-        from .hooks import last_plan_notes
+        from .hooks import last_plan_notes, weak_indicator_cases
 
-        # The self-assessment shows last cycle's plan beside each indicator, without importing us.
+        # The self-assessment shows last cycle's plan beside each indicator, and published cases
+        # beside those where the branch lost points, without importing us.
         register_indicator_note_source(last_plan_notes)
+        register_indicator_note_source(weak_indicator_cases)

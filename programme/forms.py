@@ -56,6 +56,21 @@ class PairingForm(forms.Form):
         self.fields["weak"].queryset = weak
 
 
+class PairingEditForm(forms.Form):
+    starts_on = date_field(_("开始日期"))
+    ends_on = date_field(_("结束日期"))
+    goals = forms.CharField(
+        label=_("结对目标"), widget=forms.Textarea(attrs={"rows": 4}), max_length=limits.REASON
+    )
+
+
+class PairingEndForm(forms.Form):
+    ended_on = date_field(_("提前结束日期"))
+    reason = forms.CharField(
+        label=_("结束原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=limits.REASON
+    )
+
+
 class JointActivityForm(forms.Form):
     starts_at = RangeDateTimeField(
         label=_("活动时间"), widget=LocalDateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]

@@ -4,6 +4,7 @@
 Writes go through the service modules (programme.pairing, .plans, .cases); every model keeps row
 history."""
 
+import datetime as dt
 import uuid
 from pathlib import PurePosixPath
 
@@ -50,7 +51,14 @@ class ProgrammeSettings(models.Model):
 
 
 class Pairing(models.Model):
-    """牵手: a starred branch leads a weak or unrated one for a period, from the results of a cycle."""
+    """牵手: a starred branch leads a weak or unrated one for a period, from the results of a cycle.
+
+    active → ended: staff may end a pair early (`ended_on`, `end_reason`); an ended pair keeps its
+    page and its result. A pair whose period ran out without that stays active, and reads as over."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("进行中")
+        ENDED = "ended", _("已提前结束")
 
     committee = models.ForeignKey(
         Committee, verbose_name=_("综合党委"), on_delete=models.PROTECT, related_name="+"
@@ -73,6 +81,9 @@ class Pairing(models.Model):
     starts_on = models.DateField(_("开始日期"), validators=[validate_date_in_range])
     ends_on = models.DateField(_("结束日期"), validators=[validate_date_in_range])
     goals = models.TextField(_("结对目标"), **bounded(REASON))
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.ACTIVE)
+    ended_on = models.DateField(_("提前结束日期"), null=True, blank=True, validators=[validate_date_in_range])
+    end_reason = models.TextField(_("结束原因"), blank=True, **bounded(REASON))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
     )
@@ -95,6 +106,12 @@ class Pairing(models.Model):
                 name="pairing_ends_after_it_starts",
                 violation_error_message=_("结束日期须晚于开始日期。"),
             ),
+            models.CheckConstraint(
+                condition=(Q(state="active") & Q(ended_on__isnull=True))
+                | (Q(state="ended") & Q(ended_on__gte=F("starts_on")) & Q(ended_on__lte=F("ends_on"))),
+                name="pairing_ended_within_its_period",
+                violation_error_message=_("提前结束日期须在结对期内。"),
+            ),
             models.UniqueConstraint(
                 fields=["cycle", "weak"],
                 name="pairing_one_per_weak_branch_and_cycle",
@@ -107,6 +124,15 @@ class Pairing(models.Model):
 
     def access_target(self) -> Target:
         return Target(self.committee_id, party_organization_ids=frozenset({self.strong_id, self.weak_id}))
+
+    @property
+    def is_ended(self) -> bool:
+        return self.state == self.State.ENDED
+
+    @property
+    def last_day(self) -> "dt.date":
+        """The pair's last day: the day it was ended early, or the end of its period."""
+        return self.ended_on if self.is_ended and self.ended_on else self.ends_on
 
     def partner_of(self, party_organization_id: int) -> int | None:
         """The other branch of the pair, for one of its branches (None for anyone else)."""

@@ -2,7 +2,8 @@
 activities once, as joint meetings that count for both (meetings.Meeting.partner_organization);
 the pair's page compares the weaker branch's scores in the cycle it was paired on with the next.
 
-Writes: `pairing_create`, `joint_activity_record`. Reads: `pairings_visible_to`, `pairing_rows`
+Writes: `pairing_create`, `pairing_update` (goals and period), `pairing_end` (early, with a reason),
+`joint_activity_record`. Reads: `pairings_visible_to`, `pairing_rows`
 (the list, a fixed number of queries) and `pairing_report` (one pair's page)."""
 
 import datetime as dt
@@ -125,6 +126,74 @@ def pairing_create(
     return pairing
 
 
+def _locked(pairing: Pairing) -> Pairing:
+    return Pairing.objects.select_for_update().get(pk=pairing.pk)
+
+
+def pairing_update(
+    *, pairing: Pairing, starts_on: dt.date, ends_on: dt.date, goals: str, by: User
+) -> Pairing:
+    """Staff change an active pair's goals and period."""
+    access.require(by, "programme.manage", pairing)
+    errors: dict[str, list] = defaultdict(list)
+    if starts_on and ends_on and ends_on <= starts_on:
+        errors["ends_on"].append(_("结束日期须晚于开始日期。"))
+    if not (goals or "").strip():
+        errors["goals"].append(_("请填写结对目标。"))
+    if errors:
+        raise ValidationError(dict(errors))
+    with transaction.atomic():
+        pairing = _locked(pairing)
+        if pairing.is_ended:
+            raise ValidationError(_("该结对已提前结束，不能再修改。"))
+        before = {
+            "period": f"{pairing.starts_on:%Y-%m-%d}–{pairing.ends_on:%Y-%m-%d}",
+            "goals": pairing.goals,
+        }
+        pairing.starts_on, pairing.ends_on, pairing.goals = starts_on, ends_on, goals.strip()
+        pairing.full_clean()
+        pairing.save(update_fields=["starts_on", "ends_on", "goals"])
+        audit_record(
+            actor=by,
+            action="pairing.update",
+            target=pairing,
+            before=before,
+            after={"period": f"{starts_on:%Y-%m-%d}–{ends_on:%Y-%m-%d}", "goals": pairing.goals},
+        )
+    return pairing
+
+
+def pairing_end(*, pairing: Pairing, ended_on: dt.date, reason: str, by: User) -> Pairing:
+    """Staff end an active pair before its period is over, with a reason; it stays in the list."""
+    access.require(by, "programme.manage", pairing)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("请填写提前结束的原因。")]})
+    with transaction.atomic():
+        pairing = _locked(pairing)
+        if pairing.is_ended:
+            raise ValidationError(_("该结对已提前结束。"))
+        if ended_on is None or not pairing.starts_on <= ended_on <= pairing.ends_on:
+            raise ValidationError(
+                {
+                    "ended_on": [
+                        _("提前结束日期须在结对期内（%(a)s 至 %(b)s）。")
+                        % {"a": pairing.starts_on.isoformat(), "b": pairing.ends_on.isoformat()}
+                    ]
+                }
+            )
+        pairing.state, pairing.ended_on, pairing.end_reason = Pairing.State.ENDED, ended_on, reason.strip()
+        pairing.full_clean()
+        pairing.save(update_fields=["state", "ended_on", "end_reason"])
+        audit_record(
+            actor=by,
+            action="pairing.end",
+            target=pairing,
+            before={"state": Pairing.State.ACTIVE},
+            after={"state": pairing.state, "ended_on": f"{ended_on:%Y-%m-%d}", "reason": pairing.end_reason},
+        )
+    return pairing
+
+
 def joint_meeting_type(committee_id: int) -> MeetingType | None:
     """The committee's meeting type for joint activities (联建共建)."""
     return (
@@ -145,11 +214,11 @@ def joint_activity_record(
         raise PermissionDenied(access.DENIED_MESSAGES["programme.record"])
     if starts_at is not None:
         day = timezone.localtime(starts_at).date() if timezone.is_aware(starts_at) else starts_at.date()
-        if not pairing.starts_on <= day <= pairing.ends_on:
+        if not pairing.starts_on <= day <= pairing.last_day:
             raise ValidationError(
                 {
                     "starts_at": _("联合活动须在结对期内（%(a)s 至 %(b)s）。")
-                    % {"a": pairing.starts_on.isoformat(), "b": pairing.ends_on.isoformat()}
+                    % {"a": pairing.starts_on.isoformat(), "b": pairing.last_day.isoformat()}
                 }
             )
     meeting_type = joint_meeting_type(pairing.committee_id)
@@ -247,12 +316,16 @@ class PairRow:
     def progress(self) -> int:
         """Share of the period gone by, in per cent."""
         p = self.pairing
+        if p.is_ended:
+            return 100
         days = (p.ends_on - p.starts_on).days or 1
         return max(0, min(100, round(100 * (self.today - p.starts_on).days / days)))
 
     @property
     def state(self) -> str:
         p = self.pairing
+        if p.is_ended:
+            return _("已提前结束（%(day)s）") % {"day": p.ended_on.isoformat()}
         if self.today < p.starts_on:
             return _("未开始")
         return _("进行中") if self.today <= p.ends_on else _("已结束")
@@ -275,7 +348,7 @@ def _joint_counts(pairings: list[Pairing]) -> dict[int, int]:
     ids = {p.strong_id for p in pairings} | {p.weak_id for p in pairings}
     if not pairings:
         return {}
-    first, last = min(p.starts_on for p in pairings), max(p.ends_on for p in pairings)
+    first, last = min(p.starts_on for p in pairings), max(p.last_day for p in pairings)
     rows = list(
         Meeting.objects.filter(
             party_organization_id__in=ids,
@@ -291,7 +364,7 @@ def _joint_counts(pairings: list[Pairing]) -> dict[int, int]:
         counts[p.pk] = sum(
             1
             for host, partner, at in rows
-            if {host, partner} == pair and p.starts_on <= timezone.localtime(at).date() <= p.ends_on
+            if {host, partner} == pair and p.starts_on <= timezone.localtime(at).date() <= p.last_day
         )
     return counts
 
@@ -340,7 +413,7 @@ def pairing_report(pairing: Pairing, *, unpublished: bool) -> PairReport:
             Q(party_organization_id=pairing.strong_id, partner_organization_id=pairing.weak_id)
             | Q(party_organization_id=pairing.weak_id, partner_organization_id=pairing.strong_id),
             starts_at__date__gte=pairing.starts_on,
-            starts_at__date__lte=pairing.ends_on,
+            starts_at__date__lte=pairing.last_day,
         )
         .exclude(status=MeetingStatus.CANCELLED)
         .select_related("party_organization", "meeting_type")

@@ -30,6 +30,8 @@ from .forms import (
     CaseTransitionForm,
     CycleChoiceForm,
     JointActivityForm,
+    PairingEditForm,
+    PairingEndForm,
     PairingForm,
     PlanActionForm,
     PlanFilterForm,
@@ -107,8 +109,56 @@ def pairing_detail(request, pk):
             "pairing": pairing,
             "report": report,
             "row": report.row,
-            "can_record": access.can(request.user, "programme.record", pairing),
+            "can_record": access.can(request.user, "programme.record", pairing) and not pairing.is_ended,
+            "can_manage": access.can(request.user, "programme.manage", pairing) and not pairing.is_ended,
         },
+    )
+
+
+def _managed_pairing(request, pk):
+    pairing = _pairing_for(request, pk)
+    access.require(request.user, "programme.manage", pairing)
+    return pairing
+
+
+@staff_required
+def pairing_edit(request, pk):
+    pairing = _managed_pairing(request, pk)
+    initial = {"starts_on": pairing.starts_on, "ends_on": pairing.ends_on, "goals": pairing.goals}
+    form = PairingEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with attempt(form=form) as outcome:
+            pairing_services.pairing_update(pairing=pairing, **form.cleaned_data, by=request.user)
+        if outcome.ok:
+            messages.success(request, _("已保存结对的目标和期限。"))
+            return redirect("programme:pairing-detail", pk=pairing.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "programme/pairing_change.html",
+        {"form": form, "pairing": pairing, "title": _("修改牵手结对"), "submit": _("保存")},
+        status=status,
+    )
+
+
+@staff_required
+def pairing_end(request, pk):
+    pairing = _managed_pairing(request, pk)
+    form = PairingEndForm(
+        request.POST if request.method == "POST" else None, initial={"ended_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        with attempt(form=form) as outcome:
+            pairing_services.pairing_end(pairing=pairing, **form.cleaned_data, by=request.user)
+        if outcome.ok:
+            messages.success(request, _("已提前结束该牵手结对。"))
+            return redirect("programme:pairing-detail", pk=pairing.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "programme/pairing_change.html",
+        {"form": form, "pairing": pairing, "title": _("提前结束牵手结对"), "submit": _("结束结对")},
+        status=status,
     )
 
 

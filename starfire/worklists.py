@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from branches import selectors as register
 from branches.models import Committee, ImportBatch, Member, MemberRole, PartyOrganization, SocialOrganization
 from meetings.compliance import GAP, OPEN, branch_compliance, period_compliance
+from programme.models import PlanAction
 from ratings.models import (
     Award,
     Cycle,
@@ -65,7 +66,8 @@ class SecretaryResult:
 
 
 def secretary_tasks(party_organization_id: int, *, today: dt.date | None = None) -> list[Task]:
-    """The open self-assessment, rectification items and this quarter's meeting gaps of one branch."""
+    """The open self-assessment, rectification items, open improvement-plan actions and this
+    quarter's meeting gaps of one branch."""
     today = today or timezone.localdate()
     now = timezone.now()
     tasks: list[Task] = []
@@ -87,7 +89,36 @@ def secretary_tasks(party_organization_id: int, *, today: dt.date | None = None)
                 note=item.get_state_display(),
             )
         )
+    tasks.extend(_plan_action_tasks(party_organization_id, today))
     tasks.extend(_meeting_gap_tasks(party_organization_id, today))
+    return tasks
+
+
+def _plan_action_tasks(party_organization_id: int, today: dt.date) -> list[Task]:
+    """The actions of the branch's 查找不足 plans not yet done, the overdue first then by due date,
+    each linking to its plan: one query."""
+    actions = (
+        PlanAction.objects.filter(plan__party_organization_id=party_organization_id, done_at__isnull=True)
+        .select_related("plan__cycle")
+        .order_by("due_on", "pk")
+    )
+    tasks = []
+    for action in actions:
+        note = _("%(year)s年度提升计划 · 责任人：%(owner)s") % {
+            "year": action.plan.cycle.year,
+            "owner": action.owner,
+        }
+        if action.indicator_code:
+            note += " · " + " ".join(filter(None, [action.indicator_code, action.indicator_title]))
+        tasks.append(
+            Task(
+                label=_("提升措施：%(text)s") % {"text": action.text[:60]},
+                url=reverse("programme:plan-detail", args=[action.plan_id]),
+                due=action.due_on,
+                overdue=action.is_overdue(today),
+                note=note,
+            )
+        )
     return tasks
 
 

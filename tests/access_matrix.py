@@ -273,6 +273,8 @@ URLS: dict[str, Url] = {
     "programme:pairing-list": Url(get="L 403 200 200 403 403 200 200 200 403"),
     "programme:pairing-create": Url(get="L 403 403 403 403 403 200 200 200 403", post="L 403 403 403 403 403 400 400 400 403"),
     "programme:pairing-detail": Url(pk("pairing"), get="L 403 200 404 403 403 200 404 200 403"),
+    "programme:pairing-edit": Url(pk("pairing"), get="L 403 403 403 403 403 200 404 200 403", post="L 403 403 403 403 403 400 404 400 403"),
+    "programme:pairing-end": Url(pk("pairing"), get="L 403 403 403 403 403 200 404 200 403", post="L 403 403 403 403 403 400 404 400 403"),
     "programme:joint-activity-create": Url(pk("pairing"), get="L 403 200 404 403 403 403 403 403 403", post="L 403 400 404 403 403 403 403 403 403"),
     "programme:plan-list": Url(get="L 403 200 200 403 403 200 200 200 403"),
     "programme:plans-generate": Url(get="L 403 403 403 403 403 405 405 405 403", post="L 403 403 403 403 403 400 400 400 403"),
