@@ -22,6 +22,18 @@ def _private_media_and_plain_static(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts, and leaves, in the default language (zh-hans): a request made in English
+    activates English in the thread (LocaleMiddleware), and a later test in the same worker that
+    calls a service directly must not inherit it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: per-address counters (objection limit, CAPTCHA
     threshold) and pages cached by one test (the public notice) must not reach the next, and primary
