@@ -59,6 +59,8 @@ POLICY: dict[str, frozenset[str]] = {
     "rating.view": frozenset({SUPERUSER, STAFF, SECRETARY, INSPECTOR}),
     "rating.self_assess": frozenset({SECRETARY}),
     "rating.inspect": frozenset({INSPECTOR}),
+    # a follow-up visit during an award's validity: the inspector assigned to that check scores it
+    "followup.score": frozenset({INSPECTOR}),
     # whole-cycle downloads built in the background (the job's committee only)
     "rating.export": frozenset({SUPERUSER, STAFF}),
     # outcomes a branch sees of itself (its award, its rectification items)
@@ -81,6 +83,7 @@ DENIED_MESSAGES = {
     "rating.export": _("只有本综合党委工作人员可以下载此文件。"),
     "rating.self_assess": _("只有本党组织的书记可以填报。"),
     "rating.inspect": _("只有分配到此项验收的验收人员可以进行此操作。"),
+    "followup.score": _("只有分配到此项核查的验收人员可以评分。"),
     "meetings.record": _("只有本党组织的书记可以记录会议。"),
     "outcome.respond": _("只有本党组织的书记可以进行此操作。"),
     "programme.manage": _("只有本综合党委工作人员可以进行此操作。"),

@@ -139,6 +139,13 @@ def build_world() -> World:
     w.photo = onsite.inspection_photo_add(
         assignment=w.assignment, indicator_id=w.indicator.pk, upload=factories.png_upload(), by=inspectors[1]
     )
+    followup.followup_schedule(  # the follow-up visit, the matrix's "inspector" assigned to score it
+        check=w.followup_check,
+        by=w.staff,
+        visit_on=timezone.localdate(),
+        inspector=inspectors[1],
+        indicators=[w.indicator],
+    )
     w.tally_run = tally_request(cycle=w.results_cycle, by=w.staff)
     tally_recompute(cycle_id=w.results_cycle.pk, run=w.tally_run)
     w.export_job, _created = exports.export_request(kind="tally_xlsx", cycle=w.results_cycle, by=w.staff)

@@ -96,7 +96,8 @@ class FollowUpCheck(models.Model):
     def access_target(self):
         from branches.access import Target
 
-        return Target(committee_id=self.award.cycle.committee_id)
+        inspectors = frozenset({self.inspector_id}) if self.inspector_id else frozenset()
+        return Target(committee_id=self.award.cycle.committee_id, inspector_ids=inspectors)
 
 
 class FollowUpScore(models.Model):
@@ -108,6 +109,14 @@ class FollowUpScore(models.Model):
         _("核查分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
     )
     finding = models.TextField(_("发现的问题"), blank=True, **bounded(REASON))
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("评分人"),
+    )
 
     history = HistoricalRecords()
 

@@ -215,9 +215,11 @@ def open_checks_for_events(today: dt.date | None = None) -> int:
 # --- the visit and its end ----------------------------------------------------------------------------
 
 
-def _lock_open(check: FollowUpCheck, by: User) -> FollowUpCheck:
+def _lock_open(check: FollowUpCheck, by: User, *, scoring: bool = False) -> FollowUpCheck:
+    """The open check, locked; staff of its committee — or, to score, its assigned inspector."""
     check = FollowUpCheck.objects.select_for_update().select_related("award__cycle").get(pk=check.pk)
-    _require(by, check.award.cycle.committee_id)
+    if not (scoring and access.can(by, "followup.score", check)):
+        _require(by, check.award.cycle.committee_id)
     if check.state != FollowUpCheck.State.OPEN:
         raise ValidationError(_("该核查已结束。"))
     return check
@@ -256,15 +258,18 @@ def followup_schedule(
 def followup_score(
     *, check: FollowUpCheck, by: User, indicator: Indicator, score: Decimal, finding: str = ""
 ) -> FollowUpScore:
-    """Record the score found for one chosen indicator (0 to its maximum)."""
+    """Record the score found for one chosen indicator (0 to its maximum), and who found it: the
+    inspector assigned to the check on the visit, or the committee's staff."""
     with transaction.atomic():
-        check = _lock_open(check, by)
+        check = _lock_open(check, by, scoring=True)
         if not check.indicators.filter(pk=indicator.pk).exists():
             raise ValidationError({"indicator": _("该指标不在本次核查的范围内。")})
         if not Decimal(0) <= Decimal(score) <= indicator.max_score:
             raise ValidationError({"score": _("分数应在 0 到 %(max)s 之间。") % {"max": indicator.max_score}})
         row, _created = FollowUpScore.objects.update_or_create(
-            check_row=check, indicator=indicator, defaults={"score": score, "finding": finding}
+            check_row=check,
+            indicator=indicator,
+            defaults={"score": score, "finding": finding, "scored_by": by},
         )
         audit_record(
             actor=by,

@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from branches.access import staff_required
+from branches import access
+from branches.access import role_required, staff_required
+from branches.models import Role
 from core.errors import attempt
 
 from ..models import FollowUpCheck, FollowUpSample, RatingSettings
@@ -109,10 +111,52 @@ def followup_check(request, pk):
         {
             "check": check,
             "award": check.award,
-            "scores": check.scores.select_related("indicator").order_by("indicator_id"),
+            "scores": check.scores.select_related("indicator", "scored_by").order_by("indicator_id"),
             "schedule_form": forms["schedule"],
             "score_form": forms["score"],
             "conclude_form": forms["conclude"],
         },
+        status=status,
+    )
+
+
+# --- the assigned inspector's visit -------------------------------------------------------------------
+
+INSPECTOR_PATHS = access.Paths(committee="award__cycle__committee", inspector="inspector")
+
+
+def inspector_followups(user):
+    """The follow-up checks `user` is assigned to, open first (one query, whatever their number)."""
+    return (
+        access.scoped(FollowUpCheck.objects.all(), user, "followup.score", INSPECTOR_PATHS)
+        .select_related("award__party_organization", "award__cycle")
+        .order_by("state", "visit_on", "pk")
+    )
+
+
+@role_required(Role.INSPECTOR)
+def followup_visit(request, pk):
+    """The assigned inspector scores the chosen indicators of a follow-up visit, a finding each;
+    read-only once the check has ended. Other inspectors get 404."""
+    check = get_object_or_404(inspector_followups(request.user).select_related("inspector"), pk=pk)
+    is_open = check.state == FollowUpCheck.State.OPEN
+    form = FollowUpScoreForm(request.POST if request.method == "POST" else None, check=check)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not is_open:
+            messages.error(request, _("该核查已结束。"))
+        elif form.is_valid():
+            with attempt(form=form) as outcome:
+                followup.followup_score(check=check, by=request.user, **form.cleaned_data)
+            if outcome.ok:
+                messages.success(request, _("已保存。"))
+                return redirect("ratings:followup-visit", pk=check.pk)
+    scores = {s.indicator_id: s for s in check.scores.all()}
+    rows = [(indicator, scores.get(indicator.pk)) for indicator in check.indicators.order_by("pk")]
+    return render(
+        request,
+        "ratings/followup/visit.html",
+        {"check": check, "award": check.award, "rows": rows, "form": form if is_open else None},
         status=status,
     )

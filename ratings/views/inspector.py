@@ -26,6 +26,7 @@ from core.formtokens import once, replay_safe
 
 from ..models import (
     Evidence,
+    FollowUpCheck,
     Indicator,
     IndicatorScore,
     InspectionAssignment,
@@ -39,6 +40,7 @@ from ..workflow import onsite, panel
 from ..workflow.meeting_evidence import meeting_compliance_rows
 from ..workflow.selectors import assignments_of
 from ..workflow.versions import inspection_score_version
+from .followup import inspector_followups
 from .forms_review import InspectionScoreForm, PhotoUploadForm, VetoRaiseForm, first_error
 from .offline import for_device
 
@@ -108,7 +110,13 @@ def inspections(request):
     open_ = [a for a in rows if _editable(a)]
     done = [a for a in rows if not _editable(a)]
     response = render(
-        request, "ratings/inspector/list.html", {"open_assignments": open_, "done_assignments": done}
+        request,
+        "ratings/inspector/list.html",
+        {
+            "open_assignments": open_,
+            "done_assignments": done,
+            "followups": list(inspector_followups(request.user).filter(state=FollowUpCheck.State.OPEN)),
+        },
     )
     return for_device(response, request.user)
 

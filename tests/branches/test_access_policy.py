@@ -72,6 +72,9 @@ EXPECTED = {
     "rating.view": EVERYONE_IN_SCOPE | OWN_BRANCH | ASSIGNED,
     "rating.self_assess": OWN_BRANCH,
     "rating.inspect": ASSIGNED,
+    # on a branch, as any inspector's action; a follow-up check names its own inspector
+    # (tests/ratings/test_followup_inspector.py)
+    "followup.score": ASSIGNED,
     "rating.export": EVERYONE_IN_SCOPE,  # staff of the job's committee, superusers
     "outcome.view": EVERYONE_IN_SCOPE | OWN_BRANCH,
     "outcome.respond": OWN_BRANCH,
