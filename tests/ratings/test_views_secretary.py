@@ -181,9 +181,15 @@ def test_page_lists_indicators_progress_and_what_is_missing(secretary, rating_su
 
 
 def test_the_script_is_served_locally(secretary, rating_submission):
-    html = secretary.get(page_url(rating_submission)).content.decode()
-    assert "cdn" not in html.lower()
+    import re
+
     from django.contrib.staticfiles import finders
+
+    html = secretary.get(page_url(rating_submission)).content.decode()
+    sources = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="([^"]*)"', html)
+    assert any("js/selfassessment.js" in source for source in sources)
+    # Every script and stylesheet comes from this site, never from another host.
+    assert [source for source in sources if "//" in source] == []
 
     assert finders.find("js/selfassessment.js")
 
