@@ -8,9 +8,12 @@ Builds a throw-away database with `manage.py generate_data` (PostgreSQL: the dat
 `starfire_loadtest` on the server of --database-url is dropped and created, then ANALYZEd; SQLite:
 the file given is replaced), serves it with gunicorn on 127.0.0.1 (a free port), logs in as the
 generated staff, secretary and inspector, and has --clients threads request every page --rounds
-times in a shuffled order. Prints p50/p95 per page and their ratios to a bare view (`/bench/bare/`,
-added by benchmarks/loadtest_settings.py: one `SELECT 1`, no session, no template), measured in
-the same run; `/healthz` is measured as a page of its own. Everything is bounded: the number
+times in a shuffled order. Before that, each page is requested alone (--alone times, one after the
+other, nothing else running) for its single-request time and its size. Prints per page the time
+alone, the HTML size, p50/p95 under load and their ratios to a bare view (`/bench/bare/`, added by
+benchmarks/loadtest_settings.py: one `SELECT 1`, no session, no template) measured in the same run,
+and whether the page meets the goals (alone < 1 s, HTML < 200 KB, p95 ≤ 3× the bare view's);
+`/healthz` is measured as a page of its own. Everything is bounded: the number
 of requests, a deadline (--max-seconds) and a timeout per request; the server is stopped at the end
 and, unless --keep, a PostgreSQL database it created is dropped.
 """
@@ -35,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/starfire_loadtest"
 STATIC_ROOT = Path(tempfile.gettempdir()) / "starfire-loadtest-static"  # empty: pages only
+GOAL_BYTES = 200 * 1024  # the Scale goals: HTML under 200 KB, p95 under load ≤ 3× the bare view's
+GOAL_RATIO = 3.0
 
 
 def parse_args():
@@ -49,10 +54,11 @@ def parse_args():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--rounds", type=int, default=10, help="times each client requests every page")
+    p.add_argument("--alone", type=int, default=3, help="single requests per page before the load")
     p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     p.add_argument("--max-seconds", type=float, default=600)
     args = p.parse_args()
-    for name in ("clients", "rounds", "workers", "organizations", "party_organizations"):
+    for name in ("clients", "rounds", "alone", "workers", "organizations", "party_organizations"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
@@ -172,14 +178,19 @@ class Client:
                 raise SystemExit(f"login as {username} failed (HTTP {status})")
 
     def request(self, path, data=None):
+        status, seconds, _size = self.measure(path, data)
+        return status, seconds
+
+    def measure(self, path, data=None):
+        """(status, seconds, bytes of the body) of one request."""
         started = time.perf_counter()
         try:
             with self.opener.open(self.base + path, data=data, timeout=60) as r:
-                r.read()
+                size = len(r.read())
                 status = r.status
         except urllib.error.HTTPError as e:
-            status = e.code
-        return status, time.perf_counter() - started
+            size, status = len(e.read()), e.code
+        return status, time.perf_counter() - started, size
 
     def get(self, path):
         return self.request(path)
@@ -193,13 +204,45 @@ def pages(cycles) -> list[tuple[str, str | None, str]]:
         ("home (secretary)", "secretary", "/"),
         ("home (inspector)", "inspector1", "/"),
         ("organisation list", "staff", "/register/organizations/"),
+        ("party org. list", "staff", "/register/party-organizations/"),
         ("coverage", "staff", "/register/coverage/"),
         ("dashboard", "staff", "/ratings/dashboard/"),
         ("queue", "staff", f"/ratings/cycles/{cycles['open']}/queue/"),
+        ("inspections (inspector)", "inspector1", "/ratings/inspections/"),
+        ("review sessions", "staff", f"/ratings/cycles/{cycles['open']}/review-sessions/"),
+        ("results (final cycle)", "staff", f"/ratings/results/{cycles['final']}/"),
+        ("award list", "staff", "/ratings/awards/"),
+        ("meeting list", "staff", "/meetings/"),
         ("heat map (compliance)", "staff", "/meetings/compliance/"),
-        ("公示 page", None, f"/ratings/public/notice/{cycles['final']}/"),
-        ("admin changelist", "staff", "/admin/branches/socialorganization/"),
+        ("public notice (公示)", None, f"/ratings/public/notice/{cycles['final']}/"),
+        ("admin: organisations", "staff", "/admin/branches/socialorganization/"),
+        ("admin: party orgs.", "staff", "/admin/branches/partyorganization/"),
+        ("admin: submissions", "staff", "/admin/ratings/submission/"),
+        ("admin: meetings", "staff", "/admin/meetings/meeting/"),
     ]
+
+
+def logins(base, todo, seed):
+    password = "starfire2023"
+    clients = {None: Client(base, None, password)}
+    for role in {u for _l, u, _p in todo if u}:
+        clients[role] = Client(base, f"gen{seed}-{role}", password)
+    return clients
+
+
+def run_alone(args, base, cycles):
+    """Each page on its own, one request at a time: (status, median seconds, bytes) per page."""
+    todo = pages(cycles)
+    clients = logins(base, todo, args.seed)
+    alone = {}
+    for label, role, path in todo:
+        runs = [clients[role].measure(path) for _ in range(args.alone)]
+        alone[label] = (
+            max(st for st, _s, _n in runs),
+            statistics.median(s for _st, s, _n in runs),
+            max(n for _st, _s, n in runs),
+        )
+    return alone
 
 
 def run_clients(args, base, cycles):
@@ -207,20 +250,17 @@ def run_clients(args, base, cycles):
     results: dict[str, list[tuple[int, float]]] = {label: [] for label, _u, _p in todo}
     lock = threading.Lock()
     deadline = time.monotonic() + args.max_seconds
-    password = "starfire2023"
 
     def client(n):
         rng = random.Random(args.seed * 1000 + n)
-        logins = {None: Client(base, None, password)}
-        for role in {u for _l, u, _p in todo if u}:
-            logins[role] = Client(base, f"gen{args.seed}-{role}", password)
+        clients = logins(base, todo, args.seed)
         for _round in range(args.rounds):
             order = list(todo)
             rng.shuffle(order)
             for label, role, path in order:
                 if time.monotonic() > deadline:
                     return
-                outcome = logins[role].get(path)
+                outcome = clients[role].get(path)
                 with lock:
                     results[label].append(outcome)
 
@@ -238,7 +278,7 @@ def percentile(values, q):
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def report(results, elapsed, args):
+def report(alone, results, elapsed, args):
     bare = [s for _st, s in results["bare view"]]
     if not bare:
         raise SystemExit("no request finished before --max-seconds")
@@ -249,18 +289,35 @@ def report(results, elapsed, args):
         f"{elapsed:.1f} s ({n / elapsed:.1f}/s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     print(
-        f"{'page':<24} {'n':>4} {'not 200':>7} {'p50 ms':>8} {'p95 ms':>8} {'p50 ×bare':>10} {'p95 ×bare':>10}"
+        f"{'page':<24} {'alone ms':>8} {'KB':>6} {'n':>4} {'not 200':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p50 ×bare':>9} {'p95 ×bare':>9}  goals"
     )
+    missed = []
     for label, rows in results.items():
         if not rows:
             continue
+        status, alone_s, size = alone[label]
         secs = [s for _st, s in rows]
-        bad = sum(1 for st, _s in rows if st != 200)
+        bad = sum(1 for st, _s in rows if st != 200) + (status != 200)
         p50, p95 = statistics.median(secs), percentile(secs, 0.95)
+        over = [
+            what
+            for what, failed in (
+                ("not 200", bad),
+                ("alone ≥ 1 s", alone_s >= 1),
+                ("≥ 200 KB", size >= GOAL_BYTES),
+                ("p95 > 3× bare", p95 / base95 > GOAL_RATIO),
+            )
+            if failed
+        ]
+        if over:
+            missed.append(label)
         print(
-            f"{label:<24} {len(rows):>4} {bad:>7} {p50 * 1000:>8.1f} {p95 * 1000:>8.1f} "
-            f"{p50 / base50:>10.1f} {p95 / base95:>10.1f}"
+            f"{label:<24} {alone_s * 1000:>8.1f} {size / 1024:>6.1f} {len(rows):>4} {bad:>7} "
+            f"{p50 * 1000:>8.1f} {p95 * 1000:>8.1f} {p50 / base50:>9.1f} {p95 / base95:>9.1f}  "
+            f"{', '.join(over) or 'met'}"
         )
+    print(f"\npages missing a goal: {', '.join(missed) if missed else 'none'}")
 
 
 def main():
@@ -282,11 +339,13 @@ def main():
     port = free_port()
     server = serve(env, port, args.workers)
     try:
-        results, elapsed = run_clients(args, f"http://127.0.0.1:{port}", cycles)
+        base = f"http://127.0.0.1:{port}"
+        alone = run_alone(args, base, cycles)
+        results, elapsed = run_clients(args, base, cycles)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report(results, elapsed, args)
+    report(alone, results, elapsed, args)
     if dropped and not args.keep:
         import psycopg
 
