@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.admin import CommitteeScopedAdmin
 
+from .compliance_rules import recorded_years, year_bounds
 from .models import Attendance, Meeting, MeetingAttachment, MeetingSettings, MeetingType
 
 
@@ -140,16 +141,50 @@ class QuorumFilter(admin.SimpleListFilter):
         return queryset
 
 
+class YearFilter(admin.SimpleListFilter):
+    """Meetings of one year; the years are listed without reading the meetings (the admin's
+    date hierarchy scans every row for the months that have any)."""
+
+    title = _("年度")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        return [(str(y), str(y)) for y in recorded_years()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit() and int(value) in recorded_years():
+            start, end = year_bounds(int(value))
+            return queryset.filter(starts_at__gte=start, starts_at__lt=end)
+        return queryset
+
+
+class MeetingTypeFilter(admin.SimpleListFilter):
+    """The meeting types of the user's committee, read from the types, not from the meetings."""
+
+    title = _("会议类型")
+    parameter_name = "type"
+
+    def lookups(self, request, model_admin):
+        types = MeetingType.objects.order_by("committee_id", "sort_order", "pk")
+        if not request.user.is_superuser:
+            types = types.filter(committee_id=request.user.committee_id)
+        return [(str(pk), name) for pk, name in types.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(meeting_type_id=value) if value and value.isdigit() else queryset
+
+
 @admin.register(Meeting)
 class MeetingAdmin(CommitteeScopedAdmin):
     """Read-only: records are the branch's, kept as rating evidence; corrections go through the site."""
 
     committee_path = "party_organization__committee"
     list_display = ("starts_at", "meeting_type", "topic", "party_organization", "status", "quorum_ok")
-    list_filter = ("status", "meeting_type__name", QuorumFilter)
+    list_filter = ("status", YearFilter, MeetingTypeFilter, QuorumFilter)
     search_fields = ("topic", "party_organization__name")
     list_select_related = ("party_organization", "meeting_type")
-    date_hierarchy = "starts_at"
     inlines = [AttendanceInline, AttachmentInline]
     readonly_fields = [f.name for f in Meeting._meta.fields]
 

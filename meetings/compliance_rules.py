@@ -19,6 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +37,14 @@ STATE_LABELS = {
 
 def local_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
+
+
+FIRST_YEAR = 2015  # the first year meetings can be recorded for
+
+
+def recorded_years() -> list[int]:
+    """The years a list can filter meetings by, the current one first (no query)."""
+    return list(range(timezone.localdate().year, FIRST_YEAR - 1, -1))
 
 
 def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:

@@ -193,6 +193,8 @@ class Meeting(models.Model):
         verbose_name_plural = _("会议记录")
         ordering = ["-starts_at", "-pk"]
         indexes = [
+            # the newest first across a committee: the meeting list and the admin read 50 rows of it
+            models.Index(fields=["-starts_at", "-id"], name="meeting_start"),
             models.Index(fields=["party_organization", "starts_at"], name="meeting_po_start"),
             models.Index(
                 fields=["party_organization", "meeting_type", "starts_at"], name="meeting_po_type_start"

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,11 +25,12 @@ from core.formtokens import once, replay_safe
 from core.uploads import private_file_response
 
 from . import compliance, exports, selectors, services, snapshots
+from .compliance_rules import FIRST_YEAR, recorded_years
 from .forms import AttachmentForm, AttendanceFormSet, MeetingForm, RemoveAttachmentForm
 from .models import AttendanceStatus, Meeting, MeetingAttachment, MeetingStatus
 
 ANY_ROLE = (Role.STAFF, Role.SECRETARY, Role.INSPECTOR)
-FIRST_YEAR = 2015
+PO_SELECT_LIMIT = 200  # up to this many party organisations the list filters by a menu, beyond it by name
 
 
 def _year(request) -> int:
@@ -41,7 +43,7 @@ def _year(request) -> int:
 
 
 def _years():
-    return list(range(timezone.localdate().year, FIRST_YEAR - 1, -1))
+    return recorded_years()
 
 
 def _meeting_for(request, pk, *, for_edit=False) -> Meeting:
@@ -87,12 +89,28 @@ def meeting_list(request):
         qs = qs.filter(party_organization__committee_id=committee_id)
     else:
         committee_id = acting_committee_id(request)
+    may_record = access.has_role_for(user, "meetings.record")
+    show_po_filter = not may_record
+    po_choices, po_chosen = [], ""
+    po_search = request.GET.get("po_name", "").strip()[:100] if show_po_filter else ""
+    if show_po_filter:
+        po_choices = list(pos.values_list("pk", "name")[: PO_SELECT_LIMIT + 1])
+        if len(po_choices) > PO_SELECT_LIMIT:
+            po_choices = []
+        if not po_choices and po_id:
+            po_chosen = pos.filter(pk=po_id).values_list("name", flat=True).first() or ""
+    if po_search:
+        qs = qs.filter(
+            Q(party_organization__name__icontains=po_search)
+            | Q(partner_organization__name__icontains=po_search)
+        )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     types = selectors.meeting_types_for(committee_id, active_only=False) if committee_id else []
-    may_record = access.has_role_for(user, "meetings.record")
-    show_po_filter = not may_record
+    without_po = request.GET.copy()
+    for key in ("page", "po", "po_name"):
+        without_po.pop(key, None)
     return render(
         request,
         "meetings/meeting_list.html",
@@ -101,8 +119,12 @@ def meeting_list(request):
             "query": query.urlencode(),
             "years": _years(),
             "year": year,
-            "party_organizations": pos.values_list("pk", "name") if show_po_filter else [],
+            "show_po_filter": show_po_filter,
+            "party_organizations": po_choices,
             "po_id": po_id,
+            "po_chosen": po_chosen,
+            "po_search": po_search,
+            "without_po": without_po.urlencode(),
             "types": types,
             "type_code": type_code,
             "status": status,

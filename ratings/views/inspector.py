@@ -10,8 +10,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,6 +48,7 @@ from .offline import for_device
 
 inspector_required = role_required(Role.INSPECTOR)
 MAX_PHOTOS_PER_UPLOAD = 10
+DONE_PER_PAGE = 20  # signed or ended visits per page of the list
 
 
 def _assignment_for(request, pk) -> InspectionAssignment:
@@ -84,37 +87,60 @@ def _indicator_count():
     )
 
 
+def _scored_count():
+    """Scores the assignment has, as a subquery: computed for the rows shown, not grouped over all."""
+    return Coalesce(
+        Subquery(
+            InspectionScore.objects.filter(assignment=OuterRef("pk"), score__isnull=False)
+            .order_by()
+            .values("assignment")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 # --- List ---------------------------------------------------------------------------------
 
 
 @inspector_required
 def inspections(request):
-    rows = list(
+    """The inspector's visits: every open one, then the signed or ended ones a page at a time.
+
+    Open visits are the work at hand and the offline copy needs every one of them; finished ones
+    pile up year after year, so they are paged and the page stays the same size however many
+    there are."""
+    visits = (
         assignments_of(request.user)
-        .annotate(
-            scored=Count("scores", filter=Q(scores__score__isnull=False)), indicator_count=_indicator_count()
-        )
+        .annotate(scored=_scored_count(), indicator_count=_indicator_count())
         .prefetch_related(
             Prefetch(
                 "submission__party_organization__organizations",
                 queryset=SocialOrganization.objects.order_by("name", "pk"),
             )
         )
-        .order_by(
-            F("signed_off_at").asc(nulls_first=True),
-            "-submission__cycle__year",
-            "submission__party_organization__name",
-            "pk",
+    )
+    open_ = Q(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
+    open_assignments = list(
+        visits.filter(open_).order_by(
+            "-submission__cycle__year", "submission__party_organization__name", "pk"
         )
     )
-    open_ = [a for a in rows if _editable(a)]
-    done = [a for a in rows if not _editable(a)]
+    done = Paginator(
+        visits.exclude(open_).order_by(
+            F("signed_off_at").desc(nulls_first=True), "submission__party_organization__name", "pk"
+        ),
+        DONE_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     response = render(
         request,
         "ratings/inspector/list.html",
         {
-            "open_assignments": open_,
-            "done_assignments": done,
+            "open_assignments": open_assignments,
+            "page": done,
+            "done_assignments": done.object_list,
             "followups": list(inspector_followups(request.user).filter(state=FollowUpCheck.State.OPEN)),
         },
     )

@@ -79,6 +79,36 @@ def test_meeting_records_are_read_only_in_the_admin(login, committee, other_comm
     assert client.get(reverse("admin:meetings_meeting_change", args=[foreign.pk])).status_code == 302
 
 
+def test_the_meeting_changelist_filters_by_year_and_by_the_committees_own_types(
+    login, committee, other_committee, staff_user
+):
+    po = factories.PartyOrganizationFactory(committee=committee)
+    this_year = timezone.localdate().year
+    recent = factories.MeetingFactory(
+        party_organization=po, starts_at=dt.datetime(this_year, 3, 1, 9, tzinfo=dt.UTC)
+    )
+    older = factories.MeetingFactory(
+        party_organization=po, starts_at=dt.datetime(this_year - 1, 3, 1, 9, tzinfo=dt.UTC)
+    )
+    client = login(staff_user)
+    url = reverse("admin:meetings_meeting_changelist")
+
+    page = client.get(url, {"year": str(this_year - 1)})
+    assert {m.pk for m in page.context["cl"].result_list} == {older.pk}
+    html = page.content.decode()
+    assert f"?year={this_year}" in html  # every recorded year is offered without reading the meetings
+    own_types = set(MeetingType.objects.filter(committee=committee).values_list("name", flat=True))
+    foreign_types = MeetingType.objects.filter(committee=other_committee).exclude(name__in=own_types)
+    foreign_pk = foreign_types.values_list("pk", flat=True).first()
+    if foreign_pk:
+        assert f"?type={foreign_pk}" not in html  # another committee's types are not listed
+
+    by_type = client.get(url, {"type": str(recent.meeting_type_id)})
+    assert recent.pk in {m.pk for m in by_type.context["cl"].result_list}
+    assert client.get(url, {"year": "1999"}).status_code == 200  # an unknown year is no filter, not an error
+    assert client.get(url, {"type": "x"}).status_code == 200
+
+
 def test_the_edit_window_setting_is_editable_by_staff(login, committee, staff_user):
     from meetings.models import MeetingSettings
 

@@ -211,6 +211,36 @@ def test_access_matrix(endpoint, role, actors, meeting, login):
         assert response.status_code == expected[role], (endpoint, role, response.status_code)
 
 
+def test_many_party_organizations_are_filtered_by_name_not_by_a_menu_of_them_all(
+    actors, login, committee, monkeypatch
+):
+    from meetings import views
+
+    pos = [
+        factories.PartyOrganizationFactory(committee=committee, name=f"筛选党支部{i:02d}") for i in range(4)
+    ]
+    for po in pos:
+        factories.MeetingFactory(party_organization=po, topic=f"{po.name}的会")
+    client = login(actors["staff"])
+    url = reverse("meetings:meeting-list")
+    few = client.get(url).content.decode()
+    assert '<select name="po">' in few and 'name="po_name"' not in few
+
+    monkeypatch.setattr(views, "PO_SELECT_LIMIT", 3)
+    many = client.get(url).content.decode()
+    assert '<select name="po">' not in many and 'name="po_name"' in many
+    assert f'<option value="{pos[0].pk}"' not in many  # no menu of every party organisation
+
+    found = client.get(url, {"po_name": "党支部01"})
+    assert [m.topic for m in found.context["page"]] == ["筛选党支部01的会"]
+    assert 'value="党支部01"' in found.content.decode()
+
+    chosen = client.get(url, {"po": pos[2].pk, "type": ""}).content.decode()
+    assert "筛选党支部02的会" in chosen and "筛选党支部03的会" not in chosen
+    assert f'<input type="hidden" name="po" value="{pos[2].pk}">' in chosen
+    assert 'href="?type="' in chosen  # back to every party organisation, the other filters kept
+
+
 def test_the_overview_of_another_committee_does_not_show_this_branch(actors, meeting, login, branch):
     client = login(actors["other_staff"])
     assert branch.name not in client.get(reverse("meetings:compliance-overview")).content.decode()

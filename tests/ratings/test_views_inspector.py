@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ratings.models import (
     InspectionAssignment,
@@ -537,6 +538,34 @@ def test_the_list_query_count_does_not_grow_with_assignments(login, committee, s
     n_four = _queries(client, reverse("ratings:inspections"))
     assert len(client.get(reverse("ratings:inspections")).context["open_assignments"]) == 4
     assert n_one == n_four
+
+
+def test_finished_visits_are_paged_and_open_ones_are_all_listed(login, committee, staff_user):
+    from ratings.views.inspector import DONE_PER_PAGE
+
+    first = _assignment_with(committee, staff_user, 3)
+    inspector = first.inspector
+    finished = []
+    for _ in range(DONE_PER_PAGE + 2):
+        other = _assignment_with(committee, staff_user, 3)
+        finished.append(other.pk)
+    InspectionAssignment.objects.filter(pk__in=finished).update(
+        inspector=inspector, signed_off_at=timezone.now()
+    )
+    client = login(inspector)
+
+    one = client.get(reverse("ratings:inspections"))
+    two = client.get(reverse("ratings:inspections"), {"page": 2})
+
+    assert [a.pk for a in one.context["open_assignments"]] == [first.pk]
+    assert [a.pk for a in two.context["open_assignments"]] == [first.pk]  # open visits on every page
+    shown = [a.pk for a in one.context["done_assignments"]] + [a.pk for a in two.context["done_assignments"]]
+    assert len(one.context["done_assignments"]) == DONE_PER_PAGE
+    assert sorted(shown) == sorted(finished)  # every finished visit once, over the two pages
+    html = one.content.decode()
+    assert f"<small>{DONE_PER_PAGE + 2}</small>" in html  # the heading counts them all
+    assert "?page=2" in html
+    assert client.get(reverse("ratings:inspections"), {"page": "x"}).status_code == 200
 
 
 def test_a_double_submitted_photo_upload_stores_one_photo(login, accepted):
