@@ -20,6 +20,7 @@ and, unless --keep, a PostgreSQL database it created is dropped.
 
 import argparse
 import http.cookiejar
+import json
 import os
 import random
 import re
@@ -38,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/starfire_loadtest"
 STATIC_ROOT = Path(tempfile.gettempdir()) / "starfire-loadtest-static"  # empty: pages only
+REQUEST_LOG = Path(tempfile.gettempdir()) / "starfire-loadtest-requests.jsonl"  # time in Django per request
 GOAL_BYTES = 200 * 1024  # the Scale goals: HTML under 200 KB, p95 under load ≤ 3× the bare view's
 GOAL_RATIO = 3.0
 
@@ -77,6 +79,7 @@ def environment(url: str) -> dict:
         "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "LOG_LEVEL": "WARNING",
         "STATIC_ROOT": str(STATIC_ROOT),
+        "LOADTEST_REQUEST_LOG": str(REQUEST_LOG),
     }
     STATIC_ROOT.mkdir(exist_ok=True)
     return env
@@ -177,23 +180,26 @@ class Client:
             if not any(c.name == "sessionid" for c in self.jar):
                 raise SystemExit(f"login as {username} failed (HTTP {status})")
 
-    def request(self, path, data=None):
-        status, seconds, _size = self.measure(path, data)
+    def request(self, path, data=None, request_id=None):
+        status, seconds, _size = self.measure(path, data, request_id)
         return status, seconds
 
-    def measure(self, path, data=None):
+    def measure(self, path, data=None, request_id=None):
         """(status, seconds, bytes of the body) of one request."""
+        req = urllib.request.Request(self.base + path, data=data)
+        if request_id:
+            req.add_header("X-Request-ID", request_id)
         started = time.perf_counter()
         try:
-            with self.opener.open(self.base + path, data=data, timeout=60) as r:
+            with self.opener.open(req, timeout=60) as r:
                 size = len(r.read())
                 status = r.status
         except urllib.error.HTTPError as e:
             size, status = len(e.read()), e.code
         return status, time.perf_counter() - started, size
 
-    def get(self, path):
-        return self.request(path)
+    def get(self, path, request_id=None):
+        return self.request(path, request_id=request_id)
 
 
 def pages(cycles) -> list[tuple[str, str | None, str]]:
@@ -255,12 +261,12 @@ def run_clients(args, base, cycles):
         rng = random.Random(args.seed * 1000 + n)
         clients = logins(base, todo, args.seed)
         for _round in range(args.rounds):
-            order = list(todo)
+            order = list(enumerate(todo))
             rng.shuffle(order)
-            for label, role, path in order:
+            for index, (label, role, path) in order:
                 if time.monotonic() > deadline:
                     return
-                outcome = clients[role].get(path)
+                outcome = clients[role].get(path, request_id=f"lt.{index}.{n}.{_round}")
                 with lock:
                     results[label].append(outcome)
 
@@ -273,12 +279,28 @@ def run_clients(args, base, cycles):
     return results, time.perf_counter() - started
 
 
+def django_times(todo) -> dict[str, list[float]]:
+    """Seconds spent inside Django per page during the load, from the server's request log."""
+    times: dict[str, list[float]] = {label: [] for label, _u, _p in todo}
+    if not REQUEST_LOG.exists():
+        return times
+    for line in REQUEST_LOG.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        parts = str(entry.get("request_id", "")).split(".")
+        if len(parts) == 4 and parts[0] == "lt" and parts[1].isdigit() and int(parts[1]) < len(todo):
+            times[todo[int(parts[1])][0]].append(entry["duration_ms"] / 1000)
+    return times
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def report(alone, results, elapsed, args):
+def report(alone, results, inside, elapsed, args):
     bare = [s for _st, s in results["bare view"]]
     if not bare:
         raise SystemExit("no request finished before --max-seconds")
@@ -290,7 +312,7 @@ def report(alone, results, elapsed, args):
     )
     print(
         f"{'page':<24} {'alone ms':>8} {'KB':>6} {'n':>4} {'not 200':>7} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p50 ×bare':>9} {'p95 ×bare':>9}  goals"
+        f"{'p50 ×bare':>9} {'p95 ×bare':>9} {'Django p95':>10}  goals"
     )
     missed = []
     for label, rows in results.items():
@@ -314,10 +336,15 @@ def report(alone, results, elapsed, args):
             missed.append(label)
         print(
             f"{label:<24} {alone_s * 1000:>8.1f} {size / 1024:>6.1f} {len(rows):>4} {bad:>7} "
-            f"{p50 * 1000:>8.1f} {p95 * 1000:>8.1f} {p50 / base50:>9.1f} {p95 / base95:>9.1f}  "
+            f"{p50 * 1000:>8.1f} {p95 * 1000:>8.1f} {p50 / base50:>9.1f} {p95 / base95:>9.1f} "
+            f"{(f'{percentile(inside[label], 0.95) * 1000:.1f}' if inside.get(label) else '–'):>10}  "
             f"{', '.join(over) or 'met'}"
         )
     print(f"\npages missing a goal: {', '.join(missed) if missed else 'none'}")
+    print(
+        "p50/p95: as the clients saw them, waiting for a free worker included; Django p95: the same "
+        "requests' time inside Django (the server's request log), without that wait."
+    )
 
 
 def main():
@@ -336,16 +363,18 @@ def main():
             dropped = recreate_postgres(url)
         build(args, env)
     cycles = ids(env, args.seed)
+    REQUEST_LOG.unlink(missing_ok=True)
     port = free_port()
     server = serve(env, port, args.workers)
     try:
         base = f"http://127.0.0.1:{port}"
         alone = run_alone(args, base, cycles)
         results, elapsed = run_clients(args, base, cycles)
+        inside = django_times(pages(cycles))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    report(alone, results, elapsed, args)
+    report(alone, results, inside, elapsed, args)
     if dropped and not args.keep:
         import psycopg
 
