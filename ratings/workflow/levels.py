@@ -143,12 +143,14 @@ def cycle_candidates(cycle: Cycle, statuses=REVIEW_STATUSES, prev=None):
     if not ids:
         return []
     totals = indicator_totals(cycle, statuses)
+    # the same submissions as a subquery: thousands of ids as parameters cost more than the rows
+    in_review = Submission.objects.filter(cycle=cycle, status__in=statuses).values("pk")
     bonus, deduction = defaultdict(Decimal), defaultdict(Decimal)
-    for adj in AppliedAdjustment.objects.filter(submission_id__in=ids).select_related("item"):
+    for adj in AppliedAdjustment.objects.filter(submission_id__in=in_review).select_related("item"):
         (bonus if adj.item.kind == AdjustmentItem.Kind.BONUS else deduction)[adj.submission_id] += adj.points
     vetoes = defaultdict(list)
     for sid, title in VetoDecision.objects.filter(
-        submission_id__in=ids, state=VetoDecision.State.CONFIRMED
+        submission_id__in=in_review, state=VetoDecision.State.CONFIRMED
     ).values_list("submission_id", "item__title"):
         vetoes[sid].append(title)
     prev = previous_levels(cycle) if prev is None else prev
