@@ -445,7 +445,8 @@
     // Whether a change must go to the queue rather than straight to the page's form.
     shouldQueue: function () { keepWhenQuiet(); return !navigator.onLine || pendingHere > 0; },
     queueScore: queueScore,
-    photos: photos
+    photos: photos,
+    sync: sync
   };
 
   window.addEventListener("online", function () { say("", false); sync(); });
