@@ -163,7 +163,10 @@ def _unscored_texts(total: int) -> list[str]:
     """The sign-off warning's words for each number of indicators still unscored (1 to total), so
     that the page's script can keep the warning true as scores are saved, in the plural forms of
     whatever language the page is in."""
-    return [ngettext("还有 %(n)s 个指标未评分：", "还有 %(n)s 个指标未评分：", n) % {"n": n} for n in range(1, total + 1)]
+    return [
+        ngettext("还有 %(n)s 个指标未评分：", "还有 %(n)s 个指标未评分：", n) % {"n": n}
+        for n in range(1, total + 1)
+    ]
 
 
 def _render_inspection(

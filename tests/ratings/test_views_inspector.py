@@ -404,7 +404,10 @@ def test_the_sign_off_warning_names_the_unscored_and_has_its_words_for_every_cou
     tag, content = _warning(html)
     assert " hidden" not in tag
     assert "还有 2 个指标未评分：" in content
-    assert f'<a href="#ind-{_ind(first, "1.1").pk}">1.1</a>、<a href="#ind-{_ind(first, "2.1").pk}">2.1</a>' in content
+    assert (
+        f'<a href="#ind-{_ind(first, "1.1").pk}">1.1</a>、<a href="#ind-{_ind(first, "2.1").pk}">2.1</a>'
+        in content
+    )
     assert "1.2" not in content
     # the script shows the words for the count it finds (static/js/inspection.js), and the separator
     texts = json.loads(html_unescape(re.search(r'data-texts="([^"]*)"', tag)[1]))
