@@ -12,8 +12,10 @@
   var D = dialog.dataset;
 
   // How many of this user's changes wait in the device's queue; opening never creates the database.
+  // A device that cannot tell (within a few seconds) logs out as it did before this question.
   function waiting() {
     return new Promise(function (resolve) {
+      setTimeout(function () { resolve(0); }, 5000);
       var request;
       try { request = indexedDB.open("starfire-offline"); } catch (e) { resolve(0); return; }
       request.onupgradeneeded = function () { request.transaction.abort(); };  // none on this device
@@ -36,9 +38,13 @@
     form.submit();  // not through the submit event: the inspector has chosen
   }
 
+  var looking = false;  // a second click while the queue is read does nothing more
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (looking) { return; }
+    looking = true;
     waiting().then(function (n) {
+      looking = false;
       if (!n) { leave(); return; }
       dialog.querySelector("[data-logout-waiting]").textContent =
         (n === 1 ? D.msgOne : D.msgOther).replace("%(n)s", String(n));
