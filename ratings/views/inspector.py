@@ -6,6 +6,7 @@ Every write goes through the workflow services (ratings.workflow); the score for
 static/js/inspection.js with JSON, and works the same without JavaScript.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from branches.access import role_required
@@ -183,6 +185,16 @@ class Row:
         return self.mine is not None and self.mine.score is not None
 
 
+def _unscored_texts(total: int) -> list[str]:
+    """The sign-off warning's words for each number of indicators still unscored (1 to total), so
+    that the page's script can keep the warning true as scores are saved, in the plural forms of
+    whatever language the page is in."""
+    return [
+        ngettext("还有 %(n)s 个指标未评分：", "还有 %(n)s 个指标未评分：", n) % {"n": n}
+        for n in range(1, total + 1)
+    ]
+
+
 def _render_inspection(
     request, assignment, *, errors=None, photo_errors=None, typed=None, veto_form=None, status=200
 ):
@@ -225,6 +237,8 @@ def _render_inspection(
         .select_related("item")
         .order_by("item__order", "pk")
     )
+    unscored = [r.indicator for r in rows if not r.scored]
+    texts = _unscored_texts(len(rows))
     context = {
         "meeting_compliance": meeting_compliance_rows(submission),
         "assignment": assignment,
@@ -232,7 +246,9 @@ def _render_inspection(
         "organizations": list(submission.party_organization.organizations.order_by("name", "pk")),
         "rows": rows,
         "scored_count": sum(1 for r in rows if r.scored),
-        "unscored": [r.indicator for r in rows if not r.scored],
+        "unscored": unscored,
+        "unscored_text": texts[len(unscored) - 1] if unscored else "",
+        "unscored_texts": json.dumps(texts, ensure_ascii=False),
         "editable": _editable(assignment),
         "veto_items": list(VetoItem.objects.filter(rubric_id=submission.cycle.rubric_id)),
         "vetoes": vetoes,

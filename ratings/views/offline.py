@@ -24,6 +24,7 @@ SHELL = (
     "js/starfire.js",
     "js/inspection.js",
     "js/offline.js",
+    "js/logout.js",
     "icons/inspector-192.png",
     "icons/inspector-512.png",
 )

@@ -20,16 +20,18 @@
     if (input) { input.setAttribute("aria-invalid", isError ? "true" : "false"); }
   }
 
-  // Saves can answer out of order; only the latest answer sets the page's progress.
-  var lastSent = 0;
+  // Saves can answer out of order; only the answer to a form's latest change is shown.
+  var latest = 0;
 
   // Without network (or behind changes still waiting) a change goes to the device's queue
   // (static/js/offline.js), which sends it through the API when the network is back.
   function offline() { return window.StarfireOffline || null; }
 
   function save(form) {
+    var sent = ++latest;
+    form.dataset.sent = String(sent);
     if (offline() && offline().shouldQueue()) { return offline().queueScore(form); }
-    var sent = ++lastSent;
+    var current = function () { return form.dataset.sent === String(sent); };
     var status = form.querySelector(".save-status");
     if (status) { status.textContent = form.dataset.msgSaving || "…"; }
     return fetch(form.action, {
@@ -39,31 +41,60 @@
       headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
     }).then(function (response) {
       return response.json().then(function (body) {
+        if (!current()) { return; }
         if (response.ok && body.ok) {
           show(form, body.message, false);
           if (body.version) { form.dataset.version = body.version; }
           var done = form.closest(".indicator");
           if (done) { done.classList.toggle("is-scored", body.score !== null); }
-          var progress = document.querySelector("[data-progress]");
-          if (progress && typeof body.scored === "number" && sent === lastSent) { progress.textContent = body.scored; }
-          pointToNextUnscored();
         } else {
           show(form, body.error || form.dataset.msgOffline, true);
         }
       });
     }).catch(function () {
+      if (!current()) { return; }
       if (offline()) { return offline().queueScore(form); }
       show(form, form.dataset.msgOffline, true);
     });
   }
 
-  // "Next unscored" jumps to the first indicator without a score, after the one in view.
-  function pointToNextUnscored() {
+  // What the page says about the indicators left follows the ones marked scored, whoever marked
+  // them (a save here, or a change kept on the device by offline.js): the count, the "next
+  // unscored" link and the sign-off's warning with its list. The server renders the same, so the
+  // page says it without this script too; the words come from the page (data-texts holds the
+  // warning for each count, in the page's language).
+  function showProgress() {
+    var sections = Array.prototype.slice.call(document.querySelectorAll(".indicator"));
+    var open = sections.filter(function (s) { return !s.classList.contains("is-scored"); });
+    var progress = document.querySelector("[data-progress]");
+    if (progress) { progress.textContent = String(sections.length - open.length); }
     var link = document.querySelector("[data-next-unscored]");
-    if (!link) { return; }
-    var open = document.querySelector(".indicator:not(.is-scored)");
-    link.hidden = !open;
-    if (open) { link.setAttribute("href", "#" + open.id); }
+    if (link) {
+      link.hidden = !open.length;
+      if (open.length) { link.setAttribute("href", "#" + open[0].id); }
+    }
+    var warning = document.querySelector("[data-unscored-warning]");
+    if (!warning) { return; }
+    warning.hidden = !open.length;
+    if (!open.length) { return; }
+    var texts = JSON.parse(warning.dataset.texts || "[]");
+    warning.querySelector("[data-unscored-count]").textContent = texts[open.length - 1] || "";
+    var list = warning.querySelector("[data-unscored-list]");
+    list.textContent = "";
+    open.forEach(function (section, n) {
+      if (n) { list.appendChild(document.createTextNode(warning.dataset.separator || "")); }
+      var a = document.createElement("a");
+      a.href = "#" + section.id;
+      a.textContent = section.dataset.code || "";
+      list.appendChild(a);
+    });
+  }
+
+  if (window.MutationObserver) {
+    var watch = new MutationObserver(showProgress);
+    document.querySelectorAll(".indicator").forEach(function (section) {
+      watch.observe(section, { attributes: true, attributeFilter: ["class"] });
+    });
   }
 
   document.querySelectorAll("form.js-autosave").forEach(function (form) {

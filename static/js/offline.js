@@ -96,11 +96,10 @@
     form.querySelector("input[name=score]").value = score === null || score === undefined ? "" : score;
     form.querySelector("textarea[name=finding]").value = finding || "";
   }
+  // The page's count, "next unscored" link and sign-off warning follow (static/js/inspection.js).
   function markScored(form, scored) {
     var section = form.closest(".indicator");
     if (section) { section.classList.toggle("is-scored", scored); }
-    var progress = document.querySelector("[data-progress]");
-    if (progress) { progress.textContent = document.querySelectorAll(".indicator.is-scored").length; }
   }
   function say(text, isAlert) {
     var el = document.getElementById("offline-message");
@@ -165,6 +164,8 @@
             fill(form, item.score, item.finding);
             status(form, D.msgQueued);
           }
+          // A change kept on this device counts as made, also on a page kept from before it.
+          if (form) { markScored(form, item.score !== ""); }
         } else {
           (photos[item.indicator] = photos[item.indicator] || []).push(item.name);
         }
@@ -444,7 +445,8 @@
     // Whether a change must go to the queue rather than straight to the page's form.
     shouldQueue: function () { keepWhenQuiet(); return !navigator.onLine || pendingHere > 0; },
     queueScore: queueScore,
-    photos: photos
+    photos: photos,
+    sync: sync
   };
 
   window.addEventListener("online", function () { say("", false); sync(); });

@@ -1,8 +1,9 @@
 """An inspection with no signal (static/js/offline.js, the service worker of
 ratings/views/offline.py): the browser context goes offline, the work waits on the device
 (IndexedDB), survives a reload served by the service worker, and reaches the server through the
-API when the network is back — conflicts and withdrawn assignments shown, never lost; logging out
-wipes the device."""
+API when the network is back — conflicts and withdrawn assignments shown, never lost; a change kept
+on the device counts as scored in the sign-off's warning; logging out wipes the device, but asks
+first while changes are still waiting."""
 
 import io
 from decimal import Decimal
@@ -153,6 +154,53 @@ def test_a_withdrawn_assignment_keeps_the_change_until_discarded(phone_page, log
     assert not InspectionScore.objects.filter(indicator=ind).exists()
 
 
+WARNING = "#sign-off [data-unscored-warning]"
+
+
+def test_a_score_kept_on_the_device_counts_as_scored_also_after_a_reload(
+    phone_page, login_via_form, assignment, screenshot
+):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    inds = _indicators(assignment)
+    total = len(inds)
+    count = page.locator(f"{WARNING} [data-unscored-count]")
+    links = page.locator(f"{WARNING} [data-unscored-list] a")
+    expect(count).to_have_text(f"还有 {total} 个指标未评分：")
+
+    page.context.set_offline(True)
+    _score(page, inds[0], inds[0].max_score)
+    _score(page, inds[2], inds[2].max_score)
+    _waiting(page, 2)
+    expect(count).to_have_text(f"还有 {total - 2} 个指标未评分：")
+    expect(links).to_have_count(total - 2)
+    expect(links.first).to_have_attribute("href", f"#ind-{inds[1].pk}")
+    for ind in (inds[0], inds[2]):
+        expect(page.locator(f"{WARNING} a[href='#ind-{ind.pk}']")).to_have_count(0)
+    expect(page.locator("[data-next-unscored]")).to_have_attribute("href", f"#ind-{inds[1].pk}")
+    expect(page.locator("[data-progress]")).to_have_text("2")
+
+    page.reload()  # still offline: the page kept from before the changes, with the changes on the device
+    _waiting(page, 2)
+    expect(count).to_have_text(f"还有 {total - 2} 个指标未评分：")
+    expect(links).to_have_count(total - 2)
+    expect(page.locator("[data-progress]")).to_have_text("2")
+    expect(page.locator("[data-next-unscored]")).to_have_attribute("href", f"#ind-{inds[1].pk}")
+    screenshot(page, "offline-warning")
+
+    _score(page, inds[0], "")  # cleared again, still without network
+    _waiting(page, 2)
+    expect(count).to_have_text(f"还有 {total - 1} 个指标未评分：")
+    expect(links.first).to_have_attribute("href", f"#ind-{inds[0].pk}")
+
+    page.context.set_offline(False)
+    _waiting(page, 0)
+    page.reload()  # the server agrees
+    expect(count).to_have_text(f"还有 {total - 1} 个指标未评分：")
+    expect(links.first).to_have_attribute("href", f"#ind-{inds[0].pk}")
+    expect(page.locator(f"{WARNING} a[href='#ind-{inds[2].pk}']")).to_have_count(0)
+
+
 STORED = """() => Promise.all([
     indexedDB.databases().then(dbs => dbs.map(d => d.name)),
     caches.keys(),
@@ -173,14 +221,142 @@ def _assert_wiped(page):
     assert workers == 0
 
 
+LOGOUT = "form[action='/logout/'] button"
+GUARD = "#logout-guard"
+
+
 def test_logging_out_wipes_the_device(phone_page, login_via_form, assignment):
     page = phone_page
     _open(page, login_via_form, assignment)
     _assert_kept(page)
-    with page.expect_navigation():
-        page.locator("form[action='/logout/'] button").click()
+    _waiting(page, 0)
+    with page.expect_navigation():  # nothing waiting: no question
+        page.locator(LOGOUT).click()
     assert "/login/" in page.url
     _assert_wiped(page)
+
+
+def _conflict(page, assignment, ind):
+    """A change that stays on the device with the network there: a conflict the inspector has not
+    resolved yet (the score was changed from another device meanwhile)."""
+    page.context.set_offline(True)
+    _score(page, ind, 1, "我的意见")
+    _waiting(page, 1)
+    onsite.inspection_score_save(
+        assignment=assignment, indicator_id=ind.pk, score=Decimal("0.5"), finding="另一台设备",
+        by=assignment.inspector,
+    )  # fmt: skip
+    page.context.set_offline(False)
+    expect(page.locator(".offline-problem[data-state=conflict]")).to_have_count(1)
+    _waiting(page, 1)
+
+
+def test_logging_out_with_changes_waiting_asks_first_and_staying_keeps_them(
+    phone_page, login_via_form, assignment, screenshot
+):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    inds = _indicators(assignment)[:2]
+    page.context.set_offline(True)
+    for ind in inds:
+        _score(page, ind, 1)
+    _waiting(page, 2)
+    guard = page.locator(GUARD)
+    expect(guard).to_be_hidden()
+
+    page.locator(LOGOUT).click()
+    expect(guard).to_be_visible()
+    expect(guard).to_have_attribute("open", "")
+    expect(guard.get_by_role("heading")).to_have_text("还有修改没有同步")
+    expect(guard.locator("[data-logout-waiting]")).to_have_text(
+        "本机还有 2 项修改没有同步到服务器。现在退出会删除本机保存的验收资料，这些修改将丢失。"
+    )
+    stay = guard.get_by_role("button", name="留下，先同步")
+    expect(stay).to_be_focused()  # focus is in the question, on the choice that loses nothing
+    assert page.evaluate("document.activeElement.closest('dialog[open]') !== null")
+    expect(page.get_by_role("dialog", name="还有修改没有同步")).to_be_visible()
+    expect(guard.get_by_role("button", name="仍然退出，放弃这些修改")).to_be_visible()
+    screenshot(page, "logout-question")
+
+    stay.click()
+    expect(guard).to_be_hidden()
+    assert page.url.endswith(f"/ratings/inspections/{assignment.pk}/"), "still on the visit"
+    _waiting(page, 2)
+    _assert_kept(page)
+
+    page.locator(LOGOUT).click()  # Escape is staying too
+    expect(guard).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(guard).to_be_hidden()
+    _waiting(page, 2)
+
+    page.context.set_offline(False)  # the changes are sent; then the logout needs no question
+    _waiting(page, 0)
+    assert InspectionScore.objects.filter(assignment=assignment).count() == 2
+    with page.expect_navigation():
+        page.locator(LOGOUT).click()
+    assert "/login/" in page.url
+    _assert_wiped(page)
+
+
+def test_logging_out_anyway_discards_the_waiting_change_and_wipes_the_device(
+    phone_page, login_via_form, assignment
+):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    ind = _indicators(assignment)[0]
+    _conflict(page, assignment, ind)
+    page.locator(LOGOUT).click()
+    guard = page.locator(GUARD)
+    expect(guard.locator("[data-logout-waiting]")).to_have_text(
+        "本机还有 1 项修改没有同步到服务器。现在退出会删除本机保存的验收资料，这项修改将丢失。"
+    )
+    with page.expect_navigation():
+        guard.get_by_role("button", name="仍然退出，放弃这些修改").click()
+    assert "/login/" in page.url
+    _assert_wiped(page)
+    saved = InspectionScore.objects.get(assignment=assignment, indicator=ind)
+    assert (saved.score, saved.finding) == (Decimal("0.5"), "另一台设备"), "the change was discarded"
+
+
+def test_the_question_comes_on_any_page_and_staying_leads_to_where_changes_are_sent(
+    phone_page, login_via_form, assignment
+):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    _conflict(page, assignment, _indicators(assignment)[0])
+    page.goto("/notifications/")  # no offline box here
+    page.locator(LOGOUT).click()
+    guard = page.locator(GUARD)
+    expect(guard).to_be_visible()
+    expect(guard.locator("[data-logout-waiting]")).to_contain_text("本机还有 1 项修改")
+    with page.expect_navigation():
+        guard.get_by_role("button", name="留下，先同步").click()
+    assert page.url.endswith("/ratings/inspections/")
+    _waiting(page, 1)  # still there, shown with its conflict to resolve
+    expect(page.locator(".offline-problem[data-state=conflict]")).to_have_count(1)
+
+
+def test_without_scripts_logging_out_works_as_before(chromium, live_server, assignment):
+    context = chromium.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        page.fill("#id_username", "p-inspector1")
+        page.fill("#id_password", factories.PASSWORD)
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")  # the header's language form has a button here
+        page.goto(f"/ratings/inspections/{assignment.pk}/")
+        assert "/login/" not in page.url
+        expect(page.locator(GUARD)).to_be_hidden()
+        expect(page.locator(f"{WARNING} [data-unscored-count]")).to_have_text("还有 24 个指标未评分：")
+        with page.expect_navigation():
+            page.locator(LOGOUT).click()
+        assert "/login/?logged_out=1" in page.url
+        page.goto(f"/ratings/inspections/{assignment.pk}/")
+        assert "/login/" in page.url, "logged out"
+    finally:
+        context.close()
 
 
 def test_the_logged_out_page_wipes_the_device_by_itself(phone_page, login_via_form, assignment):

@@ -90,3 +90,26 @@ def test_logging_out_wipes_the_device(client, accepted):
     page = client.get(response["Location"]).content.decode()
     assert static("js/wipe.js") in page
     assert static("js/wipe.js") not in client.get(reverse("login")).content.decode()
+
+
+def test_an_inspectors_logout_is_a_plain_form_with_the_question_ready_for_the_script(client, accepted):
+    """Without the script the logout posts as it always did; with it (static/js/logout.js) the
+    inspector is asked first when changes still wait on the device, in words from the page."""
+    first, _second = accepted
+    client.force_login(first.inspector)
+    for url in (reverse("ratings:inspections"), reverse("ratings:inspection", args=[first.pk]), "/"):
+        html = client.get(url).content.decode()
+        assert re.search(r'<form action="/logout/" method="post" class="inline" data-logout>', html), url
+        assert static("js/logout.js") in html
+        dialog = re.search(r"<dialog [^>]*id=\"logout-guard\"[^>]*>", html)[0]
+        assert f'data-user="{first.inspector.pk}"' in dialog
+        assert 'data-msg-one="本机还有 1 项修改没有同步到服务器。' in dialog
+        assert 'data-msg-other="本机还有 %(n)s 项修改没有同步到服务器。' in dialog
+        assert f'data-stay-url="{reverse("ratings:inspections")}"' in dialog
+    assert "js/logout.js" in json.dumps(SHELL), "an inspection page kept on the device has it too"
+
+
+def test_others_have_no_offline_work_to_lose_and_no_question(client, accepted, staff_user):
+    client.force_login(staff_user)
+    html = client.get("/").content.decode()
+    assert "data-logout" in html and "logout-guard" not in html and "js/logout.js" not in html

@@ -4,7 +4,10 @@ Each inspector sees only their own assignment (others: 404), scores independentl
 another inspector's scores), and cannot change anything after signing off.
 """
 
+import json
+import re
 from decimal import Decimal
+from html import unescape as html_unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -383,6 +386,63 @@ def test_sign_off_lists_the_unscored_indicators(login, accepted):
     assert "还有指标未评分" in text and "1.1" in text and "2.1" in text and "1.2" not in text
     first.refresh_from_db()
     assert first.signed_off_at is None
+
+
+def _warning(html):
+    """The sign-off's warning about unscored indicators: its opening tag and its content."""
+    start = html.rindex("<p", 0, html.index("data-unscored-warning"))
+    end = html.index("</p>", start)
+    tag_end = html.index(">", start)
+    return html[start : tag_end + 1], html[tag_end + 1 : end]
+
+
+def test_the_sign_off_warning_names_the_unscored_and_has_its_words_for_every_count(login, accepted):
+    first, _ = accepted
+    client = login(first.inspector)
+    _save(client, first, "1.2", "30")
+    html = client.get(reverse("ratings:inspection", args=[first.pk])).content.decode()
+
+    tag, content = _warning(html)
+    assert " hidden" not in tag
+    assert "还有 2 个指标未评分：" in content
+    assert (
+        f'<a href="#ind-{_ind(first, "1.1").pk}">1.1</a>、<a href="#ind-{_ind(first, "2.1").pk}">2.1</a>'
+        in content
+    )
+    assert "1.2" not in content
+    # the script shows the words for the count it finds (static/js/inspection.js), and the separator
+    texts = json.loads(html_unescape(re.search(r'data-texts="([^"]*)"', tag)[1]))
+    assert texts == ["还有 1 个指标未评分：", "还有 2 个指标未评分：", "还有 3 个指标未评分："]
+    assert 'data-separator="、"' in tag
+    for ind in first.submission.cycle.rubric.indicators():  # the script reads each indicator's code
+        assert f'id="ind-{ind.pk}" data-code="{ind.code}"' in html
+
+
+def test_the_sign_off_warning_is_kept_hidden_when_everything_is_scored(login, accepted):
+    first, _ = accepted
+    _score_all(first)
+    html = login(first.inspector).get(reverse("ratings:inspection", args=[first.pk])).content.decode()
+    tag, content = _warning(html)
+    assert " hidden" in tag, "there for the script to show if a score is cleared"
+    assert "<a " not in content
+    assert re.search(r"data-next-unscored[^>]* hidden", html)
+
+
+def test_the_warning_words_follow_the_plural_forms_of_the_language(login, accepted):
+    first, _ = accepted
+    client = login(first.inspector)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _save(client, first, "1.2", "30")
+    _save(client, first, "2.1", "30")
+    html = client.get(reverse("ratings:inspection", args=[first.pk])).content.decode()
+    tag, content = _warning(html)
+    assert "1 indicator not scored yet:" in content
+    texts = json.loads(html_unescape(re.search(r'data-texts="([^"]*)"', tag)[1]))
+    assert texts == [
+        "1 indicator not scored yet:",
+        "2 indicators not scored yet:",
+        "3 indicators not scored yet:",
+    ]
 
 
 def test_the_last_signature_completes_the_inspection(login, accepted, django_capture_on_commit_callbacks):
