@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import Division, PartyOrganization, User
+from branches.selectors import regions_of
 from branches.services import audit_record
 from core.locking import locked
 from core.uploads import IMAGES, sniff
@@ -166,22 +167,6 @@ def published_cases() -> QuerySet[Case]:
         )
         .order_by("-published_at", "-pk")
     )
-
-
-def regions_of(party_organization_ids) -> dict[int, str]:
-    """Division code of each party organisation: that of its primary organisation (the first it
-    covers, by id), as in the tallies."""
-    through = (
-        PartyOrganization.organizations.through.objects.filter(
-            partyorganization_id__in=list(party_organization_ids)
-        )
-        .order_by("partyorganization_id", "socialorganization_id")
-        .values_list("partyorganization_id", "socialorganization__division_code")
-    )
-    primary: dict[int, str] = {}
-    for po_id, division in through:
-        primary.setdefault(po_id, division)
-    return primary
 
 
 def public_filters() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
