@@ -52,6 +52,7 @@ urlpatterns = [
         "schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"
     ),
     path("docs/", docs.swagger_ui, name="docs"),
+    path("redoc/", docs.redoc, name="redoc"),
     # Whatever else under /api/ (an id that is not a number, say) is a JSON 404, not the site's page.
     re_path(r"^[\s\S]*$", errors.not_found, name="not-found"),  # any character, newlines too
 ]

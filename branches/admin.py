@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import access, selectors, services
-from .audited_admin import ADMIN_NOTE, AuditedAdmin
+from .audited_admin import ADMIN_NOTE, AuditedAdmin, ReadOnlyAdminMixin
 from .edit_forms import NeutralUsccMixin
 from .models import (
     AuditEntry,
@@ -461,7 +461,7 @@ class ImportBatchAdmin(CommitteeScopedAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(CommitteeScopedAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, CommitteeScopedAdmin):
     """Read-only for everyone, superusers included."""
 
     list_display = ("at", "actor", "action", "target_repr")
@@ -475,12 +475,3 @@ class AuditEntryAdmin(CommitteeScopedAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(Q(committee_id=request.user.committee_id))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -14,6 +14,20 @@ from .models import Instructor, Member, PartyOrganization, SocialOrganization
 ADMIN_NOTE = _("管理后台")
 
 
+class ReadOnlyAdminMixin:
+    """For rows nobody writes through the admin (written by services, or by a library): whoever may
+    see them looks; nobody adds, changes or deletes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def _register_service(obj):
     """The register service that saves this kind of row, where there is one."""
     by_model = {

@@ -223,6 +223,23 @@ def divisions_in_use(committee_id: int) -> list[tuple[str, str]]:
     return [(c, f"{c} {names.get(c, '')}".strip()) for c in codes]
 
 
+def regions_of(party_organization_ids) -> dict[int, str]:
+    """Region (division code) of each of the party organisations `party_organization_ids` (ids, or
+    a queryset of ids): that of its primary organisation, the first it covers by id, as in the
+    rating's tallies. One query; a party organisation that covers none is left out."""
+    through = (
+        PartyOrganization.organizations.through.objects.filter(
+            partyorganization_id__in=party_organization_ids
+        )
+        .order_by("partyorganization_id", "socialorganization_id")
+        .values_list("partyorganization_id", "socialorganization__division_code")
+    )
+    primary: dict[int, str] = {}
+    for po_id, division in through:
+        primary.setdefault(po_id, division)
+    return primary
+
+
 ORG_STATUS_CHOICES = OrgStatus.choices
 
 

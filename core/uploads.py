@@ -145,3 +145,17 @@ def _signed_redirect(field, *, content_type: str, name: str, inline: bool):
     response = HttpResponseRedirect(url)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def made_file_response(content: bytes, filename: str, content_type: str):
+    """Send a private document made for this request (a certificate, the printed pack) as a
+    download, after the calling view has checked access: the headers of a private file, never cached."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = PRIVATE_FILE_CSP
+    return response

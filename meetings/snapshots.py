@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Division, PartyOrganization
+from branches.selectors import regions_of
 from core import outbox
 
 from .compliance import committee_compliance
@@ -51,20 +52,6 @@ def _cell(c) -> list:
     return [c.css, c.met, c.due, [p.rule.name for p in c.gaps], c.open]
 
 
-def _regions(committee_id: int) -> dict[int, str]:
-    """Region (division code) of each party organisation: that of its primary organisation (the
-    first it covers, by id), as in the rating tally."""
-    through = (
-        PartyOrganization.organizations.through.objects.filter(partyorganization__committee_id=committee_id)
-        .order_by("partyorganization_id", "socialorganization_id")
-        .values_list("partyorganization_id", "socialorganization__division_code")
-    )
-    primary: dict[int, str] = {}
-    for po_id, division in through:
-        primary.setdefault(po_id, division)
-    return primary
-
-
 def compute(committee_id: int, year: int, *, today: dt.date | None = None) -> tuple[dict, list[dict]]:
     """(summary, branches) of a committee's year, as stored in the snapshot. Six queries."""
     today = today or timezone.localdate()
@@ -72,7 +59,7 @@ def compute(committee_id: int, year: int, *, today: dt.date | None = None) -> tu
     kinds = dict(
         PartyOrganization.objects.filter(committee_id=committee_id, is_active=True).values_list("pk", "kind")
     )
-    regions = _regions(committee_id)
+    regions = regions_of(PartyOrganization.objects.filter(committee_id=committee_id).values("pk"))
     branches = []
     for b in evaluated:
         gap_types = [[t.rule.name, len(t.gaps)] for t in b.types if t.gaps]

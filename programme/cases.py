@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 
 from branches import access
 from branches.models import Division, PartyOrganization, User
+from branches.selectors import regions_of
 from branches.services import audit_record
+from core.locking import locked
 from core.uploads import IMAGES, sniff
 from ratings.models import Cycle, FinalScore, Indicator, Status
 
@@ -30,10 +32,6 @@ EDGES = {
     "withdraw": ({State.IN_REVIEW, State.PUBLISHED}, State.WITHDRAWN),
 }
 MAX_PHOTOS = 9
-
-
-def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
 
 
 def indicators_for(committee_id: int) -> QuerySet[Indicator]:
@@ -88,7 +86,7 @@ def case_update(*, case: Case, title: str, text: str, party_organization, indica
     access.require(by, "programme.manage", case)
     indicators = list(indicators)
     with transaction.atomic():
-        case = _lock(case)
+        case = locked(case)
         if case.state != State.DRAFT:
             raise ValidationError(_("只有草稿可以修改；请先退回修改。"))
         before = {"title": case.title, "text": case.text[:200]}
@@ -113,7 +111,7 @@ def case_transition(*, case: Case, edge: str, by: User) -> Case:
     access.require(by, "programme.manage", case)
     sources, target = EDGES[edge]
     with transaction.atomic():
-        case = _lock(case)
+        case = locked(case)
         if case.state not in sources:
             raise ValidationError(
                 _("典型经验当前状态为“%(state)s”，不能进行此操作。") % {"state": case.get_state_display()}
@@ -133,7 +131,7 @@ def case_photo_add(*, case: Case, upload, by: User) -> CasePhoto:
     """Staff add a photo to a draft: checked by content and re-encoded (core.uploads)."""
     access.require(by, "programme.manage", case)
     with transaction.atomic():
-        case = _lock(case)
+        case = locked(case)
         if case.state != State.DRAFT:
             raise ValidationError(_("只有草稿可以添加照片。"))
         if case.photos.count() >= MAX_PHOTOS:
@@ -169,22 +167,6 @@ def published_cases() -> QuerySet[Case]:
         )
         .order_by("-published_at", "-pk")
     )
-
-
-def regions_of(party_organization_ids) -> dict[int, str]:
-    """Division code of each party organisation: that of its primary organisation (the first it
-    covers, by id), as in the tallies."""
-    through = (
-        PartyOrganization.organizations.through.objects.filter(
-            partyorganization_id__in=list(party_organization_ids)
-        )
-        .order_by("partyorganization_id", "socialorganization_id")
-        .values_list("partyorganization_id", "socialorganization__division_code")
-    )
-    primary: dict[int, str] = {}
-    for po_id, division in through:
-        primary.setdefault(po_id, division)
-    return primary
 
 
 def public_filters() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

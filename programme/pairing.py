@@ -21,6 +21,7 @@ from branches import access
 from branches.models import PartyOrganization, User
 from branches.selectors import with_star_level
 from branches.services import audit_record
+from core.locking import locked
 from meetings.models import Category, Meeting, MeetingStatus, MeetingType
 from meetings.services import meeting_create
 from ratings.models import Cycle, FinalScore, Status, Submission, level_name
@@ -126,10 +127,6 @@ def pairing_create(
     return pairing
 
 
-def _locked(pairing: Pairing) -> Pairing:
-    return Pairing.objects.select_for_update().get(pk=pairing.pk)
-
-
 def pairing_update(
     *, pairing: Pairing, starts_on: dt.date, ends_on: dt.date, goals: str, by: User
 ) -> Pairing:
@@ -143,7 +140,7 @@ def pairing_update(
     if errors:
         raise ValidationError(dict(errors))
     with transaction.atomic():
-        pairing = _locked(pairing)
+        pairing = locked(pairing)
         if pairing.is_ended:
             raise ValidationError(_("该结对已提前结束，不能再修改。"))
         before = {
@@ -169,7 +166,7 @@ def pairing_end(*, pairing: Pairing, ended_on: dt.date, reason: str, by: User) -
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("请填写提前结束的原因。")]})
     with transaction.atomic():
-        pairing = _locked(pairing)
+        pairing = locked(pairing)
         if pairing.is_ended:
             raise ValidationError(_("该结对已提前结束。"))
         if ended_on is None or not pairing.starts_on <= ended_on <= pairing.ends_on:

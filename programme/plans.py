@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from branches import access
 from branches.models import Role, User
 from branches.services import audit_record
+from core.locking import locked
 from meetings.compliance import compliance_summary
 from notifications.services import notify
 from ratings.models import Cycle, FinalScore, Indicator, Status, Submission, level_name
@@ -49,10 +50,6 @@ def _require_edge(plan: ImprovementPlan, edge: str) -> None:
         raise TransitionNotAllowed(
             _("提升计划当前状态为“%(state)s”，不能进行此操作。") % {"state": plan.get_state_display()}
         )
-
-
-def _lock(plan: ImprovementPlan) -> ImprovementPlan:
-    return ImprovementPlan.objects.select_for_update().get(pk=plan.pk)
 
 
 # --- generation ---------------------------------------------------------------------------------
@@ -197,7 +194,7 @@ def plan_action_add(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        plan = _lock(plan)
+        plan = locked(plan)
         _require_edge(plan, "action_add")
         action = PlanAction(
             plan=plan,
@@ -222,7 +219,7 @@ def plan_commit(*, plan: ImprovementPlan, by: User) -> ImprovementPlan:
     """The secretary commits the branch to the plan's actions."""
     access.require(by, "programme.record", plan)
     with transaction.atomic():
-        plan = _lock(plan)
+        plan = locked(plan)
         _require_edge(plan, "commit")
         if not plan.actions.exists():
             raise ValidationError(_("请至少制定一项措施再确认计划。"))
@@ -236,9 +233,9 @@ def plan_action_done(*, action: PlanAction, by: User, note: str = "") -> PlanAct
     """The secretary marks an action done; the plan is done with its last action."""
     access.require(by, "programme.record", action)
     with transaction.atomic():
-        plan = _lock(action.plan)
+        plan = locked(action.plan)
         _require_edge(plan, "action_done")
-        action = PlanAction.objects.select_for_update().get(pk=action.pk)
+        action = locked(action)
         if action.is_done:
             raise TransitionNotAllowed(_("这项措施已标记完成。"))
         action.done_at, action.done_note = timezone.now(), (note or "").strip()

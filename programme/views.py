@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from branches import access
 from branches.access import require_acting_committee, role_required, staff_required
 from branches.models import PartyOrganization, Role
+from branches.selectors import regions_of
 from core.errors import attempt
 from core.uploads import private_file_response
 
@@ -446,7 +447,7 @@ def case_library(request):
         region=filters.get("region", ""),
     )
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    region_of = case_services.regions_of([c.party_organization_id for c in page.object_list])
+    region_of = regions_of([c.party_organization_id for c in page.object_list])
     names = dict(regions)
     for case in page.object_list:
         case.region_name = names.get(region_of.get(case.party_organization_id, ""), "")

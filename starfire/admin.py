@@ -15,27 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from branches.audited_admin import ReadOnlyAdminMixin
 from branches.services import audit_record
 from core.dates import short_datetime
 
 from .models import LoginAttempt, LoginFailure
 
 
-class SuperuserReadOnlyAdmin(admin.ModelAdmin):
+class SuperuserReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LoginAttempt)

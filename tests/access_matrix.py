@@ -300,6 +300,7 @@ URLS: dict[str, Url] = {
     "notifications:preferences": Url(get="L 200 200 200 200 200 200 200 200 200", post="L R R R R R R R R R"),
     "api:schema": Url(get="200 200 200 200 200 200 200 200 200 200"),
     "api:docs": Url(get="200 200 200 200 200 200 200 200 200 200"),
+    "api:redoc": Url(get="200 200 200 200 200 200 200 200 200 200"),
     "api:not-found": Url(get="404 404 404 404 404 404 404 404 404 404", post="404 404 404 404 404 404 404 404 404 404"),
     "api:committee-list": Url(get="401 200 200 200 200 200 200 200 200 200", post="401 405 405 405 405 405 405 405 405 405"),
     "api:committee-detail": Url(pk("committee"), get="401 404 200 200 200 404 200 404 200 404"),

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from branches.admin import CommitteeScopedAdmin, may_use_admin
+from branches.audited_admin import ReadOnlyAdminMixin
 from branches.models import PartyOrganization, Role, SocialOrganization, User
 from ratings.models import (
     AdjustmentItem,
@@ -83,17 +84,8 @@ class RatingsAdmin(CommitteeScopedAdmin):
         return _committee_id_at(obj, self.committee_path)
 
 
-class ReadOnlyAdmin(RatingsAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, RatingsAdmin):
     """Rows written only by ratings.services: staff may look, nobody edits here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ScopedInline:

@@ -53,10 +53,6 @@ GROUNDS_OF = {
 }
 
 
-def _require(by: User, committee_id: int) -> None:
-    access.require(by, "rating.manage", access.Target(committee_id=committee_id))
-
-
 def valid_high_awards(cycle: Cycle, today: dt.date | None = None):
     """The awards of `cycle` that may be sampled: valid, in force, at 4★ or 5★."""
     today = today or timezone.localdate()
@@ -78,7 +74,7 @@ def followup_sample_draw(
     *, cycle: Cycle, by: User, share: int | None = None, seed: int | None = None
 ) -> FollowUpSample:
     """Draw the 跟踪评估 sample of a cycle and open one check per drawn award."""
-    _require(by, cycle.committee_id)
+    access.require(by, "rating.manage", cycle)
     share = share or RatingSettings.for_committee(cycle.committee_id).followup_share
     if not 1 <= share <= 100:
         raise ValidationError({"share": _("抽取比例应在 1% 到 100% 之间。")})
@@ -219,7 +215,7 @@ def _lock_open(check: FollowUpCheck, by: User, *, scoring: bool = False) -> Foll
     """The open check, locked; staff of its committee — or, to score, its assigned inspector."""
     check = FollowUpCheck.objects.select_for_update().select_related("award__cycle").get(pk=check.pk)
     if not (scoring and access.can(by, "followup.score", check)):
-        _require(by, check.award.cycle.committee_id)
+        access.require(by, "rating.manage", check.award.cycle)
     if check.state != FollowUpCheck.State.OPEN:
         raise ValidationError(_("该核查已结束。"))
     return check

@@ -33,10 +33,6 @@ def meeting_of(cycle: Cycle) -> PromotionMeeting:
     return found or PromotionMeeting(cycle=cycle, heading=default_heading(cycle))
 
 
-def _require(by: User, cycle: Cycle) -> None:
-    access.require(by, "rating.manage", access.Target(committee_id=cycle.committee_id))
-
-
 def _secretaries():
     return Prefetch(
         "party_organization__members",
@@ -101,7 +97,7 @@ def promotion_meeting_save(
     *, cycle: Cycle, by: User, heading: str, held_on: dt.date | None, place: str
 ) -> PromotionMeeting:
     """Staff set what the printed pack says at the top: heading, date and place."""
-    _require(by, cycle)
+    access.require(by, "rating.manage", cycle)
     heading = (heading or "").strip()
     if not heading:
         raise ValidationError({"heading": _("请填写标题。")})
@@ -126,7 +122,7 @@ def promotion_speaker_add(
     *, cycle: Cycle, by: User, party_organization: PartyOrganization, speaker: str, topic: str
 ) -> PromotionSpeaker:
     """交流发言: staff choose a branch, who speaks for it and on what; it goes last in the order."""
-    _require(by, cycle)
+    access.require(by, "rating.manage", cycle)
     if party_organization.committee_id != cycle.committee_id:
         raise ValidationError({"party_organization": _("党组织不属于本综合党委。")})
     with transaction.atomic():
@@ -157,7 +153,7 @@ def promotion_speaker_add(
 
 def promotion_speaker_remove(*, speaker: PromotionSpeaker, by: User) -> None:
     cycle = speaker.meeting.cycle
-    _require(by, cycle)
+    access.require(by, "rating.manage", cycle)
     with transaction.atomic():
         meeting = _meeting_for_update(cycle, by)
         row = meeting.speakers.filter(pk=speaker.pk).select_related("party_organization").first()
@@ -176,7 +172,7 @@ def promotion_speaker_remove(*, speaker: PromotionSpeaker, by: User) -> None:
 def promotion_speaker_move(*, speaker: PromotionSpeaker, by: User, up: bool) -> None:
     """Swap a speaker with the one before (up) or after it in the order."""
     cycle = speaker.meeting.cycle
-    _require(by, cycle)
+    access.require(by, "rating.manage", cycle)
     with transaction.atomic():
         meeting = _meeting_for_update(cycle, by)
         rows = list(meeting.speakers.order_by("position", "pk"))
@@ -204,7 +200,7 @@ def promotion_plaque_hand_over(*, award: Award, by: User, on: dt.date | None = N
     """授牌: the plaque was handed over at the meeting — marks the plaque register (delivered on the
     meeting's date, or today; received by the branch's secretary). A plaque handed over was made by
     then, so a missing making date is set to the same day."""
-    _require(by, award.cycle)
+    access.require(by, "rating.manage", award.cycle)
     if award.state == Award.State.REVOKED:
         raise ValidationError(_("已撤销的命名不再授牌。"))
     on = on or timezone.localdate()

@@ -218,33 +218,23 @@ def coverage_xlsx(report) -> bytes:
         _("工作覆盖率（%）"),
         _("未覆盖"),
     ]
-    ws = _sheet(wb, _("两个覆盖"), header)
-    rows = [report.overall, *report.by_region]
-    for r in rows:
-        ws.append(
-            [
-                r.label,
-                r.total,
-                r.party_covered,
-                _num(r.org_rate),
-                r.work_covered,
-                _num(r.work_rate),
-                r.uncovered,
-            ],
-        )
-    ws = _sheet(wb, _("按组织类型"), header)
-    for r in report.by_type:
-        ws.append(
-            [
-                r.label,
-                r.total,
-                r.party_covered,
-                _num(r.org_rate),
-                r.work_covered,
-                _num(r.work_rate),
-                r.uncovered,
-            ],
-        )
+    for title, rows in (
+        (_("两个覆盖"), [report.overall, *report.by_region]),
+        (_("按组织类型"), report.by_type),
+    ):
+        ws = _sheet(wb, title, header)
+        for r in rows:
+            ws.append(
+                [
+                    r.label,
+                    r.total,
+                    r.party_covered,
+                    _num(r.org_rate),
+                    r.work_covered,
+                    _num(r.work_rate),
+                    r.uncovered,
+                ]
+            )
     return _save(wb)
 
 

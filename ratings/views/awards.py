@@ -6,17 +6,15 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from branches.access import staff_required
 from core.errors import attempt
-from core.uploads import PRIVATE_FILE_CSP, private_file_response
+from core.uploads import made_file_response, private_file_response
 
 from ..models import Award, AwardEvent, Cycle, RatingSettings, level_name
 from ..outcomes import awards as award_services
@@ -260,15 +258,6 @@ def plaque_update(request, pk):
     return _render_award(request, award, plaque_form=form)
 
 
-def _pdf_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = PRIVATE_FILE_CSP
-    return response
-
-
 @staff_or_secretary
 @require_GET
 def certificate_pdf(request, pk):
@@ -278,7 +267,7 @@ def certificate_pdf(request, pk):
         messages.error(request, _("该星级命名已撤销，证书不能再下载。"))
         return redirect("ratings:branch-history", pk=award.party_organization_id)
     pdf = certificates.certificate_pdf(award, site_url=settings.SITE_URL)
-    return _pdf_response(pdf, f"{award.certificate_no}.pdf", "application/pdf")
+    return made_file_response(pdf, f"{award.certificate_no}.pdf", "application/pdf")
 
 
 @staff_required

@@ -53,14 +53,6 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-def first_error(form: forms.Form) -> str:
-    for name, errors in form.errors.items():
-        field = form.fields.get(name)
-        label = field.label if field is not None and field.label and not field.widget.is_hidden else ""
-        return f"{label}：{errors[0]}" if label else str(errors[0])
-    return ""
-
-
 # --- 公示 (public) ---------------------------------------------------------------------------
 
 

@@ -3,15 +3,13 @@ date, place, exchange speakers and their order), printed as PDF and .docx; handi
 marks the plaque register."""
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from branches.access import staff_required
 from core.errors import attempt
-from core.uploads import PRIVATE_FILE_CSP
+from core.uploads import made_file_response
 
 from ..models import PromotionSpeaker
 from ..outcomes import promotion
@@ -119,20 +117,11 @@ def plaque_hand_over(request, pk):
     return redirect("ratings:promotion", pk=award.cycle_id)
 
 
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = PRIVATE_FILE_CSP
-    return response
-
-
 @staff_required
 @require_GET
 def pack_pdf(request, pk):
     cycle = cycle_for(request, pk)
-    return _download(
+    return made_file_response(
         promotion_pack.pack_pdf(cycle),
         _("%(year)s年度推进会材料.pdf") % {"year": cycle.year},
         "application/pdf",
@@ -143,7 +132,7 @@ def pack_pdf(request, pk):
 @require_GET
 def commendation_docx(request, pk):
     cycle = cycle_for(request, pk)
-    return _download(
+    return made_file_response(
         promotion_pack.commendation_docx(cycle),
         _("%(year)s年度通报表扬名单.docx") % {"year": cycle.year},
         promotion_pack.DOCX,

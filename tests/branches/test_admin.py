@@ -686,3 +686,19 @@ def test_the_admin_does_not_say_that_another_committee_has_the_code(staff_client
         f"统一社会信用代码 {ours.uscc} 已在本综合党委登记，不能重复导入。"
     ]
     assert SocialOrganization.objects.filter(uscc__in=[theirs.uscc, ours.uscc]).count() == 2
+
+
+def test_the_read_only_admins_let_nobody_write_not_even_a_superuser(rf):
+    from django.contrib import admin as django_admin
+
+    from branches.models import AuditEntry
+    from ratings.models import FinalScore, Submission
+    from starfire.models import LoginFailure
+
+    request = rf.get("/")
+    request.user = factories.UserFactory(is_superuser=True, is_staff=True)
+    for model in (AuditEntry, Submission, FinalScore, LoginFailure):
+        model_admin = django_admin.site._registry[model]
+        assert not model_admin.has_add_permission(request), model
+        assert not model_admin.has_change_permission(request), model
+        assert not model_admin.has_delete_permission(request), model

@@ -1,5 +1,6 @@
 """两个覆盖 on a hand-computed register, and pages whose query count does not grow with their rows."""
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches import selectors
-from branches.models import OrgStatus, OrgType, PartyOrgKind
+from branches.models import OrgStatus, OrgType, PartyOrganization, PartyOrgKind
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +204,38 @@ def test_party_organisation_detail_queries_do_not_grow_with_members(staff_client
     small = _count(staff_client, url)
     factories.MemberFactory.create_batch(40, party_organization=po)
     assert _count(staff_client, url) == small
+
+
+def test_a_party_organisations_region_is_that_of_its_primary_organisation(committee):
+    first = factories.SocialOrganizationFactory(committee=committee, division=JINJIANG)
+    second = factories.SocialOrganizationFactory(committee=committee, division=WUHOU)
+    joint = factories.PartyOrganizationFactory(
+        committee=committee, kind=PartyOrgKind.JOINT_BRANCH, organizations=[second, first]
+    )
+    own = factories.PartyOrganizationFactory(committee=committee, organizations=[second])
+    none = factories.PartyOrganizationFactory(committee=committee, organizations=[])
+    ids = [joint.pk, own.pk, none.pk]
+    with CaptureQueriesContext(connection) as queries:
+        regions = selectors.regions_of(ids)
+    assert regions == {joint.pk: JINJIANG, own.pk: WUHOU} and len(queries) == 1  # the first by id
+    # ids or a queryset of ids
+    assert selectors.regions_of(PartyOrganization.objects.filter(pk=own.pk).values("pk")) == {own.pk: WUHOU}
+
+
+def test_the_coverage_workbook_has_the_regions_and_the_types(committee, register):
+    from openpyxl import load_workbook
+
+    from ratings.reports import xlsx as reports
+
+    report = selectors.coverage_report(committee.pk)
+    wb = load_workbook(io.BytesIO(reports.coverage_xlsx(report)))
+    by_region, by_type = wb.worksheets
+    rows = list(by_region.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1 + len(report.by_region) and len(list(by_type.iter_rows(min_row=2))) == len(
+        report.by_type
+    )
+    overall = report.overall
+    assert (
+        rows[0][:3] == (overall.label, overall.total, overall.party_covered)
+        and rows[0][6] == overall.uncovered
+    )

@@ -250,3 +250,16 @@ def test_damaged_files_are_refused_with_a_message_never_an_error(name):
             sniff(SimpleUploadedFile(name, bytes(data)), DOCUMENTS)
         except ValidationError as exc:
             assert f"“{name}”" in exc.messages[0]
+
+
+def test_a_document_made_for_the_request_is_sent_as_a_private_download():
+    from core.uploads import PRIVATE_FILE_CSP, made_file_response
+
+    response = made_file_response(b"%PDF-1.7 ...", "证书 1.pdf", "application/pdf")
+    assert response.content == b"%PDF-1.7 ..." and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;") and "filename*=utf-8''" in response[
+        "Content-Disposition"
+    ].replace("UTF-8", "utf-8")
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == PRIVATE_FILE_CSP

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from branches import access
 from ratings.models import Award, Plaque, PromotionSpeaker
 from ratings.outcomes import promotion
 from ratings.outcomes.awards import award_revoke
@@ -221,3 +222,8 @@ def test_the_page_takes_the_same_queries_whatever_the_rows(client, final, staff_
     Submission.objects.create(cycle=final.cycle, party_organization=extra)  # one more on the attendance list
     promotion.promotion_plaque_hand_over(award=Award.objects.get(submission=final.five), by=staff_user)
     assert count() == few
+
+
+def test_the_policy_reads_a_cycle_as_its_committee(final):
+    # The services pass the cycle itself to `access.require(by, "rating.manage", cycle)`.
+    assert access.target_of(final.cycle) == access.Target(committee_id=final.cycle.committee_id)
