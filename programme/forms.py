@@ -62,6 +62,14 @@ class PairingEditForm(forms.Form):
     goals = forms.CharField(
         label=_("结对目标"), widget=forms.Textarea(attrs={"rows": 4}), max_length=limits.REASON
     )
+    # asked only when the new period would leave recorded joint activities outside it
+    drop_activities = forms.BooleanField(
+        label=_("我已知晓：这些联合活动将不再计入本结对"), required=False, widget=forms.HiddenInput
+    )
+
+    def ask_to_drop_activities(self):
+        """Show the confirmation box (after the service named the activities the change drops)."""
+        self.fields["drop_activities"].widget = forms.CheckboxInput()
 
 
 class PairingEndForm(forms.Form):

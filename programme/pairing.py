@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from branches import access
 from branches.models import PartyOrganization, User
@@ -127,10 +128,46 @@ def pairing_create(
     return pairing
 
 
+def pair_activities(pairing: Pairing, first: dt.date, last: dt.date) -> QuerySet[Meeting]:
+    """The pair's joint activities (either branch holding, the other as partner) held from
+    `first` to `last`, cancelled ones left out, oldest first."""
+    return (
+        Meeting.objects.filter(
+            Q(party_organization_id=pairing.strong_id, partner_organization_id=pairing.weak_id)
+            | Q(party_organization_id=pairing.weak_id, partner_organization_id=pairing.strong_id),
+            starts_at__date__gte=first,
+            starts_at__date__lte=last,
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .select_related("party_organization", "meeting_type")
+        .order_by("starts_at", "pk")
+    )
+
+
+SHOWN_DROPPED = 5  # activities named in the question before a shorter period drops them
+
+
+def _dropped_activities(pairing: Pairing, starts_on: dt.date, ends_on: dt.date) -> list[Meeting]:
+    """The activities that count for the pair now and would not within the new period."""
+    return [
+        m
+        for m in pair_activities(pairing, pairing.starts_on, pairing.last_day)
+        if not starts_on <= timezone.localtime(m.starts_at).date() <= ends_on
+    ]
+
+
 def pairing_update(
-    *, pairing: Pairing, starts_on: dt.date, ends_on: dt.date, goals: str, by: User
+    *,
+    pairing: Pairing,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    goals: str,
+    by: User,
+    drop_activities: bool = False,
 ) -> Pairing:
-    """Staff change an active pair's goals and period."""
+    """Staff change an active pair's goals and period. A period that would leave recorded joint
+    activities outside it (so they no longer count for the pair) is refused unless the staff
+    member confirms it with `drop_activities`, having been told which ones."""
     access.require(by, "programme.manage", pairing)
     errors: dict[str, list] = defaultdict(list)
     if starts_on and ends_on and ends_on <= starts_on:
@@ -143,6 +180,25 @@ def pairing_update(
         pairing = locked(pairing)
         if pairing.is_ended:
             raise ValidationError(_("该结对已提前结束，不能再修改。"))
+        dropped = _dropped_activities(pairing, starts_on, ends_on)
+        if dropped and not drop_activities:
+            named = _("；").join(
+                f"{timezone.localtime(m.starts_at):%Y-%m-%d} {m.topic}" for m in dropped[:SHOWN_DROPPED]
+            )
+            if len(dropped) > SHOWN_DROPPED:
+                named += _("……")
+            raise ValidationError(
+                {
+                    "drop_activities": ngettext(
+                        "已记录的 %(n)s 次联合活动在新的结对期之外，保存后将不再计入本结对：%(list)s。"
+                        "如确要这样修改，请勾选确认后再保存。",
+                        "已记录的 %(n)s 次联合活动在新的结对期之外，保存后将不再计入本结对：%(list)s。"
+                        "如确要这样修改，请勾选确认后再保存。",
+                        len(dropped),
+                    )
+                    % {"n": len(dropped), "list": named}
+                }
+            )
         before = {
             "period": f"{pairing.starts_on:%Y-%m-%d}–{pairing.ends_on:%Y-%m-%d}",
             "goals": pairing.goals,
@@ -155,7 +211,11 @@ def pairing_update(
             action="pairing.update",
             target=pairing,
             before=before,
-            after={"period": f"{starts_on:%Y-%m-%d}–{ends_on:%Y-%m-%d}", "goals": pairing.goals},
+            after={
+                "period": f"{starts_on:%Y-%m-%d}–{ends_on:%Y-%m-%d}",
+                "goals": pairing.goals,
+                **({"activities_no_longer_counted": [m.pk for m in dropped]} if dropped else {}),
+            },
         )
     return pairing
 
@@ -405,17 +465,7 @@ def pairing_report(pairing: Pairing, *, unpublished: bool) -> PairReport:
     """One pair's page: its joint activities, and the weaker branch's final score per indicator in
     the cycle it was paired on next to the next cycle (matched by indicator code)."""
     row = pairing_rows([pairing], unpublished=unpublished)[0]
-    activities = list(
-        Meeting.objects.filter(
-            Q(party_organization_id=pairing.strong_id, partner_organization_id=pairing.weak_id)
-            | Q(party_organization_id=pairing.weak_id, partner_organization_id=pairing.strong_id),
-            starts_at__date__gte=pairing.starts_on,
-            starts_at__date__lte=pairing.last_day,
-        )
-        .exclude(status=MeetingStatus.CANCELLED)
-        .select_related("party_organization", "meeting_type")
-        .order_by("starts_at", "pk")
-    )
+    activities = list(pair_activities(pairing, pairing.starts_on, pairing.last_day))
     sides = {"before": row.before, "after": row.after}
     sub_ids = {}
     for key, result in sides.items():

@@ -133,6 +133,8 @@ def pairing_edit(request, pk):
         if outcome.ok:
             messages.success(request, _("已保存结对的目标和期限。"))
             return redirect("programme:pairing-detail", pk=pairing.pk)
+        if "drop_activities" in form.errors:
+            form.ask_to_drop_activities()
     status = 400 if form.errors else 200
     return render(
         request,

@@ -127,3 +127,66 @@ def test_pages_edit_and_end_a_pair(finished, staff_user, client):
     page = client.get(reverse("programme:pairing-list")).content.decode()
     assert "帮扶对象撤销合并" in page and "2026-06-01" in page
     assert reverse("programme:pairing-end", args=[pairing.pk]) not in client.get(detail).content.decode()
+
+
+def _joint(pairing, day, topic):
+    secretary = factories.SecretaryUserFactory(party_organization=pairing.weak)
+    return services.joint_activity_record(
+        pairing=pairing, by=secretary, starts_at=_at(day), place="活动室", topic=topic
+    )
+
+
+def test_a_shorter_period_that_drops_recorded_activities_is_confirmed_first(finished, staff_user):
+    pairing = _pair(finished, staff_user)
+    first = pairing.starts_on
+    kept = _joint(pairing, first + dt.timedelta(days=10), "结对学习")
+    dropped = _joint(pairing, first + dt.timedelta(days=40), "联合主题党日")
+    shorter = {"starts_on": first, "ends_on": first + dt.timedelta(days=30), "goals": "台账规范"}
+
+    with pytest.raises(ValidationError) as err:
+        services.pairing_update(pairing=pairing, by=staff_user, **shorter)
+    message = err.value.message_dict["drop_activities"][0]
+    assert "1 次联合活动" in message and "联合主题党日" in message and "结对学习" not in message
+    pairing.refresh_from_db()
+    assert pairing.ends_on != shorter["ends_on"]  # nothing changed
+    assert services.pairing_rows([pairing], unpublished=True)[0].activities == 2
+
+    services.pairing_update(pairing=pairing, by=staff_user, drop_activities=True, **shorter)
+    pairing.refresh_from_db()
+    assert pairing.ends_on == shorter["ends_on"]
+    assert services.pairing_rows([pairing], unpublished=True)[0].activities == 1
+    report = services.pairing_report(pairing, unpublished=True)
+    assert [m.pk for m in report.activities] == [kept.pk]
+    entry = AuditEntry.objects.filter(action="pairing.update").get()
+    assert entry.after["activities_no_longer_counted"] == [dropped.pk]
+
+    # a change that keeps every activity inside needs no confirmation
+    services.pairing_update(
+        pairing=pairing, by=staff_user, starts_on=first, ends_on=first + dt.timedelta(days=60), goals="x"
+    )
+
+
+def test_the_edit_page_asks_before_dropping_activities(finished, staff_user, client):
+    pairing = _pair(finished, staff_user)
+    first = pairing.starts_on
+    _joint(pairing, first + dt.timedelta(days=40), "联合主题党日")
+    client.force_login(staff_user)
+    edit = reverse("programme:pairing-edit", args=[pairing.pk])
+    data = {
+        "starts_on": first.isoformat(),
+        "ends_on": (first + dt.timedelta(days=30)).isoformat(),
+        "goals": "x",
+    }
+
+    page = client.get(edit).content.decode()
+    assert 'type="checkbox" name="drop_activities"' not in page  # no question before there is one to ask
+    assert 'type="hidden" name="drop_activities"' in page
+    asked = client.post(edit, data)
+    html = asked.content.decode()
+    assert asked.status_code == 400
+    assert "联合主题党日" in html and 'type="checkbox" name="drop_activities"' in html
+    pairing.refresh_from_db()
+    assert pairing.ends_on != first + dt.timedelta(days=30)
+    assert client.post(edit, {**data, "drop_activities": "on"}).status_code == 302
+    pairing.refresh_from_db()
+    assert pairing.ends_on == first + dt.timedelta(days=30)
