@@ -270,7 +270,9 @@ def test_inspectors_see_the_record_read_only(actors, meeting, login):
         .content.decode()
     )
     assert reverse("meetings:meeting-edit", args=[meeting.pk]) not in page
-    assert "删除" not in page
+    attachment = meeting.attachments.get()
+    assert reverse("meetings:attachment-remove", args=[attachment.pk]) not in page  # no delete button
+    assert reverse("meetings:attachment-download", args=[attachment.pk]) in page  # but the file is there
 
 
 @pytest.mark.usefixtures("private_storage_backend")
