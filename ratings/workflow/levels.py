@@ -134,13 +134,17 @@ def indicator_totals(cycle: Cycle, statuses=REVIEW_STATUSES) -> dict[int, Decima
         return {sid: Decimal(int(h)) / 100 for sid, h in cursor.fetchall()}
 
 
-def cycle_candidates(cycle: Cycle, statuses=REVIEW_STATUSES, prev=None):
-    """The inputs of the star rules for every submission in review, in a fixed number of queries."""
-    subs = list(
-        Submission.objects.filter(cycle=cycle, status__in=statuses).values_list("pk", "party_organization_id")
-    )
-    ids = [pk for pk, _po in subs]
-    if not ids:
+def cycle_candidates(cycle: Cycle, statuses=REVIEW_STATUSES, prev=None, subs=None):
+    """The inputs of the star rules for every submission in review, in a fixed number of queries.
+
+    `subs`: the (pk, party organisation) of those submissions when the caller has read them."""
+    if subs is None:
+        subs = list(
+            Submission.objects.filter(cycle=cycle, status__in=statuses).values_list(
+                "pk", "party_organization_id"
+            )
+        )
+    if not subs:
         return []
     totals = indicator_totals(cycle, statuses)
     # the same submissions as a subquery: thousands of ids as parameters cost more than the rows
@@ -218,7 +222,15 @@ def cycle_recompute_levels(*, cycle_id: int) -> int:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK_CLASS, cycle_id])
         cycle = Cycle.objects.select_related("rubric").get(pk=cycle_id)
         prev = previous_levels(cycle)
-        outcomes = rules.decide(cycle_candidates(cycle, prev=prev), rules_for(cycle.rubric))
+        # one read of the cycle's submissions: those in review are the candidates, the others
+        # with a stored result are cleared below
+        stored = list(
+            Submission.objects.filter(cycle_id=cycle_id)
+            .filter(Q(status__in=REVIEW_STATUSES) | Q(total__isnull=False))
+            .values("pk", "party_organization_id", "status", *LEVEL_FIELDS)
+        )
+        in_review = [(r["pk"], r["party_organization_id"]) for r in stored if r["status"] in REVIEW_STATUSES]
+        outcomes = rules.decide(cycle_candidates(cycle, prev=prev, subs=in_review), rules_for(cycle.rubric))
         wanted = {}
         for o in outcomes:
             wanted[o.key] = {
@@ -230,11 +242,8 @@ def cycle_recompute_levels(*, cycle_id: int) -> int:
                 "proposed_level": o.level,
                 "level_explanation": o.explanation,
             }
-        stored = Submission.objects.filter(cycle_id=cycle_id).filter(
-            Q(status__in=REVIEW_STATUSES) | Q(total__isnull=False)
-        )
         changes = {}
-        for row in stored.values("pk", "party_organization_id", *LEVEL_FIELDS):
+        for row in stored:
             if row["pk"] in wanted:
                 values = {**wanted[row["pk"]], "previous_level": prev.get(row["party_organization_id"])}
             else:  # reopened out of review: no proposal (nor a place in the quotas above)
