@@ -90,7 +90,9 @@ def world(transactional_db):
     followup.followup_schedule(
         check=check, by=staff, visit_on=today, inspector=inspector, indicators=list(cycle.rubric.indicators())
     )
-    followup.followup_score(check=check, by=inspector, indicator=indicator, score=Decimal("30"), finding="台账齐全")
+    followup.followup_score(
+        check=check, by=inspector, indicator=indicator, score=Decimal("30"), finding="台账齐全"
+    )
 
     promotion.promotion_meeting_save(
         cycle=cycle, by=staff, heading="星火评星推进会", held_on=today, place="成都市社会组织党建服务中心"
