@@ -163,15 +163,7 @@ class TypeCompliance:
     @property
     def gaps_label(self) -> str:
         """The gaps in a few characters: “2、3、7月”, “第1、3季度”, “全年”."""
-        gaps = self.gaps
-        if not gaps:
-            return ""
-        numbers = "、".join(str(p.index) for p in gaps)
-        if self.rule.frequency == Frequency.MONTH:
-            return _("%(n)s月") % {"n": numbers}
-        if self.rule.frequency == Frequency.QUARTER:
-            return _("第%(n)s季度") % {"n": numbers}
-        return _("全年")
+        return gaps_label(self.rule.frequency, [p.index for p in self.gaps])
 
     @property
     def met_periods(self) -> int:
@@ -361,3 +353,16 @@ def evaluate(
                 cell.held += n
         types.append(TypeCompliance(rule, periods, sum(counting), sum(below)))
     return BranchCompliance(party_organization_id, name, year, types, cells)
+
+
+def gaps_label(frequency: str, indexes: list[int]) -> str:
+    """Gap periods (month or quarter numbers) in a few characters, in the active language:
+    “2、3、7月”, “第1、3季度”, “全年”; "" for none."""
+    if not indexes:
+        return ""
+    numbers = "、".join(str(i) for i in indexes)
+    if frequency == Frequency.MONTH:
+        return _("%(n)s月") % {"n": numbers}
+    if frequency == Frequency.QUARTER:
+        return _("第%(n)s季度") % {"n": numbers}
+    return _("全年")

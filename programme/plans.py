@@ -24,6 +24,7 @@ from branches.models import Role, User
 from branches.services import audit_record
 from core.locking import locked
 from meetings.compliance import compliance_summary
+from meetings.compliance_rules import gaps_label
 from notifications.services import notify
 from ratings.models import Cycle, FinalScore, Indicator, Status, Submission, level_name
 
@@ -126,7 +127,14 @@ def plans_generate(*, cycle: Cycle, by: User | None = None) -> list[ImprovementP
             total = sub.total if sub.status == Status.REVIEWED else None
             branch = compliance.get(sub.party_organization_id)
             gaps = [
-                {"type": t.rule.name, "gaps": len(t.gaps), "label": str(t.gaps_label)}
+                {
+                    "type": t.rule.name,
+                    "gaps": len(t.gaps),
+                    # the periods, so that the label is read in the reader's language
+                    "frequency": t.rule.frequency,
+                    "periods": [p.index for p in t.gaps],
+                    "label": str(t.gaps_label),
+                }
                 for t in (branch.types if branch else [])
                 if t.gaps
             ]
@@ -326,3 +334,12 @@ def display_state(plan: ImprovementPlan, *, overdue: bool) -> tuple[str, str]:
 
 def level_label(level: int | None) -> str:
     return str(level_name(level)) if level else _("未评星")
+
+
+def meeting_gaps_shown(plan: ImprovementPlan) -> list[dict]:
+    """The plan's meeting gaps with their periods labelled in the active language (plans made
+    before the periods were kept show the label they were made with)."""
+    return [
+        {**g, "label": gaps_label(g["frequency"], g["periods"])} if "periods" in g else g
+        for g in plan.meeting_gaps
+    ]

@@ -250,6 +250,7 @@ def _render_plan(request, plan, *, action_form=None, status=200):
         "programme/plan_detail.html",
         {
             "plan": plan,
+            "meeting_gaps": plan_services.meeting_gaps_shown(plan),
             "actions": actions,
             "shown_state": plan_services.display_state(plan, overdue=overdue),
             "level_label": plan_services.level_label(plan.level),
@@ -258,7 +259,7 @@ def _render_plan(request, plan, *, action_form=None, status=200):
             "action_form": action_form if editable else None,
             "can_commit": can_record and plan.state in plan_services.EDGES["commit"],
             "can_mark_done": can_record and plan.state in plan_services.EDGES["action_done"],
-            "done_form": ActionDoneForm(),
+            "done_form": ActionDoneForm(auto_id=False),  # one per action row: no repeated ids
         },
         status=status,
     )

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Notification
 from programme import plans as services
@@ -63,6 +63,23 @@ def test_branches_below_target_get_a_plan_from_their_own_scores(finished, staff_
 
     assert services.plans_generate(cycle=finished.cycle) == []  # safe to run again
     assert ImprovementPlan.objects.count() == 3
+
+
+def test_the_meeting_gaps_are_read_in_the_readers_language(finished, staff_user):
+    with translation.override("en"):  # made by someone reading English ...
+        services.plans_generate(cycle=finished.cycle, by=staff_user)
+    plan = _plan(finished)
+    with translation.override("zh-hans"):  # ... read in Chinese
+        shown = services.meeting_gaps_shown(plan)
+    assert [g["type"] for g in shown] == [g["type"] for g in plan.meeting_gaps]
+    assert all(("月" in g["label"]) or ("季度" in g["label"]) or g["label"] == "全年" for g in shown)
+    with translation.override("en"):
+        assert all(
+            "月" not in g["label"] and "季度" not in g["label"] for g in services.meeting_gaps_shown(plan)
+        )
+    # a plan made before the periods were kept shows the label it was made with
+    plan.meeting_gaps = [{"type": "支委会", "gaps": 2, "label": "1、2月"}]
+    assert services.meeting_gaps_shown(plan) == plan.meeting_gaps
 
 
 def test_the_target_is_the_committees(finished, committee):
