@@ -370,12 +370,12 @@ def _check_row(row: RowResult, first_seen: dict[str, int]) -> None:
         )
 
     division = v.get("division_code", "")
-    if division and (len(division) != 6 or not division.isdigit()):
+    if division and (len(division) != 6 or not (division.isascii() and division.isdigit())):
         errors.append(_("行政区划代码：应为6位数字，而不是“%(value)s”。") % {"value": division})
     if not division and code:
         v["division_code"] = derived_division = uscc_rules.division_from_uscc(code)
         # A valid code may have letters in positions 3–8; bulk_create would store them unchecked.
-        if uscc_rules.is_valid(code) and not derived_division.isdigit():
+        if uscc_rules.is_valid(code) and not (derived_division.isascii() and derived_division.isdigit()):
             errors.append(
                 _("行政区划代码：统一社会信用代码第3–8位“%(value)s”不是区划代码，请填写6位区划代码。")
                 % {"value": derived_division}

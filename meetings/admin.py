@@ -141,6 +141,11 @@ class QuorumFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _whole_number(value) -> bool:
+    """An id from the query string: ASCII digits only ("²".isdigit() is true too), and not huge."""
+    return bool(value) and value.isascii() and value.isdigit() and len(value) < 10
+
+
 class YearFilter(admin.SimpleListFilter):
     """Meetings of one year; the years are listed without reading the meetings (the admin's
     date hierarchy scans every row for the months that have any)."""
@@ -153,7 +158,7 @@ class YearFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit() and int(value) in recorded_years():
+        if _whole_number(value) and int(value) in recorded_years():
             start, end = year_bounds(int(value))
             return queryset.filter(starts_at__gte=start, starts_at__lt=end)
         return queryset
@@ -168,12 +173,19 @@ class MeetingTypeFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         types = MeetingType.objects.order_by("committee_id", "sort_order", "pk")
         if not request.user.is_superuser:
-            types = types.filter(committee_id=request.user.committee_id)
-        return [(str(pk), name) for pk, name in types.values_list("pk", "name")]
+            return [
+                (str(pk), name)
+                for pk, name in types.filter(committee_id=request.user.committee_id).values_list("pk", "name")
+            ]
+        # a superuser sees every committee's types: each named with its committee
+        return [
+            (str(pk), f"{name}（{committee}）")
+            for pk, name, committee in types.values_list("pk", "name", "committee__short_name")
+        ]
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(meeting_type_id=value) if value and value.isdigit() else queryset
+        return queryset.filter(meeting_type_id=value) if _whole_number(value) else queryset
 
 
 @admin.register(Meeting)

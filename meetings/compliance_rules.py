@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Frequency, MeetingType
 
@@ -226,7 +226,7 @@ class MonthCell:
     @property
     def title(self) -> str:
         if self.gaps:
-            return _("缺：%(names)s") % {"names": "、".join(p.rule.name for p in self.gaps)}
+            return _("缺：%(names)s") % {"names": _("、").join(p.rule.name for p in self.gaps)}
         if self.open:
             return _("本月进行中")
         return ""
@@ -360,9 +360,9 @@ def gaps_label(frequency: str, indexes: list[int]) -> str:
     “2、3、7月”, “第1、3季度”, “全年”; "" for none."""
     if not indexes:
         return ""
-    numbers = "、".join(str(i) for i in indexes)
+    numbers = _("、").join(str(i) for i in indexes)
     if frequency == Frequency.MONTH:
-        return _("%(n)s月") % {"n": numbers}
+        return ngettext("%(n)s月", "%(n)s月", len(indexes)) % {"n": numbers}
     if frequency == Frequency.QUARTER:
-        return _("第%(n)s季度") % {"n": numbers}
+        return ngettext("第%(n)s季度", "第%(n)s季度", len(indexes)) % {"n": numbers}
     return _("全年")

@@ -74,7 +74,7 @@ def meeting_list(request):
     year = _year(request) if request.GET.get("year") else None
     pos = selectors.party_organizations_with_meetings_visible_to(user).order_by("name")
     po_id = request.GET.get("po") or ""
-    po_id = int(po_id) if po_id.isdigit() else None
+    po_id = int(po_id) if po_id.isascii() and po_id.isdigit() and len(po_id) < 10 else None
     type_code = request.GET.get("type", "")[:40]
     status = request.GET.get("status", "")
     if status not in MeetingStatus.values:

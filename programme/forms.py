@@ -66,10 +66,32 @@ class PairingEditForm(forms.Form):
     drop_activities = forms.BooleanField(
         label=_("我已知晓：这些联合活动将不再计入本结对"), required=False, widget=forms.HiddenInput
     )
+    drop_for = forms.CharField(required=False, widget=forms.HiddenInput)  # the period it was asked for
+
+    def _period(self) -> str:
+        return f"{self.cleaned_data.get('starts_on')}|{self.cleaned_data.get('ends_on')}"
+
+    def clean(self):
+        data = super().clean()
+        # a tick confirms dropping the activities named for one period, not for another one
+        if data.get("drop_activities") and data.get("drop_for") != self._period():
+            data["drop_activities"] = False
+        data.pop("drop_for", None)
+        return data
 
     def ask_to_drop_activities(self):
-        """Show the confirmation box (after the service named the activities the change drops)."""
+        """Show the confirmation box, unticked (after the service named the activities the new
+        period drops), bound to this period."""
         self.fields["drop_activities"].widget = forms.CheckboxInput()
+        self.data = self.data.copy()
+        self.data.pop("drop_activities", None)
+        self.data["drop_for"] = self._period()
+
+    def forget_drop_confirmation(self):
+        """Shown again for another reason: no earlier tick is carried into the next save."""
+        self.data = self.data.copy()
+        for name in ("drop_activities", "drop_for"):
+            self.data.pop(name, None)
 
 
 class PairingEndForm(forms.Form):

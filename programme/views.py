@@ -133,8 +133,10 @@ def pairing_edit(request, pk):
         if outcome.ok:
             messages.success(request, _("已保存结对的目标和期限。"))
             return redirect("programme:pairing-detail", pk=pairing.pk)
-        if "drop_activities" in form.errors:
-            form.ask_to_drop_activities()
+    if form.is_bound and "drop_activities" in form.errors:
+        form.ask_to_drop_activities()
+    elif form.is_bound:
+        form.forget_drop_confirmation()
     status = 400 if form.errors else 200
     return render(
         request,

@@ -109,7 +109,7 @@ def public_notice(request, pk):
     state = notice_state(cycle)
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
     page_number = request.GET.get("page", "1")
-    if not page_number.isdigit() or len(page_number) > 6:
+    if not (page_number.isascii() and page_number.isdigit()) or len(page_number) > 6:
         page_number = "1"
     return render(
         request,

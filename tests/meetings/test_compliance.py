@@ -269,3 +269,18 @@ def test_the_committee_summary_include_renders_for_the_rating_dashboard(committe
     summary = compliance.committee_summary(committee.pk, 2023, today=AFTER_2023)
     html = render_to_string("meetings/_committee_summary.html", {"summary": summary})
     assert branch.name in html and "?year=2023" in html
+
+
+def test_gap_labels_read_in_the_readers_language():
+    from django.utils import translation
+
+    from meetings.compliance_rules import gaps_label
+    from meetings.models import Frequency
+
+    assert gaps_label(Frequency.MONTH, [2, 3, 7]) == "2、3、7月"
+    assert gaps_label(Frequency.QUARTER, [1, 3]) == "第1、3季度"
+    with translation.override("en"):
+        assert gaps_label(Frequency.MONTH, [2]) == "Month 2"
+        assert gaps_label(Frequency.MONTH, [2, 3, 7]) == "Months 2, 3, 7"
+        assert gaps_label(Frequency.QUARTER, [1, 3]) == "Quarters 1, 3"
+        assert gaps_label(Frequency.YEAR, [1]) == "Whole year"

@@ -239,6 +239,7 @@ def test_many_party_organizations_are_filtered_by_name_not_by_a_menu_of_them_all
     assert "筛选党支部02的会" in chosen and "筛选党支部03的会" not in chosen
     assert f'<input type="hidden" name="po" value="{pos[2].pk}">' in chosen
     assert 'href="?type="' in chosen  # back to every party organisation, the other filters kept
+    assert client.get(url, {"po": "²"}).status_code == 200  # a digit, but not a number
 
 
 def test_the_overview_of_another_committee_does_not_show_this_branch(actors, meeting, login, branch):

@@ -187,6 +187,20 @@ def test_the_edit_page_asks_before_dropping_activities(finished, staff_user, cli
     assert "联合主题党日" in html and 'type="checkbox" name="drop_activities"' in html
     pairing.refresh_from_db()
     assert pairing.ends_on != first + dt.timedelta(days=30)
-    assert client.post(edit, {**data, "drop_activities": "on"}).status_code == 302
+    asked_for = f'name="drop_for" value="{first.isoformat()}|{(first + dt.timedelta(days=30)).isoformat()}"'
+    assert asked_for in html  # the question is about this period
+
+    # a tick given for one period does not confirm another one: asked again, nothing saved
+    shorter_still = {**data, "ends_on": (first + dt.timedelta(days=20)).isoformat()}
+    again = client.post(edit, {**shorter_still, "drop_activities": "on", "drop_for": asked_for.split('"')[3]})
+    assert again.status_code == 400 and "联合主题党日" in again.content.decode()
+    # a tick sent with a form that fails for another reason is not carried into the next save
+    other_error = client.post(edit, {**data, "goals": " ", "drop_activities": "on", "drop_for": "x"})
+    assert 'name="drop_activities" value=' not in other_error.content.decode()
+    pairing.refresh_from_db()
+    assert pairing.ends_on not in (first + dt.timedelta(days=30), first + dt.timedelta(days=20))
+
+    confirmed = {**data, "drop_activities": "on", "drop_for": asked_for.split('"')[3]}
+    assert client.post(edit, confirmed).status_code == 302
     pairing.refresh_from_db()
     assert pairing.ends_on == first + dt.timedelta(days=30)
