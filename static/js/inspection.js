@@ -97,18 +97,50 @@
     });
   }
 
+  // Saves on their way (a request, or a change being written to the device's queue), and the
+  // changes still waiting for the pause before they are saved: a logout (static/js/logout.js)
+  // settles them first, so that no change made just before it is lost unasked.
+  var saving = [];
+  var due = [];
+  function track(promise) {
+    saving.push(promise);
+    var done = function () { saving.splice(saving.indexOf(promise), 1); };
+    promise.then(done, done);
+    return promise;
+  }
+  // Saves every change now, then resolves once every save has ended (answered, or kept in the
+  // device's queue); rejects when one of them could not end so (a change that may be lost).
+  function settled() {
+    due.slice().forEach(function (now) { now(); });
+    var failed = false;
+    function wait() {
+      if (!saving.length) { return failed ? Promise.reject(new Error("not saved")) : Promise.resolve(); }
+      return Promise.all(saving.map(function (p) {
+        return p.then(null, function () { failed = true; });
+      })).then(wait);
+    }
+    return wait();
+  }
+
   document.querySelectorAll("form.js-autosave").forEach(function (form) {
     var timer = null;
+    function now() {
+      clearTimeout(timer);
+      if (due.indexOf(now) >= 0) { due.splice(due.indexOf(now), 1); }
+      return track(Promise.resolve(save(form)));
+    }
     form.addEventListener("change", function () {
       clearTimeout(timer);
-      timer = setTimeout(function () { save(form); }, 250);
+      if (due.indexOf(now) < 0) { due.push(now); }
+      timer = setTimeout(now, 250);
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      clearTimeout(timer);
-      save(form);
+      now();
     });
   });
+
+  window.StarfireInspection = { settled: settled };
 
   // A photo is uploaded as soon as it is taken (made smaller first, or kept on the device while
   // there is no network); the page reloads to show it.

@@ -183,11 +183,33 @@
   }
 
   // --- capture ---------------------------------------------------------------------------
+  // Changes being written to the queue: a logout (static/js/logout.js) waits for them before it
+  // counts what waits. `settled` resolves once none is being written, and rejects when one of
+  // them failed (a change that may be lost).
+  var writing = [];
+  function written(promise) {
+    writing.push(promise);
+    var done = function () { writing.splice(writing.indexOf(promise), 1); };
+    promise.then(done, done);
+    return promise;
+  }
+  function settled() {
+    var failed = false;
+    function wait() {
+      if (!writing.length) { return failed ? Promise.reject(new Error("not kept")) : Promise.resolve(); }
+      return Promise.all(writing.map(function (p) {
+        return p.then(null, function () { failed = true; });
+      })).then(wait);
+    }
+    return wait();
+  }
+
+  // Resolves once the change is in the queue; showing it and sending it follow.
   function queueScore(form) {
     var indicator = Number(form.querySelector("input[name=indicator]").value);
     var score = form.querySelector("input[name=score]").value.trim();
     var finding = form.querySelector("textarea[name=finding]").value;
-    return ready.then(items).then(function (all) {
+    var kept = written(ready.then(items).then(function (all) {
       // A later change of an indicator still waiting replaces it (same place, same base version).
       var same = all.filter(function (i) {
         return i.user === USER && i.kind === "score" && i.assignment === ASSIGNMENT && i.indicator === indicator;
@@ -199,11 +221,13 @@
       item.score = score;
       item.finding = finding;
       return save(item);
-    }).then(function () {
+    }));
+    kept.then(function () {
       status(form, D.msgQueued);
       markScored(form, score !== "");
       return refresh();
     }).then(sync);
+    return kept;
   }
 
   function resize(file) {
@@ -228,13 +252,13 @@
     var files = Array.prototype.slice.call(input.files || []);
     var indicator = Number(input.form.querySelector("input[name=indicator]").value);
     var code = input.form.dataset.code;
-    return Promise.all(files.map(resize)).then(function (small) {
+    var kept = written(Promise.all(files.map(resize)).then(function (small) {
       if (navigator.onLine && pendingHere === 0 && window.DataTransfer) {
         var list = new DataTransfer();
         small.forEach(function (f) { list.items.add(f); });
         input.files = list.files;
         input.form.submit();
-        return;
+        return false;
       }
       return ready.then(function () {
         return small.reduce(function (done, file) {
@@ -243,8 +267,9 @@
                           blob: file, name: file.name, state: "pending" });
           });
         }, Promise.resolve());
-      }).then(function () { input.value = ""; return refresh(); }).then(sync);
-    });
+      }).then(function () { input.value = ""; return true; });
+    }));
+    return kept.then(function (queued) { return queued ? refresh().then(sync) : undefined; });
   }
 
   // --- sync ------------------------------------------------------------------------------
@@ -446,7 +471,8 @@
     shouldQueue: function () { keepWhenQuiet(); return !navigator.onLine || pendingHere > 0; },
     queueScore: queueScore,
     photos: photos,
-    sync: sync
+    sync: sync,
+    settled: settled
   };
 
   window.addEventListener("online", function () { say("", false); sync(); });

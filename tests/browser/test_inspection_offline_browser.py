@@ -337,6 +337,79 @@ def test_the_question_comes_on_any_page_and_staying_leads_to_where_changes_are_s
     expect(page.locator(".offline-problem[data-state=conflict]")).to_have_count(1)
 
 
+# A change and the logout in the same moment: the change's save has not even started (it waits
+# for the inspector's pause) when the logout is asked for.
+CHANGE_AND_LOG_OUT = """(id) => {
+  const field = document.getElementById("score-" + id);
+  field.value = "1";
+  field.dispatchEvent(new Event("change", { bubbles: true }));
+  document.querySelector("form[action='/logout/'] button").click();
+}"""
+
+
+def test_a_change_made_offline_just_before_logging_out_is_counted_in_the_question(
+    phone_page, login_via_form, assignment
+):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    ind = _indicators(assignment)[0]
+    page.context.set_offline(True)
+    _waiting(page, 0)
+    page.evaluate(CHANGE_AND_LOG_OUT, ind.pk)
+    guard = page.locator(GUARD)
+    expect(guard).to_be_visible()
+    expect(guard.get_by_role("heading")).to_have_text("还有修改没有同步")
+    expect(guard.locator("[data-logout-waiting]")).to_have_text(
+        "本机还有 1 项修改没有同步到服务器。现在退出会删除本机保存的验收资料，这项修改将丢失。"
+    )
+    guard.get_by_role("button", name="留下，先同步").click()
+    _waiting(page, 1)  # kept on the device, sent when the network is back
+    page.context.set_offline(False)
+    _waiting(page, 0)
+    assert InspectionScore.objects.get(assignment=assignment, indicator=ind).score == Decimal("1")
+
+
+def test_a_change_made_online_just_before_logging_out_is_saved_before_the_logout(
+    phone_page, login_via_form, assignment
+):
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    ind = _indicators(assignment)[0]
+    _waiting(page, 0)
+    with page.expect_navigation():  # saved, so nothing waits: no question
+        page.evaluate(CHANGE_AND_LOG_OUT, ind.pk)
+    assert "/login/" in page.url
+    _assert_wiped(page)
+    assert InspectionScore.objects.get(assignment=assignment, indicator=ind).score == Decimal("1")
+
+
+def test_a_device_that_cannot_tell_asks_with_a_general_warning(phone_page, login_via_form, assignment):
+    page = phone_page
+    login_via_form(page, "p-inspector1", factories.PASSWORD)
+    page.goto("/notifications/")
+    guard = page.locator(GUARD)
+    unknown = "无法确认本机是否还有修改等待同步。现在退出会删除本机保存的验收资料，尚未同步的修改可能丢失。"
+
+    page.evaluate(
+        "() => { IDBFactory.prototype.open = () => { throw new DOMException('broken', 'UnknownError'); }; }"
+    )
+    page.locator(LOGOUT).click()  # the queue cannot be read
+    expect(guard).to_be_visible()
+    expect(guard.get_by_role("heading")).to_have_text("可能还有修改没有同步")
+    expect(guard.locator("[data-logout-waiting]")).to_have_text(unknown)
+    page.keyboard.press("Escape")
+    expect(guard).to_be_hidden()
+
+    page.reload()
+    page.evaluate("() => { window.StarfireInspection = { settled: () => new Promise(() => {}) }; }")
+    page.locator(LOGOUT).click()  # a save that never ends: asked after a few seconds
+    expect(guard).to_be_visible(timeout=10_000)
+    expect(guard.locator("[data-logout-waiting]")).to_have_text(unknown)
+    with page.expect_navigation():
+        guard.get_by_role("button", name="仍然退出，放弃这些修改").click()
+    assert "/login/" in page.url
+
+
 def test_without_scripts_logging_out_works_as_before(chromium, live_server, assignment):
     context = chromium.new_context(base_url=live_server.url, locale="zh-CN", java_script_enabled=False)
     try:
