@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from branches.admin import CommitteeScopedAdmin
+from core.numbers import whole_number
 
 from .compliance_rules import recorded_years, year_bounds
 from .models import Attendance, Meeting, MeetingAttachment, MeetingSettings, MeetingType
@@ -141,11 +142,6 @@ class QuorumFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _whole_number(value) -> bool:
-    """An id from the query string: ASCII digits only ("²".isdigit() is true too), and not huge."""
-    return bool(value) and value.isascii() and value.isdigit() and len(value) < 10
-
-
 class YearFilter(admin.SimpleListFilter):
     """Meetings of one year; the years are listed without reading the meetings (the admin's
     date hierarchy scans every row for the months that have any)."""
@@ -157,9 +153,9 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(y), str(y)) for y in recorded_years()]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if _whole_number(value) and int(value) in recorded_years():
-            start, end = year_bounds(int(value))
+        year = whole_number(self.value())
+        if year in recorded_years():
+            start, end = year_bounds(year)
             return queryset.filter(starts_at__gte=start, starts_at__lt=end)
         return queryset
 
@@ -184,8 +180,8 @@ class MeetingTypeFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(meeting_type_id=value) if _whole_number(value) else queryset
+        type_id = whole_number(self.value())
+        return queryset if type_id is None else queryset.filter(meeting_type_id=type_id)
 
 
 @admin.register(Meeting)

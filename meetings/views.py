@@ -22,6 +22,7 @@ from branches.access import acting_committee_id, require_acting_committee, role_
 from branches.models import AuditEntry, Member, PartyOrganization, PartyOrgKind, Role
 from core.errors import attempt
 from core.formtokens import once, replay_safe
+from core.numbers import whole_number
 from core.uploads import private_file_response
 
 from . import compliance, exports, selectors, services, snapshots
@@ -73,8 +74,7 @@ def meeting_list(request):
     user = request.user
     year = _year(request) if request.GET.get("year") else None
     pos = selectors.party_organizations_with_meetings_visible_to(user).order_by("name")
-    po_id = request.GET.get("po") or ""
-    po_id = int(po_id) if po_id.isascii() and po_id.isdigit() and len(po_id) < 10 else None
+    po_id = whole_number(request.GET.get("po"))
     type_code = request.GET.get("type", "")[:40]
     status = request.GET.get("status", "")
     if status not in MeetingStatus.values:

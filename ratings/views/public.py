@@ -29,6 +29,7 @@ from branches.models import SocialOrganization
 from core.clientip import client_ip
 from core.errors import attempt
 from core.formtokens import once, refuse_replay, replay_safe
+from core.numbers import whole_number
 
 from ..models import Award, Cycle, Objection, Submission, level_name
 from ..outcomes.objections import objection_file, objection_needs_captcha, objection_public_status
@@ -108,9 +109,8 @@ def public_notice(request, pk):
     cycle = _public_cycle(pk)
     state = notice_state(cycle)
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
-    page_number = request.GET.get("page", "1")
-    if not (page_number.isascii() and page_number.isdigit()) or len(page_number) > 6:
-        page_number = "1"
+    page = whole_number(request.GET.get("page"), digits=6)
+    page_number = "1" if page is None else str(page)
     return render(
         request,
         "ratings/public/notice.html",
