@@ -43,26 +43,52 @@ def append_only_tables(apps):
     return sorted(tables)
 
 
+def _protect(schema_editor, table: str, user_column: str) -> None:
+    qn = schema_editor.quote_name
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {qn(table)}")
+    schema_editor.execute(
+        f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {qn(table)} "
+        f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}('{user_column}')"
+    )
+
+
+def _unprotect(schema_editor, table: str) -> None:
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {schema_editor.quote_name(table)}")
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    qn = schema_editor.quote_name
     schema_editor.execute(CREATE_FUNCTION, params=None)  # "%" is plpgsql's, not a placeholder
     for table, user_column in append_only_tables(apps):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {qn(table)}")
-        schema_editor.execute(
-            f"CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {qn(table)} "
-            f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}('{user_column}')"
-        )
+        _protect(schema_editor, table, user_column)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    qn = schema_editor.quote_name
     for table, _user_column in append_only_tables(apps):
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {qn(table)}")
+        _unprotect(schema_editor, table)
     schema_editor.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+
+
+def protect_history_tables(*tables: str) -> migrations.RunPython:
+    """The operation a later migration uses to make its new history tables append-only like
+    these (PostgreSQL only; the function is (re)created, so it does not depend on this one)."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(CREATE_FUNCTION, params=None)
+        for table in tables:
+            _protect(schema_editor, table, "history_user_id")
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for table in tables:
+                _unprotect(schema_editor, table)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
 
 
 class Migration(migrations.Migration):

@@ -6,24 +6,6 @@ import importlib
 from django.db import migrations
 
 append_only = importlib.import_module("branches.migrations.0005_append_only_history")
-TABLE = "ratings_historicalexportjob"
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    qn = schema_editor.quote_name
-    schema_editor.execute(append_only.CREATE_FUNCTION, params=None)
-    schema_editor.execute(f"DROP TRIGGER IF EXISTS {append_only.TRIGGER} ON {qn(TABLE)}")
-    schema_editor.execute(
-        f"CREATE TRIGGER {append_only.TRIGGER} BEFORE UPDATE OR DELETE ON {qn(TABLE)} "
-        f"FOR EACH ROW EXECUTE FUNCTION {append_only.FUNCTION}('history_user_id')"
-    )
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP TRIGGER IF EXISTS {append_only.TRIGGER} ON {schema_editor.quote_name(TABLE)}")
 
 
 class Migration(migrations.Migration):
@@ -32,4 +14,4 @@ class Migration(migrations.Migration):
         ("ratings", "0014_export_jobs"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards, elidable=False)]
+    operations = [append_only.protect_history_tables("ratings_historicalexportjob")]
