@@ -191,10 +191,10 @@ def main():
         best_service, best_sql = min(service_runs), min(sql_runs)
         print(f"cycle_recompute_levels, {args.repeat} runs: {runs(service_runs)}")
         print(f"SQL aggregate (totals only), {args.repeat} runs: {runs(sql_runs)}")
-        ratio = f"ratio, best wall-clock: {best_service / best_sql:.1f}×"
+        ratio = f"ratio, best wall-clock: {best_service / best_sql:.2f}×"
         if connection.vendor == "sqlite":  # in-process database: its work is in this process's CPU time
             cpu_ratio = min(t.cpu for t in service_runs) / max(min(t.cpu for t in sql_runs), 1e-6)
-            ratio += f"; best cpu of this process: {cpu_ratio:.1f}×"
+            ratio += f"; best cpu of this process: {cpu_ratio:.2f}×"
         print(ratio)
         print(
             "levels: " + ", ".join(f"{'vetoed' if k is None else f'{k}★'} {v}" for k, v in by_level.items())

@@ -25,7 +25,6 @@ from ..models import (
     InspectionAssignment,
     InspectionScore,
     Rubric,
-    RubricCategory,
     Status,
     Submission,
     VetoDecision,
@@ -84,53 +83,75 @@ REVIEW_STATUSES = (Status.INSPECTED, Status.REVIEWED)
 def indicator_totals(cycle: Cycle, statuses=REVIEW_STATUSES) -> dict[int, Decimal]:
     """Σ over the rubric's indicators of the final score, else the inspectors' average (rounded
     to 0.01, half to even like Decimal.quantize), else 0 — per submission of the cycle in one of
-    `statuses`, in one query. A submission without any score is missing (its total is 0).
+    `statuses`, in one aggregate. A submission without any score is missing (its total is 0).
 
-    Scores are summed as whole hundredths so both databases round exactly alike."""
+    Scores are summed as whole hundredths so both databases round exactly alike. The final scores
+    are looked at only when the cycle has any (before the central review it has none)."""
+    indicator_ids = list(
+        Indicator.objects.filter(category__rubric_id=cycle.rubric_id).values_list("pk", flat=True)
+    )
+    if not indicator_ids:
+        return {}
+    status_values = [getattr(s, "value", s) for s in statuses]
+    any_final = FinalScore.objects.filter(
+        submission__cycle_id=cycle.pk, submission__status__in=status_values
+    ).exists()
     tables = {
         "final": FinalScore._meta.db_table,
         "score": InspectionScore._meta.db_table,
         "assignment": InspectionAssignment._meta.db_table,
-        "indicator": Indicator._meta.db_table,
-        "category": RubricCategory._meta.db_table,
         "submission": Submission._meta.db_table,
     }
-    in_statuses = ", ".join(["%s"] * len(statuses))
-    # per_indicator: (submission, indicator) without a final score → n hundredths over c scores.
-    sql = f"""
-        SELECT sid, SUM(h) FROM (
-            SELECT f.submission_id AS sid, CAST(ROUND(f.score * 100) AS INTEGER) AS h
-            FROM {tables["final"]} f
-            JOIN {tables["submission"]} sub ON sub.id = f.submission_id
-            JOIN {tables["indicator"]} i ON i.id = f.indicator_id
-            JOIN {tables["category"]} c ON c.id = i.category_id
-            WHERE sub.cycle_id = %s AND sub.status IN ({in_statuses}) AND c.rubric_id = %s
-            UNION ALL
-            SELECT sid, n / c + CASE
-                WHEN 2 * (n - (n / c) * c) > c OR (2 * (n - (n / c) * c) = c AND (n / c) %% 2 = 1)
-                THEN 1 ELSE 0 END
-            FROM (
-                SELECT a.submission_id AS sid, s.indicator_id AS iid,
-                       CAST(ROUND(SUM(s.score) * 100) AS INTEGER) AS n, COUNT(s.score) AS c
-                FROM {tables["score"]} s
-                JOIN {tables["assignment"]} a ON a.id = s.assignment_id
-                JOIN {tables["submission"]} sub ON sub.id = a.submission_id
-                JOIN {tables["indicator"]} i ON i.id = s.indicator_id
-                JOIN {tables["category"]} c ON c.id = i.category_id
-                WHERE sub.cycle_id = %s AND sub.status IN ({in_statuses}) AND c.rubric_id = %s
-                  AND s.score IS NOT NULL
-                  AND NOT EXISTS (
-                      SELECT 1 FROM {tables["final"]} f
-                      WHERE f.submission_id = a.submission_id AND f.indicator_id = s.indicator_id
-                  )
-                GROUP BY a.submission_id, s.indicator_id
-            ) per_indicator
-        ) per_row
-        GROUP BY sid
+    in_statuses = ", ".join(["%s"] * len(status_values))
+    in_rubric = ", ".join(["%s"] * len(indicator_ids))
+    in_cycle = [cycle.pk, *status_values, *indicator_ids]
+    # (submission, indicator) → n hundredths over c scores, rounded half to even: on PostgreSQL
+    # by ROUND of a double, which rounds half to even and is exact here (n / c is either exactly
+    # k + ½ or at least 1/(2c) away from it); SQLite's ROUND rounds half away from zero, so there
+    # it is written out in integers
+    if connection.vendor == "postgresql":
+        hundredths = "CAST(SUM(s.score) * 100 AS INTEGER)"  # exact: scores have one decimal place
+        rounded = "ROUND(CAST(n AS DOUBLE PRECISION) / c)"
+    else:
+        hundredths = "CAST(ROUND(SUM(s.score) * 100) AS INTEGER)"
+        rounded = """n / c + CASE
+            WHEN 2 * (n - (n / c) * c) > c OR (2 * (n - (n / c) * c) = c AND (n / c) %% 2 = 1)
+            THEN 1 ELSE 0 END"""
+    without_final = (
+        f"""AND NOT EXISTS (
+            SELECT 1 FROM {tables["final"]} f
+            WHERE f.submission_id = a.submission_id AND f.indicator_id = s.indicator_id
+        )"""  # noqa: S608 (as below)
+        if any_final
+        else ""
+    )
+    per_indicator = f"""
+        SELECT a.submission_id AS sid, s.indicator_id AS iid, {hundredths} AS n, COUNT(s.score) AS c
+        FROM {tables["score"]} s
+        JOIN {tables["assignment"]} a ON a.id = s.assignment_id
+        JOIN {tables["submission"]} sub ON sub.id = a.submission_id
+        WHERE sub.cycle_id = %s AND sub.status IN ({in_statuses}) AND s.indicator_id IN ({in_rubric})
+          AND s.score IS NOT NULL {without_final}
+        GROUP BY a.submission_id, s.indicator_id
     """  # noqa: S608 (table names come from the models; every value is a parameter)
+    if any_final:
+        sql = f"""
+            SELECT sid, SUM(h) FROM (
+                SELECT f.submission_id AS sid, CAST(ROUND(f.score * 100) AS INTEGER) AS h
+                FROM {tables["final"]} f
+                JOIN {tables["submission"]} sub ON sub.id = f.submission_id
+                WHERE sub.cycle_id = %s AND sub.status IN ({in_statuses}) AND f.indicator_id IN ({in_rubric})
+                UNION ALL
+                SELECT sid, {rounded} FROM ({per_indicator}) per_indicator
+            ) per_row
+            GROUP BY sid
+        """  # noqa: S608 (as above)
+        params = in_cycle * 2
+    else:
+        sql = f"SELECT sid, SUM({rounded}) FROM ({per_indicator}) per_indicator GROUP BY sid"  # noqa: S608
+        params = in_cycle
     with connection.cursor() as cursor:
-        params = [cycle.pk, *(getattr(s, "value", s) for s in statuses), cycle.rubric_id]
-        cursor.execute(sql, params * 2)
+        cursor.execute(sql, params)
         return {sid: Decimal(int(h)) / 100 for sid, h in cursor.fetchall()}
 
 
@@ -227,29 +248,29 @@ def cycle_recompute_levels(*, cycle_id: int) -> int:
         stored = list(
             Submission.objects.filter(cycle_id=cycle_id)
             .filter(Q(status__in=REVIEW_STATUSES) | Q(total__isnull=False))
-            .values("pk", "party_organization_id", "status", *LEVEL_FIELDS)
+            .values_list("pk", "party_organization_id", "status", *LEVEL_FIELDS)
         )
-        in_review = [(r["pk"], r["party_organization_id"]) for r in stored if r["status"] in REVIEW_STATUSES]
+        in_review = [(pk, po) for pk, po, status, *_values in stored if status in REVIEW_STATUSES]
         outcomes = rules.decide(cycle_candidates(cycle, prev=prev, subs=in_review), rules_for(cycle.rubric))
-        wanted = {}
-        for o in outcomes:
-            wanted[o.key] = {
-                "total": o.total,
-                "bonus_total": o.bonus,
-                "deduction_total": o.deduction,
-                "indicator_total": o.total - o.bonus + o.deduction if o.total is not None else None,
-                "vetoed": o.level is None,
-                "proposed_level": o.level,
-                "level_explanation": o.explanation,
-            }
+        wanted = {
+            o.key: (
+                o.total,
+                o.bonus,
+                o.deduction,
+                o.total - o.bonus + o.deduction if o.total is not None else None,
+                o.level is None,
+                o.level,
+                o.explanation,
+            )
+            for o in outcomes
+        }
         changes = {}
-        for row in stored:
-            if row["pk"] in wanted:
-                values = {**wanted[row["pk"]], "previous_level": prev.get(row["party_organization_id"])}
-            else:  # reopened out of review: no proposal (nor a place in the quotas above)
-                values = CLEARED
-            if any(row[name] != value for name, value in values.items()):
-                changes[row["pk"]] = values
+        for pk, po, _status, *current in stored:
+            # in LEVEL_FIELDS' order; reopened out of review: no proposal (nor a place in the
+            # quotas above), the previous level kept
+            values = (*wanted[pk], prev.get(po)) if pk in wanted else (*CLEARED, current[-1])
+            if tuple(current) != values:
+                changes[pk] = dict(zip(LEVEL_FIELDS, values, strict=True))
         if changes:
             _write(cycle_id, changes)
     return len(wanted)
@@ -271,22 +292,14 @@ def _write(cycle_id: int, changes: dict[int, dict]) -> None:
 WRITE_BATCH = 500
 
 
-LEVEL_FIELDS = [
+LEVEL_FIELDS = [  # the order of the values compared and written by cycle_recompute_levels
     "total",
     "bonus_total",
     "deduction_total",
     "indicator_total",
     "vetoed",
     "proposed_level",
-    "previous_level",
     "level_explanation",
+    "previous_level",
 ]
-CLEARED = {
-    "indicator_total": None,
-    "bonus_total": None,
-    "deduction_total": None,
-    "total": None,
-    "vetoed": False,
-    "proposed_level": None,
-    "level_explanation": "",
-}
+CLEARED = (None, None, None, None, False, None, "")  # out of review: no result (all but the previous level)

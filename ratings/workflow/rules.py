@@ -4,6 +4,7 @@ Pure functions over plain values, so the rules can be tested exhaustively and ru
 whole cycle in memory. The rubric holds the parameters (bands, caps, quotas, tie rule).
 """
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +15,11 @@ from decimal import ROUND_HALF_UP, Decimal
 CN_LEVEL = {0: "无星", 1: "一星", 2: "二星", 3: "三星", 4: "四星", 5: "五星"}
 
 
+HUNDREDTH = Decimal("0.01")
+
+
 def _fmt(value: Decimal) -> str:
-    value = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    value = Decimal(value).quantize(HUNDREDTH, rounding=ROUND_HALF_UP).normalize()
     return format(value, "f")
 
 
@@ -35,10 +39,14 @@ class Rules:
     exclude_ties: bool = True  # at a quota cut, branches tied with the first one cut go down too
 
     def sorted_bands(self):
-        return sorted(self.bands, key=lambda b: b.level, reverse=True)
+        return self._bands_high_first
+
+    @functools.cached_property
+    def _bands_high_first(self) -> tuple[Band, ...]:  # computed once per Rules, not once per candidate
+        return tuple(sorted(self.bands, key=lambda b: b.level, reverse=True))
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     key: object
     indicator_total: Decimal
@@ -49,7 +57,7 @@ class Candidate:
     previous_level: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     key: object
     total: Decimal | None

@@ -103,6 +103,52 @@ def test_inspector_averages_round_half_to_even_as_the_rules_always_did(committee
     assert totals[sub.pk] == other_maxima + Decimal("0.12")
 
 
+def _inspectors_score(sub, committee, staff_user, by_inspector):
+    """Each inspector (a list of {indicator: score}) assigned to `sub` and scoring."""
+    for k, scores in enumerate(by_inspector):
+        inspector = factories.UserFactory(
+            username=f"totals-{sub.pk}-{k}", role=Role.INSPECTOR, committee=committee
+        )
+        assignment = InspectionAssignment.objects.create(
+            submission=sub, inspector=inspector, assigned_by=staff_user
+        )
+        for indicator, score in scores.items():
+            InspectionScore.objects.create(assignment=assignment, indicator=indicator, score=Decimal(score))
+
+
+@pytest.mark.parametrize("with_a_final_score", [False, True], ids=["no final score", "one final score"])
+def test_totals_average_the_inspectors_per_indicator_with_or_without_final_scores(
+    committee, staff_user, with_a_final_score
+):
+    """Before the central review a cycle has no final score (the aggregate then leaves them out);
+    both forms of the aggregate give the inspectors' average per indicator, rounded half to even,
+    summed over the rubric's indicators only."""
+    results = make_results_cycle(committee, staff_user)
+    cycle = results.cycle
+    FinalScore.objects.filter(submission__cycle=cycle).delete()
+    ind = {i.code: i for i in cycle.rubric.indicators()}
+    elsewhere = factories.make_rubric(committee).indicators().first()  # another rubric's indicator
+    four, three = results.subs["four"], results.subs["three"]
+    _inspectors_score(
+        four,
+        committee,
+        staff_user,
+        [{ind["1.1"]: "3.5", ind["1.2"]: "2", elsewhere: "9"}, {ind["1.1"]: "4", ind["1.2"]: "2.5"}],
+    )
+    _inspectors_score(three, committee, staff_user, [{ind["1.1"]: s} for s in ["0", "0", "0", "0.5"]])
+    if with_a_final_score:
+        FinalScore.objects.create(
+            submission=four, indicator=ind["1.2"], score=Decimal("7.25"), set_by=staff_user
+        )
+
+    totals = indicator_totals(cycle)
+
+    # 3.75 + 2.25 (or the final 7.25); 0.125 → 0.12 (half to even)
+    assert totals[four.pk] == (Decimal("11") if with_a_final_score else Decimal("6"))
+    assert totals[three.pk] == Decimal("0.12")
+    assert set(totals) == {four.pk, three.pk}  # the others have no score at all
+
+
 def test_deferred_recompute_runs_once_per_cycle_on_leaving(committee, staff_user, django_assert_num_queries):
     results = make_results_cycle(committee, staff_user)
     four = results.subs["four"]
