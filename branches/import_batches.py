@@ -13,9 +13,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from core import outbox
+from core.bulkhistory import bulk_create_with_copied_history
 
 from . import importing, selectors
 from . import uscc as uscc_rules
@@ -159,7 +159,7 @@ def import_batch_write(*, batch_id: int, by: User | None) -> int:
             org = SocialOrganization(committee_id=batch.committee_id, **values)
             org.apply_uscc_defaults()
             objs.append(org)
-        bulk_create_with_history(objs, SocialOrganization, batch_size=1000, default_user=by)
+        bulk_create_with_copied_history(objs, SocialOrganization, user=by)
         _record(
             batch,
             status=ImportBatch.Status.IMPORTED,

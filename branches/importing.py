@@ -2,6 +2,7 @@
 
 The batch around it (upload, dry run and write as tasks) is `branches.import_batches`."""
 
+import contextlib
 import csv
 import io
 import zipfile
@@ -149,15 +150,21 @@ def _check_unpacked_size(content: bytes) -> None:
         )
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+def _xlsx_rows(content: bytes, declared: list[int] | None = None) -> Iterator[tuple]:
+    """The first sheet's rows; `declared` is given the number of rows the sheet declares (0 when
+    it declares no range) once the declared size has been checked."""
     _check_unpacked_size(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ImportFileError(_("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")) from exc
     try:
+        if not wb.worksheets:
+            raise ImportFileError(_("文件中没有工作表。"))
         ws = wb.worksheets[0]
         _check_declared_size(ws)
+        if declared is not None:
+            declared.append(max((ws.max_row or 1) - 1, 0))
         # Read what is there, not what the sheet declares: a declared range cuts rows and columns off.
         ws.reset_dimensions()
         yield from ws.iter_rows(values_only=True)
@@ -216,6 +223,10 @@ def iter_table(content: bytes, filename: str) -> Iterator[list]:
         rows = _csv_rows(content)
     else:
         raise ImportFileError(_("只支持 .xlsx 或 .csv 文件。"))
+    return _within_limits(rows)
+
+
+def _within_limits(rows: Iterator) -> Iterator[list]:
     max_rows, max_columns, max_cells = (
         settings.IMPORT_MAX_ROWS + 1,  # and the header
         settings.IMPORT_MAX_COLUMNS,
@@ -243,26 +254,17 @@ def iter_table(content: bytes, filename: str) -> Iterator[list]:
 
 def preflight(content: bytes, filename: str) -> int:
     """The cheap checks of an upload, in the request: the format, the declared size, the rows up to
-    the header. Returns the number of rows the sheet declares (0 when unknown, as for csv)."""
-    declared = 0
+    the header. Returns the number of rows the sheet declares (0 when unknown, as for csv). A
+    workbook is opened once for all of it."""
+    declared: list[int] = []
     if filename.lower().endswith(".xlsx"):
-        _check_unpacked_size(content)
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(
-                _("文件无法作为 Excel (.xlsx) 读取，请用模板另存为 .xlsx 后重试。")
-            ) from exc
-        try:
-            if not wb.worksheets:
-                raise ImportFileError(_("文件中没有工作表。"))
-            _check_declared_size(wb.worksheets[0])
-            declared = max((wb.worksheets[0].max_row or 1) - 1, 0)
-        finally:
-            wb.close()
-    for row in iter_table(content, filename):
-        if any(_cell_text(c) for c in row):
-            return declared
+        rows = _within_limits(_xlsx_rows(content, declared))
+    else:
+        rows = iter_table(content, filename)
+    with contextlib.closing(rows):
+        for row in rows:
+            if any(_cell_text(c) for c in row):
+                return declared[0] if declared else 0
     raise ImportFileError(_("文件是空的：第一行应为表头（名称、统一社会信用代码……）。"))
 
 

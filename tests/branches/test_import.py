@@ -238,6 +238,15 @@ def test_confirming_a_clean_file_writes_every_row(staff_client, staff_user, comm
     )
     elderly = orgs["成都市老年协会"]
     assert (elderly.uscc, elderly.division_code) == (CODE[2], "510100")  # normalised code, given division
+    # each row with its creation record, by whoever confirmed, holding the values stored
+    for org in orgs.values():
+        [created] = org.history.all()
+        assert (created.history_type, created.history_user, created.name, created.uscc) == (
+            "+",
+            staff_user,
+            org.name,
+            org.uscc,
+        )
 
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.IMPORTED and batch.imported_at is not None
