@@ -233,23 +233,26 @@ def _within_limits(rows: Iterator) -> Iterator[list]:
         settings.IMPORT_MAX_CELLS,
     )
     cells = 0
-    for number, row in enumerate(rows, start=1):
-        if number > max_rows:
-            raise ImportFileError(
-                _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
-            )
-        cells += len(row)  # every cell the reader went through, empty or not
-        if cells > max_cells:
-            raise ImportFileError(_("文件超过 %(max)s 个单元格，请拆分后分批导入。") % {"max": max_cells})
-        width = len(row)
-        while width and row[width - 1] in (None, ""):
-            width -= 1
-        if width > max_columns:
-            raise ImportFileError(
-                _("第 %(row)s 行有 %(n)s 列，超过上限 %(max)s 列：请只保留模板中的列。")
-                % {"row": number, "n": width, "max": max_columns}
-            )
-        yield list(row[:width])
+    try:
+        for number, row in enumerate(rows, start=1):
+            if number > max_rows:
+                raise ImportFileError(
+                    _("文件超过 %(max)s 行，请拆分后分批导入。") % {"max": settings.IMPORT_MAX_ROWS}
+                )
+            cells += len(row)  # every cell the reader went through, empty or not
+            if cells > max_cells:
+                raise ImportFileError(_("文件超过 %(max)s 个单元格，请拆分后分批导入。") % {"max": max_cells})
+            width = len(row)
+            while width and row[width - 1] in (None, ""):
+                width -= 1
+            if width > max_columns:
+                raise ImportFileError(
+                    _("第 %(row)s 行有 %(n)s 列，超过上限 %(max)s 列：请只保留模板中的列。")
+                    % {"row": number, "n": width, "max": max_columns}
+                )
+            yield list(row[:width])
+    finally:
+        rows.close()  # a workbook is closed as soon as its reader stops, whoever stops it
 
 
 def preflight(content: bytes, filename: str) -> int:

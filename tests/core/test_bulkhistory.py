@@ -78,3 +78,24 @@ def test_nothing_is_kept_when_the_transaction_fails(committee, staff_user):
         bulk_create_with_copied_history(orgs, SocialOrganization, user=staff_user)
     assert SocialOrganization.history.count() == before
     assert not SocialOrganization.objects.filter(name__startswith="5社会组织").exists()
+
+
+def test_objects_with_their_own_history_user_are_left_to_simple_history(
+    committee, staff_user, other_staff_user
+):
+    orgs = organizations(committee, "3", 2)
+    orgs[0]._history_user = other_staff_user  # what the copy cannot carry: simple-history writes these rows
+    created = bulk_create_with_copied_history(orgs, SocialOrganization, user=staff_user)
+    users = dict(
+        SocialOrganization.history.filter(id__in=[o.pk for o in created]).values_list("id", "history_user")
+    )
+    assert users == {created[0].pk: other_staff_user.pk, created[1].pk: staff_user.pk}
+
+
+def test_with_history_switched_off_no_record_is_written(committee, staff_user, settings):
+    settings.SIMPLE_HISTORY_ENABLED = False
+    before = SocialOrganization.history.count()
+    created = bulk_create_with_copied_history(
+        organizations(committee, "2", 2), SocialOrganization, user=staff_user
+    )
+    assert all(o.pk for o in created) and SocialOrganization.history.count() == before
