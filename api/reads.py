@@ -24,6 +24,7 @@ from ratings.models import (
 )
 from ratings.outcomes.publication import listed_results
 from ratings.views.public import PUBLIC_STATES
+from ratings.workflow import onsite
 from ratings.workflow import selectors as rating
 
 from . import serializers as s
@@ -290,6 +291,21 @@ class PublicResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
 
+class AssignmentFilter(filters.FilterSet):
+    open = filters.BooleanFilter(
+        method="filter_open",
+        label="Only the visits still open (true) or only the ended ones (false): open = not signed "
+        "off and the submission still accepted for inspection.",
+    )
+
+    class Meta:
+        model = InspectionAssignment
+        fields = ["signed_off_at", "open"]
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(onsite.OPEN_VISIT) if value else queryset.exclude(onsite.OPEN_VISIT)
+
+
 class AssignmentViewSet(ReadOnly):
     """The inspector's assignments with everything needed offline: the rubric's indicators, the
     self-assessment (scores, comments, evidence list), the inspector's scores and their versions,
@@ -297,7 +313,7 @@ class AssignmentViewSet(ReadOnly):
 
     queryset = InspectionAssignment.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.AssignmentSerializer
-    filterset_fields = ["signed_off_at"]
+    filterset_class = AssignmentFilter
     ordering_fields = ["pk"]
 
     def get_queryset(self):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,10 +62,6 @@ def _assignment_for(request, pk) -> InspectionAssignment:
         pk=pk,
         inspector=request.user,
     )
-
-
-def _editable(assignment: InspectionAssignment) -> bool:
-    return assignment.signed_off_at is None and assignment.submission.status == Status.ACCEPTED
 
 
 def _wants_json(request) -> bool:
@@ -124,14 +120,13 @@ def inspections(request):
             )
         )
     )
-    open_ = Q(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
     open_assignments = list(
-        visits.filter(open_).order_by(
+        visits.filter(onsite.OPEN_VISIT).order_by(
             "-submission__cycle__year", "submission__party_organization__name", "pk"
         )
     )
     done = Paginator(
-        visits.exclude(open_).order_by(
+        visits.exclude(onsite.OPEN_VISIT).order_by(
             F("signed_off_at").desc(nulls_first=True), "submission__party_organization__name", "pk"
         ),
         DONE_PER_PAGE,
@@ -249,7 +244,7 @@ def _render_inspection(
         "unscored": unscored,
         "unscored_text": texts[len(unscored) - 1] if unscored else "",
         "unscored_texts": json.dumps(texts, ensure_ascii=False),
-        "editable": _editable(assignment),
+        "editable": onsite.visit_is_open(assignment),
         "veto_items": list(VetoItem.objects.filter(rubric_id=submission.cycle.rubric_id)),
         "vetoes": vetoes,
         "page_error": page_error,
@@ -383,7 +378,7 @@ def inspection_veto_raise(request, pk):
     """An inspector reports a possible veto item (一票否决) for the panel to decide."""
     assignment = _assignment_for(request, pk)
     form = VetoRaiseForm(request.POST)
-    if not _editable(assignment):
+    if not onsite.visit_is_open(assignment):
         messages.error(request, _("您已签字确认或验收已结束，不能再提出一票否决；如有情况请联系综合党委。"))
         return _back(assignment)
     if form.is_valid():

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,15 @@ from .edges import (
 )
 from .levels import recompute_on_commit
 from .versions import inspection_score_version, require_version
+
+# A visit the inspector still works on: not signed off, and its submission accepted (a submission
+# sent back or moved on has ended the visit). The list, the page and the offline copy use this.
+OPEN_VISIT = Q(signed_off_at__isnull=True, submission__status=Status.ACCEPTED)
+
+
+def visit_is_open(assignment: InspectionAssignment) -> bool:
+    """OPEN_VISIT for one assignment already read."""
+    return assignment.signed_off_at is None and assignment.submission.status == Status.ACCEPTED
 
 
 def conflict_reason(inspector: User, submission: Submission) -> str | None:

@@ -352,8 +352,10 @@
   // Assignments that ended (no longer in the inspector's list) are no longer kept on the device:
   // their pages are dropped; their changes are shown as withdrawn until the inspector discards them.
   function dropEnded() {
-    return api(D.apiInspections + "?page_size=200", { method: "GET" }).then(function (answer) {
-      if (!answer.ok || !answer.body.results) { return; }
+    // the visits still open (not signed off, the submission still accepted); with more than a
+    // page of them the device cannot tell which ended, and keeps everything
+    return api(D.apiInspections + "?open=true&page_size=200", { method: "GET" }).then(function (answer) {
+      if (!answer.ok || !answer.body.results || answer.body.next) { return; }
       var live = {};
       answer.body.results.forEach(function (a) { live[a.id] = true; });
       var pages = window.caches ? caches.open(PAGES_PREFIX + USER).then(function (cache) {

@@ -120,3 +120,21 @@ def test_the_public_results_are_what_the_public_page_lists(client, results_cycle
     }  # fmt: skip
     page = client.get(reverse("ratings:public-notice", args=[cycle.pk])).content.decode()
     assert all(r["party_organization_name"] in page for r in rows)
+
+
+def test_an_inspector_asks_for_the_visits_still_open(accepted, api, staff_user):
+    """`?open=true`: not signed off and the submission accepted; a submission sent back to the
+    preliminary check ends its visits (the offline copy drops what is not listed)."""
+    from ratings.workflow import panel
+
+    assignment = accepted[0]
+    client = api(assignment.inspector)
+
+    def ids(flag):
+        response = client.get("/api/v1/inspections/", {"open": flag})
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids("true") == [assignment.pk] and ids("false") == []
+    panel.submission_reopen(submission=assignment.submission, by=staff_user, reason="材料需补充")
+    assert ids("true") == [] and ids("false") == [assignment.pk]

@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from PIL import Image
 from playwright.sync_api import expect
 
-from ratings.models import InspectionPhoto, InspectionScore
-from ratings.workflow import onsite
+from ratings.models import InspectionPhoto, InspectionScore, Status
+from ratings.workflow import onsite, panel
 from tests import factories
 from tests.browser import test_inspection_phone_browser as phone
 
@@ -450,13 +450,21 @@ def _kept_paths(page) -> list[str]:
     )
 
 
-def test_opening_the_list_drops_the_pages_of_ended_visits(phone_page, login_via_form, assignment):
+@pytest.mark.parametrize("ending", ["withdrawn", "sent back"])
+def test_opening_the_list_drops_the_pages_of_ended_visits(phone_page, login_via_form, assignment, ending):
+    """A visit ends when the assignment is withdrawn, or when its submission is sent back to the
+    preliminary check (the assignment stays, unsigned, but is no longer a visit to make)."""
     page = phone_page
     _open(page, login_via_form, assignment)
     visit = f"/ratings/inspections/{assignment.pk}/"
     assert visit in _kept_paths(page)
     staff = get_user_model().objects.get(username="p-staff")
-    onsite.inspector_unassign(assignment=assignment, by=staff)
+    if ending == "withdrawn":
+        onsite.inspector_unassign(assignment=assignment, by=staff)
+    else:
+        panel.submission_reopen(submission=assignment.submission, by=staff, reason="材料需补充，退回初核")
+        assignment.submission.refresh_from_db()
+        assert assignment.submission.status == Status.SUBMITTED
     page.goto("/ratings/inspections/")
     page.wait_for_selector(READY)
     kept = _kept_paths(page)
