@@ -26,7 +26,17 @@ from meetings.models import MeetingAttachment
 # Closing a file response ends the "request", which touches the database connections.
 pytestmark = pytest.mark.django_db
 
-APPS = ("core", "branches", "notifications", "meetings", "ratings", "starfire")
+APPS = (
+    "core",
+    "branches",
+    "notifications",
+    "meetings",
+    "ratings",
+    "api",
+    "programme",
+    "province",
+    "starfire",
+)
 
 
 def _app_sources():

@@ -149,8 +149,9 @@ def test_an_assignment_during_a_broker_outage_answers_at_once_and_its_notice_arr
 
     own_broker.stop()
     took, request_id = timed_assign(inspector_user)
-    # The issue measured 19 s; the outage must cost at most the broker timeout, far below this.
-    assert took < took_up + 2, f"the request took {took:.1f}s with the broker down, {took_up:.1f}s with it up"
+    # Once measured at 19 s; the outage may add less than a second (the publish timeout is 1 s)
+    # to what the same action takes with the broker up.
+    assert took < took_up + 1, f"the request took {took:.1f}s with the broker down, {took_up:.1f}s with it up"
     assignment = InspectionAssignment.objects.get(submission=submission, inspector=inspector_user)
     message = OutboxMessage.objects.get(task="ratings.tasks.notify_inspection_assigned")
     assert (message.args, message.state, message.published_at) == ([assignment.pk], "pending", None)

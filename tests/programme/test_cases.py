@@ -158,6 +158,7 @@ def test_a_branch_is_shown_the_cases_of_its_weakest_indicators(finished, staff_u
     assert "支委会这样开" in home and "与失分无关的案例" not in home
 
 
+@pytest.mark.usefixtures("private_storage_backend")  # the photo in the local folder and in an S3 bucket
 def test_staff_work_on_a_case_through_the_pages(finished, staff_user, client):
     client.force_login(staff_user)
     response = client.post(

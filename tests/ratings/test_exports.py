@@ -35,6 +35,7 @@ def _stored(job) -> bool:
     return bool(job.file.name) and default_storage.exists(job.file.name)
 
 
+@pytest.mark.usefixtures("private_storage_backend")  # the local folder and an S3 bucket
 def test_a_job_goes_from_queued_through_running_to_done_and_keeps_its_file(results_cycle, staff_user):
     cycle = results_cycle.cycle
     job, created = _request(cycle, staff_user)
@@ -206,6 +207,7 @@ def test_staff_of_another_committee_cannot_see_or_download_the_file(
     assert reverse("ratings:export-job", args=[job.pk]) not in listed and 'id="no-exports"' in listed
 
 
+@pytest.mark.usefixtures("private_storage_backend")  # the local folder and an S3 bucket
 def test_a_colleague_of_the_same_committee_may_download_it(results_cycle, staff_user, committee, login):
     job, _ = _request(results_cycle.cycle, staff_user)
     exports.export_build(job_id=job.pk)
