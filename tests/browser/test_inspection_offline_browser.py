@@ -131,6 +131,42 @@ def test_a_conflict_is_shown_and_resolved_by_the_inspector(
     assert (theirs.score, theirs.finding) == (Decimal("0.5"), "另一台设备")
 
 
+def test_sign_off_waits_online_until_every_change_is_settled(phone_page, login_via_form, assignment):
+    """Online, a change still waiting on the device (here a conflict the inspector has not
+    resolved) keeps the sign-off refused; once resolved, the sign-off asks as usual."""
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    ind = _indicators(assignment)[0]
+    page.context.set_offline(True)
+    _score(page, ind, 1, "我的意见")
+    _waiting(page, 1)
+    onsite.inspection_score_save(
+        assignment=assignment, indicator_id=ind.pk, score=Decimal("0.5"), finding="另一台设备",
+        by=assignment.inspector,
+    )  # fmt: skip
+    page.context.set_offline(False)
+    expect(page.locator(".offline-problem[data-state=conflict]")).to_have_count(1)
+
+    asked = []  # the confirmations the page opened, each dismissed
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator("#sign-off button[type=submit]").click()
+    expect(page.locator("#offline-message")).to_contain_text("还有修改未同步到服务器")
+    assert asked == []  # refused before any confirmation
+    assignment.refresh_from_db()
+    assert assignment.signed_off_at is None
+
+    page.get_by_role("button", name="采用服务器上的").click()
+    _waiting(page, 0)
+    page.locator("#sign-off button[type=submit]").click()
+    for _ in range(20):  # the usual confirmation, now that nothing waits
+        if asked:
+            break
+        page.wait_for_timeout(100)
+    assert len(asked) == 1, asked
+    assignment.refresh_from_db()
+    assert assignment.signed_off_at is None  # dismissed
+
+
 def test_a_withdrawn_assignment_keeps_the_change_until_discarded(phone_page, login_via_form, assignment):
     page = phone_page
     _open(page, login_via_form, assignment)
