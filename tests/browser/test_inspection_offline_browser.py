@@ -136,16 +136,7 @@ def test_sign_off_waits_online_until_every_change_is_settled(phone_page, login_v
     resolved) keeps the sign-off refused; once resolved, the sign-off asks as usual."""
     page = phone_page
     _open(page, login_via_form, assignment)
-    ind = _indicators(assignment)[0]
-    page.context.set_offline(True)
-    _score(page, ind, 1, "我的意见")
-    _waiting(page, 1)
-    onsite.inspection_score_save(
-        assignment=assignment, indicator_id=ind.pk, score=Decimal("0.5"), finding="另一台设备",
-        by=assignment.inspector,
-    )  # fmt: skip
-    page.context.set_offline(False)
-    expect(page.locator(".offline-problem[data-state=conflict]")).to_have_count(1)
+    _conflict(page, assignment, _indicators(assignment)[0])
 
     asked = []  # the confirmations the page opened, each dismissed
     page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
@@ -506,3 +497,35 @@ def test_opening_the_list_drops_the_pages_of_ended_visits(phone_page, login_via_
     kept = _kept_paths(page)
     assert "/ratings/inspections/" in kept
     assert visit not in kept
+
+
+QUEUED_USERS = """() => new Promise(resolve => {
+    const request = indexedDB.open('starfire-offline');
+    request.onerror = () => resolve(null);
+    request.onsuccess = () => {
+        const db = request.result;
+        if (!db.objectStoreNames.contains('queue')) { db.close(); resolve([]); return; }
+        const all = db.transaction('queue').objectStore('queue').getAll();
+        all.onsuccess = () => { db.close(); resolve(all.result.map(item => String(item.user))); };
+    };
+})"""
+
+
+def test_another_inspector_on_the_same_device_finds_nothing_of_the_first(
+    phone_page, login_via_form, assignment
+):
+    """The session ends without a logout (it expired) and a colleague logs in on the same phone:
+    the first inspector's kept pages and waiting changes are gone before the colleague sees anything."""
+    page = phone_page
+    _open(page, login_via_form, assignment)
+    _conflict(page, assignment, _indicators(assignment)[0])  # a change stays on the device
+    visit = f"/ratings/inspections/{assignment.pk}/"
+    assert visit in _kept_paths(page)
+    assert page.evaluate(QUEUED_USERS) == [str(assignment.inspector_id)]
+
+    page.context.clear_cookies()
+    login_via_form(page, "p-inspector2", factories.PASSWORD)
+    page.goto("/ratings/inspections/")
+    page.wait_for_selector(READY)
+    assert visit not in _kept_paths(page)
+    assert str(assignment.inspector_id) not in (page.evaluate(QUEUED_USERS) or [])
