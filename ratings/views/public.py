@@ -129,7 +129,6 @@ def public_notice(request, pk):
             "committee": cycle.committee,
             "listing": _notice_listing(cycle, state, q, page_number, whole=whole),
             "q": q,
-            "whole": whole,
             "state": state,
         },
     )
