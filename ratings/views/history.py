@@ -105,6 +105,7 @@ def branch_history(request, pk):
             "po": po,
             "orgs": list(po.organizations.all()),
             "history": history,
+            "has_certificate": any(h["award"] and h["award"].state != "revoked" for h in history),
             "latest": latest,
             "previous": previous,
             "comparison": comparison,

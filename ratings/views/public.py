@@ -62,15 +62,19 @@ def _closed_message(state: str) -> str:
 
 
 NOTICE_PAGE_SIZE = 50
+# The whole list, to print (?all=1): every row on one page, up to this many (a committee has a few
+# thousand branches at most); a longer list is paged by this size, and its printout says so.
+NOTICE_WHOLE_PAGE_SIZE = 5000
 MAX_QUERY = 50
 
 
-def _notice_listing(cycle: Cycle, state: str, q: str, page_number: str) -> str:
-    """One page of the public list, rendered; cached (see ratings.outcomes.publication)."""
+def _notice_listing(cycle: Cycle, state: str, q: str, page_number: str, *, whole: bool = False) -> str:
+    """One page of the public list, rendered; cached (see ratings.outcomes.publication). `whole`:
+    the list to print, all of it on one page."""
     # Any write to the cycle's submissions (levels recomputed, a result reopened, the admin) adds
     # a row to their history: its latest id is part of the key, so such a write is never missed.
     version = Submission.history.filter(cycle_id=cycle.pk).aggregate(m=Max("history_id"))["m"]
-    key = public_notice_cache_key(cycle.pk, version, state, get_language(), page_number, q)
+    key = public_notice_cache_key(cycle.pk, version, state, get_language(), page_number, q, whole)
     listing = cache.get(key)
     if listing is not None:
         return listing  # a SafeString, rendered (and escaped) by the template below
@@ -84,9 +88,11 @@ def _notice_listing(cycle: Cycle, state: str, q: str, page_number: str) -> str:
             party_organizations=OuterRef("party_organization_id"), name__icontains=q
         )
         results = results.filter(Q(party_organization__name__icontains=q) | Q(Exists(in_orgs)))
-    page = Paginator(results, NOTICE_PAGE_SIZE).get_page(page_number)
+    page = Paginator(results, NOTICE_WHOLE_PAGE_SIZE if whole else NOTICE_PAGE_SIZE).get_page(page_number)
     for r in page:
         r.stars = "★" * (r.proposed_level or 0)
+    q_query = urlencode({"q": q}) if q else ""
+    whole_query = urlencode({"all": 1, **({"q": q} if q else {})})
     listing = render_to_string(
         "ratings/public/_notice_list.html",
         {
@@ -95,7 +101,10 @@ def _notice_listing(cycle: Cycle, state: str, q: str, page_number: str) -> str:
             "state": state,
             "q": q,
             "total": page.paginator.count if total is None else total,
-            "query": urlencode({"q": q}) if q else "",
+            "query": whole_query if whole else q_query,  # what the page links keep
+            "q_query": q_query,
+            "whole": whole,
+            "whole_query": whole_query,
         },
     )
     cache.set(key, listing, NOTICE_CACHE_SECONDS)
@@ -105,19 +114,20 @@ def _notice_listing(cycle: Cycle, state: str, q: str, page_number: str) -> str:
 @require_GET
 def public_notice(request, pk):
     """The public list, 50 a page, searchable by the name of the party organisation or of the
-    social organisation it is in."""
+    social organisation it is in; with ?all=1, the whole list on one page, to print."""
     cycle = _public_cycle(pk)
     state = notice_state(cycle)
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
     page = whole_number(request.GET.get("page"), digits=6)
     page_number = "1" if page is None else str(page)
+    whole = request.GET.get("all") == "1"
     return render(
         request,
         "ratings/public/notice.html",
         {
             "cycle": cycle,
             "committee": cycle.committee,
-            "listing": _notice_listing(cycle, state, q, page_number),
+            "listing": _notice_listing(cycle, state, q, page_number, whole=whole),
             "q": q,
             "state": state,
         },

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ratings.models import Status, Submission
-from ratings.outcomes.publication import cycle_publish
+from ratings.outcomes.publication import cycle_publish, listed_results
 from ratings.workflow import cycle_setup
 from ratings.workflow.levels import cycle_recompute_levels
 from tests import factories
@@ -116,11 +116,37 @@ def test_the_public_notice_prints_its_official_text_dates_office_and_every_row(
     )
     for office in ("受理单位", "组织宣传部", "成都市武侯区人民南路四段1号", "028-85550000"):
         assert office in text
-    # the page of the list on screen (50 rows), every row whole
+    # the page of the list on screen (50 rows), every row whole, and the paper says it is a part
+    listed = listed_results(cycle).count()
+    assert listed > 50
     assert "打印测试第01党支部" in text and "打印测试第49党支部" in text
     assert text.count("所在社会组织") == 50
+    assert f"本页列出第1–50个，共{listed}个" in "".join(text.split())
     assert text.count("提出异议") == 1  # in the notice's text; no link per row
-    for chrome in ("查找", "按名称查找", "下一页", "星级证书查询核验"):
+    for chrome in ("查找", "按名称查找", "下一页", "星级证书查询核验", "显示完整名单"):
+        assert chrome not in text, f"{chrome!r} is printed"
+    _assert_no_chrome(text)
+
+
+def test_the_whole_public_notice_prints_every_row(chromium, live_server, world, tmp_path):
+    cycle = world["published"]
+    listed = listed_results(cycle).count()
+    assert listed > 50  # more than one page on screen
+    context = _context(chromium, live_server)
+    page = context.new_page()
+    page.goto(reverse("ratings:public-notice", args=[cycle.pk]))
+    page.get_by_role("link", name="显示完整名单（用于打印）").click()  # the way to it from the paged list
+    assert "all=1" in page.url
+    whole_url = page.url.removeprefix(live_server.url)
+    page.close()
+    text = _print(context, whole_url, "notice-whole", tmp_path)
+    context.close()
+    assert f"{cycle}结果公示" in text and "经党组织自评申报、实地验收和集中评审" in text
+    assert text.count("所在社会组织") == listed  # every listed row, on as many A4 pages as it takes
+    for n in range(1, EXTRA_BRANCHES + 1):
+        assert f"打印测试第{n:02d}党支部" in text
+    assert "本页列出" not in text  # nothing left out, so nothing to say
+    for chrome in ("查找", "下一页", "返回分页显示", "显示完整名单"):
         assert chrome not in text, f"{chrome!r} is printed"
     _assert_no_chrome(text)
 

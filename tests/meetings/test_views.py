@@ -618,3 +618,17 @@ def test_minutes_at_the_limit_are_kept(login, branch, branch_secretary):
     response = login(branch_secretary).post(reverse("meetings:meeting-create"), data)
     assert response.status_code == 302
     assert len(Meeting.objects.get().minutes) == 20_000
+
+
+def test_the_reason_for_removing_a_file_late_is_labelled(actors, meeting, login):
+    # the meeting is long past its edit window: removing a file asks for a reason, and that field
+    # has a label of its own (a placeholder vanishes as soon as one types)
+    Meeting.objects.filter(pk=meeting.pk).update(created_at=timezone.now() - dt.timedelta(days=400))
+    page = login(actors["owner"]).get(reverse("meetings:meeting-detail", args=[meeting.pk])).content.decode()
+    attachment = meeting.attachments.get()
+    field = f'id="remove-reason-{attachment.pk}"'
+    assert field in page
+    assert (
+        f'<label class="visually-hidden" for="remove-reason-{attachment.pk}">删除“合影.png”的修改原因</label>'
+        in page
+    )

@@ -467,6 +467,34 @@ def test_the_notice_is_paged_and_searchable_by_name(anon, published, staff_user)
     assert "没有符合条件的结果" in nothing
 
 
+def test_the_whole_notice_is_one_page_to_print_and_the_paged_one_says_it_is_partial(
+    anon, published, staff_user, monkeypatch
+):
+    from ratings.views import public
+    from ratings.views.public import NOTICE_PAGE_SIZE
+
+    small = text(anon.get(notice_url(published)))  # 3 results: one page, nothing to add
+    assert "all=1" not in small and 'id="print-partial"' not in small
+    _many_results(published, staff_user, NOTICE_PAGE_SIZE)  # 53 in all
+    first = text(anon.get(notice_url(published)))
+    assert f'href="{notice_url(published)}?all=1#list"' in first  # the way to the whole list
+    assert 'id="print-partial"' in first and "本页列出第 1–50 个，共 53 个" in first  # said on paper
+    whole = text(anon.get(notice_url(published), {"all": "1"}))
+    assert whole.count('class="result"') == 53
+    assert 'id="print-partial"' not in whole and "page=2" not in whole
+    assert f'href="{notice_url(published)}#list"' in whole  # back to the paged list
+    # with a search, the whole list is the whole of what was found
+    found = text(anon.get(notice_url(published), {"q": "分页测试党支部", "all": "1"}))
+    assert found.count('class="result"') == 53 - 3
+    # a list longer than the whole page is paged too, each page saying it is one of several
+    monkeypatch.setattr(public, "NOTICE_WHOLE_PAGE_SIZE", 40)
+    paged = text(anon.get(notice_url(published), {"all": "1", "page": "2"}))
+    assert (
+        paged.count('class="result"') == 13 and "本页列出第 41–53 个，共 53 个；其余各页须分别打印" in paged
+    )
+    assert "all=1&amp;page=1" in paged or "all=1&page=1" in paged  # its page links keep all=1
+
+
 def test_the_search_is_kept_across_pages(anon, published, staff_user):
     _many_results(published, staff_user, 55)
     page = text(anon.get(notice_url(published), {"q": "分页测试"}))
