@@ -55,8 +55,10 @@ def send_meeting_gap_reminders(today_iso: str | None = None) -> int:
                 recipients=secretaries,
                 kind=Kind.MEETING_GAP,
                 key=f"meeting_gap:{po_id}:{end}",
-                title=_("组织生活频次提醒"),
-                body=_("%(branch)s本期还有会议未按要求召开：") % {"branch": branch.name} + "\n" + lines,
+                title=lambda: _("组织生活频次提醒"),
+                body=lambda: (
+                    _("%(branch)s本期还有会议未按要求召开：") % {"branch": branch.name} + "\n" + lines  # noqa: B023 (notify() calls it at once)
+                ),
                 url=reverse("meetings:compliance-branch", args=[po_id]),
             )
         )

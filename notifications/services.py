@@ -1,8 +1,10 @@
 """Send notices: in-app always, e-mail where the user wants it. Idempotent by (recipient, key)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from core import outbox
 from core.limits import NOTICE_BODY
@@ -17,17 +19,25 @@ def wants_email(user, kind: str) -> bool:
     return True if pref is None else pref
 
 
+def language_of(user) -> str:
+    """The language a user's notices and e-mails are written in."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
 def notify(
     *,
     recipients: Iterable,
     kind: str,
     key: str,
-    title: str,
-    body: str,
+    title: str | Callable[[], str],
+    body: str | Callable[[], str],
     url: str = "",
     refresh_unread: bool = False,
 ) -> list[Notification]:
     """Create one notice per recipient for the event `key`; a repeat of the same event sends nothing.
+
+    `title` and `body` given as functions (`lambda: _("…") % {…}`) are written in each recipient's
+    language (the one they last chose for the interface; Chinese by default).
 
     With `refresh_unread` a repeat brings the text of a notice not yet read up to date (a daily
     summary, say), still without a new notice or e-mail. The e-mail is an outbox message written
@@ -38,14 +48,17 @@ def notify(
 
     created = []
     for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
+        with translation.override(language_of(user)):
+            title_text = str(title() if callable(title) else title)
+            body_text = str(body() if callable(body) else body)
         try:
             with transaction.atomic():
                 n = Notification.objects.create(
                     recipient=user,
                     kind=kind,
                     key=key[:200],
-                    title=title[:200],
-                    body=body[:NOTICE_BODY],
+                    title=title_text[:200],
+                    body=body_text[:NOTICE_BODY],
                     url=url[:300],
                     email_wanted=wants_email(user, kind),
                 )
@@ -54,7 +67,7 @@ def notify(
         except IntegrityError:  # already notified of this event
             if refresh_unread:
                 Notification.objects.filter(recipient=user, key=key[:200], read_at__isnull=True).update(
-                    title=title[:200], body=body[:NOTICE_BODY], url=url[:300]
+                    title=title_text[:200], body=body_text[:NOTICE_BODY], url=url[:300]
                 )
             continue
         created.append(n)

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from core import metrics
 
 from .models import Notification
+from .services import language_of
 
 log = logging.getLogger(__name__)
 TRANSIENT = (smtplib.SMTPException, socket.error, ConnectionError, TimeoutError)
@@ -72,7 +73,7 @@ def absolute(url: str) -> str:
 
 
 def _send(n: Notification) -> None:
-    with translation.override("zh-hans"):
+    with translation.override(language_of(n.recipient)):  # the reader's language (Chinese by default)
         context = {"n": n, "link": absolute(n.url), "site_url": settings.SITE_URL}
         text = render_to_string("notifications/email/notice.txt", context)
         html = render_to_string("notifications/email/notice.html", context)

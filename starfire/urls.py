@@ -16,7 +16,7 @@ urlpatterns = [
     path("committee/", views.committee_switch, name="committee-switch"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),  # also kept on the account
     path("register/", include("branches.urls")),
     path("ratings/", include("ratings.urls")),
     path("meetings/", include("meetings.urls")),

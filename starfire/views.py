@@ -4,6 +4,7 @@ They compose the apps (the register, the rating), so they live above them; the a
 never link upwards except through URL names.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
 
 from branches import access, selectors
 from branches.models import Committee
@@ -122,3 +124,19 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         response["Clear-Site-Data"] = '"storage"'
         return response
+
+
+def set_language(request):
+    """Django's language switch, and for a logged-in user the choice kept on the account: the
+    notices and e-mails written for them follow it."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and request.user.language != language
+    ):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response

@@ -1,5 +1,6 @@
 """Logins: one role each; the role and committee (or party organisation) decide what a user sees."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -39,6 +40,10 @@ class User(AbstractUser):
         help_text=_("支部书记必填：只能看到并填报这个党组织。"),
     )
     display_name = models.CharField(_("显示名"), max_length=50, blank=True)
+    # The language the user last chose for the interface; notices and their e-mails are written in it.
+    language = models.CharField(
+        _("界面语言"), max_length=10, blank=True, choices=settings.LANGUAGES, help_text=_("空：默认中文。")
+    )
     # A province user (省两新工委) reads the published results of these committees, nothing else.
     province_committees = models.ManyToManyField(
         Committee,

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.models import Kind
 from notifications.services import notify
@@ -25,23 +26,29 @@ def notify_results_published(cycle_id: int) -> int:
     for sub in Submission.objects.filter(cycle=cycle, status=Status.REVIEWED).select_related(
         "party_organization"
     ):
-        body = _("%(cycle)s结果公示期为 %(notice_starts_on)s 至 %(notice_ends_on)s。") % {
-            "cycle": cycle,
-            "notice_starts_on": cycle.notice_starts_on,
-            "notice_ends_on": cycle.notice_ends_on,
-        } + (
-            _("%(party_organization)s的建议星级为%(proposed_level_name)s。")
-            % {"party_organization": sub.party_organization, "proposed_level_name": sub.proposed_level_name}
-            if sub.pk in listed
-            else _("%(party_organization)s本周期未列入公示名单（%(level_explanation)s）。")
-            % {"party_organization": sub.party_organization, "level_explanation": sub.level_explanation}
-        )
+
+        def body(sub=sub) -> str:  # in each recipient's language
+            return _("%(cycle)s结果公示期为 %(notice_starts_on)s 至 %(notice_ends_on)s。") % {
+                "cycle": cycle,
+                "notice_starts_on": cycle.notice_starts_on,
+                "notice_ends_on": cycle.notice_ends_on,
+            } + (
+                _("%(party_organization)s的建议星级为%(proposed_level_name)s。")
+                % {
+                    "party_organization": sub.party_organization,
+                    "proposed_level_name": sub.proposed_level_name,
+                }
+                if sub.pk in listed
+                else _("%(party_organization)s本周期未列入公示名单（%(level_explanation)s）。")
+                % {"party_organization": sub.party_organization, "level_explanation": sub.level_explanation}
+            )
+
         sent += len(
             notify(
                 recipients=secretaries_of(sub.party_organization_id),
                 kind=Kind.RESULTS_PUBLISHED,
                 key=f"published:{cycle.pk}:{sub.pk}",
-                title=_("%(year)s年度评星结果公示") % {"year": cycle.year},
+                title=lambda: _("%(year)s年度评星结果公示") % {"year": cycle.year},
                 body=body,
                 url=reverse("ratings:public-notice", args=[cycle.pk]),
             )
@@ -61,9 +68,11 @@ def notify_objection_filed(objection_id: int) -> int:
             recipients=staff_of(o.submission.cycle.committee_id),
             kind=Kind.OBJECTION_FILED,
             key=f"objection:{o.pk}",
-            title=_("收到公示异议 %(reference)s") % {"reference": o.reference},
-            body=_("针对%(party_organization)s的公示结果：\n%(reason)s")
-            % {"party_organization": o.submission.party_organization, "reason": o.reason[:500]},
+            title=lambda: _("收到公示异议 %(reference)s") % {"reference": o.reference},
+            body=lambda: (
+                _("针对%(party_organization)s的公示结果：\n%(reason)s")
+                % {"party_organization": o.submission.party_organization, "reason": o.reason[:500]}
+            ),
             url=reverse("ratings:objection-detail", args=[o.pk]),
         )
     )
@@ -117,22 +126,31 @@ def notify_award_change(award_id: int, event: str) -> int:
     from ..models import Award, level_name
 
     a = Award.objects.select_related("cycle", "party_organization").get(pk=award_id)
-    titles = {
-        "issued": _("%(party_organization)s被命名为%(awarded_level)s党组织")
-        % {"party_organization": a.party_organization, "awarded_level": level_name(a.awarded_level)},
-        "downgraded": _("%(party_organization)s的星级调整为%(level)s")
-        % {"party_organization": a.party_organization, "level": level_name(a.level)},
-        "revoked": _("%(party_organization)s的星级命名已撤销") % {"party_organization": a.party_organization},
-    }
-    body = _("证书编号：%(certificate_no)s。") % {"certificate_no": a.certificate_no} + (
-        _("请按要求退回牌匾。") if event == "revoked" else ""
-    )
+
+    def title() -> str:  # in each recipient's language
+        if event == "issued":
+            return _("%(party_organization)s被命名为%(awarded_level)s党组织") % {
+                "party_organization": a.party_organization,
+                "awarded_level": level_name(a.awarded_level),
+            }
+        if event == "downgraded":
+            return _("%(party_organization)s的星级调整为%(level)s") % {
+                "party_organization": a.party_organization,
+                "level": level_name(a.level),
+            }
+        return _("%(party_organization)s的星级命名已撤销") % {"party_organization": a.party_organization}
+
+    def body() -> str:
+        return _("证书编号：%(certificate_no)s。") % {"certificate_no": a.certificate_no} + (
+            _("请按要求退回牌匾。") if event == "revoked" else ""
+        )
+
     return len(
         notify(
             recipients=secretaries_of(a.party_organization_id),
             kind=Kind.AWARD,
             key=f"award:{a.pk}:{event}:{a.level}",
-            title=titles[event],
+            title=title,
             body=body,
             url=reverse("ratings:branch-history", args=[a.party_organization_id]),
         )
@@ -151,29 +169,34 @@ def finalize_due_results() -> dict:
     return done
 
 
-def _rectification_notice(item_id: int, *, kind: str, key: str, title: str, lead: str) -> int:
+def _rectification_notice(item_id: int, *, kind: str, key: str, title, lead) -> int:
+    """`title` and `lead`: lazy texts (gettext_lazy), written in each recipient's language."""
     from ..models import Rectification
 
     item = Rectification.objects.select_related("submission__party_organization").get(pk=item_id)
     po = item.submission.party_organization
-    body = (
-        lead
-        + "\n"
-        + _("存在问题：%(problem)s\n整改要求：%(requirement)s\n整改期限：%(due_on)s")
-        % {
-            "problem": item.problem,
-            "requirement": item.requirement,
-            "due_on": item.due_on,
-        }
-    )
-    if item.staff_note and kind == Kind.RECTIFICATION_SENT_BACK:
-        body += "\n" + _("退回原因：%(note)s") % {"note": item.staff_note}
+
+    def body() -> str:
+        text = (
+            str(lead)
+            + "\n"
+            + _("存在问题：%(problem)s\n整改要求：%(requirement)s\n整改期限：%(due_on)s")
+            % {
+                "problem": item.problem,
+                "requirement": item.requirement,
+                "due_on": item.due_on,
+            }
+        )
+        if item.staff_note and kind == Kind.RECTIFICATION_SENT_BACK:
+            text += "\n" + _("退回原因：%(note)s") % {"note": item.staff_note}
+        return text
+
     return len(
         notify(
             recipients=secretaries_of(po.pk),
             kind=kind,
             key=key,
-            title=title,
+            title=lambda: str(title),
             body=body,
             url=reverse("ratings:rectification-detail", args=[item.pk]),
         )
@@ -187,8 +210,8 @@ def notify_rectification_issued(item_id: int) -> int:
         item_id,
         kind=Kind.RECTIFICATION_ISSUED,
         key=f"rect_issued:{item_id}",
-        title=_("收到整改事项"),
-        lead=_("综合党委下达了一项整改事项，请按期整改并报送整改情况。"),
+        title=gettext_lazy("收到整改事项"),
+        lead=gettext_lazy("综合党委下达了一项整改事项，请按期整改并报送整改情况。"),
     )
 
 
@@ -203,8 +226,8 @@ def notify_rectification_sent_back(item_id: int) -> int:
         item_id,
         kind=Kind.RECTIFICATION_SENT_BACK,
         key=f"rect_sent_back:{item_id}:{stamp}",
-        title=_("整改情况被退回重改"),
-        lead=_("综合党委退回了报送的整改情况，请按退回原因重新整改后再次报送。"),
+        title=gettext_lazy("整改情况被退回重改"),
+        lead=gettext_lazy("综合党委退回了报送的整改情况，请按退回原因重新整改后再次报送。"),
     )
 
 
@@ -231,9 +254,11 @@ def send_rectification_reminders() -> int:
                     recipients=secretaries_of(po.pk),
                     kind=Kind.RECTIFICATION_DUE,
                     key=f"rect_due:{item.pk}:{item.due_on}",
-                    title=_("整改事项即将到期"),
-                    body=_("%(po)s：%(problem)s，整改期限 %(due_on)s。")
-                    % {"po": po, "problem": item.problem[:100], "due_on": item.due_on},
+                    title=lambda: _("整改事项即将到期"),
+                    body=lambda: (
+                        _("%(po)s：%(problem)s，整改期限 %(due_on)s。")
+                        % {"po": po, "problem": item.problem[:100], "due_on": item.due_on}  # noqa: B023 (notify() calls it at once)
+                    ),
                     url=reverse("ratings:rectification-list"),
                 )
             )
@@ -244,8 +269,8 @@ def send_rectification_reminders() -> int:
                     item.pk,
                     kind=Kind.RECTIFICATION_BRANCH_OVERDUE,
                     key=f"rect_branch_overdue:{item.pk}:{item.due_on}",
-                    title=_("整改事项已逾期"),
-                    lead=_("这项整改已过期限，尚未报送整改情况，请尽快整改并报送。"),
+                    title=gettext_lazy("整改事项已逾期"),
+                    lead=gettext_lazy("这项整改已过期限，尚未报送整改情况，请尽快整改并报送。"),
                 )
     for committee_id, items in overdue_by_committee.items():
         lines = "\n".join(
@@ -262,7 +287,7 @@ def send_rectification_reminders() -> int:
                 recipients=staff_of(committee_id),
                 kind=Kind.RECTIFICATION_OVERDUE,
                 key=f"rect_overdue:{committee_id}:{today}",
-                title=_("%(items)s 项整改逾期") % {"items": len(items)},
+                title=lambda: _("%(items)s 项整改逾期") % {"items": len(items)},  # noqa: B023 (notify() calls it at once)
                 body=lines,
                 url=reverse("ratings:rectification-list") + "?overdue=1",
             )
@@ -288,7 +313,7 @@ def send_rectification_reminders() -> int:
                 recipients=staff_of(committee_id),
                 kind=Kind.PLAQUE_RETURN_OVERDUE,
                 key=f"plaque_overdue:{committee_id}:{today}",
-                title=_("%(items)s 块牌匾逾期未退回") % {"items": len(items)},
+                title=lambda: _("%(items)s 块牌匾逾期未退回") % {"items": len(items)},  # noqa: B023 (notify() calls it at once)
                 body=lines,
                 url=reverse("ratings:award-list"),
             )

@@ -252,15 +252,21 @@ def _tell_requester(job_id: int) -> None:
     job = ExportJob.objects.select_related("cycle", "requested_by").get(pk=job_id)
     if job.requested_by is None:
         return
-    what = {"what": job.get_kind_display(), "year": job.cycle.year}
-    if job.state == State.DONE:
-        title = _("%(year)s年度%(what)s已生成，可以下载") % what
-        body = _("文件保留到 %(until)s，之后需要重新导出。") % {
+    done = job.state == State.DONE
+
+    def title() -> str:  # in the requester's language
+        what = {"what": job.get_kind_display(), "year": job.cycle.year}
+        return (
+            _("%(year)s年度%(what)s已生成，可以下载") if done else _("%(year)s年度%(what)s生成失败")
+        ) % what
+
+    def body() -> str:
+        if not done:
+            return job.error
+        return _("文件保留到 %(until)s，之后需要重新导出。") % {
             "until": timezone.localtime(job.expires_at).strftime("%Y-%m-%d %H:%M")
         }
-    else:
-        title = _("%(year)s年度%(what)s生成失败") % what
-        body = job.error
+
     notify(
         recipients=[job.requested_by],
         kind=NoticeKind.EXPORT_READY,

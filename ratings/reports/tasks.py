@@ -48,29 +48,33 @@ def _notify_tally_ready(snapshot) -> int:
     """Tell staff the figures changed: one notice per cycle and day, kept up to date until read."""
     d = snapshot.data
     cycle = snapshot.cycle
-    levels = "，".join(
-        _("%(level)s星 %(count)s") % {"level": k, "count": d["levels"][k]} for k in ("5", "4", "3", "2", "1")
-    )
-    body = _(
-        "%(title)s：参评 %(participants)s 个党组织，已评定 %(rated)s 个；三星及以上 %(three_plus)s 个（占 %(three_plus_share)s%%）；%(levels)s；一票否决 %(vetoed)s 个，未评定 %(unrated)s 个。组织覆盖率 %(org_rate)s%%，工作覆盖率 %(work_rate)s%%。"
-    ) % {
-        "title": d["cycle"]["title"],
-        "participants": d["participants"],
-        "rated": d["rated"],
-        "three_plus": d["three_plus"],
-        "three_plus_share": d["three_plus_share"] or "—",
-        "levels": levels,
-        "vetoed": d["vetoed"],
-        "unrated": d["unrated"],
-        "org_rate": d["coverage"]["org_rate"] or "—",
-        "work_rate": d["coverage"]["work_rate"] or "—",
-    }
+
+    def body() -> str:  # in each recipient's language
+        levels = _("，").join(
+            _("%(level)s星 %(count)s") % {"level": k, "count": d["levels"][k]}
+            for k in ("5", "4", "3", "2", "1")
+        )
+        return _(
+            "%(title)s：参评 %(participants)s 个党组织，已评定 %(rated)s 个；三星及以上 %(three_plus)s 个（占 %(three_plus_share)s%%）；%(levels)s；一票否决 %(vetoed)s 个，未评定 %(unrated)s 个。组织覆盖率 %(org_rate)s%%，工作覆盖率 %(work_rate)s%%。"
+        ) % {
+            "title": d["cycle"]["title"],
+            "participants": d["participants"],
+            "rated": d["rated"],
+            "three_plus": d["three_plus"],
+            "three_plus_share": d["three_plus_share"] or "—",
+            "levels": levels,
+            "vetoed": d["vetoed"],
+            "unrated": d["unrated"],
+            "org_rate": d["coverage"]["org_rate"] or "—",
+            "work_rate": d["coverage"]["work_rate"] or "—",
+        }
+
     return len(
         notify(
             recipients=staff_of(cycle.committee_id),
             kind=Kind.TALLY_READY,
             key=f"tally:{cycle.pk}:{timezone.localdate().isoformat()}",
-            title=_("%(year)s年度星级统计已更新") % {"year": cycle.year},
+            title=lambda: _("%(year)s年度星级统计已更新") % {"year": cycle.year},
             body=body,
             url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
             refresh_unread=True,
@@ -102,9 +106,11 @@ def send_weekly_digest() -> int:
                 recipients=staff_of(cycle.committee_id),
                 kind=Kind.WEEKLY_DIGEST,
                 key=f"digest:{cycle.pk}:{year}-W{week:02d}",
-                title=_("%(year)s年度评星每周摘要（%(year2)s年第%(week)s周）")
-                % {"year": cycle.year, "year2": year, "week": week},
-                body=_("申报进度：\n") + "\n".join(lines),
+                title=lambda: (
+                    _("%(year)s年度评星每周摘要（%(year2)s年第%(week)s周）")
+                    % {"year": cycle.year, "year2": year, "week": week}  # noqa: B023 (notify() calls it at once)
+                ),
+                body=lambda: _("申报进度：\n") + "\n".join(lines),  # noqa: B023 (notify() calls it at once)
                 url=reverse("ratings:dashboard") + f"?cycle={cycle.pk}",
             )
         )

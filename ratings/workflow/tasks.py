@@ -46,9 +46,11 @@ def notify_cycle_opened(cycle_id: int) -> int:
                 recipients=secretaries_of(sub.party_organization_id),
                 kind=Kind.CYCLE_OPENED,
                 key=f"cycle_opened:{cycle.pk}:{sub.pk}",
-                title=_("%(cycle)s已启动") % {"cycle": cycle},
-                body=_("%(party_organization)s请在 %(deadline)s 前完成网上自评并提交。")
-                % {"party_organization": sub.party_organization, "deadline": when_text(sub.deadline)},
+                title=lambda: _("%(cycle)s已启动") % {"cycle": cycle},
+                body=lambda: (
+                    _("%(party_organization)s请在 %(deadline)s 前完成网上自评并提交。")
+                    % {"party_organization": sub.party_organization, "deadline": when_text(sub.deadline)}  # noqa: B023 (notify() calls it at once)
+                ),
                 url=reverse("ratings:self-assessment", args=[sub.pk]),
             )
         )
@@ -65,8 +67,8 @@ def notify_submission_returned(submission_id: int, round_no: int) -> int:
             recipients=secretaries_of(sub.party_organization_id),
             kind=Kind.SUBMISSION_RETURNED,
             key=f"returned:{sub.pk}:{round_no}",
-            title=_("%(year)s年度评星申报被退回") % {"year": sub.cycle.year},
-            body=_("综合党委初核后退回了申报，请按以下意见修改后重新提交：\n") + "\n".join(lines),
+            title=lambda: _("%(year)s年度评星申报被退回") % {"year": sub.cycle.year},
+            body=lambda: _("综合党委初核后退回了申报，请按以下意见修改后重新提交：\n") + "\n".join(lines),
             url=reverse("ratings:self-assessment", args=[sub.pk]),
         )
     )
@@ -83,15 +85,19 @@ def notify_inspection_assigned(assignment_id: int) -> int:
             recipients=[a.inspector],
             kind=Kind.INSPECTION_ASSIGNED,
             key=f"assigned:{a.pk}",
-            title=_("实地验收任务：%(party_organization)s")
-            % {"party_organization": a.submission.party_organization},
-            body=_(
-                "您被分配为%(party_organization)s的验收人员，请在 %(inspection_deadline)s 前完成实地验收并签字。"
-            )
-            % {
-                "party_organization": a.submission.party_organization,
-                "inspection_deadline": when_text(cycle.inspection_deadline),
-            },
+            title=lambda: (
+                _("实地验收任务：%(party_organization)s")
+                % {"party_organization": a.submission.party_organization}
+            ),
+            body=lambda: (
+                _(
+                    "您被分配为%(party_organization)s的验收人员，请在 %(inspection_deadline)s 前完成实地验收并签字。"
+                )
+                % {
+                    "party_organization": a.submission.party_organization,
+                    "inspection_deadline": when_text(cycle.inspection_deadline),
+                }
+            ),
             url=reverse("ratings:inspection", args=[a.pk]),
         )
     )
@@ -114,13 +120,15 @@ def send_deadline_reminders() -> int:
                         recipients=secretaries_of(sub.party_organization_id),
                         kind=Kind.DEADLINE_NEAR,
                         key=f"deadline:{sub.pk}:{days}:{sub.deadline:%Y%m%d%H%M}",
-                        title=_("自评将于%(days)s天内截止") % {"days": days},
-                        body=_("%(party_organization)s的%(year)s年度自评截止时间为 %(deadline)s，尚未提交。")
-                        % {
-                            "party_organization": sub.party_organization,
-                            "year": sub.cycle.year,
-                            "deadline": when_text(sub.deadline),
-                        },
+                        title=lambda: _("自评将于%(days)s天内截止") % {"days": days},  # noqa: B023 (notify() calls it at once)
+                        body=lambda: (
+                            _("%(party_organization)s的%(year)s年度自评截止时间为 %(deadline)s，尚未提交。")
+                            % {
+                                "party_organization": sub.party_organization,  # noqa: B023 (notify() calls it at once)
+                                "year": sub.cycle.year,  # noqa: B023 (notify() calls it at once)
+                                "deadline": when_text(sub.deadline),  # noqa: B023 (notify() calls it at once)
+                            }
+                        ),
                         url=reverse("ratings:self-assessment", args=[sub.pk]),
                     )
                 )
@@ -140,12 +148,14 @@ def send_deadline_reminders() -> int:
                         recipients=[a.inspector],
                         kind=Kind.INSPECTION_DEADLINE,
                         key=f"inspection_deadline:{a.pk}:{days}:{deadline:%Y%m%d}",
-                        title=_("实地验收将于%(days)s天内截止") % {"days": days},
-                        body=_("%(party_organization)s的实地验收截止时间为 %(deadline)s，您尚未签字确认。")
-                        % {
-                            "party_organization": a.submission.party_organization,
-                            "deadline": when_text(deadline),
-                        },
+                        title=lambda: _("实地验收将于%(days)s天内截止") % {"days": days},  # noqa: B023 (notify() calls it at once)
+                        body=lambda: (
+                            _("%(party_organization)s的实地验收截止时间为 %(deadline)s，您尚未签字确认。")
+                            % {
+                                "party_organization": a.submission.party_organization,  # noqa: B023 (notify() calls it at once)
+                                "deadline": when_text(deadline),  # noqa: B023 (notify() calls it at once)
+                            }
+                        ),
                         url=reverse("ratings:inspection", args=[a.pk]),
                     )
                 )
@@ -179,9 +189,11 @@ def report_overdue_submissions() -> int:
                 recipients=staff_of(cycle.committee_id),
                 kind=Kind.SUBMISSIONS_OVERDUE,
                 key=f"overdue:{cycle.pk}:{today:%Y%m%d}",
-                title=_("%(year)s年度评星：%(overdue)s 个党组织逾期未提交")
-                % {"year": cycle.year, "overdue": len(overdue)},
-                body=_("以下党组织已过自评截止时间仍未提交：\n%(names)s") % {"names": names},
+                title=lambda: (
+                    _("%(year)s年度评星：%(overdue)s 个党组织逾期未提交")
+                    % {"year": cycle.year, "overdue": len(overdue)}  # noqa: B023 (notify() calls it at once)
+                ),
+                body=lambda: _("以下党组织已过自评截止时间仍未提交：\n%(names)s") % {"names": names},  # noqa: B023 (notify() calls it at once)
                 url=reverse("ratings:queue", args=[cycle.pk]) + "?overdue=1",
             )
         )
