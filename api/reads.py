@@ -136,13 +136,16 @@ class InstructorViewSet(ReadOnly):
 
 
 class CycleViewSet(ReadOnly):
+    """Staff: their committee's cycles; a secretary: the cycles of their branch's submissions; an
+    inspector: those of the submissions assigned to them."""
+
     queryset = Cycle.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.CycleSerializer
     filterset_fields = ["year", "status"]
     ordering_fields = ["year", "pk"]
 
     def get_queryset(self):
-        return rating.cycles_visible_to(self.request.user)
+        return rating.cycles_worked_in_by(self.request.user)
 
 
 def indicators_prefetch(path="categories"):
@@ -155,16 +158,15 @@ def indicators_prefetch(path="categories"):
 
 
 class RubricViewSet(ReadOnly):
-    """Rubric versions with their categories and indicators."""
+    """Rubric versions with their categories and indicators: staff their committee's; a secretary
+    or an inspector those of the cycles they work in (to self-assess, to inspect)."""
 
     queryset = Rubric.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.RubricSerializer
     ordering_fields = ["version", "pk"]
 
     def get_queryset(self):
-        return access.scoped(
-            Rubric.objects.all(), self.request.user, "rating.manage", RATING_MANAGE
-        ).prefetch_related(indicators_prefetch())
+        return rating.rubrics_worked_with_by(self.request.user).prefetch_related(indicators_prefetch())
 
 
 class SubmissionFilter(filters.FilterSet):

@@ -313,9 +313,9 @@ URLS: dict[str, Url] = {
     "api:instructor-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
     "api:instructor-detail": Url(pk("instructor"), get="401 404 404 404 404 404 200 404 200 404"),
     "api:cycle-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
-    "api:cycle-detail": Url(pk("cycle"), get="401 404 404 404 404 404 200 404 200 404"),
+    "api:cycle-detail": Url(pk("cycle"), get="401 404 200 200 200 404 200 404 200 404"),  # a branch (either: both have a submission in it), the assigned inspector
     "api:rubric-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
-    "api:rubric-detail": Url(pk("rubric"), get="401 404 404 404 404 404 200 404 200 404"),
+    "api:rubric-detail": Url(pk("rubric"), get="401 404 200 200 200 404 200 404 200 404"),  # the rubric of their cycle
     "api:submission-list": Url(get="401 200 200 200 200 200 200 200 200 200", post="401 405 405 405 405 405 405 405 405 405"),
     "api:submission-detail": Url(pk("sub"), get="401 404 200 404 200 404 200 404 200 404"),
     "api:inspection-list": Url(get="401 200 200 200 200 200 200 200 200 200"),

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ratings.models import Submission
+from ratings.workflow import cycle_setup
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,64 @@ def test_the_public_results_are_what_the_public_page_lists(client, results_cycle
     }  # fmt: skip
     page = client.get(reverse("ratings:public-notice", args=[cycle.pk])).content.decode()
     assert all(r["party_organization_name"] in page for r in rows)
+
+
+def test_a_secretary_self_assesses_from_the_api_alone(api, rating_flow, rating_submission):
+    """A fresh draft gives the cycle; the cycle gives the rubric; the rubric gives the indicator
+    ids the self scores are written to."""
+    sub = rating_submission
+    client = api(rating_flow.secretary(sub))
+    mine = client.get(f"/api/v1/submissions/{sub.pk}/").json()
+    assert mine["status"] == "draft" and mine["self_scores"] == []
+    cycle = client.get(f"/api/v1/cycles/{mine['cycle']}/")
+    assert cycle.status_code == 200, cycle.content
+    rubric = client.get(f"/api/v1/rubrics/{cycle.json()['rubric']}/")
+    assert rubric.status_code == 200, rubric.content
+    ids = [i["id"] for c in rubric.json()["categories"] for i in c["indicators"]]
+    assert ids == [i.pk for i in rating_flow.indicators(sub)]
+    url = f"/api/v1/submissions/{sub.pk}/self-scores/{ids[0]}/"
+    version = client.get(url).json()["version"]
+    written = client.put(url, {"score": 10, "comment": "说明", "version": version}, format="json")
+    assert written.status_code == 200, written.content
+    assert [c["id"] for c in client.get("/api/v1/cycles/").json()["results"]] == [sub.cycle_id]
+    assert [r["id"] for r in client.get("/api/v1/rubrics/").json()["results"]] == [sub.cycle.rubric_id]
+
+
+def test_cycles_and_rubrics_of_others_stay_hidden(
+    api, committee, staff_user, rating_cycle, rating_flow, rating_submission, rating_inspectors
+):
+    """Another committee's cycle and rubric, a rubric no cycle of theirs uses, and, for an
+    inspector, a cycle none of whose submissions is assigned to them: 404 and not listed."""
+    other = factories.CommitteeFactory(name="其他综合党委")
+    other_staff = factories.StaffUserFactory(committee=other, username="other-staff")
+    factories.PartyOrganizationFactory(committee=other)
+    other_cycle = cycle_setup.cycle_open(
+        cycle=factories.CycleFactory(committee=other, rubric=factories.make_rubric(other)), by=other_staff
+    )
+    unused = factories.make_rubric(committee)
+    secretary = api(rating_flow.secretary(rating_submission))
+    inspector = api(rating_inspectors[0])
+    for client in (secretary, inspector):
+        for path in (
+            f"/api/v1/cycles/{other_cycle.pk}/",
+            f"/api/v1/rubrics/{other_cycle.rubric_id}/",
+            f"/api/v1/rubrics/{unused.pk}/",
+        ):
+            assert client.get(path).status_code == 404, path
+    # Not assigned yet: the inspector sees neither the cycle nor its rubric.
+    assert inspector.get(f"/api/v1/cycles/{rating_cycle.pk}/").status_code == 404
+    assert inspector.get(f"/api/v1/rubrics/{rating_cycle.rubric_id}/").status_code == 404
+    assert inspector.get("/api/v1/cycles/").json()["count"] == 0
+    rating_flow.fill(rating_submission)
+    from ratings.workflow import precheck, self_assessment
+
+    self_assessment.submission_submit(
+        submission=rating_submission, by=rating_flow.secretary(rating_submission)
+    )
+    precheck.submission_accept(submission=rating_submission, by=staff_user)
+    rating_flow.assign(rating_submission)
+    assert inspector.get(f"/api/v1/cycles/{rating_cycle.pk}/").status_code == 200
+    assert inspector.get(f"/api/v1/rubrics/{rating_cycle.rubric_id}/").status_code == 200
+    assert [c["id"] for c in inspector.get("/api/v1/cycles/").json()["results"]] == [rating_cycle.pk]
+    # Staff still read every rubric version of their committee, an unused one too.
+    assert api(staff_user).get(f"/api/v1/rubrics/{unused.pk}/").status_code == 200
