@@ -186,7 +186,8 @@ def scores_prefetch():
 
 class SubmissionViewSet(ReadOnly):
     """Submissions with their self scores and evidence; the review's results for those who manage
-    the rating. An inspector's own scores are under /inspections/."""
+    the rating, and for a secretary their branch's result once published (as 星级历史 shows it).
+    An inspector's own scores are under /inspections/."""
 
     queryset = Submission.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.SubmissionSerializer
@@ -206,6 +207,7 @@ class SubmissionViewSet(ReadOnly):
             Submission.objects.all(), self.request.user, "rating.manage", rating.SUBMISSION_PATHS
         )
         context["managed"] = _ManagedIds(managed)
+        context["published"] = _ManagedIds(rating.results_shown_to_branch(self.request.user))
         return context
 
 

@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from branches import access
 from branches.models import User
 
-from ..models import Cycle, InspectionAssignment, Rubric, Submission
+from ..models import Cycle, InspectionAssignment, Rubric, Status, Submission
 from .edges import EDITABLE_BY_BRANCH
 
 SUBMISSION_PATHS = access.Paths(
@@ -24,6 +24,19 @@ CYCLE_PATHS = access.Paths(committee="committee")
 def cycles_visible_to(user: User) -> QuerySet[Cycle]:
     """The cycles whose rating `user` manages: staff their committee's, a superuser every one."""
     return access.scoped(Cycle.objects.all(), user, "rating.manage", CYCLE_PATHS)
+
+
+# A branch sees its own result once reviewed and its cycle's results published (公示, then final);
+# staff see it once reviewed. The 星级历史 page and the API read this one rule.
+BRANCH_RESULT_CYCLE_STATES = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
+BRANCH_RESULT_SHOWN = Q(status=Status.REVIEWED, cycle__status__in=BRANCH_RESULT_CYCLE_STATES)
+OUTCOME_PATHS = access.Paths(committee="cycle__committee", party_organization="party_organization")
+
+
+def results_shown_to_branch(user: User) -> QuerySet[Submission]:
+    """The submissions whose published result `user` reads as their branch's (a secretary: their
+    own branch's, published only; staff and superusers: their committee's, published only)."""
+    return access.scoped(Submission.objects.filter(BRANCH_RESULT_SHOWN), user, "outcome.view", OUTCOME_PATHS)
 
 
 # A cycle reaches a branch and an inspector through its submissions (one per branch and cycle).

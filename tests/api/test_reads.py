@@ -182,3 +182,60 @@ def test_cycles_and_rubrics_of_others_stay_hidden(
     assert [c["id"] for c in inspector.get("/api/v1/cycles/").json()["results"]] == [rating_cycle.pk]
     # Staff still read every rubric version of their committee, an unused one too.
     assert api(staff_user).get(f"/api/v1/rubrics/{unused.pk}/").status_code == 200
+
+
+def test_a_secretary_reads_their_result_once_published_as_their_history_page_shows_it(
+    api, client, staff_user, results_cycle
+):
+    """Reviewed but not published: null, as the page's 尚未公布. Published (公示): the proposed level
+    and the indicators' total, as the page; final: the final level. Never another branch's."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from ratings.models import FinalScore
+    from ratings.outcomes.publication import cycle_publish, results_finalize
+
+    four, three = results_cycle.four, results_cycle.three
+    secretary = factories.SecretaryUserFactory(party_organization=four.party_organization, username="s4")
+    mine = api(secretary)
+
+    def result():
+        detail = mine.get(f"/api/v1/submissions/{four.pk}/").json()["results"]
+        listed = mine.get("/api/v1/submissions/").json()["results"]
+        assert [r["id"] for r in listed] == [four.pk]  # only their own branch's
+        assert listed[0]["results"] == detail
+        return detail
+
+    assert result() is None
+    assert mine.get(f"/api/v1/submissions/{three.pk}/").status_code == 404
+
+    cycle = cycle_publish(cycle=results_cycle.cycle, by=staff_user)
+    four.refresh_from_db()
+    published = result()
+    total = sum(FinalScore.objects.filter(submission=four).values_list("score", flat=True), Decimal(0))
+    assert published == {
+        "indicator_total": float(total),
+        "vetoed": False,
+        "proposed_level": four.proposed_level,
+        "final_level": None,
+    }
+    client.force_login(secretary)
+    page = client.get(reverse("ratings:branch-history", args=[four.party_organization_id])).content.decode()
+    assert f"建议：{four.proposed_level_name}" in page and str(total) in page
+    # The other branch's secretary still gets nothing of it.
+    other = factories.SecretaryUserFactory(party_organization=three.party_organization, username="s3")
+    assert api(other).get(f"/api/v1/submissions/{four.pk}/").status_code == 404
+    assert (
+        api(other).get(f"/api/v1/submissions/{three.pk}/").json()["results"]["indicator_total"]
+        != (published["indicator_total"])
+    )
+
+    results_finalize(cycle=cycle, by=staff_user, today=cycle.notice_ends_on + dt.timedelta(days=1))
+    four.refresh_from_db()
+    assert four.finalized_at is not None
+    assert result()["final_level"] == four.final_level
+    # Staff keep the review's full results.
+    assert set(api(staff_user).get(f"/api/v1/submissions/{four.pk}/").json()["results"]) >= {
+        "bonus_total",
+        "total",
+    }
