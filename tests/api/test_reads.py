@@ -239,3 +239,84 @@ def test_a_secretary_reads_their_result_once_published_as_their_history_page_sho
         "bonus_total",
         "total",
     }
+
+
+# --- query counts of the other lists --------------------------------------------------------------
+
+
+def _same_queries_at_two_sizes(clients, paths, grow):
+    """Each client's list takes as many queries after `grow(8)` as after `grow(2)`, and lists more."""
+    for client in clients:
+        client.get("/api/v1/committees/")  # a token's first use is recorded once, not per list
+    grow(2)
+    small = [_queries(client, path) for client in clients for path in paths]
+    grow(8)
+    large = [_queries(client, path) for client in clients for path in paths]
+    assert [n for n, _body in large] == [n for n, _body in small]
+    assert all(b["count"] > a["count"] for (_n, a), (_m, b) in zip(small, large, strict=True))
+
+
+def test_cycle_and_rubric_lists_take_the_same_queries_at_two_sizes(
+    api, committee, staff_user, party_organization, secretary_user
+):
+    def grow(n):
+        for _ in range(n):
+            cycle_setup.cycle_open(cycle=factories.CycleFactory(committee=committee), by=staff_user)
+
+    _same_queries_at_two_sizes(
+        [api(staff_user), api(secretary_user)], ["/api/v1/cycles/", "/api/v1/rubrics/"], grow
+    )
+
+
+def test_award_list_takes_the_same_queries_at_two_sizes(api, committee, staff_user):
+    from django.utils import timezone
+
+    from tests.ratings.conftest import finalize_results, make_results_cycle
+
+    years = iter(range(timezone.localdate().year - 1, 2000, -1))
+
+    def grow(n):
+        for _ in range(n // 2):  # three awards a cycle (five, four, three stars)
+            finalize_results(make_results_cycle(committee, staff_user, year=next(years)), staff_user)
+
+    _same_queries_at_two_sizes([api(staff_user)], ["/api/v1/awards/"], grow)
+
+
+def test_tally_and_compliance_lists_take_the_same_queries_at_two_sizes(
+    api, committee, staff_user, party_organization
+):
+    from django.utils import timezone
+
+    from meetings.snapshots import committee_snapshot
+    from ratings.models import TallySnapshot
+
+    years = iter(range(2030, 2099))
+
+    def grow(n):
+        for _ in range(n):
+            year = next(years)
+            cycle = factories.CycleFactory(committee=committee, year=year)
+            TallySnapshot.objects.create(cycle=cycle, computed_at=timezone.now(), data={"rows": []})
+            committee_snapshot(committee.pk, year)
+
+    _same_queries_at_two_sizes([api(staff_user)], ["/api/v1/tallies/", "/api/v1/compliance-snapshots/"], grow)
+
+
+def test_public_lists_take_the_same_queries_at_two_sizes(api, committee, results_cycle_published):
+    """Anonymous: the published cycles, and the lines of one cycle's 公示."""
+    from ratings.models import Cycle, Status
+
+    cycle = results_cycle_published
+    years = iter(range(2030, 2099))
+
+    def grow(n):
+        for _ in range(n):
+            factories.CycleFactory(committee=committee, year=next(years), status=Cycle.Status.PUBLISHED)
+            po = factories.PartyOrganizationFactory(committee=committee)
+            Submission.objects.create(
+                cycle=cycle, party_organization=po, status=Status.REVIEWED, proposed_level=2, vetoed=False
+            )
+
+    _same_queries_at_two_sizes(
+        [api()], ["/api/v1/public/cycles/", f"/api/v1/public/cycles/{cycle.pk}/results/"], grow
+    )
