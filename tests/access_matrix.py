@@ -399,6 +399,7 @@ URLS: dict[str, Url] = {
     "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L L 404 200 200 L", post="L L L L L L 404 200 200 L"),
     "api:organization-detail#other-committee": Url(pk("other_org"), get="401 404 404 404 404 404 404 200 200 404"),
     "api:party-organization-detail#other-committee": Url(pk("other_committee_po"), get="401 404 404 404 404 404 404 200 200 404"),
+    "api:cycle-detail#without-their-submission": Url(pk("results_cycle"), get="401 404 200 404 404 404 200 404 200 404"),  # the other branch and the inspector have nothing in it
     "api:submission-detail#other-branch": Url(pk("other_sub"), get="401 404 404 200 404 404 200 404 200 404"),
     "api:self-score#other-branch": Url(lambda w: {"pk": w.other_sub.pk, "indicator_id": w.indicator.pk}, get="401 403 404 200 403 403 403 403 403 403", put="401 403 404 428 403 403 403 403 403 403"),
     "api:public-cycle-detail#not-published": Url(pk("cycle"), get="404 404 404 404 404 404 404 404 404 404"),
