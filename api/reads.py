@@ -137,13 +137,16 @@ class InstructorViewSet(ReadOnly):
 
 
 class CycleViewSet(ReadOnly):
+    """Staff: their committee's cycles; a secretary: the cycles of their branch's submissions; an
+    inspector: those of the submissions assigned to them."""
+
     queryset = Cycle.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.CycleSerializer
     filterset_fields = ["year", "status"]
     ordering_fields = ["year", "pk"]
 
     def get_queryset(self):
-        return rating.cycles_visible_to(self.request.user)
+        return rating.cycles_worked_in_by(self.request.user)
 
 
 def indicators_prefetch(path="categories"):
@@ -156,16 +159,15 @@ def indicators_prefetch(path="categories"):
 
 
 class RubricViewSet(ReadOnly):
-    """Rubric versions with their categories and indicators."""
+    """Rubric versions with their categories and indicators: staff their committee's; a secretary
+    or an inspector those of the cycles they work in (to self-assess, to inspect)."""
 
     queryset = Rubric.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.RubricSerializer
     ordering_fields = ["version", "pk"]
 
     def get_queryset(self):
-        return access.scoped(
-            Rubric.objects.all(), self.request.user, "rating.manage", RATING_MANAGE
-        ).prefetch_related(indicators_prefetch())
+        return rating.rubrics_worked_with_by(self.request.user).prefetch_related(indicators_prefetch())
 
 
 class SubmissionFilter(filters.FilterSet):
@@ -185,7 +187,8 @@ def scores_prefetch():
 
 class SubmissionViewSet(ReadOnly):
     """Submissions with their self scores and evidence; the review's results for those who manage
-    the rating. An inspector's own scores are under /inspections/."""
+    the rating, and for a secretary their branch's result once published (as 星级历史 shows it).
+    An inspector's own scores are under /inspections/."""
 
     queryset = Submission.objects.none()  # the model, for the schema; get_queryset scopes
     serializer_class = s.SubmissionSerializer
@@ -205,6 +208,7 @@ class SubmissionViewSet(ReadOnly):
             Submission.objects.all(), self.request.user, "rating.manage", rating.SUBMISSION_PATHS
         )
         context["managed"] = _ManagedIds(managed)
+        context["published"] = _ManagedIds(rating.results_shown_to_branch(self.request.user))
         return context
 
 

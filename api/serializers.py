@@ -205,9 +205,18 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return EvidenceSerializer(sub.evidence.all(), many=True).data
 
     def get_results(self, sub) -> dict | None:
-        """The review's results: for those who manage the rating only."""
+        """The review's results for those who manage the rating; for the branch, once its cycle's
+        results are published, what its 星级历史 page shows: the level (the final one once
+        decided, else the proposed one), a veto, the indicators' total. Else null."""
         if sub.pk not in self.context.get("managed", set()):
-            return None
+            if sub.pk not in self.context.get("published", set()):
+                return None
+            return {
+                "indicator_total": sub.indicator_total,
+                "vetoed": sub.vetoed,
+                "proposed_level": sub.proposed_level,
+                "final_level": sub.final_level if sub.finalized_at else None,
+            }
         return {
             "indicator_total": sub.indicator_total,
             "bonus_total": sub.bonus_total,

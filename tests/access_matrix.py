@@ -4,7 +4,8 @@ One entry per URL pattern of the project (its name, or its route when it has non
 less. An entry says how to build the URL from the world (tests/access_world.py: the rows of the
 secretary's own branch and the own committee) and what each role gets:
 
-    Url(kwargs, get="<10 answers>", post="<10 answers>" or None, params=…)
+    Url(kwargs, get="<10 answers>", post="<10 answers>" or None, put="<10 answers>" or None,
+        params=…, token={"get": "<10 answers>", …})
 
 The answers are in the order of ROLES:
 
@@ -20,6 +21,13 @@ own committee.)
 
 `post` is an empty POST: given for every page that changes something. Whoever may not GET a page
 (L, 403, 404) must get L, R, 403, 404 or 405 on POST too — never a form with errors.
+
+`put` is a PUT with an empty JSON body, for the API's score writes: whoever may not write gets 401,
+403 or 404; whoever may gets 400, 409 or 428 (the body is refused) — never a 2xx, never a 500.
+
+Every API route (`api:…`) is asked a second time with the role's personal API token instead of the
+session (GET, and the POST and PUT the entry has): the answers must be the same. Where a token
+gets something else on purpose, `token` says what, per method, with the reason beside it.
 
 An entry `"<name>#<variant>"` asks the same URL about another row (another branch's, another
 committee's, one not published): every URL has its plain entry, and may have variants.
@@ -38,6 +46,8 @@ from django.urls import reverse
 from tests.access_world import ROLES
 
 OUTSIDER_POST = {"L", "R", "403", "404", "405"}
+OUTSIDER_PUT = {"401", "403", "404"}
+WRITER_BAD_PUT = {"400", "409", "428"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class Url:
     get: str = ""
     post: str | None = None
     params: Callable | None = None  # world → query parameters of the GET
+    put: str | None = None
+    token: dict[str, str] | None = None  # method → answers with a token, where they differ on purpose
 
     @property
     def get_codes(self) -> list[str]:
@@ -54,6 +66,19 @@ class Url:
     @property
     def post_codes(self) -> list[str]:
         return _codes(self.post)
+
+    @property
+    def put_codes(self) -> list[str]:
+        return _codes(self.put)
+
+    def methods(self) -> dict[str, str]:
+        """method → the session's answers, for the methods the entry has."""
+        found = {"get": self.get, "post": self.post, "put": self.put}
+        return {method: spec for method, spec in found.items() if spec is not None}
+
+    def token_codes(self, method: str) -> list[str]:
+        """The answers to a token: the session's, unless `token` says otherwise."""
+        return _codes((self.token or {}).get(method) or self.methods()[method])
 
     def path(self, name: str, world) -> str:
         name = name.split("#")[0]
@@ -313,9 +338,9 @@ URLS: dict[str, Url] = {
     "api:instructor-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
     "api:instructor-detail": Url(pk("instructor"), get="401 404 404 404 404 404 200 404 200 404"),
     "api:cycle-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
-    "api:cycle-detail": Url(pk("cycle"), get="401 404 404 404 404 404 200 404 200 404"),
+    "api:cycle-detail": Url(pk("cycle"), get="401 404 200 200 200 404 200 404 200 404"),  # a branch (either: both have a submission in it), the assigned inspector
     "api:rubric-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
-    "api:rubric-detail": Url(pk("rubric"), get="401 404 404 404 404 404 200 404 200 404"),
+    "api:rubric-detail": Url(pk("rubric"), get="401 404 200 200 200 404 200 404 200 404"),  # the rubric of their cycle
     "api:submission-list": Url(get="401 200 200 200 200 200 200 200 200 200", post="401 405 405 405 405 405 405 405 405 405"),
     "api:submission-detail": Url(pk("sub"), get="401 404 200 404 200 404 200 404 200 404"),
     "api:inspection-list": Url(get="401 200 200 200 200 200 200 200 200 200"),
@@ -329,10 +354,10 @@ URLS: dict[str, Url] = {
     "api:public-cycle-list": Url(get="200 200 200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405 405 405"),
     "api:public-cycle-detail": Url(pk("results_cycle"), get="200 200 200 200 200 200 200 200 200 200"),
     "api:public-result-list": Url(pk("results_cycle", "cycle_pk"), get="200 200 200 200 200 200 200 200 200 200"),
-    "api:inspection-score": Url(lambda w: {"pk": w.assignment.pk, "indicator_id": w.indicator.pk}, get="401 403 403 403 200 404 403 403 403 403", post="401 403 403 403 405 405 403 403 403 403"),
+    "api:inspection-score": Url(lambda w: {"pk": w.assignment.pk, "indicator_id": w.indicator.pk}, get="401 403 403 403 200 404 403 403 403 403", post="401 403 403 403 405 405 403 403 403 403", put="401 403 403 403 428 404 403 403 403 403"),
     "api:inspection-photos": Url(pk("assignment"), get="401 403 403 403 405 405 403 403 403 403", post="401 403 403 403 400 404 403 403 403 403"),
     "api:inspection-sign-off": Url(pk("assignment"), get="401 403 403 403 405 405 403 403 403 403", post="401 403 403 403 200 404 403 403 403 403"),  # all scored: signs
-    "api:self-score": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="401 403 200 404 403 403 403 403 403 403", post="401 403 405 405 403 403 403 403 403 403"),
+    "api:self-score": Url(lambda w: {"pk": w.sub.pk, "indicator_id": w.indicator.pk}, get="401 403 200 404 403 403 403 403 403 403", post="401 403 405 405 403 403 403 403 403 403", put="401 403 428 404 403 403 403 403 403 403"),
     "api:evidence": Url(pk("sub"), get="401 403 405 405 403 403 403 403 403 403", post="401 403 400 404 403 403 403 403 403 403"),
     "api:submit": Url(pk("sub"), get="401 403 405 405 403 403 403 403 403 403", post="401 403 409 404 403 403 403 403 403 403"),
     "account:profile": Url(get="L 200 200 200 200 200 200 200 200 200", post="L 400 400 400 400 400 400 400 400 400"),
@@ -374,8 +399,9 @@ URLS: dict[str, Url] = {
     "admin:auth_user_password_change#other-committee": Url(lambda w: {"id": w.users["other_staff"].pk}, get="L L L L L L 404 200 200 L", post="L L L L L L 404 200 200 L"),
     "api:organization-detail#other-committee": Url(pk("other_org"), get="401 404 404 404 404 404 404 200 200 404"),
     "api:party-organization-detail#other-committee": Url(pk("other_committee_po"), get="401 404 404 404 404 404 404 200 200 404"),
+    "api:cycle-detail#without-their-submission": Url(pk("results_cycle"), get="401 404 200 404 404 404 200 404 200 404"),  # the other branch and the inspector have nothing in it
     "api:submission-detail#other-branch": Url(pk("other_sub"), get="401 404 404 200 404 404 200 404 200 404"),
-    "api:self-score#other-branch": Url(lambda w: {"pk": w.other_sub.pk, "indicator_id": w.indicator.pk}, get="401 403 404 200 403 403 403 403 403 403"),
+    "api:self-score#other-branch": Url(lambda w: {"pk": w.other_sub.pk, "indicator_id": w.indicator.pk}, get="401 403 404 200 403 403 403 403 403 403", put="401 403 404 428 403 403 403 403 403 403"),
     "api:public-cycle-detail#not-published": Url(pk("cycle"), get="404 404 404 404 404 404 404 404 404 404"),
     "api:public-result-list#not-published": Url(pk("cycle", "cycle_pk"), get="200 200 200 200 200 200 200 200 200 200"),  # an empty list
     "programme:case-public#draft": Url(pk("draft_case"), get="404 404 404 404 404 404 404 404 404 404"),

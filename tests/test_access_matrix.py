@@ -1,7 +1,9 @@
 """The access matrix of every URL the project serves (tests/access_matrix.py), walked from the URL
 resolver: the table must name exactly the URLs that exist, and every URL must answer every role as
-the table says — on GET, and on an empty POST where the table has one (a POST by someone who may
-not use the page is refused before any form is read).
+the table says — on GET, on an empty POST where the table has one (a POST by someone who may
+not use the page is refused before any form is read), and on a PUT with an empty body where the
+table has one (the API's score writes). Every API route is asked once more with the role's personal
+API token instead of the session, and must answer the same.
 
 The world (tests/access_world.py) is built once per module and process; each request runs in a
 savepoint that is rolled back.
@@ -17,7 +19,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from branches import access
-from tests.access_matrix import OUTSIDER_POST, URLS
+from tests.access_matrix import OUTSIDER_POST, OUTSIDER_PUT, URLS, WRITER_BAD_PUT
 from tests.access_world import ROLES, build_world
 
 
@@ -67,6 +69,25 @@ def test_outsiders_posts_are_refused_in_the_table():
             if get in ("L", "403", "404") and post not in OUTSIDER_POST:
                 wrong.append(f"{name} {role}: GET {get} but POST {post}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_puts_are_refused_or_rejected_in_the_table():
+    """Whoever may not read a score may not write it (401, 403, 404); whoever may gets the empty
+    body refused (400, 409, 428): never a write, never a 500."""
+    wrong = []
+    for name, url in URLS.items():
+        if url.put is None:
+            continue
+        for role, get, put in zip(ROLES, url.get_codes, url.put_codes, strict=True):
+            allowed = WRITER_BAD_PUT if get == "200" else OUTSIDER_PUT
+            if put not in allowed:
+                wrong.append(f"{name} {role}: GET {get} but PUT {put} (expected one of {sorted(allowed)})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_token_differences_are_for_api_routes_only():
+    wrong = [name for name, url in URLS.items() if url.token and not name.startswith("api:")]
+    assert not wrong, f"`token` answers on routes that are not the API's: {wrong}"
 
 
 # --- the requests ---------------------------------------------------------------------------------
@@ -126,13 +147,18 @@ def answer(response, back_to: str | None = None) -> str:
     return str(response.status_code)
 
 
-def ask(client, method, url, query) -> str:
+def ask(client, method, url, query, headers=None) -> str:
     """One request in a savepoint that is rolled back; the client keeps its cookies (a logout or
-    a language switch changes nothing for the next request)."""
+    a language switch changes nothing for the next request). A PUT has an empty JSON body."""
     cookies = copy.deepcopy(client.cookies)
     with transaction.atomic():
         try:
-            response = client.get(url, query) if method == "get" else client.post(url, {})
+            if method == "get":
+                response = client.get(url, query, headers=headers)
+            elif method == "post":
+                response = client.post(url, {}, headers=headers)
+            else:
+                response = client.put(url, "", content_type="application/json", headers=headers)
         except Exception as exc:  # a 500: reported as such, the other answers still checked
             return f"500 ({type(exc).__name__}: {exc})"
         finally:
@@ -168,4 +194,33 @@ def test_every_url_answers_the_role_as_the_table_says(world, role):
             got = ask(client, "post", path, None)
             if got != url.post_codes[column]:
                 wrong.append(f"POST {name} ({path}): expected {url.post_codes[column]}, got {got}")
+        if url.put is not None:
+            got = ask(client, "put", path, None)
+            if got != url.put_codes[column]:
+                wrong.append(f"PUT  {name} ({path}): expected {url.put_codes[column]}, got {got}")
     assert not wrong, f"{len(wrong)} answers differ for {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_every_api_route_answers_the_roles_token_as_its_session(world, role):
+    """The same requests with `Authorization: Bearer <the role's personal token>` and no session:
+    a token acts as its user, no more, no less."""
+    from api.tokens import token_create
+
+    column = ROLES.index(role)
+    _token, key = token_create(user=world.users[role], name="访问矩阵")
+    client, headers = Client(), {"Authorization": f"Bearer {key}"}
+    wrong, asked = [], 0
+    for name, url in sorted(URLS.items()):
+        if not name.startswith("api:"):
+            continue
+        path = url.path(name, world)
+        for method in url.methods():
+            got = ask(client, method, path, url.query(world) if method == "get" else None, headers)
+            asked += 1
+            expected = url.token_codes(method)[column]
+            if got != expected:
+                wrong.append(f"{method.upper():4} {name} ({path}): expected {expected}, got {got}")
+    assert asked > 40  # every API route, not none
+    assert not wrong, f"{len(wrong)} token answers differ for {role}:\n" + "\n".join(wrong)

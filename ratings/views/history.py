@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from branches.selectors import party_organizations_visible_to
 
 from ..models import Cycle, FinalScore, Status, Submission, level_name
+from ..workflow.selectors import BRANCH_RESULT_CYCLE_STATES
 from .outcome_access import is_committee_staff, staff_or_secretary
 
 
@@ -17,7 +18,7 @@ def _result_visible(sub: Submission, is_staff: bool) -> bool:
     """Staff see a result once reviewed; the branch once it has been published."""
     if sub.status != Status.REVIEWED:
         return False
-    return is_staff or sub.cycle.status in (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
+    return is_staff or sub.cycle.status in BRANCH_RESULT_CYCLE_STATES
 
 
 def _comparison(latest: Submission, previous: Submission | None) -> list[dict]:

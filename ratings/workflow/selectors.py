@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from branches import access
 from branches.models import User
 
-from ..models import Cycle, InspectionAssignment, Submission
+from ..models import Cycle, InspectionAssignment, Rubric, Status, Submission
 from .edges import EDITABLE_BY_BRANCH
 
 SUBMISSION_PATHS = access.Paths(
@@ -24,6 +24,45 @@ CYCLE_PATHS = access.Paths(committee="committee")
 def cycles_visible_to(user: User) -> QuerySet[Cycle]:
     """The cycles whose rating `user` manages: staff their committee's, a superuser every one."""
     return access.scoped(Cycle.objects.all(), user, "rating.manage", CYCLE_PATHS)
+
+
+# A branch sees its own result once reviewed and its cycle's results published (公示, then final);
+# staff see it once reviewed. The 星级历史 page and the API read this one rule.
+BRANCH_RESULT_CYCLE_STATES = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
+BRANCH_RESULT_SHOWN = Q(status=Status.REVIEWED, cycle__status__in=BRANCH_RESULT_CYCLE_STATES)
+OUTCOME_PATHS = access.Paths(committee="cycle__committee", party_organization="party_organization")
+
+
+def results_shown_to_branch(user: User) -> QuerySet[Submission]:
+    """The submissions whose published result `user` reads as their branch's (a secretary: their
+    own branch's, published only; staff and superusers: their committee's, published only)."""
+    return access.scoped(Submission.objects.filter(BRANCH_RESULT_SHOWN), user, "outcome.view", OUTCOME_PATHS)
+
+
+# A cycle reaches a branch and an inspector through its submissions (one per branch and cycle).
+CYCLE_WORK_PATHS = access.Paths(
+    committee="committee",
+    party_organization="submissions__party_organization",
+    inspector="submissions__assignments__inspector",
+)
+
+
+def cycles_worked_in_by(user: User) -> QuerySet[Cycle]:
+    """The cycles `user` works in, as the pages show them: staff their committee's, a superuser every
+    one, a secretary those their own branch has a submission in, an inspector those of the
+    submissions assigned to them. (`cycles_visible_to` stays the committee's work: managing.)"""
+    return Cycle.objects.filter(
+        pk__in=access.scoped(Cycle.objects.all(), user, "rating.view", CYCLE_WORK_PATHS).values("pk")
+    )
+
+
+def rubrics_worked_with_by(user: User) -> QuerySet[Rubric]:
+    """The rubric versions `user` reads: staff (a superuser) every one of their committee, drafts
+    too; a secretary or an inspector the rubrics of the cycles they work in."""
+    managed = access.scoped(Rubric.objects.all(), user, "rating.manage", access.Paths(committee="committee"))
+    return Rubric.objects.filter(
+        Q(pk__in=managed.values("pk")) | Q(pk__in=cycles_worked_in_by(user).values("rubric"))
+    )
 
 
 def last_return_reasons(submission: Submission) -> list:

@@ -11,6 +11,7 @@ rating_cycle = rating_fixtures.rating_cycle
 rating_submission = rating_fixtures.rating_submission
 rating_inspectors = rating_fixtures.rating_inspectors
 rating_flow = rating_fixtures.rating_flow
+results_cycle = rating_fixtures.results_cycle
 
 
 @pytest.fixture
