@@ -46,7 +46,7 @@ from .awards import award_downgrade, award_revoke
 HIGH_LEVELS = (4, 5)
 GROUNDS_OF = {
     FollowUpCheck.Trigger.SAMPLE: "other",
-    FollowUpCheck.Trigger.ABNORMAL: "veto",
+    FollowUpCheck.Trigger.ABNORMAL: "abnormal",
     FollowUpCheck.Trigger.DEREGISTERED: "deregistered",
     FollowUpCheck.Trigger.VETO: "veto",
     FollowUpCheck.Trigger.RECTIFICATION_OVERDUE: "rectification",
