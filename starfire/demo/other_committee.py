@@ -28,7 +28,7 @@ from ratings.rubric.data import create_default_rubric
 from ratings.workflow.cycle_setup import cycle_create, cycle_open
 from ratings.workflow.levels import cycle_recompute_levels, recompute_deferred
 
-from .rating_2023 import _backdate_2023, _backdate_results_2023
+from .rating_2023 import backdate_2023, backdate_results_2023
 from .rating_common import Actors, Driver
 
 # Branch → the sum of its inspectors' averages in 2023: 4★, 3★ and 2★ (bands 95/85/75/65/60).
@@ -150,8 +150,8 @@ def load_other_committee() -> Cycle | None:
         today = timezone.localdate()
         cycle = cycle_publish(cycle=cycle, by=staff, starts_on=today)
         results_finalize(cycle=cycle, by=staff, today=cycle.notice_ends_on + dt.timedelta(days=1))
-        _backdate_2023(cycle, subs)
-        _backdate_results_2023(cycle, today)
+        backdate_2023(cycle, subs)
+        backdate_results_2023(cycle, today)
     # Notices produced by replaying 2023 were never news to anyone (as for the other committee).
     Notification.objects.filter(pk__gt=watermark).delete()
     return Cycle.objects.get(pk=cycle.pk)
