@@ -204,3 +204,49 @@ def test_the_pages_draw_show_the_seed_and_refuse_empty_posts(final, staff_user, 
     response = client.post(check_url, {"step": "conclude", "outcome": "confirmed", "conclusion": "合格"})
     assert response.status_code == 302
     assert FollowUpCheck.objects.get(pk=check.pk).state == "confirmed"
+
+
+def test_staff_report_an_event_during_the_validity_and_it_opens_a_check(final, staff_user, client):
+    from branches.models import AuditEntry
+
+    four = award(final, "four")
+    url = reverse("ratings:followup-report", args=[four.pk])
+    client.force_login(staff_user)
+    assert url in client.get(reverse("ratings:award-detail", args=[four.pk])).content.decode()
+    assert client.get(url).status_code == 200
+    blank = client.post(url, {"description": "  "})
+    assert blank.status_code == 400 and "请写明报告的事项" in blank.content.decode()
+    assert not FollowUpCheck.objects.exists()
+
+    item = final.cycle.rubric.vetoes.get(code="V1")
+    response = client.post(url, {"item": item.pk, "description": "2024年6月该组织负责人因违法被立案调查"})
+    check = FollowUpCheck.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ratings:followup-check", args=[check.pk])
+    assert (check.award_id, check.trigger, check.state) == (four.pk, "veto", "open")
+    assert check.note.startswith("V1 ") and "立案调查" in check.note
+    entry = AuditEntry.objects.get(action="followup.report")
+    assert entry.actor == staff_user and entry.target_id == str(four.pk)
+
+    again = client.post(url, {"description": "又收到一项反映"})  # one open check per award for it
+    assert again.status_code == 400 and "尚未结束" in again.content.decode()
+    assert FollowUpCheck.objects.count() == 1
+
+    followup.followup_conclude(check=check, by=staff_user, outcome="revoked", conclusion="查实")
+    assert award(final, "four").events.get(kind=AwardEvent.Kind.REVOKED).grounds == "veto"
+    assert client.post(url, {"description": "撤销之后"}).status_code == 400  # revoked: no more checks
+    assert FollowUpCheck.objects.count() == 1
+
+
+def test_only_the_committees_staff_report_an_event_on_the_awards_own_rubric(
+    final, staff_user, other_staff_user, secretary_user, other_committee
+):
+    five = award(final, "five")
+    for user in (other_staff_user, secretary_user):
+        with pytest.raises(PermissionDenied):
+            followup.followup_event_report(award=five, by=user, description="反映")
+    foreign = factories.make_rubric(other_committee).vetoes.first()
+    with pytest.raises(ValidationError) as error:
+        followup.followup_event_report(award=five, by=staff_user, description="反映", item=foreign)
+    assert "item" in error.value.message_dict
+    assert not FollowUpCheck.objects.exists()
