@@ -32,6 +32,9 @@ EDGES = {
     "withdraw": ({State.IN_REVIEW, State.PUBLISHED}, State.WITHDRAWN),
 }
 MAX_PHOTOS = 9
+# Results may inform what a branch is shown only once they are out (公示 or final): a reviewed
+# result of a cycle still in review is not yet the branch's to know.
+RESULTS_OUT = (Cycle.Status.PUBLISHED, Cycle.Status.FINAL)
 
 
 def indicators_for(committee_id: int) -> QuerySet[Indicator]:
@@ -200,10 +203,12 @@ def filter_public(qs: QuerySet[Case], *, indicator: str = "", region: str = "") 
 
 def weakest_codes(party_organization_id: int, n: int = 3) -> list[str]:
     """The codes of the indicators where the branch lost the most points in its latest reviewed
-    result (one query)."""
+    result of a cycle whose results are out — published or final (one query)."""
     rows = (
         FinalScore.objects.filter(
-            submission__party_organization_id=party_organization_id, submission__status=Status.REVIEWED
+            submission__party_organization_id=party_organization_id,
+            submission__status=Status.REVIEWED,
+            submission__cycle__status__in=RESULTS_OUT,
         )
         .select_related("indicator", "submission__cycle")
         .order_by("-submission__cycle__year")

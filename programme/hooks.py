@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ratings.models import FinalScore, Status, Submission
 from ratings.workflow.indicator_notes import IndicatorNote
 
+from .cases import RESULTS_OUT
 from .models import Case, ImprovementPlan, PlanAction
 
 CASES_PER_INDICATOR = 3
@@ -42,13 +43,15 @@ def last_plan_notes(submission: Submission) -> dict[str, list[IndicatorNote]]:
 
 def lost_last_cycle(submission: Submission) -> dict[str, float]:
     """Indicator code → points the branch lost on it in its latest reviewed result of a cycle
-    before this one, in the same committee (only those with points lost). One query."""
+    before this one, in the same committee, whose results are out — published or final (only
+    those with points lost). One query."""
     rows = (
         FinalScore.objects.filter(
             submission__party_organization_id=submission.party_organization_id,
             submission__status=Status.REVIEWED,
             submission__cycle__committee_id=submission.cycle.committee_id,
             submission__cycle__year__lt=submission.cycle.year,
+            submission__cycle__status__in=RESULTS_OUT,
         )
         .order_by("-submission__cycle__year")
         .values_list("submission__cycle__year", "indicator__code", "indicator__max_score", "score")

@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches import access
-from branches.models import Role, User
+from branches.models import PartyOrganization, Role, User
 from branches.services import audit_record
 from core.locking import locked
 from meetings.compliance import compliance_summary
 from meetings.compliance_rules import gaps_label
 from notifications.services import notify
-from ratings.models import Cycle, FinalScore, Indicator, Status, Submission, level_name
+from ratings.models import Cycle, CycleExclusion, FinalScore, Indicator, Status, Submission, level_name
 
 from .models import ImprovementPlan, PlanAction, ProgrammeSettings
 
@@ -89,23 +89,52 @@ def _findings(indicators, scores: dict[int, Decimal]) -> list[dict]:
     ]
 
 
+def _unrated(cycle: Cycle, have: set[int], with_result: set[int]) -> list[PartyOrganization]:
+    """Active branches with no result in `cycle`: those left out of it before it opened (their
+    exclusion), and — from the committee's latest final cycle only, so that a branch registered
+    later gets one plan and not one for every earlier cycle — those that joined after it opened
+    and are not in a later cycle either (one that is will have its own result there)."""
+    left_out = CycleExclusion.objects.filter(cycle=cycle).values("party_organization_id")
+    latest = (
+        Cycle.objects.filter(committee_id=cycle.committee_id, status=Cycle.Status.FINAL)
+        .order_by("-year", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    wanted = Q(pk__in=left_out)
+    if latest == cycle.pk:
+        later = Submission.objects.filter(cycle__committee_id=cycle.committee_id, cycle__year__gt=cycle.year)
+        wanted |= Q(committee_id=cycle.committee_id) & ~Q(pk__in=later.values("party_organization_id"))
+    return list(
+        PartyOrganization.objects.filter(wanted, is_active=True)
+        .exclude(pk__in=have | with_result)
+        .order_by("name", "pk")
+    )
+
+
 def plans_generate(*, cycle: Cycle, by: User | None = None) -> list[ImprovementPlan]:
-    """Every active branch of a final cycle below the committee's target gets its plan; a branch
-    that has one keeps it (safe to run again). A fixed number of queries before the writes."""
+    """Every active branch of a final cycle below the committee's target gets its plan — no star,
+    vetoed, never submitted, left out of the cycle, or (from the latest final cycle) registered
+    after it opened; a branch that has one keeps it (safe to run again). A fixed number of queries
+    before the writes."""
     if by is not None:
         access.require(by, "programme.manage", cycle)
     if cycle.status != Cycle.Status.FINAL:
         raise ValidationError(_("评星结果确定后才能生成提升计划。"))
     target = ProgrammeSettings.for_committee(cycle.committee_id).target_level
     have = set(ImprovementPlan.objects.filter(cycle=cycle).values_list("party_organization_id", flat=True))
-    subs = [
-        s
-        for s in Submission.objects.filter(cycle=cycle, party_organization__is_active=True)
+    all_subs = list(
+        Submission.objects.filter(cycle=cycle, party_organization__is_active=True)
         .select_related("party_organization")
         .order_by("party_organization__name", "pk")
-        if s.party_organization_id not in have and result_level(s) < target
+    )
+    subs = [s for s in all_subs if s.party_organization_id not in have and result_level(s) < target]
+    with_result = {s.party_organization_id for s in all_subs}
+    # (branch, its result in the cycle or None): below target with a result, then those without one.
+    rows = [(s.party_organization, s) for s in subs] + [
+        (po, None) for po in _unrated(cycle, have, with_result)
     ]
-    if not subs:
+    if not rows:
         return []
     indicators = list(
         Indicator.objects.filter(category__rubric_id=cycle.rubric_id)
@@ -118,14 +147,14 @@ def plans_generate(*, cycle: Cycle, by: User | None = None) -> list[ImprovementP
         "submission_id", "indicator_id", "score"
     ):
         scores[sid][iid] = score
-    compliance = compliance_summary([s.party_organization_id for s in subs], cycle.year)
+    compliance = compliance_summary([po.pk for po, _sub in rows], cycle.year)
     plans = []
     with transaction.atomic():
-        for sub in subs:
-            level = result_level(sub)
+        for po, sub in rows:
+            level = result_level(sub) if sub else 0
             band = next((b for b in bands if b.level > level), None)
-            total = sub.total if sub.status == Status.REVIEWED else None
-            branch = compliance.get(sub.party_organization_id)
+            total = sub.total if sub and sub.status == Status.REVIEWED else None
+            branch = compliance.get(po.pk)
             gaps = [
                 {
                     "type": t.rule.name,
@@ -141,13 +170,13 @@ def plans_generate(*, cycle: Cycle, by: User | None = None) -> list[ImprovementP
             plan = ImprovementPlan.objects.create(
                 committee_id=cycle.committee_id,
                 cycle=cycle,
-                party_organization=sub.party_organization,
+                party_organization=po,
                 level=level,
                 target_level=target,
                 total=total,
                 next_level=band.level if band else None,
                 points_to_next=max(band.min_total - (total or 0), Decimal(0)) if band else None,
-                findings=_findings(indicators, scores.get(sub.pk, {})),
+                findings=_findings(indicators, scores.get(sub.pk, {}) if sub else {}),
                 meeting_gaps=gaps,
             )
             audit_record(

@@ -131,6 +131,7 @@ urlpatterns = [
     path("results/<int:pk>/followup/", followup.followup_list, name="followup"),
     path("followup/<int:pk>/", followup.followup_check, name="followup-check"),
     path("followup/<int:pk>/visit/", followup.followup_visit, name="followup-visit"),
+    path("awards/<int:pk>/report-event/", followup.followup_report, name="followup-report"),
     # 推进会: the promotion meeting's pack
     path("results/<int:pk>/promotion/", promotion.promotion_page, name="promotion"),
     path("results/<int:pk>/promotion/speakers/", promotion.speaker_add, name="promotion-speaker-add"),

@@ -267,6 +267,7 @@ URLS: dict[str, Url] = {
     "ratings:plaque-update": Url(pk("award"), get="L 403 403 403 403 403 405 405 405 403", post="L 403 403 403 403 403 R 404 R 403"),
     "ratings:followup": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200 403", post="L 403 403 403 403 403 400 404 400 403"),
     "ratings:followup-check": Url(pk("followup_check"), get="L 403 403 403 403 403 200 404 200 403", post="L 403 403 403 403 403 400 404 400 403"),
+    "ratings:followup-report": Url(pk("award"), get="L 403 403 403 403 403 200 404 200 403", post="L 403 403 403 403 403 400 404 400 403"),
     "ratings:followup-visit": Url(pk("followup_check"), get="L 403 403 403 200 404 403 403 403 403", post="L 403 403 403 400 404 403 403 403 403"),
     "ratings:promotion": Url(pk("results_cycle"), get="L 403 403 403 403 403 200 404 200 403", post="L 403 403 403 403 403 400 404 400 403"),
     "ratings:promotion-speaker-add": Url(pk("results_cycle"), get="L 403 403 403 403 403 405 405 405 403", post="L 403 403 403 403 403 400 404 400 403"),

@@ -48,6 +48,24 @@ def test_the_province_user_sees_two_committees_and_the_2023_results(client, demo
     assert load_province().province_committees.count() == 2  # loading again changes nothing
 
 
+def test_the_province_view_has_figures_for_both_committees(client, demo_loaded):
+    from starfire.demo.other_committee import PLAN
+
+    other_2023 = Cycle.objects.get(committee__name=register_demo.OTHER_COMMITTEE, year=2023)
+    assert other_2023.status == Cycle.Status.FINAL and other_2023.notice_starts_on.year == 2023
+    assert other_2023.tally.data["participants"] == len(PLAN) == 3
+    assert other_2023.tally.data["levels"] == {"5": 0, "4": 1, "3": 1, "2": 1, "1": 0, "0": 0}
+    client.force_login(demo_loaded)
+    page = client.get(reverse("province:overview")).content.decode()
+    for committee in (register_demo.COMMITTEE, register_demo.OTHER_COMMITTEE):
+        cycle = Cycle.objects.get(committee__name=committee, year=2023)
+        assert reverse("province:cycle-results", args=[cycle.pk]) in page
+    assert "尚未统计" not in page  # every published cycle has its figures
+    results = client.get(reverse("province:cycle-results", args=[other_2023.pk])).content.decode()
+    assert all(name in results for name in PLAN)
+    assert Cycle.objects.filter(committee__name=register_demo.OTHER_COMMITTEE).count() == 1  # once
+
+
 def test_the_2023_pack_commends_30_and_hears_wuhou(client, demo_loaded):
     from ratings.outcomes import promotion
     from ratings.reports import promotion_pack

@@ -117,6 +117,7 @@ GROUNDS = {
     "veto": gettext_lazy("发生一票否决事项"),
     "rectification": gettext_lazy("整改逾期未完成"),
     "deregistered": gettext_lazy("社会组织注销或被撤销登记"),
+    "abnormal": gettext_lazy("社会组织列入活动异常名录"),
     "other": gettext_lazy("其他"),
 }
 

@@ -40,13 +40,14 @@ from ..models import (
     RatingSettings,
     Rectification,
     VetoDecision,
+    VetoItem,
 )
 from .awards import award_downgrade, award_revoke
 
 HIGH_LEVELS = (4, 5)
 GROUNDS_OF = {
     FollowUpCheck.Trigger.SAMPLE: "other",
-    FollowUpCheck.Trigger.ABNORMAL: "veto",
+    FollowUpCheck.Trigger.ABNORMAL: "abnormal",
     FollowUpCheck.Trigger.DEREGISTERED: "deregistered",
     FollowUpCheck.Trigger.VETO: "veto",
     FollowUpCheck.Trigger.RECTIFICATION_OVERDUE: "rectification",
@@ -134,6 +135,38 @@ def _awards_of_branches(po_ids, today):
         party_organization_id__in=po_ids,
         state__in=[Award.State.VALID, Award.State.DOWNGRADED],
     ).select_related("cycle")
+
+
+def followup_event_report(*, award: Award, by: User, description: str, item: VetoItem | None = None):
+    """Staff report an event that may affect the level during the award's validity (between
+    cycles, when there is no submission in review to raise a veto on): it opens a 核查评估 of the
+    award for a reported veto event, with what was reported as its note."""
+    award = Award.objects.select_related("cycle").get(pk=award.pk)
+    access.require(by, "rating.manage", award.cycle)
+    description = (description or "").strip()
+    errors = {}
+    if not description:
+        errors["description"] = _("请写明报告的事项。")
+    if item is not None and item.rubric_id != award.cycle.rubric_id:
+        errors["item"] = _("否决事项须属于该周期的测评标准。")
+    if errors:
+        raise ValidationError(errors)
+    if award.state == Award.State.REVOKED or award.has_lapsed():
+        raise ValidationError(_("该命名已撤销或已过有效期，不再开启核查。"))
+    note = f"{item.code} {item.title}：{description}" if item is not None else description
+    with transaction.atomic():
+        check = followup_check_open(award=award, trigger=FollowUpCheck.Trigger.VETO, note=note, by=by)
+        if check is None:
+            raise ValidationError(_("该命名已有一项因报告一票否决事项开启的核查尚未结束，请在该核查中处理。"))
+        audit_record(
+            actor=by,
+            action="followup.report",
+            target=award,
+            committee_id=award.cycle.committee_id,
+            after={"item": item.code if item is not None else "", "check": check.pk},
+            note=description,
+        )
+    return check
 
 
 def open_checks_for_organization(organization) -> int:

@@ -11,8 +11,14 @@ from core.errors import attempt
 
 from ..models import FollowUpCheck, FollowUpSample, RatingSettings
 from ..outcomes import followup
-from .forms_followup import FollowUpConcludeForm, FollowUpSampleForm, FollowUpScheduleForm, FollowUpScoreForm
-from .outcome_access import cycle_for, outcomes_scoped
+from .forms_followup import (
+    FollowUpConcludeForm,
+    FollowUpReportForm,
+    FollowUpSampleForm,
+    FollowUpScheduleForm,
+    FollowUpScoreForm,
+)
+from .outcome_access import award_for, cycle_for, outcomes_scoped
 
 PAGE_CHECKS = 200
 
@@ -160,3 +166,20 @@ def followup_visit(request, pk):
         {"check": check, "award": check.award, "rows": rows, "form": form if is_open else None},
         status=status,
     )
+
+
+@staff_required
+def followup_report(request, pk):
+    """Report an event that may affect an award's level during its validity: opens a 核查评估."""
+    award = award_for(request, pk)
+    form = FollowUpReportForm(request.POST if request.method == "POST" else None, award=award)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            with attempt(form=form) as outcome:
+                check = followup.followup_event_report(award=award, by=request.user, **form.cleaned_data)
+            if outcome.ok:
+                messages.success(request, _("已开启核查评估，请安排核查。"))
+                return redirect("ratings:followup-check", pk=check.pk)
+    return render(request, "ratings/followup/report.html", {"award": award, "form": form}, status=status)

@@ -7,7 +7,7 @@ from branches.models import Role, User
 from core.dates import validate_date_in_range
 from core.limits import REASON
 
-from ..models import FollowUpCheck, Indicator
+from ..models import Award, FollowUpCheck, Indicator, VetoItem
 
 
 class FollowUpSampleForm(forms.Form):
@@ -58,3 +58,26 @@ class FollowUpConcludeForm(forms.Form):
     )
     to_level = forms.IntegerField(label=_("降级后的星级"), min_value=0, max_value=4, required=False)
     conclusion = forms.CharField(label=_("结论"), max_length=REASON, widget=forms.Textarea)
+
+
+class FollowUpReportForm(forms.Form):
+    """An event reported during an award's validity that may affect its level."""
+
+    item = forms.ModelChoiceField(
+        label=_("一票否决事项"),
+        queryset=VetoItem.objects.none(),
+        required=False,
+        empty_label=_("（未列明的事项）"),
+    )
+    description = forms.CharField(
+        label=_("报告的事项"),
+        max_length=REASON,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("请写明报告的事项。")},
+    )
+
+    def __init__(self, *args, award: Award, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = VetoItem.objects.filter(rubric_id=award.cycle.rubric_id).order_by(
+            "order", "pk"
+        )

@@ -1,4 +1,5 @@
-"""The province's 两新工委 in the demo: one user who reads both demo committees side by side."""
+"""The province's 两新工委 in the demo: one user who reads both demo committees side by side — the
+第一综合党委 gets its small register and completed 2023 cycle first (`other_committee`)."""
 
 from django.contrib.auth.hashers import make_password
 
@@ -7,11 +8,14 @@ from branches.models import Committee, Role, User
 from ratings.models import Cycle
 from ratings.reports.tally import tally_recompute
 
+from .other_committee import load_other_committee
+
 PROVINCE_USERNAME = "province"
 
 
 def load_province() -> User:
     """The province user, assigned 第二 and 第一综合党委 (idempotent)."""
+    load_other_committee()
     user, _created = User.objects.get_or_create(
         username=PROVINCE_USERNAME,
         defaults={

@@ -186,8 +186,8 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
         )
     _rectifications_2023(cycle, actors)
     _revocation_2023(cycle, actors)
-    _backdate_2023(cycle, subs)
-    _backdate_results_2023(cycle, today)
+    backdate_2023(cycle, subs)
+    backdate_results_2023(cycle, today)
     return cycle
 
 
@@ -291,7 +291,7 @@ def _revocation_2023(cycle: Cycle, actors: "Actors") -> None:
     plaque_update(plaque=award.plaque, by=actors.staff, returned_on=timezone.localdate())
 
 
-def _backdate_results_2023(cycle: Cycle, built_on: dt.date) -> None:
+def backdate_results_2023(cycle: Cycle, built_on: dt.date) -> None:
     """Move 公示, objections, plaques, rectification and the revocation to their 2023/2024 dates."""
     from ratings.models import Award, AwardEvent, Objection, Plaque, Rectification
 
@@ -322,7 +322,7 @@ def _backdate_results_2023(cycle: Cycle, built_on: dt.date) -> None:
         )
 
 
-def _backdate_2023(cycle: Cycle, subs: list[Submission]) -> None:
+def backdate_2023(cycle: Cycle, subs: list[Submission]) -> None:
     """Move the 2023 cycle to its real dates (see the module docstring)."""
     Cycle.objects.filter(pk=cycle.pk).update(
         created_at=at(2023, 8, 20),

@@ -74,3 +74,23 @@ def test_the_same_queries_for_more_indicators_and_cases(finished, next_cycle, st
     many, notes = queries(finished.none)  # on 1.1 and 1.2, with more cases
     assert sorted(notes) == ["1.1", "1.2"] and len(notes["1.1"]) == 3
     assert many == few == 2
+
+
+def test_no_cases_from_a_last_cycle_whose_results_are_not_out(committee, staff_user):
+    from ratings.outcomes.publication import cycle_publish
+    from ratings.workflow.cycle_setup import cycle_open
+    from tests.ratings.conftest import make_results_cycle
+
+    results = make_results_cycle(committee, staff_user)  # last year's, reviewed, not yet 公示
+    _case(results, staff_user, "1.1", "支委会这样开")
+    this_year = cycle_open(
+        cycle=factories.CycleFactory(
+            committee=committee, rubric=results.cycle.rubric, year=results.cycle.year + 1
+        ),
+        by=staff_user,
+    )
+    sub = _sub(this_year, results.none)
+    assert weak_indicator_cases(sub) == {}
+
+    cycle_publish(cycle=results.cycle, by=staff_user)
+    assert [n.text for n in weak_indicator_cases(sub)["1.1"]] == ["支委会这样开"]

@@ -186,3 +186,31 @@ def test_staff_work_on_a_case_through_the_pages(finished, staff_user, client):
     photo = case.photos.get()
     client.logout()
     assert client.get(reverse("programme:case-photo", args=[photo.pk])).status_code == 200
+
+
+def test_a_branch_is_not_shown_where_it_lost_points_before_the_results_are_out(committee, staff_user, client):
+    from ratings.outcomes.publication import cycle_publish
+    from tests.ratings.conftest import make_results_cycle
+
+    results = make_results_cycle(committee, staff_user)  # reviewed, not yet 公示
+    fits = _case(results, staff_user, code="1.1", publish=True, title="支委会这样开")
+    weak = results.none.party_organization  # lost 40 points on 1.1 and 10 on 1.2
+    assert services.weakest_codes(weak.pk) == []
+    assert services.cases_for_branch(weak.pk, weak.committee_id) == []
+    client.force_login(factories.SecretaryUserFactory(party_organization=weak))
+    assert "支委会这样开" not in client.get(reverse("home")).content.decode()
+
+    cycle_publish(cycle=results.cycle, by=staff_user)  # 公示: the results are out
+    assert services.weakest_codes(weak.pk) == ["1.1", "1.2"]
+    assert services.cases_for_branch(weak.pk, weak.committee_id) == [fits]
+    assert "支委会这样开" in client.get(reverse("home")).content.decode()
+
+
+def test_a_later_cycle_still_in_review_does_not_replace_the_published_result(
+    finished, next_cycle, staff_user
+):
+    from tests.programme.conftest import review
+
+    weak = finished.four.party_organization  # lost points on 1.1 only, in the final cycle
+    review(next_cycle, weak, staff_user, {"1.1": 40, "1.2": 0})  # reviewed this year, not out yet
+    assert services.weakest_codes(weak.pk) == ["1.1"]

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from notifications.models import Notification
 from programme import plans as services
 from programme.models import ImprovementPlan, PlanAction, ProgrammeSettings
-from ratings.models import Submission
+from ratings.models import CycleExclusion, Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,54 @@ def test_branches_below_target_get_a_plan_from_their_own_scores(finished, staff_
 
     assert services.plans_generate(cycle=finished.cycle) == []  # safe to run again
     assert ImprovementPlan.objects.count() == 3
+
+
+def test_branches_left_out_or_never_rated_get_a_plan_too(staff_user, committee, client):
+    from tests.ratings.conftest import finalize_results, make_results_cycle
+
+    year = TODAY().year
+    older = finalize_results(make_results_cycle(committee, staff_user, year=year - 2), staff_user)
+    newer = make_results_cycle(committee, staff_user, year=year - 1, rubric=older.cycle.rubric)
+    newer = finalize_results(newer, staff_user)
+    left_out = factories.PartyOrganizationFactory(committee=committee, name="不参评测试党支部")
+    CycleExclusion.objects.create(cycle=older.cycle, party_organization=left_out, reason="当年未开展活动")
+    joined = factories.PartyOrganizationFactory(committee=committee, name="新成立测试党支部", with_members=3)
+    gone = factories.PartyOrganizationFactory(committee=committee, name="已撤销测试党支部", is_active=False)
+
+    in_older = {p.party_organization_id for p in services.plans_generate(cycle=older.cycle)}
+    assert left_out.pk in in_older  # left out of that cycle: its plan comes from it
+    assert joined.pk not in in_older  # registered later: not from every earlier cycle ...
+    in_newer = {p.party_organization_id for p in services.plans_generate(cycle=newer.cycle)}
+    assert joined.pk in in_newer and left_out.pk in in_newer  # ... from the latest final one
+    assert gone.pk not in in_older | in_newer
+
+    plan = ImprovementPlan.objects.get(cycle=newer.cycle, party_organization=joined)
+    assert (plan.level, plan.total, plan.next_level, plan.points_to_next) == (0, None, 1, Decimal(60))
+    assert [(f["code"], f["score"], f["lost"]) for f in plan.findings] == [
+        ("1.1", None, "40.0"),
+        ("1.2", None, "30.0"),
+        ("2.1", None, "30.0"),
+    ]  # never rated: what every indicator asks for
+    assert services.plans_generate(cycle=newer.cycle) == []  # safe to run again
+
+    client.force_login(_secretary(plan))
+    page = client.get(reverse("programme:plan-detail", args=[plan.pk])).content.decode()
+    assert joined.name in page and "1.1" in page
+
+
+def test_a_branch_registered_later_that_is_in_the_next_cycle_gets_no_plan_from_the_last(
+    finished, staff_user, committee
+):
+    from ratings.workflow.cycle_setup import cycle_open
+
+    before = factories.PartyOrganizationFactory(committee=committee, name="下一周期参评测试党支部")
+    cycle_open(
+        cycle=factories.CycleFactory(committee=committee, rubric=finished.cycle.rubric, year=TODAY().year),
+        by=staff_user,
+    )
+    after = factories.PartyOrganizationFactory(committee=committee, name="启动后成立测试党支部")
+    made = {p.party_organization_id for p in services.plans_generate(cycle=finished.cycle)}
+    assert after.pk in made and before.pk not in made  # `before` will have its own result
 
 
 def test_the_meeting_gaps_are_read_in_the_readers_language(finished, staff_user):

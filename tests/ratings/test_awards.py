@@ -231,7 +231,8 @@ def test_another_committees_staff_cannot_change_an_award(awarded, other_staff_us
 
 
 def test_grounds_are_the_domains():
-    assert set(GROUNDS) == {"veto", "rectification", "deregistered", "other"}
+    # the abnormal list is the register's own event (a follow-up trigger, deduction D3), not a veto
+    assert set(GROUNDS) == {"veto", "rectification", "deregistered", "abnormal", "other"}
 
 
 # --- plaques ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from branches.models import OrgStatus
 from ratings.models import Award, AwardEvent, FollowUpCheck, FollowUpSample, RatingSettings, VetoDecision
 from ratings.outcomes import followup
+from ratings.outcomes.awards import GROUNDS
 from ratings.outcomes.rectification import rectification_create
 from tests import factories
 from tests.ratings.conftest import finalize_results
@@ -75,6 +76,28 @@ def test_an_organisation_on_the_abnormal_list_opens_a_check_once(final, django_c
     assert followup.open_checks_for_events() == 0  # the daily run finds it open already
 
 
+def test_a_deregistered_organisation_opens_a_check_once(final, django_capture_on_commit_callbacks):
+    org = final.five.party_organization.organizations.first()
+    org.status = OrgStatus.DEREGISTERED
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        org.save()
+    checks = FollowUpCheck.objects.filter(award=award(final, "five"))
+    assert list(checks.values_list("trigger", "state")) == [("deregistered", "open")]
+    assert not FollowUpCheck.objects.exclude(award=award(final, "five")).exists()
+    assert followup.open_checks_for_events() == 0  # the daily run finds it open already
+
+
+def test_an_organisation_deregistered_in_bulk_is_found_by_the_daily_run(final):
+    from branches.models import SocialOrganization
+
+    org = final.three.party_organization.organizations.first()
+    SocialOrganization.objects.filter(pk=org.pk).update(status=OrgStatus.DEREGISTERED)  # no save signal
+    assert followup.open_checks_for_events() == 1
+    assert FollowUpCheck.objects.get().trigger == FollowUpCheck.Trigger.DEREGISTERED
+
+
 def test_overdue_rectification_past_the_limit_opens_a_check(final, staff_user, committee):
     RatingSettings.objects.update_or_create(committee=committee, defaults={"followup_overdue_days": 10})
     item = rectification_create(
@@ -95,8 +118,8 @@ def test_a_veto_reported_in_a_later_cycle_opens_a_check(final, staff_user, commi
     assert FollowUpCheck.objects.get().award == award(final, "three")
 
 
-def _scheduled(final, key, staff_user):
-    check = followup.followup_check_open(award=award(final, key), trigger="abnormal", note="test")
+def _scheduled(final, key, staff_user, trigger="abnormal"):
+    check = followup.followup_check_open(award=award(final, key), trigger=trigger, note="test")
     indicator = final.cycle.rubric.indicators().first()
     followup.followup_schedule(
         check=check, by=staff_user, visit_on=timezone.localdate(), inspector=None, indicators=[indicator]
@@ -132,7 +155,29 @@ def test_a_check_ends_in_a_downgrade_or_revocation_through_the_award_services(fi
     )
     four = award(final, "four")
     assert four.state == Award.State.REVOKED
-    assert four.events.get(kind=AwardEvent.Kind.REVOKED).grounds == "veto"
+    assert four.events.get(kind=AwardEvent.Kind.REVOKED).grounds == "abnormal"
+
+
+@pytest.mark.parametrize(
+    "trigger, grounds",
+    [
+        ("abnormal", "abnormal"),
+        ("deregistered", "deregistered"),
+        ("veto", "veto"),
+        ("rectification_overdue", "rectification"),
+        ("sample", "other"),
+    ],
+)
+def test_a_revocation_is_recorded_with_the_grounds_of_what_opened_the_check(
+    final, staff_user, client, trigger, grounds
+):
+    check = _scheduled(final, "four", staff_user, trigger=trigger)
+    followup.followup_conclude(check=check, by=staff_user, outcome="revoked", conclusion="查实")
+    event = award(final, "four").events.get(kind=AwardEvent.Kind.REVOKED)
+    assert event.grounds == grounds
+    client.force_login(staff_user)
+    page = client.get(reverse("ratings:award-detail", args=[event.award_id])).content.decode()
+    assert str(GROUNDS[grounds]) in page
 
 
 def test_scores_stay_within_the_chosen_indicators(final, staff_user):
@@ -159,3 +204,49 @@ def test_the_pages_draw_show_the_seed_and_refuse_empty_posts(final, staff_user, 
     response = client.post(check_url, {"step": "conclude", "outcome": "confirmed", "conclusion": "合格"})
     assert response.status_code == 302
     assert FollowUpCheck.objects.get(pk=check.pk).state == "confirmed"
+
+
+def test_staff_report_an_event_during_the_validity_and_it_opens_a_check(final, staff_user, client):
+    from branches.models import AuditEntry
+
+    four = award(final, "four")
+    url = reverse("ratings:followup-report", args=[four.pk])
+    client.force_login(staff_user)
+    assert url in client.get(reverse("ratings:award-detail", args=[four.pk])).content.decode()
+    assert client.get(url).status_code == 200
+    blank = client.post(url, {"description": "  "})
+    assert blank.status_code == 400 and "请写明报告的事项" in blank.content.decode()
+    assert not FollowUpCheck.objects.exists()
+
+    item = final.cycle.rubric.vetoes.get(code="V1")
+    response = client.post(url, {"item": item.pk, "description": "2024年6月该组织负责人因违法被立案调查"})
+    check = FollowUpCheck.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ratings:followup-check", args=[check.pk])
+    assert (check.award_id, check.trigger, check.state) == (four.pk, "veto", "open")
+    assert check.note.startswith("V1 ") and "立案调查" in check.note
+    entry = AuditEntry.objects.get(action="followup.report")
+    assert entry.actor == staff_user and entry.target_id == str(four.pk)
+
+    again = client.post(url, {"description": "又收到一项反映"})  # one open check per award for it
+    assert again.status_code == 400 and "尚未结束" in again.content.decode()
+    assert FollowUpCheck.objects.count() == 1
+
+    followup.followup_conclude(check=check, by=staff_user, outcome="revoked", conclusion="查实")
+    assert award(final, "four").events.get(kind=AwardEvent.Kind.REVOKED).grounds == "veto"
+    assert client.post(url, {"description": "撤销之后"}).status_code == 400  # revoked: no more checks
+    assert FollowUpCheck.objects.count() == 1
+
+
+def test_only_the_committees_staff_report_an_event_on_the_awards_own_rubric(
+    final, staff_user, other_staff_user, secretary_user, other_committee
+):
+    five = award(final, "five")
+    for user in (other_staff_user, secretary_user):
+        with pytest.raises(PermissionDenied):
+            followup.followup_event_report(award=five, by=user, description="反映")
+    foreign = factories.make_rubric(other_committee).vetoes.first()
+    with pytest.raises(ValidationError) as error:
+        followup.followup_event_report(award=five, by=staff_user, description="反映", item=foreign)
+    assert "item" in error.value.message_dict
+    assert not FollowUpCheck.objects.exists()

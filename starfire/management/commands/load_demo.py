@@ -59,6 +59,8 @@ class Command(BaseCommand):
             ("inspector2", "验收人员"),
             ("inspector3", "验收人员（与武侯社区发展基金会有回避关系，不能分配给该支部）"),
             ("staff1", "另一综合党委的工作人员（看不到第二综合党委的数据）"),
+            ("inspector_yi1", "另一综合党委的验收人员"),
+            ("inspector_yi2", "另一综合党委的验收人员"),
             ("province", "省两新工委（只读两个综合党委已公示的结果）"),
         )
         existing = set(
