@@ -204,8 +204,10 @@ def _notify_generated(plan_ids) -> None:
             recipients=people.get(plan.party_organization_id, []),
             kind="rectification_issued",
             key=f"plan:{plan.pk}:generated",
-            title=_("%(year)s年度提升计划已生成") % {"year": plan.cycle.year},
-            body=_("系统根据本支部的评星得分和组织生活情况列出了失分较多的指标，请制定提升措施并确认。"),
+            title=lambda: _("%(year)s年度提升计划已生成") % {"year": plan.cycle.year},  # noqa: B023 (notify() calls it at once)
+            body=lambda: _(
+                "系统根据本支部的评星得分和组织生活情况列出了失分较多的指标，请制定提升措施并确认。"
+            ),
             url=reverse("programme:plan-detail", args=[plan.pk]),
         )
 
@@ -311,9 +313,11 @@ def plan_reminders_send(*, today: dt.date | None = None) -> int:
                 recipients=people.get(action.plan.party_organization_id, []),
                 kind="rectification_due",
                 key=f"plan-action:{action.pk}:due-{reminder}",
-                title=_("提升措施将于 %(d)s 到期") % {"d": action.due_on.isoformat()},
-                body=_("措施：%(text)s；责任人：%(owner)s。完成后请在提升计划中标记。")
-                % {"text": action.text[:500], "owner": action.owner},
+                title=lambda: _("提升措施将于 %(d)s 到期") % {"d": action.due_on.isoformat()},  # noqa: B023 (notify() calls it at once)
+                body=lambda: (
+                    _("措施：%(text)s；责任人：%(owner)s。完成后请在提升计划中标记。")
+                    % {"text": action.text[:500], "owner": action.owner}  # noqa: B023 (notify() calls it at once)
+                ),
                 url=reverse("programme:plan-detail", args=[action.plan_id]),
             )
         )

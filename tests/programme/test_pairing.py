@@ -36,6 +36,11 @@ def _secretary(po):
     return factories.SecretaryUserFactory(party_organization=po)
 
 
+def _yesterday() -> dt.date:
+    """A day whose afternoon has passed whatever the hour (a meeting marked held must be past)."""
+    return timezone.localdate() - dt.timedelta(days=1)
+
+
 def _at(day: dt.date, hour=15):
     return dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
 
@@ -159,7 +164,7 @@ def test_joint_activities_stay_within_the_pair_and_its_period(finished, staff_us
         services.joint_activity_record(
             pairing=pairing,
             by=_secretary(finished.four.party_organization),
-            starts_at=_at(timezone.localdate()),
+            starts_at=_at(_yesterday()),
             place="活动室",
             topic="联学",
         )
@@ -201,7 +206,7 @@ def test_the_list_counts_activities_in_a_fixed_number_of_queries(finished, staff
     services.joint_activity_record(
         pairing=pairing,
         by=_secretary(pairing.weak),
-        starts_at=_at(timezone.localdate()),
+        starts_at=_at(_yesterday()),
         place="室",
         topic="一",
     )
@@ -213,7 +218,7 @@ def test_the_list_counts_activities_in_a_fixed_number_of_queries(finished, staff
             by=staff_user, **period(),
         )  # fmt: skip
         services.joint_activity_record(
-            pairing=pairing, by=_secretary(weak), starts_at=_at(timezone.localdate()), place="室", topic="二"
+            pairing=pairing, by=_secretary(weak), starts_at=_at(_yesterday()), place="室", topic="二"
         )
     assert queries() == one
     assert client.get(url).content.decode().count("programme/pairings/") >= 4
@@ -229,7 +234,7 @@ def test_pages_of_a_pair(finished, staff_user, client):
     assert form.status_code == 200
     response = client.post(
         reverse("programme:joint-activity-create", args=[pairing.pk]),
-        {"starts_at": f"{timezone.localdate():%Y-%m-%d}T09:00", "place": "活动室", "topic": "联合主题党日"},
+        {"starts_at": f"{_yesterday():%Y-%m-%d}T09:00", "place": "活动室", "topic": "联合主题党日"},
     )
     assert response.status_code == 302
     assert (
