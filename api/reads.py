@@ -2,9 +2,13 @@
 policy, branches.access), with its related rows fetched in a fixed number of queries per page."""
 
 from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from branches import access
 from branches import selectors as register
@@ -23,11 +27,12 @@ from ratings.models import (
     TallySnapshot,
 )
 from ratings.outcomes.publication import listed_results
-from ratings.views.public import PUBLIC_STATES
+from ratings.views.public import PUBLIC_STATES, certificate_by_number, last_followup
 from ratings.workflow import onsite
 from ratings.workflow import selectors as rating
 
 from . import serializers as s
+from .inputs import ErrorSerializer
 
 RATING_MANAGE = access.Paths(committee="committee")
 
@@ -293,6 +298,34 @@ class PublicResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return listed_results(cycle).annotate(
             n_upheld=Count("objections", filter=Q(objections__state=Objection.State.UPHELD), distinct=True)
         )
+
+
+class PublicCertificateView(APIView):
+    """A certificate looked up by its number, as the public verification page shows it (no login):
+    404 for a number that names no certificate, as on the page."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "no",
+                str,
+                required=True,
+                description="The certificate number, e.g. 川社二党委星〔2023〕第001号",
+            )
+        ],
+        responses={200: s.PublicCertificateSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request):
+        raw = request.query_params.get("no", "")
+        if not raw.strip():
+            raise serializers.ValidationError({"no": [_("请输入证书编号。")]})
+        award = certificate_by_number(raw)
+        if award is None:
+            raise exceptions.NotFound()
+        return Response(s.PublicCertificateSerializer(award, context={"followup": last_followup(award)}).data)
 
 
 class AssignmentFilter(filters.FilterSet):

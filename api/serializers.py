@@ -1,6 +1,7 @@
 """What the API shows of each row. Read serializers only: writes go through the forms and services
 of the pages (api/writes.py). Members and instructors: names and roles, no personal data."""
 
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from branches.models import Committee, Instructor, Member, PartyOrganization, SocialOrganization
@@ -18,6 +19,7 @@ from ratings.models import (
     RubricCategory,
     Submission,
     TallySnapshot,
+    level_name,
 )
 from ratings.workflow.versions import inspection_score_version, self_score_version
 
@@ -338,3 +340,54 @@ class PublicResultSerializer(serializers.ModelSerializer):
 
     def get_adjusted_after_objection(self, sub) -> bool:
         return bool(sub.n_upheld)
+
+
+class PublicCertificateSerializer(serializers.Serializer):
+    """A certificate as the public verification page shows it: the branch, its organisations, the
+    level named and the level in force, the certificate's state and the last follow-up check."""
+
+    certificate_no = serializers.CharField()
+    party_organization_name = serializers.CharField(source="party_organization.name")
+    organizations = serializers.SerializerMethodField()
+    committee = serializers.CharField(source="cycle.committee.name")
+    year = serializers.IntegerField(source="cycle.year")
+    awarded_level = serializers.IntegerField()
+    awarded_level_name = serializers.SerializerMethodField()
+    level = serializers.IntegerField()
+    level_name = serializers.SerializerMethodField()
+    state = serializers.CharField(source="public_state")
+    state_label = serializers.SerializerMethodField()
+    followup = serializers.SerializerMethodField()
+
+    def get_organizations(self, award) -> list[str]:
+        return [o.name for o in award.party_organization.organizations.all()]
+
+    def get_awarded_level_name(self, award) -> str:
+        return str(level_name(award.awarded_level))
+
+    def get_level_name(self, award) -> str:
+        return str(level_name(award.level))
+
+    def get_state_label(self, award) -> str:
+        return str(award.public_state_label)
+
+    @extend_schema_field(
+        inline_serializer(
+            "CertificateFollowUp",
+            {
+                "state": serializers.CharField(),
+                "state_label": serializers.CharField(),
+                "closed_at": serializers.DateTimeField(allow_null=True),
+            },
+            allow_null=True,
+        )
+    )
+    def get_followup(self, award):
+        check = self.context.get("followup")
+        if check is None:
+            return None
+        return {
+            "state": check.state,
+            "state_label": str(check.get_state_display()),
+            "closed_at": check.closed_at,
+        }

@@ -23,6 +23,7 @@ router.register("public/cycles", reads.PublicCycleViewSet, basename="public-cycl
 
 v1 = [
     *router.urls,
+    path("public/certificates/", reads.PublicCertificateView.as_view(), name="public-certificate"),
     path(
         "public/cycles/<int:cycle_pk>/results/",
         reads.PublicResultViewSet.as_view({"get": "list"}),

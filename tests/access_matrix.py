@@ -355,6 +355,7 @@ URLS: dict[str, Url] = {
     "api:public-cycle-list": Url(get="200 200 200 200 200 200 200 200 200 200", post="405 405 405 405 405 405 405 405 405 405"),
     "api:public-cycle-detail": Url(pk("results_cycle"), get="200 200 200 200 200 200 200 200 200 200"),
     "api:public-result-list": Url(pk("results_cycle", "cycle_pk"), get="200 200 200 200 200 200 200 200 200 200"),
+    "api:public-certificate": Url(get="400 400 400 400 400 400 400 400 400 400", post="405 405 405 405 405 405 405 405 405 405"),  # without ?no=
     "api:inspection-score": Url(lambda w: {"pk": w.assignment.pk, "indicator_id": w.indicator.pk}, get="401 403 403 403 200 404 403 403 403 403", post="401 403 403 403 405 405 403 403 403 403", put="401 403 403 403 428 404 403 403 403 403"),
     "api:inspection-photos": Url(pk("assignment"), get="401 403 403 403 405 405 403 403 403 403", post="401 403 403 403 400 404 403 403 403 403"),
     "api:inspection-sign-off": Url(pk("assignment"), get="401 403 403 403 405 405 403 403 403 403", post="401 403 403 403 200 404 403 403 403 403"),  # all scored: signs

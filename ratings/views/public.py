@@ -248,6 +248,22 @@ def _awards():
     )
 
 
+def certificate_by_number(raw: str):
+    """The award a certificate number names (spaces and ASCII brackets forgiven), or None: what
+    the public verification page and the public API look up."""
+    number = re.sub(r"\s+", "", raw or "").translate(_BRACKETS)
+    if not number or len(number) > 100:
+        return None
+    return _awards().filter(certificate_no=number).first()
+
+
+def last_followup(award):
+    """The latest closed follow-up check of an award, shown with the certificate, or None."""
+    return (
+        award.followups.exclude(state="open").order_by("-closed_at", "-pk").only("state", "closed_at").first()
+    )
+
+
 def _render_verification(request, award, *, searched: bool):
     """One template for both ways in; an unknown certificate is always the same plain 404."""
     context = {"award": award, "searched": searched, "form": VerifyLookupForm()}
@@ -256,12 +272,7 @@ def _render_verification(request, award, *, searched: bool):
         award.stars = "★" * award.level
         award.level_name = level_name(award.level)
         award.awarded_level_name = level_name(award.awarded_level)
-        context["followup"] = (
-            award.followups.exclude(state="open")
-            .order_by("-closed_at", "-pk")
-            .only("state", "closed_at")
-            .first()
-        )
+        context["followup"] = last_followup(award)
     response = render(
         request, "ratings/public/verify.html", context, status=404 if searched and award is None else 200
     )
@@ -293,4 +304,4 @@ def verify_lookup(request):
         )  # over-long input: not found, like any other
     if not number:
         return _render_verification(request, None, searched=False)
-    return _render_verification(request, _awards().filter(certificate_no=number).first(), searched=True)
+    return _render_verification(request, certificate_by_number(number), searched=True)

@@ -338,3 +338,36 @@ def test_an_inspector_asks_for_the_visits_still_open(accepted, api, staff_user):
     assert ids("true") == [assignment.pk] and ids("false") == []
     panel.submission_reopen(submission=assignment.submission, by=staff_user, reason="材料需补充")
     assert ids("true") == [] and ids("false") == [assignment.pk]
+
+
+def test_a_certificate_is_looked_up_as_on_the_public_verification_page(api, client, committee, staff_user):
+    from ratings.models import Award
+    from ratings.outcomes.awards import award_revoke
+    from tests.ratings.conftest import finalize_results, make_results_cycle
+
+    finalize_results(make_results_cycle(committee, staff_user), staff_user)
+    award = Award.objects.select_related("party_organization").order_by("pk").first()
+    anonymous = api()
+    number = award.certificate_no
+    answer = anonymous.get("/api/v1/public/certificates/", {"no": number})
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["certificate_no"], body["party_organization_name"], body["level"], body["state"]) == (
+        number,
+        award.party_organization.name,
+        award.level,
+        award.public_state,
+    )
+    page = client.get(reverse("ratings:verify-lookup"), {"no": number}).content.decode()
+    assert body["party_organization_name"] in page and body["state_label"] in page
+    # spaces and ASCII brackets are forgiven, as on the page
+    loose = " ".join(number.replace("〔", "[").replace("〕", "]"))
+    assert anonymous.get("/api/v1/public/certificates/", {"no": loose}).json()["certificate_no"] == number
+
+    award_revoke(award=award, grounds="other", reason="测试撤销", by=staff_user)
+    assert anonymous.get("/api/v1/public/certificates/", {"no": number}).json()["state"] == "revoked"
+
+    unknown = anonymous.get("/api/v1/public/certificates/", {"no": number + "9"})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "not_found"
+    missing = anonymous.get("/api/v1/public/certificates/")
+    assert missing.status_code == 400 and "no" in missing.json()["errors"]
