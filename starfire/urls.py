@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,7 @@ admin.site.index_title = _("综合党委管理")
 urlpatterns = [
     path("", views.home, name="home"),
     path("committee/", views.committee_switch, name="committee-switch"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", views.set_language, name="set_language"),  # also kept on the account
     path("register/", include("branches.urls")),

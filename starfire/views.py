@@ -115,6 +115,27 @@ def committee_switch(request):
     )
 
 
+class LoginView(auth_views.LoginView):
+    """Log in, and open the interface in the language the user last chose (kept on the account
+    by the language switch), also on a device that never saw it."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = form.get_user().language
+        if language in dict(settings.LANGUAGES):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
 class LogoutView(auth_views.LogoutView):
     """Sign out, and tell the browser to drop what this site kept on the device (an inspector's
     offline queue, kept pages and service worker); the login page it leads to wipes them too, for

@@ -50,3 +50,22 @@ def test_each_reader_gets_the_notice_in_their_own_language(committee, django_cap
     assert subjects["zh@example.org"].startswith("【星火评星】")
     assert not subjects["en@example.org"].startswith("【星火评星】")
     assert titles["en@example.org"] in subjects["en@example.org"]
+
+
+def test_logging_in_opens_the_interface_in_the_language_last_chosen(client, committee):
+    from django.conf import settings
+
+    english = factories.StaffUserFactory(committee=committee, language="en")
+    response = client.post(reverse("login"), {"username": english.username, "password": factories.PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert 'lang="en"' in client.get(reverse("home")).content.decode()
+
+
+def test_without_a_choice_logging_in_leaves_the_language_alone(client, committee):
+    from django.conf import settings
+
+    chinese = factories.StaffUserFactory(committee=committee)
+    response = client.post(reverse("login"), {"username": chinese.username, "password": factories.PASSWORD})
+    assert response.status_code == 302 and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert 'lang="zh-hans"' in client.get(reverse("home")).content.decode()
