@@ -25,10 +25,9 @@ from branches.models import (
 from ratings.models import Cycle, Indicator, RatingSettings, Rubric, Submission
 from ratings.outcomes.publication import cycle_publish, results_finalize
 from ratings.rubric.data import create_default_rubric
-from ratings.workflow.cycle_setup import cycle_create, cycle_open
 from ratings.workflow.levels import cycle_recompute_levels, recompute_deferred
 
-from .rating_2023 import backdate_2023, backdate_results_2023
+from .rating_2023 import backdate_2023, backdate_results_2023, open_2023
 from .rating_common import Actors, Driver
 
 # Branch → the sum of its inspectors' averages in 2023: 4★, 3★ and 2★ (bands 95/85/75/65/60).
@@ -111,20 +110,7 @@ def load_other_committee() -> Cycle | None:
             committee, version=1
         )
         now = timezone.now()
-        cycle = cycle_create(
-            cycle=Cycle(
-                committee=committee,
-                year=2023,
-                title="2023年度“星火”党组织星级评定",
-                rubric=rubric,
-                notice_days=7,
-                self_assessment_deadline=now + dt.timedelta(days=30),
-                inspection_deadline=now + dt.timedelta(days=60),
-                review_deadline=now + dt.timedelta(days=90),
-            ),
-            by=staff,
-        )
-        cycle_open(cycle=cycle, by=staff)
+        cycle = open_2023(committee, rubric, by=staff)
         indicators = list(
             Indicator.objects.filter(category__rubric=rubric)
             .select_related("category")

@@ -67,13 +67,10 @@ def _plan_2023(party_orgs: list[PartyOrganization]) -> dict[int, dict]:
     return plan
 
 
-def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
+def open_2023(committee: Committee, rubric: Rubric, *, by, exclusions=None) -> Cycle:
+    """The demo's 2023 cycle of `committee`, created and opened now (its dates are moved back into
+    2023 afterwards by backdate_2023)."""
     now = timezone.now()
-    party_orgs = list(
-        PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk")
-    )
-    plan = _plan_2023(party_orgs)
-    exclusions = {po.pk: "演示数据：2023年度评星时尚未成立" for po in party_orgs if po.pk not in plan}
     cycle = cycle_create(
         cycle=Cycle(
             committee=committee,
@@ -85,9 +82,20 @@ def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
             inspection_deadline=now + dt.timedelta(days=60),
             review_deadline=now + dt.timedelta(days=90),
         ),
-        by=actors.staff,
+        by=by,
     )
-    cycle_open(cycle=cycle, by=actors.staff, exclusions=exclusions)
+    cycle_open(cycle=cycle, by=by, exclusions=exclusions)
+    return cycle
+
+
+def build_2023(committee: Committee, rubric: Rubric, actors: Actors) -> Cycle:
+    now = timezone.now()
+    party_orgs = list(
+        PartyOrganization.objects.filter(committee=committee, is_active=True).order_by("name", "pk")
+    )
+    plan = _plan_2023(party_orgs)
+    exclusions = {po.pk: "演示数据：2023年度评星时尚未成立" for po in party_orgs if po.pk not in plan}
+    cycle = open_2023(committee, rubric, by=actors.staff, exclusions=exclusions)
     indicators = list(
         Indicator.objects.filter(category__rubric=rubric)
         .select_related("category")
